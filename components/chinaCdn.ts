@@ -1,0 +1,385 @@
+/**
+ * ChinaCdn: a private S3 bucket served over HTTPS by CloudFront in the AWS China regions.
+ *
+ * Creates, all parented to the component and named from its name:
+ *   `${name}-bucket` (+ `-public-access-block`, `-ownership`, `-encryption`, optional `-versioning`),
+ *   `${name}-oai`, `${name}-bucket-policy`, `${name}-cdn`,
+ *   optional `${name}-logs` (+ its settings), `${name}-record-<alias>`, `${name}-object-<key>`.
+ * Every China rule of ./chinaRules is applied to the distribution arguments before anything is
+ * registered; bad input throws an InputError naming the setting and the fix.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { ChinaRegion, MINIMUM_PROTOCOL_VERSION, PlainDistribution, SSL_SUPPORT_METHOD, checkDistribution } from "./chinaRules";
+import { listContent } from "./content";
+import { contentDirProblems, domainsProblems, regionProblems, tagsProblems, throwIfProblems, zoneCoverageProblems } from "./validation";
+
+/**
+ * Extra distribution settings merged over the component's own (objects one level deep:
+ * `defaultCacheBehavior`, `viewerCertificate`, `restrictions`). Anything China rejects is refused
+ * with the reason. Typed loosely on purpose: the rule table, not the type, decides.
+ */
+export type DistributionOverrides = { readonly [K in keyof aws.cloudfront.DistributionArgs]?: unknown };
+
+export interface DnsRecordsArgs {
+    /** Route 53 hosted zone that receives an alias A record per domain. */
+    readonly hostedZoneId: pulumi.Input<string>;
+    /** The zone's DNS name (e.g. "example.cn"), used to check that every domain lies inside it. */
+    readonly zoneName: string;
+}
+
+export interface ChinaCdnArgs {
+    /** Host names served (CloudFront aliases), ICP-approved; the first is the primary. Changing them updates the distribution in place. */
+    readonly domains: readonly string[];
+    /** The aws-cn region the AWS provider deploys to: "cn-north-1" or "cn-northwest-1". */
+    readonly region: string;
+    /** IAM ServerCertificateId (ASCA…) of a certificate uploaded under /cloudfront/ that covers every domain. */
+    readonly iamCertificateId: pulumi.Input<string>;
+    /** Object served for "/". Defaults to "index.html". */
+    readonly defaultRootObject?: string;
+    /** Single-page app: answer 403/404 with /<defaultRootObject> and status 200. Defaults to false. */
+    readonly spa?: boolean;
+    /** Forward query strings to the origin and include them in the cache key. Defaults to false. */
+    readonly forwardQueryString?: boolean;
+    /** Keep object versions in the site bucket. Defaults to false. */
+    readonly versioning?: boolean;
+    /** Standard access logs into a separate private bucket (`${name}-logs`). Defaults to false. */
+    readonly logging?: boolean;
+    /** Write Route 53 alias A records for every domain. Defaults to none. */
+    readonly dnsRecords?: DnsRecordsArgs;
+    /** Local folder uploaded as the site's content. Defaults to none (upload it yourself). */
+    readonly contentDir?: string;
+    /** Tags for every resource that takes tags (not for the uploaded objects). Defaults to none. */
+    readonly tags?: Readonly<Record<string, string>>;
+    /** Extra distribution settings; China-incompatible ones are refused. Defaults to none. */
+    readonly distributionOverrides?: DistributionOverrides;
+}
+
+/**
+ * Distribution settings the component decides itself, and where the user sets them instead.
+ * Overriding them would silently break the site or the certificate rotation.
+ */
+const OWNED_SETTINGS: Readonly<Record<string, string>> = {
+    aliases: "set them with `domains`",
+    origins: "the component's private bucket is the only origin",
+    originGroups: "the component's private bucket is the only origin",
+    loggingConfig: "use `logging: true`",
+    defaultRootObject: "use `defaultRootObject`",
+    tags: "use `tags`",
+    waitForDeployment: "it stays true, so an old certificate is deleted only after the distribution stopped using it",
+};
+
+export function ownedSettingProblems(overrides: DistributionOverrides): string[] {
+    const problems = Object.keys(overrides)
+        .filter((k) => k in OWNED_SETTINGS && (overrides as Record<string, unknown>)[k] !== undefined)
+        .map((k) => `\`distributionOverrides.${k}\` cannot be overridden: ${OWNED_SETTINGS[k]}`);
+    const vc = overrides.viewerCertificate as Record<string, unknown> | undefined;
+    if (vc && vc.iamCertificateId !== undefined) {
+        problems.push("`distributionOverrides.viewerCertificate.iamCertificateId` cannot be overridden: use `iamCertificateId`");
+    }
+    return problems;
+}
+
+/** TTLs used with legacy forwardedValues (China has no cache policies): objects' Cache-Control wins within them. */
+export const TTL = { min: 0, default: 3600, max: 31536000 } as const;
+const ORIGIN_ID = "s3-site";
+
+/**
+ * Checks every argument and the China rules on the distribution settings the component decides,
+ * and returns those settings. Throws one InputError naming each bad setting and its fix.
+ */
+export function validateChinaCdnArgs(args: ChinaCdnArgs): PlainDistribution {
+    const defaultRootObject = args.defaultRootObject ?? "index.html";
+    throwIfProblems([
+        ...domainsProblems(args.domains, "domains"),
+        ...regionProblems(args.region, "region"),
+        ...tagsProblems(args.tags, "tags"),
+        ...(args.dnsRecords ? zoneCoverageProblems(args.domains, args.dnsRecords.zoneName, "dnsRecords.hostedZoneId") : []),
+        ...(args.contentDir !== undefined ? contentDirProblems(args.contentDir, "contentDir") : []),
+        ...(defaultRootObject.startsWith("/")
+            ? [`\`defaultRootObject\` "${defaultRootObject}" must not start with "/": write "index.html"`]
+            : []),
+        ...ownedSettingProblems(args.distributionOverrides ?? {}),
+    ]);
+    const settings = distributionSettings(args, defaultRootObject);
+    // The origin and the certificate id are resource outputs the rules cannot see here: check
+    // stand-ins of the shape the component gives them (the offline plan checks the real values).
+    const region = args.region as ChinaRegion;
+    const violations = checkDistribution({
+        ...settings,
+        origins: [
+            { domainName: `bucket.s3.${region}.amazonaws.com.cn`, originId: ORIGIN_ID, s3OriginConfig: { originAccessIdentity: "oai" } },
+        ],
+        viewerCertificate: { ...(settings.viewerCertificate as object), iamCertificateId: "certificate-id" },
+        loggingConfig: args.logging ? { bucket: `logs.s3.${region}.amazonaws.com.cn` } : undefined,
+    });
+    throwIfProblems(violations.map((v) => `\`distributionOverrides\`: [${v.rule}] ${v.message}`));
+    return settings;
+}
+
+/** The distribution's settings except origin, certificate id and logging target (resource outputs). */
+function distributionSettings(args: ChinaCdnArgs, defaultRootObject: string): PlainDistribution {
+    const overrides = (args.distributionOverrides ?? {}) as Record<string, unknown>;
+    const nested = (key: string) => (overrides[key] && typeof overrides[key] === "object" ? (overrides[key] as object) : {});
+    return {
+        comment: `cloudfront-china: ${args.domains[0]}`,
+        ...overrides,
+        enabled: overrides.enabled ?? true,
+        aliases: [...args.domains],
+        isIpv6Enabled: overrides.isIpv6Enabled ?? false,
+        httpVersion: overrides.httpVersion ?? "http2",
+        priceClass: overrides.priceClass ?? "PriceClass_All",
+        defaultRootObject,
+        waitForDeployment: true,
+        defaultCacheBehavior: {
+            targetOriginId: ORIGIN_ID,
+            allowedMethods: ["GET", "HEAD", "OPTIONS"],
+            cachedMethods: ["GET", "HEAD"],
+            viewerProtocolPolicy: "redirect-to-https",
+            compress: true,
+            // China has no cache policies (aws-cdk#13584): legacy forwardedValues + TTLs.
+            forwardedValues: { queryString: args.forwardQueryString ?? false, cookies: { forward: "none" } },
+            minTtl: TTL.min,
+            defaultTtl: TTL.default,
+            maxTtl: TTL.max,
+            ...nested("defaultCacheBehavior"),
+        },
+        customErrorResponses:
+            overrides.customErrorResponses ??
+            (args.spa
+                ? [403, 404].map((errorCode) => ({
+                      errorCode,
+                      responseCode: 200,
+                      responsePagePath: `/${defaultRootObject}`,
+                      errorCachingMinTtl: 10,
+                  }))
+                : undefined),
+        restrictions: { geoRestriction: { restrictionType: "none" }, ...nested("restrictions") },
+        viewerCertificate: {
+            sslSupportMethod: SSL_SUPPORT_METHOD,
+            minimumProtocolVersion: MINIMUM_PROTOCOL_VERSION,
+            ...nested("viewerCertificate"),
+        },
+    };
+}
+
+export class ChinaCdn extends pulumi.ComponentResource {
+    public readonly bucketName: pulumi.Output<string>;
+    public readonly bucketArn: pulumi.Output<string>;
+    public readonly distributionId: pulumi.Output<string>;
+    public readonly distributionArn: pulumi.Output<string>;
+    /** The *.cloudfront.cn name: a CNAME target only, it cannot serve content in China. */
+    public readonly distributionDomainName: pulumi.Output<string>;
+    public readonly distributionHostedZoneId: pulumi.Output<string>;
+    public readonly aliases: pulumi.Output<string[]>;
+    public readonly urls: pulumi.Output<string[]>;
+    public readonly logBucketName: pulumi.Output<string | undefined>;
+
+    constructor(name: string, args: ChinaCdnArgs, opts?: pulumi.ComponentResourceOptions) {
+        // Validate before super(): bad input must fail before anything, the component included, is registered.
+        const distributionArgs = validateChinaCdnArgs(args);
+        super("cloudfront-china:index:ChinaCdn", name, {}, opts);
+        const tags = args.tags ?? {};
+
+        const partition = aws.getPartitionOutput({}, { parent: this }).partition;
+        const parent = { parent: this };
+
+        const bucket = new aws.s3.Bucket(`${name}-bucket`, { forceDestroy: false, tags }, parent);
+        const publicAccessBlock = new aws.s3.BucketPublicAccessBlock(
+            `${name}-public-access-block`,
+            {
+                bucket: bucket.id,
+                blockPublicAcls: true,
+                blockPublicPolicy: true,
+                ignorePublicAcls: true,
+                restrictPublicBuckets: true,
+            },
+            parent,
+        );
+        new aws.s3.BucketOwnershipControls(
+            `${name}-ownership`,
+            {
+                bucket: bucket.id,
+                rule: { objectOwnership: "BucketOwnerEnforced" },
+            },
+            parent,
+        );
+        new aws.s3.BucketServerSideEncryptionConfiguration(
+            `${name}-encryption`,
+            {
+                bucket: bucket.id,
+                // SSE-S3: an OAI can read SSE-KMS objects only with a key policy CloudFront China cannot use.
+                rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" }, bucketKeyEnabled: true }],
+            },
+            parent,
+        );
+        if (args.versioning) {
+            new aws.s3.BucketVersioning(
+                `${name}-versioning`,
+                {
+                    bucket: bucket.id,
+                    versioningConfiguration: { status: "Enabled" },
+                },
+                parent,
+            );
+        }
+
+        const oai = new aws.cloudfront.OriginAccessIdentity(
+            `${name}-oai`,
+            {
+                comment: `cloudfront-china ${name}`,
+            },
+            parent,
+        );
+
+        new aws.s3.BucketPolicy(
+            `${name}-bucket-policy`,
+            {
+                bucket: bucket.id,
+                policy: pulumi.jsonStringify(siteBucketPolicy(partition, bucket.bucket, oai.iamArn)),
+            },
+            { parent: this, dependsOn: [publicAccessBlock] },
+        );
+
+        const logBucket = args.logging ? this.logBucket(name, tags) : undefined;
+
+        const distribution = new aws.cloudfront.Distribution(
+            `${name}-cdn`,
+            {
+                ...(distributionArgs as unknown as aws.cloudfront.DistributionArgs),
+                origins: [
+                    {
+                        originId: ORIGIN_ID,
+                        // China rule: the regional .s3.<region>.amazonaws.com.cn domain, reached with the OAI.
+                        domainName: bucket.bucketRegionalDomainName,
+                        s3OriginConfig: { originAccessIdentity: oai.cloudfrontAccessIdentityPath },
+                    },
+                ],
+                viewerCertificate: {
+                    ...(distributionArgs.viewerCertificate as object),
+                    iamCertificateId: args.iamCertificateId,
+                },
+                loggingConfig: logBucket
+                    ? { bucket: logBucket.bucketRegionalDomainName, includeCookies: false, prefix: "cloudfront/" }
+                    : undefined,
+                tags,
+            },
+            parent,
+        );
+
+        if (args.dnsRecords) {
+            for (const domain of args.domains) {
+                new aws.route53.Record(
+                    `${name}-record-${domain.replace("*", "wildcard")}`,
+                    {
+                        zoneId: args.dnsRecords.hostedZoneId,
+                        name: domain,
+                        type: "A",
+                        // IPv6 is off in China, so no AAAA record.
+                        aliases: [{ name: distribution.domainName, zoneId: distribution.hostedZoneId, evaluateTargetHealth: false }],
+                    },
+                    parent,
+                );
+            }
+        }
+
+        if (args.contentDir !== undefined) {
+            for (const file of listContent(args.contentDir)) {
+                new aws.s3.BucketObjectv2(
+                    `${name}-object-${file.key}`,
+                    {
+                        bucket: bucket.id,
+                        key: file.key,
+                        source: new pulumi.asset.FileAsset(file.source),
+                        contentType: file.contentType,
+                        cacheControl: file.cacheControl,
+                    },
+                    parent,
+                );
+            }
+        }
+
+        this.bucketName = bucket.bucket;
+        this.bucketArn = bucket.arn;
+        this.distributionId = distribution.id;
+        this.distributionArn = distribution.arn;
+        this.distributionDomainName = distribution.domainName;
+        this.distributionHostedZoneId = distribution.hostedZoneId;
+        this.aliases = pulumi.output([...args.domains]);
+        this.urls = pulumi.output(args.domains.filter((d) => !d.startsWith("*.")).map((d) => `https://${d}/`));
+        this.logBucketName = logBucket ? logBucket.bucket : pulumi.output(undefined);
+        this.registerOutputs({
+            bucketName: this.bucketName,
+            bucketArn: this.bucketArn,
+            distributionId: this.distributionId,
+            distributionArn: this.distributionArn,
+            distributionDomainName: this.distributionDomainName,
+            distributionHostedZoneId: this.distributionHostedZoneId,
+            aliases: this.aliases,
+            urls: this.urls,
+            logBucketName: this.logBucketName,
+        });
+    }
+
+    /** A private log bucket. CloudFront standard logs are written with ACLs, so ownership is BucketOwnerPreferred. */
+    private logBucket(name: string, tags: Readonly<Record<string, string>>): aws.s3.Bucket {
+        const parent = { parent: this };
+        const logs = new aws.s3.Bucket(`${name}-logs`, { forceDestroy: false, tags }, parent);
+        new aws.s3.BucketPublicAccessBlock(
+            `${name}-logs-public-access-block`,
+            {
+                bucket: logs.id,
+                blockPublicAcls: true,
+                blockPublicPolicy: true,
+                ignorePublicAcls: true,
+                restrictPublicBuckets: true,
+            },
+            parent,
+        );
+        new aws.s3.BucketOwnershipControls(
+            `${name}-logs-ownership`,
+            {
+                bucket: logs.id,
+                rule: { objectOwnership: "BucketOwnerPreferred" },
+            },
+            parent,
+        );
+        new aws.s3.BucketServerSideEncryptionConfiguration(
+            `${name}-logs-encryption`,
+            {
+                bucket: logs.id,
+                rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
+            },
+            parent,
+        );
+        return logs;
+    }
+}
+
+/**
+ * The site bucket's policy: only the OAI may read objects, and any request without TLS is denied.
+ * ARNs are built from the partition (aws-cn), never "arn:aws:" (MalformedPolicy in China).
+ */
+export function siteBucketPolicy(partition: pulumi.Input<string>, bucketName: pulumi.Input<string>, oaiIamArn: pulumi.Input<string>) {
+    const bucketArn = pulumi.interpolate`arn:${partition}:s3:::${bucketName}`;
+    return {
+        Version: "2012-10-17",
+        Statement: [
+            {
+                Sid: "AllowCloudFrontOriginAccessIdentityRead",
+                Effect: "Allow",
+                Principal: { AWS: oaiIamArn },
+                Action: "s3:GetObject",
+                Resource: pulumi.interpolate`${bucketArn}/*`,
+            },
+            {
+                Sid: "DenyInsecureTransport",
+                Effect: "Deny",
+                Principal: "*",
+                Action: "s3:*",
+                Resource: [bucketArn, pulumi.interpolate`${bucketArn}/*`],
+                Condition: { Bool: { "aws:SecureTransport": "false" } },
+            },
+        ],
+    };
+}

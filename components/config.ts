@@ -1,0 +1,123 @@
+/**
+ * The stack configuration contract, read in one place. Every key here is declared in Pulumi.yaml
+ * (type, description, default); tests/config.test.ts keeps the two in step.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { contentDirProblems, domainsProblems, iamCertificateIdProblems, regionProblems, tagsProblems, throwIfProblems } from "./validation";
+
+export const PROJECT = "cloudfront-china";
+
+/** Defaults, as declared in Pulumi.yaml. */
+export const CONFIG_DEFAULTS = {
+    spa: false,
+    logging: false,
+    forwardQueryString: false,
+    versioning: false,
+    defaultRootObject: "index.html",
+} as const;
+
+export interface SiteConfig {
+    region: string;
+    domains: string[];
+    hostedZoneId?: string;
+    iamCertificateId?: string;
+    contentDir?: string;
+    defaultRootObject: string;
+    spa: boolean;
+    logging: boolean;
+    forwardQueryString: boolean;
+    versioning: boolean;
+    tags: Record<string, string>;
+}
+
+const key = (name: string) => `${PROJECT}:${name}`;
+
+/** Reads a value without throwing on a wrong type, so every problem can be reported at once. */
+function raw(config: pulumi.Config, name: string): unknown {
+    const text = config.get(name);
+    if (text === undefined || text === "") {
+        return undefined;
+    }
+    try {
+        return JSON.parse(text);
+    } catch {
+        return text;
+    }
+}
+
+function bool(config: pulumi.Config, name: keyof typeof CONFIG_DEFAULTS, problems: string[]): boolean {
+    const v = raw(config, name);
+    if (v === undefined) {
+        return CONFIG_DEFAULTS[name] as boolean;
+    }
+    if (typeof v !== "boolean") {
+        problems.push(`\`${key(name)}\` must be true or false (got ${JSON.stringify(v)}): run \`pulumi config set ${key(name)} true\``);
+        return false;
+    }
+    return v;
+}
+
+function optionalString(config: pulumi.Config, name: string, problems: string[]): string | undefined {
+    const v = raw(config, name);
+    if (v === undefined) {
+        return undefined;
+    }
+    if (typeof v !== "string") {
+        problems.push(`\`${key(name)}\` must be a string (got ${JSON.stringify(v)})`);
+        return undefined;
+    }
+    return v;
+}
+
+/**
+ * Reads and validates the stack configuration. Throws one InputError listing every problem
+ * (naming the key and the fix) before the program registers anything.
+ */
+export function readSiteConfig(): SiteConfig {
+    const config = new pulumi.Config(PROJECT);
+    const problems: string[] = [];
+
+    // The provider cannot be asked for its region before it exists: read the same setting it reads.
+    const region = new pulumi.Config("aws").get("region") ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
+    problems.push(...regionProblems(region, "aws:region"));
+
+    const domains = raw(config, "domains");
+    problems.push(...domainsProblems(domains, key("domains")));
+
+    const hostedZoneId = optionalString(config, "hostedZoneId", problems);
+    if (hostedZoneId !== undefined && !/^Z[A-Z0-9]{1,31}$/.test(hostedZoneId.replace(/^\/hostedzone\//, ""))) {
+        problems.push(
+            `\`${key("hostedZoneId")}\` "${hostedZoneId}" is not a Route 53 hosted zone id (Z…): find it with \`aws route53 list-hosted-zones-by-name\``,
+        );
+    }
+
+    const iamCertificateId = optionalString(config, "iamCertificateId", problems);
+    if (iamCertificateId !== undefined) {
+        problems.push(...iamCertificateIdProblems(iamCertificateId, key("iamCertificateId")));
+    }
+
+    const contentDir = optionalString(config, "contentDir", problems);
+    if (contentDir !== undefined) {
+        problems.push(...contentDirProblems(contentDir, key("contentDir")));
+    }
+
+    const defaultRootObject = optionalString(config, "defaultRootObject", problems) ?? CONFIG_DEFAULTS.defaultRootObject;
+    const tags = raw(config, "tags");
+    problems.push(...tagsProblems(tags, key("tags")));
+
+    const settings: SiteConfig = {
+        region: region ?? "",
+        domains: Array.isArray(domains) ? (domains as string[]) : [],
+        hostedZoneId: hostedZoneId?.replace(/^\/hostedzone\//, ""),
+        iamCertificateId,
+        contentDir,
+        defaultRootObject,
+        spa: bool(config, "spa", problems),
+        logging: bool(config, "logging", problems),
+        forwardQueryString: bool(config, "forwardQueryString", problems),
+        versioning: bool(config, "versioning", problems),
+        tags: (tags as Record<string, string> | undefined) ?? {},
+    };
+    throwIfProblems(problems);
+    return settings;
+}

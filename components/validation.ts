@@ -1,0 +1,189 @@
+/**
+ * Validators for user input: pure functions, no Pulumi, no network. Each returns the problems it
+ * finds as messages that name the setting and say how to fix it; callers collect them and throw one
+ * `InputError` before anything is registered.
+ */
+import * as fs from "node:fs";
+import { domainToASCII } from "node:url";
+import * as pulumi from "@pulumi/pulumi";
+import { CHINA_REGIONS } from "./chinaRules";
+
+/**
+ * Bad input. A `RunError`, so the CLI prints the message without a stack trace.
+ * `problems` keeps the individual messages for callers that report them one by one.
+ */
+export class InputError extends pulumi.RunError {
+    constructor(public readonly problems: readonly string[]) {
+        super(`invalid settings:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+        this.name = "InputError";
+    }
+}
+
+/** Throws one InputError carrying every problem, if there are any. */
+export function throwIfProblems(problems: readonly string[]): void {
+    if (problems.length > 0) {
+        throw new InputError(problems);
+    }
+}
+
+/** CloudFront allows 100 aliases per distribution by default; Let's Encrypt 100 names per certificate. */
+export const MAX_DOMAINS = 100;
+
+const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
+
+/**
+ * Problems with one host name, as used for an alias and a certificate name. `setting` is how the
+ * caller names the input in messages (`cloudfront-china:domains[0]`, `domains[2]`).
+ */
+export function hostNameProblems(name: unknown, setting: string): string[] {
+    if (typeof name !== "string" || name.length === 0) {
+        return [`\`${setting}\` must be a non-empty host name such as "www.example.cn" (got ${JSON.stringify(name)})`];
+    }
+    if (/[^ -~]/.test(name)) {
+        const ascii = domainToASCII(name);
+        const hint = ascii ? `write it as "${ascii}"` : "write it in its punycode (xn--) form";
+        return [`\`${setting}\` "${name}" is an internationalized name: CloudFront aliases and certificates take the ASCII form; ${hint}`];
+    }
+    if (name !== name.toLowerCase()) {
+        return [`\`${setting}\` "${name}" has upper-case letters: write it as "${name.toLowerCase()}"`];
+    }
+    if (name.endsWith(".")) {
+        return [`\`${setting}\` "${name}" ends with a dot: write it without the trailing dot`];
+    }
+    if (/^[0-9.]+$/.test(name) || name.includes(":")) {
+        return [`\`${setting}\` "${name}" is an IP address: CloudFront aliases and certificates need DNS names`];
+    }
+    if (name.length > 253) {
+        return [`\`${setting}\` "${name}" is ${name.length} characters long: DNS names are at most 253`];
+    }
+    const labels = name.split(".");
+    if (labels.length < 2) {
+        return [`\`${setting}\` "${name}" is a single label: use a fully qualified name such as "www.example.cn"`];
+    }
+    const problems: string[] = [];
+    labels.forEach((label, i) => {
+        if (label === "*") {
+            if (i !== 0) {
+                problems.push(`\`${setting}\` "${name}" has a wildcard that is not the leftmost label: only "*.example.cn" is allowed`);
+            } else if (labels.length < 3) {
+                problems.push(`\`${setting}\` "${name}" is a wildcard over a top-level domain: use "*.example.cn"`);
+            }
+        } else if (label.includes("*")) {
+            problems.push(`\`${setting}\` "${name}" has a partial wildcard label "${label}": only a whole leftmost "*" label is allowed`);
+        } else if (!LABEL.test(label)) {
+            problems.push(
+                `\`${setting}\` "${name}" has an invalid label "${label}": labels are 1-63 of a-z, 0-9 and "-", not starting or ending with "-"`,
+            );
+        }
+    });
+    return problems;
+}
+
+/** Problems with the list of domains: each name, duplicates, count. */
+export function domainsProblems(domains: unknown, setting: string): string[] {
+    if (!Array.isArray(domains) || domains.length === 0) {
+        return [
+            `\`${setting}\` must list at least one host name: CloudFront in China cannot serve content on its *.cloudfront.cn name, ` +
+                `only on ICP-approved aliases; run \`pulumi config set --path '${setting}[0]' www.example.cn\``,
+        ];
+    }
+    const problems = domains.flatMap((d, i) => hostNameProblems(d, `${setting}[${i}]`));
+    const seen = new Set<string>();
+    for (const d of domains) {
+        if (typeof d === "string" && seen.has(d)) {
+            problems.push(`\`${setting}\` lists "${d}" more than once: remove the duplicate`);
+        }
+        seen.add(d as string);
+    }
+    if (domains.length > MAX_DOMAINS) {
+        problems.push(
+            `\`${setting}\` lists ${domains.length} names: a distribution and a certificate take at most ${MAX_DOMAINS}; split the site`,
+        );
+    }
+    return problems;
+}
+
+/** True when `name` (or the wildcard's base) lies in the DNS zone `zone`. */
+export function isInZone(name: string, zone: string): boolean {
+    const z = zone.replace(/\.$/, "").toLowerCase();
+    return name === z || name.endsWith(`.${z}`);
+}
+
+/** Aliases that a Route 53 alias record cannot be written for, because they are outside the zone. */
+export function zoneCoverageProblems(domains: readonly string[], zoneName: string, zoneSetting: string): string[] {
+    return domains
+        .filter((d) => !isInZone(d, zoneName))
+        .map(
+            (d) =>
+                `"${d}" is not inside the hosted zone "${zoneName.replace(/\.$/, "")}" given by \`${zoneSetting}\`: ` +
+                `use the zone that holds it, or leave \`${zoneSetting}\` unset and create the DNS records yourself`,
+        );
+}
+
+export function regionProblems(region: unknown, setting: string): string[] {
+    if (typeof region === "string" && (CHINA_REGIONS as readonly string[]).includes(region)) {
+        return [];
+    }
+    const got = region === undefined ? "it is not set" : `got ${JSON.stringify(region)}`;
+    return [
+        `\`${setting}\` must be ${CHINA_REGIONS.map((r) => `"${r}"`).join(" or ")} (${got}): this program targets the aws-cn partition ` +
+            `(CloudFront in the AWS China regions); run \`pulumi config set aws:region cn-north-1\``,
+    ];
+}
+
+/** An IAM ServerCertificateId: "ASCA" followed by upper-case letters and digits. */
+const SERVER_CERTIFICATE_ID = /^ASCA[A-Z0-9]{8,124}$/;
+
+export function iamCertificateIdProblems(id: unknown, setting: string): string[] {
+    if (typeof id === "string" && SERVER_CERTIFICATE_ID.test(id)) {
+        return [];
+    }
+    const what = typeof id === "string" && id.startsWith("arn:") ? "an ARN" : `${JSON.stringify(id)}`;
+    return [
+        `\`${setting}\` must be the IAM ServerCertificateId ("ASCA…"), not a name or ARN (got ${what}): ` +
+            "find it with `aws iam get-server-certificate --server-certificate-name NAME " +
+            "--query ServerCertificate.ServerCertificateMetadata.ServerCertificateId`",
+    ];
+}
+
+export function contentDirProblems(dir: unknown, setting: string): string[] {
+    if (typeof dir !== "string" || dir.length === 0) {
+        return [`\`${setting}\` must be a folder path (got ${JSON.stringify(dir)})`];
+    }
+    let stat: fs.Stats;
+    try {
+        stat = fs.statSync(dir);
+    } catch {
+        return [
+            `\`${setting}\` "${dir}" does not exist: build the site first, or fix the path (relative paths start at the project folder)`,
+        ];
+    }
+    return stat.isDirectory() ? [] : [`\`${setting}\` "${dir}" is a file, not a folder: give the folder that holds index.html`];
+}
+
+/** AWS tag limits (most services): key 1-128, value 0-256, no "aws:" prefix, 50 tags. */
+export function tagsProblems(tags: unknown, setting: string): string[] {
+    if (tags === undefined) {
+        return [];
+    }
+    if (tags === null || typeof tags !== "object" || Array.isArray(tags)) {
+        return [`\`${setting}\` must be an object of string keys and values, e.g. {"team": "web"}`];
+    }
+    const entries = Object.entries(tags as Record<string, unknown>);
+    const problems: string[] = [];
+    if (entries.length > 50) {
+        problems.push(`\`${setting}\` has ${entries.length} tags: AWS allows at most 50`);
+    }
+    for (const [k, v] of entries) {
+        if (k.length < 1 || k.length > 128) {
+            problems.push(`\`${setting}\` key "${k}" must be 1-128 characters`);
+        }
+        if (k.toLowerCase().startsWith("aws:")) {
+            problems.push(`\`${setting}\` key "${k}" uses the reserved "aws:" prefix: rename it`);
+        }
+        if (typeof v !== "string" || v.length > 256) {
+            problems.push(`\`${setting}\` value of "${k}" must be a string of at most 256 characters`);
+        }
+    }
+    return problems;
+}

@@ -1,0 +1,281 @@
+/**
+ * Offline plan: evaluates the real program with a stack's configuration under Pulumi's runtime
+ * mocks (no AWS credentials, no Pulumi CLI, no network), prints the resources it would create
+ * with their China-relevant settings, then a China-compatibility report.
+ *
+ *   npm run plan -- --stack cn-north-1 [--config-file path] [--hosted-zone-name example.cn]
+ *
+ * Exit codes: 0 compatible; 1 a China rule is violated; 2 bad configuration or usage.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as yaml from "js-yaml";
+import * as pulumi from "@pulumi/pulumi";
+import { CHINA_RULES, Violation, checkBucketPolicy, checkDistribution } from "../components/chinaRules";
+import { PROJECT } from "../components/config";
+import { InputError } from "../components/validation";
+import { OfflineAwsChina, Registration } from "./offlineMocks";
+
+export const EXIT = { ok: 0, violation: 1, badInput: 2 } as const;
+
+interface PlanArgs {
+    stack: string;
+    configFile: string;
+    projectDir: string;
+    hostedZoneName?: string;
+}
+
+class UsageError extends Error {}
+
+export function parseArgs(argv: readonly string[], projectDir: string): PlanArgs {
+    const get = (flag: string) => {
+        const i = argv.indexOf(flag);
+        if (i >= 0 && (i + 1 >= argv.length || argv[i + 1].startsWith("--"))) {
+            throw new UsageError(`${flag} needs a value`);
+        }
+        return i >= 0 ? argv[i + 1] : undefined;
+    };
+    const unknown = argv.filter(
+        (a, i) => a.startsWith("--") && !["--stack", "--config-file", "--hosted-zone-name"].includes(a) && argv[i - 1] !== a,
+    );
+    if (unknown.length > 0) {
+        throw new UsageError(`unknown option ${unknown[0]}`);
+    }
+    let stack = get("--stack");
+    if (stack === undefined) {
+        const stacks = fs
+            .readdirSync(projectDir)
+            .filter((f) => /^Pulumi\..+\.yaml$/.test(f))
+            .map((f) => f.slice(7, -5));
+        if (stacks.length !== 1) {
+            throw new UsageError(`--stack is required (stacks here: ${stacks.join(", ") || "none"})`);
+        }
+        stack = stacks[0];
+    }
+    return {
+        stack,
+        configFile: get("--config-file") ?? path.join(projectDir, `Pulumi.${stack}.yaml`),
+        projectDir,
+        hostedZoneName: get("--hosted-zone-name"),
+    };
+}
+
+/**
+ * The configuration the CLI would hand the program: Pulumi.yaml defaults for this project's keys,
+ * overlaid with the stack file. Values are strings (objects and arrays as JSON), as the CLI passes
+ * them. Encrypted values cannot be read offline and become "[secret]".
+ */
+export function loadStackConfig(projectDir: string, configFile: string): { config: Record<string, string>; secretKeys: string[] } {
+    const project = yaml.load(fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8")) as {
+        config?: Record<string, { default?: unknown }>;
+    };
+    if (!fs.existsSync(configFile)) {
+        throw new UsageError(`no stack configuration at ${configFile}: create it with \`pulumi stack init\` and \`pulumi config set\``);
+    }
+    const stackFile = (yaml.load(fs.readFileSync(configFile, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+    const config: Record<string, string> = {};
+    const secretKeys: string[] = [];
+    const asText = (v: unknown) => (typeof v === "string" ? v : JSON.stringify(v));
+    for (const [k, decl] of Object.entries(project.config ?? {})) {
+        const fullKey = k.includes(":") ? k : `${PROJECT}:${k}`;
+        if (decl && typeof decl === "object" && decl.default !== undefined) {
+            config[fullKey] = asText(decl.default);
+        }
+    }
+    for (const [k, v] of Object.entries(stackFile.config ?? {})) {
+        const fullKey = k.includes(":") ? k : `${PROJECT}:${k}`;
+        if (v && typeof v === "object" && "secure" in (v as object)) {
+            config[fullKey] = "[secret]";
+            secretKeys.push(fullKey);
+        } else {
+            config[fullKey] = asText(v);
+        }
+    }
+    return { config, secretKeys };
+}
+
+/** A guess at the zone that holds a name, for offline runs: the registrable domain (example.cn, example.com.cn). */
+export function registrableDomain(name: string): string {
+    const labels = name.replace(/^\*\./, "").split(".");
+    const secondLevel = new Set(["com.cn", "net.cn", "org.cn", "gov.cn", "edu.cn", "ac.cn"]);
+    const take = labels.length >= 3 && secondLevel.has(labels.slice(-2).join(".")) ? 3 : 2;
+    return labels.slice(-take).join(".");
+}
+
+async function promiseOf<T>(o: pulumi.Input<T>): Promise<T> {
+    return new Promise((resolve) => pulumi.output(o).apply((v) => resolve(v as T)));
+}
+
+function describe(r: Registration): string[] {
+    const i = r.inputs;
+    switch (r.type) {
+        case "aws:cloudfront/distribution:Distribution": {
+            const origin = (i.origins ?? [])[0] ?? {};
+            const vc = i.viewerCertificate ?? {};
+            const b = i.defaultCacheBehavior ?? {};
+            return [
+                `aliases: ${(i.aliases ?? []).join(", ")}`,
+                `origin: ${origin.domainName} via ${origin.s3OriginConfig?.originAccessIdentity ?? "no OAI"}`,
+                `viewerCertificate: iamCertificateId=${vc.iamCertificateId}, ${vc.sslSupportMethod}, ${vc.minimumProtocolVersion}`,
+                `isIpv6Enabled=${i.isIpv6Enabled} httpVersion=${i.httpVersion} priceClass=${i.priceClass} defaultRootObject=${i.defaultRootObject}`,
+                `defaultCacheBehavior: ${b.viewerProtocolPolicy}, compress=${b.compress}, forwardedValues.queryString=${b.forwardedValues?.queryString}, TTL ${b.minTtl}/${b.defaultTtl}/${b.maxTtl}`,
+                ...(i.customErrorResponses ?? []).map(
+                    (e: { errorCode: number; responseCode: number; responsePagePath: string }) =>
+                        `customErrorResponse: ${e.errorCode} -> ${e.responseCode} ${e.responsePagePath}`,
+                ),
+                ...(i.loggingConfig ? [`logging: ${i.loggingConfig.bucket}/${i.loggingConfig.prefix ?? ""}`] : []),
+            ];
+        }
+        case "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock":
+            return [
+                `blockPublicAcls=${i.blockPublicAcls} blockPublicPolicy=${i.blockPublicPolicy} ignorePublicAcls=${i.ignorePublicAcls} restrictPublicBuckets=${i.restrictPublicBuckets}`,
+            ];
+        case "aws:s3/bucketOwnershipControls:BucketOwnershipControls":
+            return [`objectOwnership=${i.rule?.objectOwnership}`];
+        case "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration":
+            return [`sse=${i.rules?.[0]?.applyServerSideEncryptionByDefault?.sseAlgorithm}`];
+        case "aws:s3/bucketPolicy:BucketPolicy":
+            return JSON.parse(i.policy).Statement.map(
+                (s: Record<string, unknown>) =>
+                    `${s.Effect} ${s.Action} ${JSON.stringify(s.Principal)}${s.Condition ? " " + JSON.stringify(s.Condition) : ""}`,
+            );
+        case "aws:route53/record:Record":
+            return [`${i.type} ${i.name} -> alias ${i.aliases?.[0]?.name} (zone ${i.aliases?.[0]?.zoneId})`];
+        case "aws:s3/bucketObjectv2:BucketObjectv2":
+            return [`${i.key}: ${i.contentType}; ${i.cacheControl}`];
+        default:
+            if (r.type.endsWith(":IamAcmeCertificate")) {
+                return [
+                    `domains: ${(i.domains ?? []).join(", ")}; path ${i.path}; directory ${i.acmeDirectoryUrl}; keyType ${i.keyType}`,
+                    "issued by the ACME CA at `pulumi up` (offline: not issued)",
+                ];
+            }
+            return [];
+    }
+}
+
+/** Runs the China rules on what the program registered. */
+export function compatibilityReport(mocks: OfflineAwsChina): { lines: string[]; violations: Violation[] } {
+    const violations: Violation[] = [];
+    const lines: string[] = [];
+    const distributions = mocks.find("aws:cloudfront/distribution:Distribution");
+    if (distributions.length === 0) {
+        violations.push({ rule: "distribution-present", setting: "program", message: "the program registered no CloudFront distribution" });
+    }
+    for (const d of distributions) {
+        const found = checkDistribution(d.inputs);
+        violations.push(...found);
+        for (const rule of CHINA_RULES) {
+            const bad = found.filter((v) => v.rule === rule.id);
+            lines.push(
+                `  ${bad.length === 0 ? "PASS" : "FAIL"}  ${rule.id.padEnd(26)} ${rule.title}${rule.kind === "unverified" ? " (unverified in China: kept off)" : ""}`,
+            );
+            bad.forEach((v) => lines.push(`        ${v.message}`));
+        }
+    }
+    for (const p of mocks.find("aws:s3/bucketPolicy:BucketPolicy")) {
+        const found = checkBucketPolicy(p.inputs.policy);
+        violations.push(...found);
+        lines.push(
+            `  ${found.length === 0 ? "PASS" : "FAIL"}  ${"bucket-policy".padEnd(26)} ${p.name}: aws-cn ARNs, only the OAI reads, TLS required`,
+        );
+        found.forEach((v) => lines.push(`        ${v.message}`));
+    }
+    for (const b of mocks.find("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")) {
+        const open = ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"].filter(
+            (k) => b.inputs[k] !== true,
+        );
+        const found = open.map((k) => ({ rule: "bucket-private", setting: `${b.name}.${k}`, message: `${b.name}: ${k} must be true` }));
+        violations.push(...found);
+        lines.push(`  ${found.length === 0 ? "PASS" : "FAIL"}  ${"public-access-blocked".padEnd(26)} ${b.name}`);
+        found.forEach((v) => lines.push(`        ${v.message}`));
+    }
+    return { lines, violations };
+}
+
+export async function plan(argv: readonly string[], projectDir: string, out: (line: string) => void): Promise<number> {
+    let args: PlanArgs;
+    let config: Record<string, string>;
+    let secretKeys: string[];
+    try {
+        args = parseArgs(argv, projectDir);
+        ({ config, secretKeys } = loadStackConfig(projectDir, args.configFile));
+    } catch (e) {
+        if (e instanceof UsageError || e instanceof yaml.YAMLException) {
+            out(`plan: ${e.message}`);
+            return EXIT.badInput;
+        }
+        throw e;
+    }
+    const region = config["aws:region"] ?? "";
+    const domains = (() => {
+        try {
+            return JSON.parse(config[`${PROJECT}:domains`] ?? "[]") as string[];
+        } catch {
+            return [];
+        }
+    })();
+    const zoneName =
+        args.hostedZoneName ?? (Array.isArray(domains) && typeof domains[0] === "string" ? registrableDomain(domains[0]) : undefined);
+
+    pulumi.runtime.setAllConfig(config, secretKeys);
+    const mocks = new OfflineAwsChina({ region, zoneName });
+    await pulumi.runtime.setMocks(mocks, PROJECT, args.stack, false);
+
+    out(
+        `cloudfront-china offline plan: stack ${args.stack} (${path.relative(projectDir, args.configFile) || args.configFile}), aws:region ${region || "(unset)"}`,
+    );
+    out("Evaluated under Pulumi runtime mocks: no AWS credentials, no Pulumi CLI, no network.");
+    if (config[`${PROJECT}:hostedZoneId`] && args.hostedZoneName === undefined) {
+        out(`Assumed hosted zone name "${zoneName}" for cloudfront-china:hostedZoneId (pass --hosted-zone-name to check another).`);
+    }
+    let outputs: Record<string, unknown>;
+    try {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const program = require(path.join(projectDir, "index")) as () => Promise<Record<string, pulumi.Input<unknown>>>;
+        const result = await program();
+        outputs = Object.fromEntries(await Promise.all(Object.entries(result).map(async ([k, v]) => [k, await promiseOf(v)])));
+        // Let the mock monitor finish registrations still in flight (Pulumi fails the exit on pending ones).
+        await new Promise((resolve) => setTimeout(resolve, 100));
+    } catch (e) {
+        if (e instanceof InputError) {
+            out("");
+            out("Configuration errors (nothing would be created):");
+            e.problems.forEach((p) => out(`  - ${p}`));
+            return EXIT.badInput;
+        }
+        throw e;
+    }
+
+    out("");
+    out(`Resources (${mocks.registrations.length}):`);
+    for (const r of mocks.registrations) {
+        out(`  + ${r.type.padEnd(58)} ${r.name}`);
+        describe(r).forEach((line) => out(`        ${line}`));
+    }
+    out("");
+    out("Outputs:");
+    for (const [k, v] of Object.entries(outputs)) {
+        out(`  ${k}: ${JSON.stringify(v)}`);
+    }
+    out("");
+    out("China compatibility report:");
+    const { lines, violations } = compatibilityReport(mocks);
+    lines.forEach(out);
+    out("");
+    out(
+        violations.length === 0
+            ? "Result: compatible with CloudFront in the AWS China regions."
+            : `Result: ${violations.length} violation(s).`,
+    );
+    return violations.length === 0 ? EXIT.ok : EXIT.violation;
+}
+
+if (require.main === module) {
+    plan(process.argv.slice(2), path.resolve(__dirname, ".."), (line) => console.log(line))
+        .then((code) => process.exit(code))
+        .catch((e) => {
+            console.error(e instanceof Error ? e.stack : e);
+            process.exit(EXIT.badInput);
+        });
+}

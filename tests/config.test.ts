@@ -1,0 +1,204 @@
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as yaml from "js-yaml";
+import * as pulumi from "@pulumi/pulumi";
+import { CONFIG_DEFAULTS, PROJECT, readSiteConfig } from "../components/config";
+import { InputError, domainsProblems, hostNameProblems, iamCertificateIdProblems, tagsProblems } from "../components/validation";
+
+const root = path.resolve(__dirname, "..");
+
+function withConfig(values: Record<string, unknown>): () => ReturnType<typeof readSiteConfig> {
+    const config = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
+    pulumi.runtime.setAllConfig(config, []);
+    return readSiteConfig;
+}
+
+const good = {
+    "aws:region": "cn-north-1",
+    "cloudfront-china:domains": ["www.example.cn", "example.cn"],
+};
+
+describe("stack configuration", () => {
+    const saved = { AWS_REGION: process.env.AWS_REGION, AWS_DEFAULT_REGION: process.env.AWS_DEFAULT_REGION };
+    before(() => {
+        delete process.env.AWS_REGION;
+        delete process.env.AWS_DEFAULT_REGION;
+    });
+    after(() => {
+        Object.assign(process.env, Object.fromEntries(Object.entries(saved).filter(([, v]) => v !== undefined)));
+        pulumi.runtime.setAllConfig({}, []);
+    });
+
+    it("reads a minimal stack with the declared defaults", () => {
+        assert.deepEqual(withConfig(good)(), {
+            region: "cn-north-1",
+            domains: ["www.example.cn", "example.cn"],
+            hostedZoneId: undefined,
+            iamCertificateId: undefined,
+            contentDir: undefined,
+            defaultRootObject: "index.html",
+            spa: false,
+            logging: false,
+            forwardQueryString: false,
+            versioning: false,
+            tags: {},
+        });
+    });
+
+    it("reads every key of a full stack", () => {
+        const s = withConfig({
+            ...good,
+            "cloudfront-china:hostedZoneId": "/hostedzone/Z0123456789EXAMPLE",
+            "cloudfront-china:iamCertificateId": "ASCAEXAMPLE0123456789",
+            "cloudfront-china:contentDir": path.join(root, "site"),
+            "cloudfront-china:spa": "true",
+            "cloudfront-china:logging": "true",
+            "cloudfront-china:forwardQueryString": "true",
+            "cloudfront-china:versioning": "true",
+            "cloudfront-china:defaultRootObject": "home.html",
+            "cloudfront-china:tags": { team: "web" },
+        })();
+        assert.equal(s.hostedZoneId, "Z0123456789EXAMPLE");
+        assert.equal(s.iamCertificateId, "ASCAEXAMPLE0123456789");
+        assert.deepEqual([s.spa, s.logging, s.forwardQueryString, s.versioning], [true, true, true, true]);
+        assert.equal(s.defaultRootObject, "home.html");
+        assert.deepEqual(s.tags, { team: "web" });
+    });
+
+    const bad: Array<[string, Record<string, unknown>, RegExp]> = [
+        [
+            "no region",
+            { "aws:region": undefined },
+            /`aws:region` must be "cn-north-1" or "cn-northwest-1" \(it is not set\): this program targets the aws-cn partition.*pulumi config set aws:region cn-north-1/,
+        ],
+        ["global region", { "aws:region": "ap-east-1" }, /`aws:region` .*got "ap-east-1"/],
+        ["no domains", { "cloudfront-china:domains": undefined }, /`cloudfront-china:domains` must list at least one host name/],
+        [
+            "domains not a list",
+            { "cloudfront-china:domains": "www.example.cn" },
+            /`cloudfront-china:domains` must list at least one host name/,
+        ],
+        [
+            "upper case",
+            { "cloudfront-china:domains": ["WWW.example.cn"] },
+            /`cloudfront-china:domains\[0\]` "WWW\.example\.cn" has upper-case letters: write it as "www\.example\.cn"/,
+        ],
+        ["IDN", { "cloudfront-china:domains": ["例子.中国"] }, /internationalized name.*write it as "xn--fsqu00a\.xn--fiqs8s"/],
+        [
+            "bad zone id",
+            { "cloudfront-china:hostedZoneId": "example.cn" },
+            /`cloudfront-china:hostedZoneId` "example\.cn" is not a Route 53 hosted zone id/,
+        ],
+        [
+            "certificate ARN",
+            { "cloudfront-china:iamCertificateId": "arn:aws-cn:iam::1:server-certificate/cloudfront/x" },
+            /`cloudfront-china:iamCertificateId` must be the IAM ServerCertificateId \("ASCA…"\), not a name or ARN \(got an ARN\)/,
+        ],
+        ["certificate name", { "cloudfront-china:iamCertificateId": "my-cert" }, /not a name or ARN \(got "my-cert"\)/],
+        [
+            "missing content",
+            { "cloudfront-china:contentDir": "no/such/dir" },
+            /`cloudfront-china:contentDir` "no\/such\/dir" does not exist/,
+        ],
+        ["content is a file", { "cloudfront-china:contentDir": path.join(root, "package.json") }, /is a file, not a folder/],
+        ["spa not a boolean", { "cloudfront-china:spa": "yes" }, /`cloudfront-china:spa` must be true or false \(got "yes"\)/],
+        ["tags not an object", { "cloudfront-china:tags": ["a"] }, /`cloudfront-china:tags` must be an object/],
+    ];
+    for (const [label, change, message] of bad) {
+        it(`rejects ${label}`, () => {
+            const values: Record<string, unknown> = { ...good, ...change };
+            Object.keys(values)
+                .filter((k) => values[k] === undefined)
+                .forEach((k) => delete values[k]);
+            assert.throws(withConfig(values), (e: Error) => e instanceof InputError && message.test(e.message));
+        });
+    }
+
+    it("reports every problem at once", () => {
+        assert.throws(
+            withConfig({ "aws:region": "us-east-1", "cloudfront-china:domains": [], "cloudfront-china:spa": "1x" }),
+            (e: InputError) => e.problems.length === 3,
+        );
+    });
+
+    it("Pulumi.yaml declares exactly the keys the program reads, with the same defaults", () => {
+        const project = yaml.load(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8")) as {
+            name: string;
+            config: Record<string, { default?: unknown; description?: string }>;
+        };
+        assert.equal(project.name, PROJECT);
+        const declared = Object.keys(project.config)
+            .map((k) => k.replace(`${PROJECT}:`, ""))
+            .sort();
+        const source = fs.readFileSync(path.join(root, "components", "config.ts"), "utf8");
+        const read = [...source.matchAll(/(?:raw|optionalString|bool)\(config, "([a-zA-Z]+)"/g)].map((m) => m[1]);
+        assert.deepEqual(declared, [...new Set(read)].sort());
+        for (const [k, v] of Object.entries(CONFIG_DEFAULTS)) {
+            assert.equal(project.config[`${PROJECT}:${k}`].default, v, `default of ${k}`);
+        }
+        for (const [k, decl] of Object.entries(project.config)) {
+            assert.ok((decl.description ?? "").length > 20, `${k} has no description`);
+        }
+    });
+
+    it("the example stack is valid, targets cn-north-1 and holds no plaintext secret", () => {
+        const text = fs.readFileSync(path.join(root, "Pulumi.cn-north-1.yaml"), "utf8");
+        const stack = yaml.load(text) as { config: Record<string, unknown> };
+        assert.equal(stack.config["aws:region"], "cn-north-1");
+        assert.doesNotMatch(text, /PRIVATE KEY|password|secretKey|hmacKey|AKIA[0-9A-Z]{16}/i);
+        const settings = withConfig({
+            ...stack.config,
+            "cloudfront-china:contentDir": path.join(root, String(stack.config["cloudfront-china:contentDir"])),
+        })();
+        assert.deepEqual(settings.domains, ["www.example.cn", "example.cn"]);
+    });
+});
+
+describe("validators (pure)", () => {
+    const hostCases: Array<[string, RegExp | null]> = [
+        ["www.example.cn", null],
+        ["*.example.cn", null],
+        ["xn--fsqu00a.xn--fiqs8s", null],
+        ["a-b.example.com.cn", null],
+        ["*.cn", /wildcard over a top-level domain/],
+        ["*example.cn", /partial wildcard/],
+        ["www.ex*.cn", /partial wildcard/],
+        ["-www.example.cn", /invalid label "-www"/],
+        ["www_1.example.cn", /invalid label "www_1"/],
+        ["localhost", /single label/],
+        ["example.cn.", /trailing dot/],
+        ["10.0.0.1", /IP address/],
+        [`${"a".repeat(64)}.example.cn`, /invalid label/],
+        [`${"abcdefghi.".repeat(26)}cn`, /at most 253/],
+        ["", /non-empty host name/],
+    ];
+    for (const [name, expected] of hostCases) {
+        it(`host name ${JSON.stringify(name.slice(0, 40))} ${expected ? "is rejected" : "is accepted"}`, () => {
+            const problems = hostNameProblems(name, "domains[0]");
+            if (expected === null) {
+                assert.deepEqual(problems, []);
+            } else {
+                assert.equal(problems.length, 1, problems.join("; "));
+                assert.match(problems[0], expected);
+                assert.match(problems[0], /^`domains\[0\]`/);
+            }
+        });
+    }
+
+    it("more than 100 names is refused (CloudFront aliases and certificate names)", () => {
+        const many = Array.from({ length: 101 }, (_, i) => `h${i}.example.cn`);
+        assert.match(domainsProblems(many, "domains").join(), /lists 101 names: .* at most 100/);
+        assert.deepEqual(domainsProblems(many.slice(0, 100), "domains"), []);
+    });
+
+    it("IAM certificate ids: ASCA… only", () => {
+        assert.deepEqual(iamCertificateIdProblems("ASCAQ2EXAMPLE7HUBS5KS", "x"), []);
+        assert.equal(iamCertificateIdProblems("asca123", "x").length, 1);
+    });
+
+    it("tags: at most 50, values are strings", () => {
+        assert.match(tagsProblems(Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`k${i}`, "v"])), "tags").join(), /51 tags/);
+        assert.match(tagsProblems({ a: 1 }, "tags").join(), /value of "a" must be a string/);
+    });
+});

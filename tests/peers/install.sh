@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Installs the real peers the integration tests talk to, into the git-ignored .tools/ folder, from
+# the package registries only (the Go module proxy and PyPI). Idempotent: a second run is a no-op.
+#   - Pebble (Let's Encrypt's test CA), built from its Go module at a pinned version: Debian's 2.4.0
+#     has no ARI and no profiles (../shared/facts/acme-and-renewal.md).
+#   - moto in server mode (IAM, Route 53, S3, CloudFront), pinned, in a venv.
+#   - A private CA and a TLS certificate for 127.0.0.1 that Pebble serves; Node trusts it through
+#     NODE_EXTRA_CA_CERTS, so TLS verification stays on.
+# A peer that cannot be installed fails the run with its name: nothing in CI is skipped.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+tools="$PWD/.tools"
+mkdir -p "$tools/bin"
+
+PEBBLE_VERSION=v2.10.1
+MOTO_VERSION=5.2.5
+
+fail() { echo "peer install failed: $*" >&2; exit 1; }
+
+if [ ! -x "$tools/bin/pebble" ] || [ ! -x "$tools/bin/pebble-challtestsrv" ] || [ "$(cat "$tools/pebble.version" 2>/dev/null)" != "$PEBBLE_VERSION" ]; then
+  command -v go >/dev/null || fail "Pebble needs Go (go install), and no 'go' is on PATH"
+  echo "installing Pebble $PEBBLE_VERSION (go install)"
+  GOBIN="$tools/bin" GOFLAGS=-mod=mod go install "github.com/letsencrypt/pebble/v2/cmd/pebble@$PEBBLE_VERSION" \
+    "github.com/letsencrypt/pebble/v2/cmd/pebble-challtestsrv@$PEBBLE_VERSION" \
+    || fail "Pebble $PEBBLE_VERSION: go install of pebble and pebble-challtestsrv failed"
+  echo "$PEBBLE_VERSION" > "$tools/pebble.version"
+fi
+
+if [ ! -x "$tools/moto/bin/moto_server" ] || [ "$(cat "$tools/moto.version" 2>/dev/null)" != "$MOTO_VERSION" ]; then
+  command -v python3 >/dev/null || fail "moto needs python3, and none is on PATH"
+  echo "installing moto[server]==$MOTO_VERSION (venv in .tools/moto)"
+  rm -rf "$tools/moto"
+  python3 -m venv "$tools/moto" || fail "moto: python3 -m venv failed"
+  "$tools/moto/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION" \
+    || fail "moto: pip install moto[server]==$MOTO_VERSION failed"
+  echo "$MOTO_VERSION" > "$tools/moto.version"
+fi
+
+certs="$tools/certs"
+if [ ! -s "$certs/pebble.pem" ]; then
+  command -v openssl >/dev/null || fail "the Pebble TLS certificate needs openssl"
+  echo "generating a local CA and Pebble's TLS certificate for 127.0.0.1"
+  mkdir -p "$certs"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=cloudfront-china test CA" \
+    -keyout "$certs/ca.key" -out "$certs/ca.pem" 2>/dev/null
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" \
+    -keyout "$certs/pebble.key" -out "$certs/pebble.csr" 2>/dev/null
+  printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n' > "$certs/san.ext"
+  openssl x509 -req -in "$certs/pebble.csr" -CA "$certs/ca.pem" -CAkey "$certs/ca.key" -CAcreateserial \
+    -days 3650 -extfile "$certs/san.ext" -out "$certs/pebble.pem" 2>/dev/null
+fi
+echo "peers installed: pebble $PEBBLE_VERSION, moto $MOTO_VERSION"

@@ -1,0 +1,123 @@
+import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as path from "node:path";
+import { EXIT, compatibilityReport, loadStackConfig, plan, registrableDomain } from "../scripts/plan";
+import { OfflineAwsChina } from "../scripts/offlineMocks";
+
+const root = path.resolve(__dirname, "..");
+const fixture = (name: string) => path.join(root, "tests", "fixtures", `Pulumi.${name}.yaml`);
+
+async function runPlan(...argv: string[]): Promise<{ code: number; text: string }> {
+    const lines: string[] = [];
+    const code = await plan(argv, root, (l) => lines.push(l));
+    return { code, text: lines.join("\n") };
+}
+
+describe("offline plan (npm run plan)", () => {
+    it("`npm run plan -- --stack cn-north-1` evaluates the real program and exits 0", function () {
+        this.timeout(120_000);
+        const r = spawnSync("npm", ["run", "--silent", "plan", "--", "--stack", "cn-north-1"], {
+            cwd: root,
+            encoding: "utf8",
+            env: { ...process.env, AWS_ACCESS_KEY_ID: "", AWS_PROFILE: "" },
+        });
+        assert.equal(r.status, EXIT.ok, r.stdout + r.stderr);
+        assert.match(r.stdout, /no AWS credentials, no Pulumi CLI, no network/);
+        assert.match(r.stdout, /\+ aws:cloudfront\/distribution:Distribution\s+site-cdn/);
+        assert.match(r.stdout, /viewerCertificate: iamCertificateId=ASCAEXAMPLE0123456789, sni-only, TLSv1\.2_2021/);
+        assert.match(r.stdout, /isIpv6Enabled=false httpVersion=http2 priceClass=PriceClass_All/);
+        assert.match(
+            r.stdout,
+            /origin: site-bucket-[0-9a-f]+\.s3\.cn-north-1\.amazonaws\.com\.cn via origin-access-identity\/cloudfront\/E/,
+        );
+        assert.match(r.stdout, /PASS {2}no-cache-policies/);
+        assert.doesNotMatch(r.stdout, /FAIL/);
+        assert.match(r.stdout, /Result: compatible with CloudFront in the AWS China regions\./);
+        assert.doesNotMatch(r.stderr, /promises were still active/);
+    });
+
+    it("exits 2 with every configuration problem named, from the command line", function () {
+        this.timeout(120_000);
+        const r = spawnSync("npm", ["run", "--silent", "plan", "--", "--stack", "bad", "--config-file", fixture("bad-domains")], {
+            cwd: root,
+            encoding: "utf8",
+        });
+        assert.equal(r.status, EXIT.badInput, r.stdout + r.stderr);
+        assert.match(r.stdout, /Configuration errors \(nothing would be created\):/);
+        assert.match(r.stdout, /`cloudfront-china:domains` lists "www\.example\.cn" more than once: remove the duplicate/);
+        assert.match(r.stdout, /`cloudfront-china:domains\[2\]` "api\.\*\.example\.cn" has a wildcard that is not the leftmost label/);
+        assert.doesNotMatch(r.stdout, /Resources \(/);
+    });
+
+    it("refuses a global region, naming the aws-cn partition", async () => {
+        const r = await runPlan("--stack", "x", "--config-file", fixture("bad-region"));
+        assert.equal(r.code, EXIT.badInput);
+        assert.match(
+            r.text,
+            /`aws:region` must be "cn-north-1" or "cn-northwest-1" \(got "us-east-1"\): this program targets the aws-cn partition/,
+        );
+    });
+
+    it("refuses an alias outside the hosted zone (zone name given, or assumed from the primary domain)", async () => {
+        let r = await runPlan("--stack", "x", "--config-file", fixture("zone-mismatch"));
+        assert.equal(r.code, EXIT.badInput);
+        assert.match(r.text, /Assumed hosted zone name "example\.cn"/);
+        assert.match(
+            r.text,
+            /"static\.example\.com\.cn" is not inside the hosted zone "example\.cn" given by `cloudfront-china:hostedZoneId`/,
+        );
+        r = await runPlan("--stack", "x", "--config-file", fixture("zone-mismatch"), "--hosted-zone-name", "cn");
+        assert.equal(r.code, EXIT.ok, r.text);
+    });
+
+    it("plans a minimal stack without records, logs or content, and tolerates encrypted values", async () => {
+        const r = await runPlan("--stack", "minimal", "--config-file", fixture("minimal"));
+        assert.equal(r.code, EXIT.ok, r.text);
+        assert.match(r.text, /aws:region cn-northwest-1/);
+        assert.match(r.text, /Resources \(8\):/);
+        assert.doesNotMatch(r.text, /route53|BucketObjectv2|logging:/);
+        assert.deepEqual(loadStackConfig(root, fixture("minimal")).secretKeys, ["cloudfront-china:secretThing"]);
+    });
+
+    it("exits 2 on usage errors", async () => {
+        assert.equal((await runPlan("--stack")).code, EXIT.badInput);
+        assert.equal((await runPlan("--stack", "nope")).code, EXIT.badInput);
+        assert.equal((await runPlan("--bogus", "1")).code, EXIT.badInput);
+    });
+
+    it("merges Pulumi.yaml defaults under the stack's values, as the CLI does", () => {
+        const { config } = loadStackConfig(root, fixture("minimal"));
+        assert.equal(config["cloudfront-china:spa"], "false");
+        assert.equal(config["cloudfront-china:defaultRootObject"], "index.html");
+        assert.equal(config["cloudfront-china:domains"], '["shop.example.com.cn"]');
+    });
+
+    it("guesses a zone as the registrable domain", () => {
+        assert.equal(registrableDomain("www.example.cn"), "example.cn");
+        assert.equal(registrableDomain("*.shop.example.com.cn"), "example.com.cn");
+    });
+
+    it("the report fails (exit 1 path) on a registered distribution that breaks a China rule", () => {
+        const mocks = new OfflineAwsChina({ region: "cn-north-1" });
+        mocks.registrations.push({
+            type: "aws:cloudfront/distribution:Distribution",
+            name: "global-style",
+            id: "E1",
+            state: {},
+            inputs: {
+                aliases: ["a.example.cn"],
+                isIpv6Enabled: true,
+                defaultCacheBehavior: { cachePolicyId: "x", viewerProtocolPolicy: "allow-all" },
+                viewerCertificate: { cloudfrontDefaultCertificate: true },
+            },
+        });
+        const { lines, violations } = compatibilityReport(mocks);
+        assert.ok(violations.some((v) => v.rule === "ipv6-disabled"));
+        assert.ok(violations.some((v) => v.rule === "no-cache-policies"));
+        assert.ok(lines.some((l) => /FAIL {2}iam-certificate-only/.test(l)));
+        assert.deepEqual(
+            compatibilityReport(new OfflineAwsChina({ region: "cn-north-1" })).violations.map((v) => v.rule),
+            ["distribution-present"],
+        );
+    });
+});

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# `npm test`: installs the real peers (Pebble, moto) into .tools/ if missing, then typecheck, lint,
+# and every mocha suite (unit, component under mocks, offline plan, provider against the peers).
+# Nothing is skipped: a peer that cannot be installed or started fails the run and says which.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+start=$(date +%s)
+bash tests/peers/install.sh
+echo "== typecheck"; npm run --silent typecheck
+echo "== lint"; npm run --silent lint
+echo "== mocha"; npx mocha "$@"
+echo "npm test: $(( $(date +%s) - start )) s"

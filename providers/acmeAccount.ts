@@ -1,0 +1,131 @@
+/**
+ * AcmeAccount: one ACME account, created once and reused by every certificate and every renewal
+ * (Let's Encrypt allows 10 new accounts per IP per 3 hours, and ARI `replaces` needs the same
+ * account). The account key is generated here and kept in the state as a secret.
+ *
+ *   create: generate the key, register the account (terms agreed, optional contact, optional EAB).
+ *   diff:   a new directory or EAB key id needs a new account (replace); a new email is an update.
+ *   update: updates the contact.
+ *   delete: forgets the account (no ACME call: deactivation cannot be undone, and nothing is owed).
+ *
+ * Methods `require` npm modules inside (serialized with the resource; see iamAcmeCertificate.ts).
+ */
+/* eslint-disable @typescript-eslint/no-require-imports -- required inside methods on purpose (serialization) */
+import * as pulumi from "@pulumi/pulumi";
+import type * as Acme from "acme-client";
+import { LETS_ENCRYPT_PRODUCTION } from "./certificateLogic";
+
+export interface AcmeAccountArgs {
+    /** ACME directory. Defaults to Let's Encrypt production; use LETS_ENCRYPT_STAGING for dry runs. Changing it creates a new account. */
+    readonly directoryUrl?: pulumi.Input<string>;
+    /** Contact email (expiry notices, CA announcements). Defaults to none. Changing it updates the account. */
+    readonly email?: pulumi.Input<string | undefined>;
+    /** External Account Binding key id, for CAs that need one (ZeroSSL, Google). Changing it creates a new account. */
+    readonly eabKeyId?: pulumi.Input<string | undefined>;
+    /** External Account Binding HMAC key (base64url). Kept secret. */
+    readonly eabHmacKey?: pulumi.Input<string | undefined>;
+}
+
+interface AccountInputs {
+    directoryUrl: string;
+    email?: string;
+    eabKeyId?: string;
+    eabHmacKey?: string;
+}
+
+interface AccountOutputs {
+    directoryUrl: string;
+    email?: string;
+    eabKeyId?: string;
+    accountUrl: string;
+    accountKeyPem: string;
+}
+
+const contact = (email?: string) => (email ? [`mailto:${email}`] : []);
+
+export const acmeAccountProvider: pulumi.dynamic.ResourceProvider = {
+    async check(_olds: AccountInputs, news: AccountInputs) {
+        const failures: Array<{ property: string; reason: string }> = [];
+        if (news.email !== undefined && news.email !== "" && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(news.email)) {
+            failures.push({
+                property: "email",
+                reason: `\`email\` ${JSON.stringify(news.email)} is not an email address: use e.g. "ops@example.cn" or leave it unset`,
+            });
+        }
+        if (Boolean(news.eabKeyId) !== Boolean(news.eabHmacKey)) {
+            failures.push({
+                property: "eabKeyId",
+                reason: "External Account Binding needs both `eabKeyId` and `eabHmacKey` (from your CA's account page)",
+            });
+        }
+        return { inputs: { ...news, directoryUrl: news.directoryUrl || LETS_ENCRYPT_PRODUCTION }, failures };
+    },
+
+    async diff(_id: string, olds: AccountOutputs, news: AccountInputs) {
+        const replaces = (["directoryUrl", "eabKeyId"] as const).filter((k) => (olds[k] ?? "") !== (news[k] ?? ""));
+        if (replaces.length > 0) {
+            return { changes: true, replaces };
+        }
+        return { changes: (olds.email ?? "") !== (news.email ?? "") };
+    },
+
+    async create(inputs: AccountInputs) {
+        const acme = require("acme-client") as typeof Acme;
+        const started = Date.now();
+        const accountKey = await acme.crypto.createPrivateEcdsaKey("P-256");
+        const client = new acme.Client({
+            directoryUrl: inputs.directoryUrl,
+            accountKey,
+            externalAccountBinding: inputs.eabKeyId ? { kid: inputs.eabKeyId, hmacKey: inputs.eabHmacKey ?? "" } : undefined,
+        });
+        await client.createAccount({ termsOfServiceAgreed: true, contact: contact(inputs.email) });
+        const accountUrl = client.getAccountUrl();
+        console.log(`[acme] account registered at ${inputs.directoryUrl}: ${accountUrl} (${((Date.now() - started) / 1000).toFixed(2)} s)`);
+        const outs: AccountOutputs = {
+            directoryUrl: inputs.directoryUrl,
+            email: inputs.email,
+            eabKeyId: inputs.eabKeyId,
+            accountUrl,
+            accountKeyPem: accountKey.toString(),
+        };
+        return { id: accountUrl, outs };
+    },
+
+    async update(_id: string, olds: AccountOutputs, news: AccountInputs) {
+        const acme = require("acme-client") as typeof Acme;
+        const client = new acme.Client({ directoryUrl: olds.directoryUrl, accountKey: olds.accountKeyPem, accountUrl: olds.accountUrl });
+        await client.updateAccount({ contact: contact(news.email) });
+        return { outs: { ...olds, email: news.email } satisfies AccountOutputs };
+    },
+
+    async delete() {
+        // Nothing to do: see the header.
+    },
+};
+
+/** An ACME account whose key lives (secret) in the stack state. */
+export class AcmeAccount extends pulumi.dynamic.Resource {
+    declare public readonly directoryUrl: pulumi.Output<string>;
+    declare public readonly email: pulumi.Output<string | undefined>;
+    declare public readonly accountUrl: pulumi.Output<string>;
+    /** The account's private key (PEM). Secret. */
+    declare public readonly accountKeyPem: pulumi.Output<string>;
+
+    constructor(name: string, args: AcmeAccountArgs, opts?: pulumi.CustomResourceOptions) {
+        super(
+            acmeAccountProvider,
+            name,
+            {
+                directoryUrl: args.directoryUrl ?? LETS_ENCRYPT_PRODUCTION,
+                email: args.email,
+                eabKeyId: args.eabKeyId,
+                eabHmacKey: args.eabHmacKey === undefined ? undefined : pulumi.secret(args.eabHmacKey),
+                accountUrl: undefined,
+                accountKeyPem: undefined,
+            },
+            pulumi.mergeOptions(opts, { additionalSecretOutputs: ["accountKeyPem"] }),
+            "cloudfront-china",
+            "AcmeAccount",
+        );
+    }
+}

@@ -1,0 +1,183 @@
+/**
+ * One ACME order over DNS-01, driven with acme-client's low-level calls (not `auto()`, whose DNS
+ * self-check uses the system resolver and whose record handling is one name at a time): all TXT
+ * values of a zone go out in one Route 53 batch, all challenges are answered at once, and the
+ * records are removed in a `finally`. Serialized with the provider: npm modules are required inside.
+ */
+/* eslint-disable @typescript-eslint/no-require-imports -- required inside functions on purpose (serialization) */
+import type * as Acme from "acme-client";
+import { Log, TxtRecord, changeChallengeRecords, verifyTxt, waitForChanges } from "./awsCalls";
+import type { KeyType } from "./certificateLogic";
+
+export interface OrderRequest {
+    directoryUrl: string;
+    accountUrl: string;
+    accountKeyPem: string;
+    domains: string[];
+    keyType: KeyType;
+    preferredChain?: string;
+    /** ACME profile (Let's Encrypt: "classic", "tlsserver", "shortlived"); the CA's default when unset. */
+    profile?: string;
+    /** Zone id per domain. */
+    zones: Record<string, string>;
+    region: string;
+    resolvers: string[];
+    propagationTimeoutMs: number;
+    pollMs: number;
+}
+
+export interface IssuedCertificate {
+    /** Leaf certificate (PEM). */
+    certificatePem: string;
+    /** Intermediates (PEM, may be empty). */
+    chainPem: string;
+    privateKeyPem: string;
+}
+
+const seconds = (since: number) => `${((Date.now() - since) / 1000).toFixed(2)} s`;
+
+/** An acme-client Client for an existing account (never registers a new one). */
+export function acmeClient(directoryUrl: string, accountKeyPem: string, accountUrl?: string): Acme.Client {
+    const acme = require("acme-client") as typeof Acme;
+    return new acme.Client({
+        directoryUrl,
+        accountKey: accountKeyPem,
+        accountUrl,
+        // Polling for a valid authorization / order: short first waits, bounded total (~2 minutes).
+        backoffAttempts: 12,
+        backoffMin: 500,
+        backoffMax: 15_000,
+    });
+}
+
+export async function orderCertificate(req: OrderRequest, log: Log): Promise<IssuedCertificate> {
+    const acme = require("acme-client") as typeof Acme;
+    const primary = req.domains[0];
+    const started = Date.now();
+    const client = acmeClient(req.directoryUrl, req.accountKeyPem, req.accountUrl);
+
+    const privateKey =
+        req.keyType === "ecdsa-p256" ? await acme.crypto.createPrivateEcdsaKey("P-256") : await acme.crypto.createPrivateRsaKey(2048);
+    const [, csr] = await acme.crypto.createCsr({ commonName: primary, altNames: req.domains }, privateKey);
+
+    // acme-client passes the payload through; its type lacks `profile` (draft-ietf-acme-profiles).
+    const payload = { identifiers: req.domains.map((value) => ({ type: "dns", value })), ...(req.profile ? { profile: req.profile } : {}) };
+    const order = await client.createOrder(payload as Parameters<Acme.Client["createOrder"]>[0]);
+    log(`[acme] [${primary}] order created for ${req.domains.length} name(s): ${order.url} (${seconds(started)})`);
+
+    const authorizations = (await client.getAuthorizations(order)).filter((a) => a.status !== "valid");
+    const pending: Array<{ authz: Acme.Authorization; challenge: Acme.Authorization["challenges"][number]; record: TxtRecord }> = [];
+    for (const authz of authorizations) {
+        const challenge = authz.challenges.find((c) => c.type === "dns-01");
+        if (!challenge) {
+            throw new Error(`the CA offers no dns-01 challenge for ${authz.identifier.value}`);
+        }
+        const name = authz.identifier.value; // wildcards arrive as the base name with authz.wildcard = true
+        const zoneId = req.zones[name] ?? req.zones[`*.${name}`];
+        // getChallengeKeyAuthorization already returns the dns-01 TXT value (base64url SHA-256).
+        const value = await client.getChallengeKeyAuthorization(challenge);
+        pending.push({ authz, challenge, record: { zoneId, name: `_acme-challenge.${name}`, value } });
+    }
+
+    const records = pending.map((p) => p.record);
+    try {
+        if (records.length > 0) {
+            const changeIds = await changeChallengeRecords(req.region, records, "add", log);
+            await waitForChanges(req.region, changeIds, req.propagationTimeoutMs, req.pollMs, log);
+            await verifyTxt(req.resolvers, records, req.propagationTimeoutMs, req.pollMs, log);
+            const validating = Date.now();
+            await Promise.all(pending.map((p) => client.completeChallenge(p.challenge)));
+            await Promise.all(
+                pending.map((p) =>
+                    client.waitForValidStatus(p.authz).catch((e: Error) => {
+                        throw new Error(`the CA did not validate dns-01 for ${p.authz.identifier.value}: ${caProblem(e)}`);
+                    }),
+                ),
+            );
+            log(`[acme] [${primary}] ${pending.length} authorization(s) validated (${seconds(validating)})`);
+        }
+        const finalized = await client.finalizeOrder(order, csr);
+        const fullChain = await client.getCertificate(finalized, req.preferredChain);
+        const [leaf, ...intermediates] = acme.crypto.splitPemChain(fullChain);
+        log(`[acme] [${primary}] certificate issued (${seconds(started)} since the order)`);
+        return {
+            certificatePem: leaf.trim() + "\n",
+            chainPem: intermediates.map((c) => c.trim()).join("\n") + (intermediates.length ? "\n" : ""),
+            privateKeyPem: privateKey.toString(),
+        };
+    } finally {
+        if (records.length > 0) {
+            try {
+                await changeChallengeRecords(req.region, records, "remove", log);
+            } catch (e) {
+                // Logged, not rethrown: a failed cleanup must not hide the order's own result.
+                log(`[route53] [${primary}] TXT cleanup failed, remove _acme-challenge values by hand: ${(e as Error).message}`);
+            }
+        }
+    }
+}
+
+/** The CA's own words from an acme-client error (it carries the authorization as JSON). */
+function caProblem(e: Error): string {
+    try {
+        const authz = JSON.parse(e.message) as { status?: string; challenges?: Array<{ error?: { type?: string; detail?: string } }> };
+        const problem = (authz.challenges ?? []).map((c) => c.error).find((p) => p);
+        return problem ? `${problem.type}: ${problem.detail}` : `authorization ${authz.status}`;
+    } catch {
+        return e.message;
+    }
+}
+
+/** ARI (RFC 9773) CertID: base64url(AKI keyIdentifier) "." base64url(serial DER bytes). */
+export function ariCertId(certificatePem: string): string | undefined {
+    const x509 = require("@peculiar/x509") as typeof import("@peculiar/x509");
+    const cert = new x509.X509Certificate(certificatePem);
+    const aki = cert.getExtension(x509.AuthorityKeyIdentifierExtension);
+    if (!aki?.keyId) {
+        return undefined;
+    }
+    const b64url = (hex: string) => Buffer.from(hex, "hex").toString("base64url");
+    return `${b64url(aki.keyId)}.${b64url(cert.serialNumber)}`;
+}
+
+/**
+ * The CA's suggested renewal window for a certificate, when its directory offers ARI; undefined
+ * otherwise or on any error (ARI is advice: the lifetime rule is the fallback).
+ */
+export async function fetchRenewalWindow(
+    directoryUrl: string,
+    certificatePem: string,
+    log: Log,
+): Promise<{ start: string; end: string } | undefined> {
+    try {
+        const directory = (await (await fetch(directoryUrl)).json()) as { renewalInfo?: string };
+        const certId = ariCertId(certificatePem);
+        if (!directory.renewalInfo || !certId) {
+            return undefined;
+        }
+        const response = await fetch(`${directory.renewalInfo.replace(/\/$/, "")}/${certId}`);
+        if (!response.ok) {
+            return undefined;
+        }
+        const info = (await response.json()) as { suggestedWindow?: { start: string; end: string } };
+        return info.suggestedWindow;
+    } catch (e) {
+        log(`[acme] renewal information (ARI) unavailable, using the lifetime rule: ${(e as Error).message}`);
+        return undefined;
+    }
+}
+
+/** Serial (hex), notBefore and notAfter of a PEM certificate. */
+export function certificateFacts(certificatePem: string): { serialNumber: string; notBefore: string; notAfter: string; domains: string[] } {
+    const { X509Certificate } = require("node:crypto") as typeof import("node:crypto");
+    const cert = new X509Certificate(certificatePem);
+    return {
+        serialNumber: cert.serialNumber.toLowerCase(),
+        notBefore: new Date(cert.validFrom).toISOString(),
+        notAfter: new Date(cert.validTo).toISOString(),
+        domains: (cert.subjectAltName ?? "")
+            .split(", ")
+            .filter((s) => s.startsWith("DNS:"))
+            .map((s) => s.slice(4)),
+    };
+}

@@ -1,0 +1,251 @@
+/**
+ * Pure certificate logic shared by the provider and its tests: input checks, the renewal window,
+ * IAM naming, what forces a replacement. No network, no npm modules at module scope: these
+ * functions are serialized into the state with the dynamic provider (see ./iamAcmeCertificate.ts).
+ */
+import { domainsProblems } from "../components/validation";
+
+export const KEY_TYPES = ["rsa-2048", "ecdsa-p256"] as const;
+export type KeyType = (typeof KEY_TYPES)[number];
+
+export const LETS_ENCRYPT_PRODUCTION = "https://acme-v02.api.letsencrypt.org/directory";
+export const LETS_ENCRYPT_STAGING = "https://acme-staging-v02.api.letsencrypt.org/directory";
+
+/** Let's Encrypt's per-certificate name limit (tlsserver profile: 25; classic: 100). */
+export const MAX_CERTIFICATE_NAMES = 100;
+/** IAM server certificate names: 1-128 of [\w+=,.@-]. */
+const IAM_NAME_MAX = 128;
+
+/** Inputs that shape the certificate: a change to any of them needs a new certificate. */
+export const SHAPING_INPUTS = [
+    "domains",
+    "keyType",
+    "acmeDirectoryUrl",
+    "accountUrl",
+    "path",
+    "region",
+    "preferredChain",
+    "profile",
+] as const;
+
+export interface CertificateTimes {
+    notBefore: string;
+    notAfter: string;
+}
+
+export interface AriWindow {
+    start: string;
+    end: string;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * The instant from which `diff` replaces the certificate, following Let's Encrypt's integration
+ * guide: a random instant in the ARI suggested window when the CA offers a valid one; otherwise
+ * when one third of the certificate's own lifetime remains (one half below 10 days); or, when the
+ * user set `renewBeforeDays`, that many days before notAfter. Computed from the certificate, never
+ * from an assumed 90 days (lifetimes shrink to 64, 45 days and 160 hours).
+ */
+export function renewAfter(times: CertificateTimes, opts: { renewBeforeDays?: number; ari?: AriWindow; random?: number } = {}): string {
+    const notBefore = Date.parse(times.notBefore);
+    const notAfter = Date.parse(times.notAfter);
+    const lifetime = notAfter - notBefore;
+    // A window as long as the certificate itself would renew on every run: fall back to the rule.
+    if (opts.renewBeforeDays !== undefined && opts.renewBeforeDays * DAY_MS < lifetime) {
+        return new Date(notAfter - opts.renewBeforeDays * DAY_MS).toISOString();
+    }
+    if (opts.ari) {
+        const start = Date.parse(opts.ari.start);
+        const end = Date.parse(opts.ari.end);
+        // RFC 9773: an invalid window (end <= start) is ignored.
+        if (Number.isFinite(start) && Number.isFinite(end) && end > start) {
+            const r = opts.random ?? Math.random();
+            return new Date(Math.floor(start + r * (end - start))).toISOString();
+        }
+    }
+    const remaining = lifetime < 10 * DAY_MS ? lifetime / 2 : lifetime / 3;
+    return new Date(Math.floor(notAfter - remaining)).toISOString();
+}
+
+/** True when the certificate must be replaced now. */
+export function isDue(renewAfterIso: string | undefined, now: number): boolean {
+    if (renewAfterIso === undefined) {
+        return false;
+    }
+    return now >= Date.parse(renewAfterIso);
+}
+
+/**
+ * A unique IAM name derived from the certificate: primary name, notAfter (UTC, to the minute) and
+ * the first 8 hex digits of the serial, e.g. `www.example.cn-20270301T1200-04f3a2b1`.
+ */
+export function certificateName(primaryDomain: string, notAfterIso: string, serialHex: string): string {
+    const base = primaryDomain.replace(/^\*\./, "wildcard.").replace(/[^\w+=,.@-]/g, "-");
+    const stamp = notAfterIso.replace(/[-:]/g, "").slice(0, 13);
+    const suffix = `-${stamp}-${serialHex.toLowerCase().replace(/^0+/, "").slice(0, 8)}`;
+    return base.slice(0, IAM_NAME_MAX - suffix.length) + suffix;
+}
+
+/** `/cloudfront/<stack>/<name>/`, cleaned to IAM's path alphabet. */
+export function defaultIamPath(stack: string, resourceName: string): string {
+    const clean = (s: string) => s.replace(/[^\w+=,.@-]/g, "-");
+    return `/cloudfront/${clean(stack)}/${clean(resourceName)}/`;
+}
+
+/** Inputs as the provider receives them (plain values, after defaults). */
+export interface CertificateInputs {
+    domains: string[];
+    acmeDirectoryUrl: string;
+    accountUrl: string;
+    accountKeyPem: string;
+    region: string;
+    path: string;
+    keyType: KeyType;
+    renewBeforeDays?: number;
+    preferredChain?: string;
+    profile?: string;
+    hostedZones?: Record<string, string>;
+    dnsResolvers?: string[];
+    propagationTimeoutSeconds: number;
+    pollIntervalSeconds: number;
+    deleteConflictTimeoutSeconds: number;
+    tags?: Record<string, string>;
+}
+
+export interface CheckFailure {
+    property: string;
+    reason: string;
+}
+
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/** Validates the inputs; every failure names the input and the fix. Unknown (preview) values pass. */
+export function checkInputs(inputs: Record<string, unknown>): CheckFailure[] {
+    const failures: CheckFailure[] = [];
+    const fail = (property: string, reason: string) => failures.push({ property, reason });
+    const known = (v: unknown) => v !== UNKNOWN;
+
+    const domains = inputs.domains;
+    if (known(domains) && !(Array.isArray(domains) && domains.some((d) => d === UNKNOWN))) {
+        for (const p of domainsProblems(domains, "domains")) {
+            fail("domains", p);
+        }
+        if (Array.isArray(domains) && domains.length > MAX_CERTIFICATE_NAMES) {
+            fail(
+                "domains",
+                `a certificate takes at most ${MAX_CERTIFICATE_NAMES} names (Let's Encrypt); split the names over several certificates`,
+            );
+        }
+    }
+
+    const url = inputs.acmeDirectoryUrl;
+    if (known(url)) {
+        let parsed: URL | undefined;
+        try {
+            parsed = new URL(String(url));
+        } catch {
+            fail("acmeDirectoryUrl", `\`acmeDirectoryUrl\` ${JSON.stringify(url)} is not a URL: use ${LETS_ENCRYPT_PRODUCTION}`);
+        }
+        if (parsed && parsed.protocol !== "https:" && !["127.0.0.1", "localhost", "[::1]"].includes(parsed.hostname)) {
+            fail(
+                "acmeDirectoryUrl",
+                `\`acmeDirectoryUrl\` must use https (got ${parsed.protocol}//): ACME requires TLS except on loopback test CAs`,
+            );
+        }
+    }
+
+    const path = inputs.path;
+    if (known(path) && (typeof path !== "string" || !/^\/cloudfront(\/[\w+=,.@-]+)*\/$/.test(path) || path.length > 512)) {
+        fail(
+            "path",
+            `\`path\` ${JSON.stringify(path)} must start with "/cloudfront/" and end with "/" (e.g. "/cloudfront/prod/site/"): CloudFront only uses IAM certificates under /cloudfront`,
+        );
+    }
+
+    const keyType = inputs.keyType;
+    if (known(keyType) && !(KEY_TYPES as readonly unknown[]).includes(keyType)) {
+        fail(
+            "keyType",
+            `\`keyType\` ${JSON.stringify(keyType)} is not supported: use "rsa-2048" (default, safe in China) or "ecdsa-p256" (unverified with IAM in China)`,
+        );
+    }
+
+    const days = inputs.renewBeforeDays;
+    if (days !== undefined && known(days) && (typeof days !== "number" || !(days > 0) || days >= 90)) {
+        fail(
+            "renewBeforeDays",
+            `\`renewBeforeDays\` ${JSON.stringify(days)} must be a number of days in (0, lifetime), e.g. 30; leave it unset to renew when a third of the lifetime remains`,
+        );
+    }
+
+    for (const name of ["propagationTimeoutSeconds", "pollIntervalSeconds", "deleteConflictTimeoutSeconds"]) {
+        const v = inputs[name];
+        if (v !== undefined && known(v) && (typeof v !== "number" || !(v > 0))) {
+            fail(name, `\`${name}\` must be a positive number of seconds (got ${JSON.stringify(v)})`);
+        }
+    }
+
+    const region = inputs.region;
+    if (known(region) && region !== "cn-north-1" && region !== "cn-northwest-1") {
+        fail(
+            "region",
+            `\`region\` must be "cn-north-1" or "cn-northwest-1" (got ${JSON.stringify(region)}): the certificate is uploaded to IAM in the aws-cn partition`,
+        );
+    }
+
+    const resolvers = inputs.dnsResolvers;
+    if (resolvers !== undefined && known(resolvers)) {
+        const bad = !Array.isArray(resolvers)
+            ? [resolvers]
+            : resolvers.filter((r) => typeof r !== "string" || !/^(\d{1,3}(\.\d{1,3}){3}|\[[0-9a-f:]+\])(:\d{1,5})?$/i.test(r));
+        if (bad.length > 0) {
+            fail(
+                "dnsResolvers",
+                `\`dnsResolvers\` must be IP addresses with optional port, e.g. ["223.5.5.5", "127.0.0.1:8053"] (bad: ${JSON.stringify(bad)})`,
+            );
+        }
+    }
+
+    const zones = inputs.hostedZones;
+    if (zones !== undefined && known(zones) && Array.isArray(domains)) {
+        for (const d of domains as string[]) {
+            if (typeof d === "string" && !zoneFor(d, zones as Record<string, string>)) {
+                fail(
+                    "hostedZones",
+                    `"${d}" has no hosted zone in \`hostedZones\`: add {"${d.replace(/^\*\./, "")}": "Z…"} or leave \`hostedZones\` unset to discover zones`,
+                );
+            }
+        }
+    }
+    return failures;
+}
+
+/** The zone id given for a name: an exact entry or the longest suffix entry. */
+export function zoneFor(domain: string, zones: Record<string, string>): string | undefined {
+    const base = domain.replace(/^\*\./, "");
+    const match = Object.keys(zones)
+        .map((z) => z.replace(/\.$/, ""))
+        .filter((z) => base === z || base.endsWith(`.${z}`))
+        .sort((a, b) => b.length - a.length)[0];
+    return match === undefined ? undefined : (zones[match] ?? zones[`${match}.`]);
+}
+
+/** Names of the shaping inputs that differ between the stored outputs and the new inputs. */
+export function shapingChanges(olds: Record<string, unknown>, news: Record<string, unknown>): string[] {
+    return SHAPING_INPUTS.filter((k) => JSON.stringify(olds[k] ?? null) !== JSON.stringify(news[k] ?? null));
+}
+
+/** Names of the other inputs that differ (updated in place, no new certificate). */
+export function inPlaceChanges(olds: Record<string, unknown>, news: Record<string, unknown>): string[] {
+    const others = [
+        "renewBeforeDays",
+        "tags",
+        "hostedZones",
+        "dnsResolvers",
+        "propagationTimeoutSeconds",
+        "pollIntervalSeconds",
+        "deleteConflictTimeoutSeconds",
+    ];
+    return others.filter((k) => JSON.stringify(olds[k] ?? null) !== JSON.stringify(news[k] ?? null));
+}

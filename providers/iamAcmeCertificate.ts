@@ -1,0 +1,381 @@
+/**
+ * IamAcmeCertificate: a certificate from an ACME CA (DNS-01 through Route 53), uploaded to the IAM
+ * server-certificate store under /cloudfront/… for CloudFront in China, renewed by replacement.
+ *
+ *   check:  validates every input (names, path, key type, window, directory, zones); failures name
+ *           the input and the fix, and nothing is ordered until it passes.
+ *   diff:   replaces (changes: true + replaces, never deleteBeforeReplace) when a shaping input
+ *           changes or when now >= renewAfter. No network call: the window was computed at create.
+ *           So the engine creates the new certificate, updates the distribution, then deletes the old.
+ *   create: orders, answers DNS-01 (one Route 53 batch per zone), uploads to IAM. If the upload fails
+ *           after issuance, it fails as a *partial* resource that carries the certificate (key secret),
+ *           and the next `pulumi up` uploads that same certificate in `update` without a new order.
+ *   update: finishes a pending upload; applies tags; recomputes renewAfter for a new renewBeforeDays.
+ *   read:   looks the certificate up in IAM; gone out of band => reported gone (next `up` issues anew).
+ *   delete: DeleteServerCertificate, retrying DeleteConflict up to deleteConflictTimeoutSeconds
+ *           (NoSuchEntity counts as deleted). Never revokes.
+ *
+ * The provider object is serialized into the state (closure serialization). So npm modules are
+ * `require`d inside functions (./awsCalls, ./acmeOrder), AWS clients are built per call, and the
+ * helpers are plain functions. `delete` runs the code stored with the old resource.
+ *
+ * The resource id is the IAM certificate *name*: IAM's APIs are keyed on it, and it is known before
+ * the upload, so a partial resource keeps its id when the upload completes later. The
+ * ServerCertificateId (ASCA…) that CloudFront's `iamCertificateId` takes is `serverCertificateId`.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { AcmeAccount } from "./acmeAccount";
+import { certificateFacts, fetchRenewalWindow, orderCertificate } from "./acmeOrder";
+import {
+    ProviderError,
+    authoritativeResolvers,
+    deleteServerCertificate,
+    getServerCertificate,
+    resolveZones,
+    setServerCertificateTags,
+    uploadServerCertificate,
+} from "./awsCalls";
+import {
+    CertificateInputs,
+    KeyType,
+    certificateName,
+    checkInputs,
+    defaultIamPath,
+    inPlaceChanges,
+    isDue,
+    renewAfter,
+    shapingChanges,
+    zoneFor,
+} from "./certificateLogic";
+
+export interface IamAcmeCertificateArgs {
+    /** Names on the certificate; the first is the common name. Wildcards as "*.example.cn". Changing them replaces the certificate. */
+    readonly domains: pulumi.Input<pulumi.Input<string>[]>;
+    /** The ACME account (and so the CA directory) that orders. Changing it replaces the certificate. */
+    readonly account: AcmeAccount;
+    /** The aws-cn region for IAM and Route 53 clients: "cn-north-1" or "cn-northwest-1" (the provider cannot see aws:region). */
+    readonly region: pulumi.Input<string>;
+    /** IAM path; must start with "/cloudfront/" and end with "/". Defaults to "/cloudfront/<stack>/<name>/". Changing it replaces the certificate. */
+    readonly path?: pulumi.Input<string>;
+    /** "rsa-2048" (default) or "ecdsa-p256" (unverified with IAM in China). Changing it replaces the certificate. */
+    readonly keyType?: pulumi.Input<KeyType>;
+    /** Renew this many days before notAfter. Defaults to the CA's ARI window, else when a third of the lifetime remains. */
+    readonly renewBeforeDays?: pulumi.Input<number | undefined>;
+    /** Issuer common name of the preferred chain, when the CA offers several. Defaults to the CA's default. */
+    readonly preferredChain?: pulumi.Input<string | undefined>;
+    /** ACME profile, e.g. Let's Encrypt "classic", "tlsserver" (45 days), "shortlived" (160 hours). Defaults to the CA's default. Changing it replaces the certificate. */
+    readonly profile?: pulumi.Input<string | undefined>;
+    /** Hosted zone id per name (exact or parent domain). Defaults to discovery: the public zone with the longest matching suffix. */
+    readonly hostedZones?: pulumi.Input<Record<string, pulumi.Input<string>> | undefined>;
+    /** Resolvers ("ip" or "ip:port") that must show the TXT values before the CA is asked. Defaults to the zone's authoritative servers; [] skips. */
+    readonly dnsResolvers?: pulumi.Input<pulumi.Input<string>[] | undefined>;
+    /** Seconds to wait for Route 53 INSYNC and for the resolvers. Defaults to 300. */
+    readonly propagationTimeoutSeconds?: pulumi.Input<number>;
+    /** Seconds between polls. Defaults to 5. */
+    readonly pollIntervalSeconds?: pulumi.Input<number>;
+    /** Seconds to keep retrying DeleteConflict when an old certificate is deleted. Defaults to 1200 (20 minutes). */
+    readonly deleteConflictTimeoutSeconds?: pulumi.Input<number>;
+    /** Tags on the IAM server certificate. Changing them updates in place. */
+    readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>> | undefined>;
+}
+
+/** What create/update return: stored in the state (privateKeyPem as a secret). */
+interface CertificateOutputs {
+    domains: string[];
+    acmeDirectoryUrl: string;
+    accountUrl: string;
+    region: string;
+    path: string;
+    keyType: KeyType;
+    renewBeforeDays?: number;
+    preferredChain?: string;
+    profile?: string;
+    hostedZones?: Record<string, string>;
+    dnsResolvers?: string[];
+    propagationTimeoutSeconds: number;
+    pollIntervalSeconds: number;
+    deleteConflictTimeoutSeconds: number;
+    tags?: Record<string, string>;
+    serverCertificateId: string;
+    arn: string;
+    name: string;
+    notBefore: string;
+    notAfter: string;
+    renewAfter: string;
+    serialNumber: string;
+    certificatePem: string;
+    chainPem: string;
+    privateKeyPem: string;
+    /** True while an issued certificate waits for its IAM upload (partial resource). */
+    uploadPending: boolean;
+}
+
+const log = (line: string) => console.log(line);
+
+/** The stored inputs part of the outputs (everything but the account key, which stays an input). */
+function echoInputs(
+    i: CertificateInputs,
+): Omit<
+    CertificateOutputs,
+    | "serverCertificateId"
+    | "arn"
+    | "name"
+    | "notBefore"
+    | "notAfter"
+    | "renewAfter"
+    | "serialNumber"
+    | "certificatePem"
+    | "chainPem"
+    | "privateKeyPem"
+    | "uploadPending"
+> {
+    return {
+        domains: i.domains,
+        acmeDirectoryUrl: i.acmeDirectoryUrl,
+        accountUrl: i.accountUrl,
+        region: i.region,
+        path: i.path,
+        keyType: i.keyType,
+        renewBeforeDays: i.renewBeforeDays,
+        preferredChain: i.preferredChain,
+        profile: i.profile,
+        hostedZones: i.hostedZones,
+        dnsResolvers: i.dnsResolvers,
+        propagationTimeoutSeconds: i.propagationTimeoutSeconds,
+        pollIntervalSeconds: i.pollIntervalSeconds,
+        deleteConflictTimeoutSeconds: i.deleteConflictTimeoutSeconds,
+        tags: i.tags,
+    };
+}
+
+/** Uploads an issued certificate; on failure throws a partial-resource error that keeps it. */
+async function uploadOrKeep(outs: CertificateOutputs, providerText: unknown): Promise<CertificateOutputs> {
+    try {
+        const uploaded = await uploadServerCertificate(
+            outs.region,
+            {
+                name: outs.name,
+                path: outs.path,
+                certificateBody: outs.certificatePem,
+                certificateChain: outs.chainPem,
+                privateKey: outs.privateKeyPem,
+                tags: outs.tags,
+            },
+            log,
+        );
+        return { ...outs, ...uploaded, uploadPending: false };
+    } catch (e) {
+        const message = `${(e as Error).message}${e instanceof ProviderError && e.code === "LimitExceeded" ? "" : " The issued certificate is kept in the state; the next `pulumi up` uploads it without a new order."}`;
+        // The engine records a resource with init errors from {id, properties, reasons} and updates
+        // it on the next run (pulumi-dynamic-providers.md, "Errors and partial failure").
+        throw Object.assign(new Error(message), {
+            id: outs.name,
+            properties: { ...outs, uploadPending: true, __provider: providerText },
+            reasons: [message],
+        });
+    }
+}
+
+export const iamAcmeCertificateProvider: pulumi.dynamic.ResourceProvider = {
+    async check(olds: Record<string, unknown>, news: Record<string, unknown>) {
+        const failures = checkInputs(news);
+        // A name with no hosted zone: asked of Route 53 only when the names or zones changed, so an
+        // unchanged stack makes no call here.
+        const zoneInputsChanged =
+            JSON.stringify(olds.domains) !== JSON.stringify(news.domains) ||
+            JSON.stringify(olds.hostedZones) !== JSON.stringify(news.hostedZones);
+        const allKnown = [news.domains, news.region, news.hostedZones].every(
+            (v) => !JSON.stringify(v ?? null).includes("04da6b54-80e4-46f7-96ec-b56ff0331ba9"),
+        );
+        if (failures.length === 0 && zoneInputsChanged && allKnown) {
+            try {
+                const { missing } = await resolveZones(
+                    String(news.region),
+                    news.domains as string[],
+                    news.hostedZones as Record<string, string> | undefined,
+                    zoneFor,
+                );
+                for (const d of missing) {
+                    failures.push({
+                        property: "domains",
+                        reason: `"${d}" is in no Route 53 hosted zone of this account: create the zone, or give its id in \`hostedZones\``,
+                    });
+                }
+            } catch (e) {
+                failures.push({
+                    property: "hostedZones",
+                    reason: `cannot list Route 53 hosted zones to find the zone of each name (${(e as Error).name}: ${(e as Error).message}): check credentials, or give \`hostedZones\``,
+                });
+            }
+        }
+        return { inputs: news, failures };
+    },
+
+    async diff(_id: string, olds: CertificateOutputs, news: CertificateInputs) {
+        if (olds.uploadPending) {
+            return { changes: true }; // update finishes the upload of the certificate we hold
+        }
+        const replaces = shapingChanges(olds as unknown as Record<string, unknown>, news as unknown as Record<string, unknown>);
+        // A new renewBeforeDays moves the window: compare against the window it gives.
+        const window =
+            olds.renewBeforeDays === news.renewBeforeDays ? olds.renewAfter : renewAfter(olds, { renewBeforeDays: news.renewBeforeDays });
+        if (isDue(window, Date.now())) {
+            replaces.push("renewAfter");
+        }
+        if (replaces.length > 0) {
+            return { changes: true, replaces, deleteBeforeReplace: false };
+        }
+        return {
+            changes: inPlaceChanges(olds as unknown as Record<string, unknown>, news as unknown as Record<string, unknown>).length > 0,
+        };
+    },
+
+    async create(inputs: CertificateInputs & { __provider?: string }) {
+        const started = Date.now();
+        const { zones, missing } = await resolveZones(inputs.region, inputs.domains, inputs.hostedZones, zoneFor);
+        if (missing.length > 0) {
+            throw new Error(`no Route 53 hosted zone for ${missing.join(", ")}: create the zone, or give its id in hostedZones`);
+        }
+        const resolvers = inputs.dnsResolvers ?? (await authoritativeResolvers(inputs.region, Object.values(zones)));
+        const issued = await orderCertificate(
+            {
+                directoryUrl: inputs.acmeDirectoryUrl,
+                accountUrl: inputs.accountUrl,
+                accountKeyPem: inputs.accountKeyPem,
+                domains: inputs.domains,
+                keyType: inputs.keyType,
+                preferredChain: inputs.preferredChain,
+                profile: inputs.profile,
+                zones,
+                region: inputs.region,
+                resolvers,
+                propagationTimeoutMs: inputs.propagationTimeoutSeconds * 1000,
+                pollMs: inputs.pollIntervalSeconds * 1000,
+            },
+            log,
+        );
+        const facts = certificateFacts(issued.certificatePem);
+        const ari =
+            inputs.renewBeforeDays === undefined
+                ? await fetchRenewalWindow(inputs.acmeDirectoryUrl, issued.certificatePem, log)
+                : undefined;
+        const name = certificateName(inputs.domains[0], facts.notAfter, facts.serialNumber);
+        const outs: CertificateOutputs = {
+            ...echoInputs(inputs),
+            serverCertificateId: "",
+            arn: "",
+            name,
+            notBefore: facts.notBefore,
+            notAfter: facts.notAfter,
+            renewAfter: renewAfter(facts, { renewBeforeDays: inputs.renewBeforeDays, ari }),
+            serialNumber: facts.serialNumber,
+            certificatePem: issued.certificatePem,
+            chainPem: issued.chainPem,
+            privateKeyPem: issued.privateKeyPem,
+            uploadPending: true,
+        };
+        const uploaded = await uploadOrKeep(outs, inputs.__provider);
+        log(
+            `[certificate] [${inputs.domains[0]}] ${name} ready: valid until ${facts.notAfter}, renews from ${outs.renewAfter} (${((Date.now() - started) / 1000).toFixed(2)} s)`,
+        );
+        return { id: name, outs: uploaded };
+    },
+
+    async update(_id: string, olds: CertificateOutputs, news: CertificateInputs & { __provider?: string }) {
+        let outs: CertificateOutputs = { ...olds, ...echoInputs(news), renewAfter: olds.renewAfter };
+        if (olds.renewBeforeDays !== news.renewBeforeDays) {
+            outs.renewAfter = renewAfter(olds, { renewBeforeDays: news.renewBeforeDays });
+        }
+        if (olds.uploadPending) {
+            log(
+                `[certificate] [${olds.name}] uploading the certificate issued by an earlier run (serial ${olds.serialNumber}): no new order`,
+            );
+            outs = await uploadOrKeep(outs, news.__provider);
+        } else if (JSON.stringify(olds.tags ?? {}) !== JSON.stringify(news.tags ?? {})) {
+            await setServerCertificateTags(olds.region, olds.name, olds.tags ?? {}, news.tags ?? {});
+        }
+        return { outs };
+    },
+
+    async read(id: string, props: CertificateOutputs) {
+        if (props.uploadPending) {
+            return { id, props };
+        }
+        const stored = await getServerCertificate(props.region, id);
+        if (!stored) {
+            log(`[iam] [${id}] not found in IAM: deleted out of band; the next \`pulumi up\` issues a new certificate`);
+            return {};
+        }
+        return { id, props: { ...props, serverCertificateId: stored.serverCertificateId, arn: stored.arn, path: stored.path } };
+    },
+
+    async delete(id: string, props: CertificateOutputs) {
+        if (props.uploadPending) {
+            return; // never reached IAM
+        }
+        await deleteServerCertificate(props.region, id, (props.deleteConflictTimeoutSeconds ?? 1200) * 1000, log);
+    },
+};
+
+/**
+ * A Let's Encrypt (or any ACME CA) certificate in IAM for CloudFront in China, renewed by replacement
+ * on the first `pulumi up` at or after `renewAfter`.
+ */
+export class IamAcmeCertificate extends pulumi.dynamic.Resource {
+    /** What CloudFront's `viewerCertificate.iamCertificateId` takes (ASCA…). */
+    declare public readonly serverCertificateId: pulumi.Output<string>;
+    declare public readonly arn: pulumi.Output<string>;
+    /** IAM certificate name (also the resource id). */
+    declare public readonly name: pulumi.Output<string>;
+    declare public readonly path: pulumi.Output<string>;
+    declare public readonly domains: pulumi.Output<string[]>;
+    declare public readonly notBefore: pulumi.Output<string>;
+    declare public readonly notAfter: pulumi.Output<string>;
+    /** From this instant, `pulumi up` replaces the certificate. */
+    declare public readonly renewAfter: pulumi.Output<string>;
+    declare public readonly serialNumber: pulumi.Output<string>;
+    declare public readonly certificatePem: pulumi.Output<string>;
+    declare public readonly chainPem: pulumi.Output<string>;
+    /** Secret. */
+    declare public readonly privateKeyPem: pulumi.Output<string>;
+
+    constructor(name: string, args: IamAcmeCertificateArgs, opts?: pulumi.CustomResourceOptions) {
+        super(
+            iamAcmeCertificateProvider,
+            name,
+            {
+                domains: args.domains,
+                acmeDirectoryUrl: args.account.directoryUrl,
+                accountUrl: args.account.accountUrl,
+                accountKeyPem: args.account.accountKeyPem,
+                region: args.region,
+                path: args.path ?? defaultIamPath(pulumi.getStack(), name),
+                keyType: args.keyType ?? "rsa-2048",
+                renewBeforeDays: args.renewBeforeDays,
+                preferredChain: args.preferredChain,
+                profile: args.profile,
+                hostedZones: args.hostedZones,
+                dnsResolvers: args.dnsResolvers,
+                propagationTimeoutSeconds: args.propagationTimeoutSeconds ?? 300,
+                pollIntervalSeconds: args.pollIntervalSeconds ?? 5,
+                deleteConflictTimeoutSeconds: args.deleteConflictTimeoutSeconds ?? 1200,
+                tags: args.tags,
+                serverCertificateId: undefined,
+                arn: undefined,
+                name: undefined,
+                notBefore: undefined,
+                notAfter: undefined,
+                renewAfter: undefined,
+                serialNumber: undefined,
+                certificatePem: undefined,
+                chainPem: undefined,
+                privateKeyPem: undefined,
+                uploadPending: undefined,
+            },
+            // The key is generated in create: without this it would be stored in plaintext.
+            pulumi.mergeOptions(opts, { additionalSecretOutputs: ["privateKeyPem"] }),
+            "cloudfront-china",
+            "IamAcmeCertificate",
+        );
+    }
+}

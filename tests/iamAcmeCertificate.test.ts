@@ -1,0 +1,399 @@
+/**
+ * IamAcmeCertificate against real peers: Pebble (ACME, DNS-01 validated through a DNS server that
+ * answers from moto's Route 53), moto (IAM, Route 53), a fault proxy in front of moto.
+ */
+import * as assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { X509Certificate } from "node:crypto";
+import { GetServerCertificateCommand, IAMClient, ListServerCertificatesCommand } from "@aws-sdk/client-iam";
+import { ChangeResourceRecordSetsCommand, ListResourceRecordSetsCommand, Route53Client } from "@aws-sdk/client-route-53";
+import * as pulumi from "@pulumi/pulumi";
+import { acmeAccountProvider } from "../providers/acmeAccount";
+import type { CertificateInputs } from "../providers/certificateLogic";
+import { iamAcmeCertificateProvider as provider } from "../providers/iamAcmeCertificate";
+import { Peers, SHORTLIVED_SECONDS, countConnections, createZone, usePeers } from "./support/fixture";
+import { promiseOf, settle, useOfflineMocks } from "./support/pulumi";
+
+const iam = () => new IAMClient({ region: "cn-north-1" });
+const route53 = () => new Route53Client({ region: "cn-north-1" });
+const root = path.resolve(__dirname, "..");
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- provider results are untyped (dynamic provider contract)
+type Outs = Record<string, any>;
+
+async function txtAt(zoneId: string, name: string): Promise<string[]> {
+    const page = await route53().send(
+        new ListResourceRecordSetsCommand({ HostedZoneId: zoneId, StartRecordName: name, StartRecordType: "TXT", MaxItems: 1 }),
+    );
+    const set = (page.ResourceRecordSets ?? [])[0];
+    return set && set.Type === "TXT" && set.Name?.replace(/\.$/, "") === name
+        ? (set.ResourceRecords ?? []).map((r) => (r.Value ?? "").replace(/"/g, ""))
+        : [];
+}
+
+async function allChallengeRecords(zoneId: string): Promise<string[]> {
+    const page = await route53().send(new ListResourceRecordSetsCommand({ HostedZoneId: zoneId }));
+    return (page.ResourceRecordSets ?? [])
+        .filter((s) => s.Type === "TXT" && s.Name?.startsWith("_acme-challenge"))
+        .map((s) => s.Name ?? "");
+}
+
+/** Runs node with `args` in the project folder, without blocking this event loop (the peers' proxy and DNS live here). */
+function runNode(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+    return new Promise((resolve) => {
+        const child = spawn(process.execPath, args, { cwd: root, env: process.env });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+        child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+        const timer = setTimeout(() => child.kill(), 60_000);
+        child.on("close", (status) => {
+            clearTimeout(timer);
+            resolve({ status, stdout, stderr });
+        });
+    });
+}
+
+/** Route 53 change batches per zone seen by the proxy since `from`. */
+function changeBatches(peers: Peers, from: number): Record<string, number> {
+    const counts: Record<string, number> = {};
+    for (const line of peers.proxy.seen.slice(from)) {
+        const m = /^POST \/2013-04-01\/hostedzone\/([^/]+)\/rrset/.exec(line);
+        if (m) {
+            counts[m[1]] = (counts[m[1]] ?? 0) + 1;
+        }
+    }
+    return counts;
+}
+
+describe("IamAcmeCertificate against Pebble and moto", function () {
+    this.timeout(180_000);
+    let peers: Peers;
+    let account: { accountUrl: string; accountKeyPem: string };
+
+    const inputs = (domains: string[], extra: Partial<CertificateInputs> = {}): CertificateInputs => ({
+        domains,
+        acmeDirectoryUrl: peers.pebble.directoryUrl,
+        accountUrl: account.accountUrl,
+        accountKeyPem: account.accountKeyPem,
+        region: "cn-north-1",
+        path: "/cloudfront/test/site/",
+        keyType: "rsa-2048",
+        profile: "default",
+        dnsResolvers: [peers.dns.address],
+        propagationTimeoutSeconds: 30,
+        pollIntervalSeconds: 0.2,
+        deleteConflictTimeoutSeconds: 20,
+        ...extra,
+    });
+
+    before(async () => {
+        peers = await usePeers();
+        const created = await acmeAccountProvider.create({ directoryUrl: peers.pebble.directoryUrl });
+        account = created.outs;
+    });
+
+    afterEach(() => {
+        peers.proxy.faults.length = 0;
+    });
+
+    it("issues one name: uploaded under the path with leaf body, chain and not-after; TXT cleaned, foreign TXT kept", async () => {
+        const zone = await createZone("example.cn");
+        const name = `www.${zone.name}`;
+        // A TXT value somebody else put at the same record name must survive.
+        await route53().send(
+            new ChangeResourceRecordSetsCommand({
+                HostedZoneId: zone.id,
+                ChangeBatch: {
+                    Changes: [
+                        {
+                            Action: "CREATE",
+                            ResourceRecordSet: {
+                                Name: `_acme-challenge.${name}`,
+                                Type: "TXT",
+                                TTL: 300,
+                                ResourceRecords: [{ Value: '"foreign-value"' }],
+                            },
+                        },
+                    ],
+                },
+            }),
+        );
+        const from = peers.proxy.seen.length;
+        const created = await provider.create(inputs([name]));
+        const outs = created.outs as Outs;
+
+        assert.equal(created.id, outs.name);
+        assert.match(outs.name, new RegExp(`^${name.replace(/\./g, "\\.")}-\\d{8}T\\d{4}-[0-9a-f]{1,8}$`));
+        assert.match(outs.serverCertificateId, /^ASCA/);
+        const stored = (await iam().send(new GetServerCertificateCommand({ ServerCertificateName: outs.name }))).ServerCertificate!;
+        assert.equal(stored.ServerCertificateMetadata?.Path, "/cloudfront/test/site/");
+        assert.equal(stored.ServerCertificateMetadata?.Arn, outs.arn);
+        assert.match(outs.arn, /^arn:aws-cn:iam::\d+:server-certificate\/cloudfront\/test\/site\//);
+        assert.equal(stored.CertificateBody?.trim(), outs.certificatePem.trim());
+        assert.equal((stored.CertificateBody?.match(/BEGIN CERTIFICATE/g) ?? []).length, 1, "the body is the leaf only");
+        assert.ok((stored.CertificateChain ?? "").includes("BEGIN CERTIFICATE"), "the chain holds the intermediates");
+        const leaf = new X509Certificate(outs.certificatePem);
+        assert.equal(new Date(leaf.validTo).toISOString(), outs.notAfter);
+        assert.equal(leaf.subjectAltName, `DNS:${name}`);
+        assert.ok(leaf.checkPrivateKey(require("node:crypto").createPrivateKey(outs.privateKeyPem)), "the key matches the certificate");
+
+        assert.deepEqual(changeBatches(peers, from), { [zone.id]: 2 }, "one batch to write, one to clean up");
+        assert.deepEqual(await txtAt(zone.id, `_acme-challenge.${name}`), ["foreign-value"]);
+        const lifetime = Date.parse(outs.notAfter) - Date.parse(outs.notBefore);
+        assert.ok(Date.parse(outs.renewAfter) > Date.parse(outs.notBefore) + lifetime / 2, "renews in the last part of the lifetime");
+        assert.ok(Date.parse(outs.renewAfter) < Date.parse(outs.notAfter));
+    });
+
+    it("issues a wildcard with its apex: both values in one record set, one batch", async () => {
+        const zone = await createZone("example.cn");
+        const from = peers.proxy.seen.length;
+        const created = await provider.create(inputs([zone.name, `*.${zone.name}`]));
+        const leaf = new X509Certificate((created.outs as Outs).certificatePem);
+        assert.equal(leaf.subjectAltName, `DNS:${zone.name}, DNS:*.${zone.name}`);
+        assert.deepEqual(changeBatches(peers, from), { [zone.id]: 2 });
+        assert.deepEqual(await allChallengeRecords(zone.id), []);
+    });
+
+    it("issues 50 names over two hosted zones with one change batch per zone to write and one to clean", async () => {
+        const [a, b] = [await createZone("example.cn"), await createZone("example.com.cn")];
+        const names = [
+            ...Array.from({ length: 25 }, (_, i) => `h${i}.${a.name}`),
+            ...Array.from({ length: 25 }, (_, i) => `h${i}.${b.name}`),
+        ];
+        const from = peers.proxy.seen.length;
+        const started = Date.now();
+        const created = await provider.create(inputs(names));
+        const seconds = (Date.now() - started) / 1000;
+        const leaf = new X509Certificate((created.outs as Outs).certificatePem);
+        assert.equal(leaf.subjectAltName?.split(", ").length, 50);
+        assert.deepEqual(changeBatches(peers, from), { [a.id]: 2, [b.id]: 2 });
+        assert.deepEqual([...(await allChallengeRecords(a.id)), ...(await allChallengeRecords(b.id))], []);
+        console.log(`      50 names, 2 zones: issued and uploaded in ${seconds.toFixed(2)} s`);
+    });
+
+    it("diff outside the window: no change and no network call", async () => {
+        const zone = await createZone("example.cn");
+        const i = inputs([`www.${zone.name}`]);
+        const created = await provider.create(i);
+        const before = {
+            proxy: peers.proxy.seen.length,
+            pebble: fs.readFileSync(peers.pebble.logFile, "utf8").length,
+            dns: peers.dns.questions.length,
+        };
+        const { result, connections } = await countConnections(() => provider.diff!(created.id, created.outs, i));
+        assert.deepEqual(result, { changes: false });
+        assert.equal(connections, 0);
+        assert.deepEqual(
+            {
+                proxy: peers.proxy.seen.length,
+                pebble: fs.readFileSync(peers.pebble.logFile, "utf8").length,
+                dns: peers.dns.questions.length,
+            },
+            before,
+        );
+    });
+
+    it("diff inside the window of a minutes-long certificate asks for a replacement (create-before-delete)", async () => {
+        const zone = await createZone("example.cn");
+        const i = inputs([`www.${zone.name}`], { profile: "shortlived" });
+        const created = await provider.create(i);
+        const outs = created.outs as Outs;
+        assert.ok(Date.parse(outs.notAfter) - Date.parse(outs.notBefore) <= (SHORTLIVED_SECONDS + 1) * 1000, "Pebble's shortlived profile");
+        const wait = Date.parse(outs.renewAfter) - Date.now();
+        if (wait > 0) {
+            assert.deepEqual(await provider.diff!(created.id, outs, i), { changes: false }, "not yet due");
+            await new Promise((r) => setTimeout(r, wait + 50));
+        }
+        assert.deepEqual(await provider.diff!(created.id, outs, i), {
+            changes: true,
+            replaces: ["renewAfter"],
+            deleteBeforeReplace: false,
+        });
+    });
+
+    it("an input that shapes the certificate changing asks for a replacement; tags update in place", async () => {
+        const zone = await createZone("example.cn");
+        const i = inputs([`www.${zone.name}`], { tags: { team: "web" } });
+        const created = await provider.create(i);
+        const diff = (change: Partial<CertificateInputs>) => provider.diff!(created.id, created.outs, { ...i, ...change });
+        assert.deepEqual(await diff({ domains: [`www.${zone.name}`, zone.name] }), {
+            changes: true,
+            replaces: ["domains"],
+            deleteBeforeReplace: false,
+        });
+        assert.deepEqual(await diff({ keyType: "ecdsa-p256" }), { changes: true, replaces: ["keyType"], deleteBeforeReplace: false });
+        assert.deepEqual(await diff({ path: "/cloudfront/other/" }), { changes: true, replaces: ["path"], deleteBeforeReplace: false });
+        assert.deepEqual(await diff({ renewBeforeDays: 30 }), { changes: true }, "a new window that is not due yet: update in place");
+        assert.deepEqual(await diff({ tags: { team: "platform" } }), { changes: true });
+        // moto has no TagServerCertificate / UntagServerCertificate: the proxy answers them as IAM does.
+        peers.proxy.faults.push(
+            { action: "UntagServerCertificate", times: 1, status: 200, code: "" },
+            { action: "TagServerCertificate", times: 1, status: 200, code: "" },
+        );
+        const from = peers.proxy.seen.length;
+        const updated = await provider.update!(created.id, created.outs, { ...i, tags: { env: "prod" } });
+        assert.deepEqual(peers.proxy.seen.slice(from), ["UntagServerCertificate", "TagServerCertificate"]);
+        assert.deepEqual((updated.outs as Outs).tags, { env: "prod" });
+        assert.equal((updated.outs as Outs).serialNumber, (created.outs as Outs).serialNumber);
+    });
+
+    it("read reports a certificate deleted out of band as gone, and delete treats NoSuchEntity as deleted", async () => {
+        const zone = await createZone("example.cn");
+        const created = await provider.create(inputs([`www.${zone.name}`]));
+        const read = await provider.read!(created.id, created.outs);
+        assert.equal(read.id, created.id);
+        assert.equal((read.props as Outs).serverCertificateId, (created.outs as Outs).serverCertificateId);
+        await provider.delete!(created.id, created.outs);
+        assert.deepEqual(await provider.read!(created.id, created.outs), {});
+        await provider.delete!(created.id, created.outs); // NoSuchEntity: no error
+    });
+
+    it("delete retries DeleteConflict until the distribution lets go, and gives up after the bound with a clear error", async () => {
+        const zone = await createZone("example.cn");
+        const created = await provider.create(inputs([`www.${zone.name}`], { deleteConflictTimeoutSeconds: 20 }));
+        peers.proxy.faults.push({
+            action: "DeleteServerCertificate",
+            times: 3,
+            status: 409,
+            code: "DeleteConflict",
+            message: "Certificate is currently in use by CloudFront",
+        });
+        await provider.delete!(created.id, created.outs);
+        assert.equal(peers.proxy.faults[0].times, 0, "all three conflicts were met");
+        assert.deepEqual(await provider.read!(created.id, created.outs), {});
+
+        const other = await provider.create(inputs([`api.${zone.name}`], { deleteConflictTimeoutSeconds: 1 }));
+        peers.proxy.faults.push({ action: "DeleteServerCertificate", times: 1000, status: 409, code: "DeleteConflict" });
+        await assert.rejects(
+            provider.delete!(other.id, { ...other.outs, deleteConflictTimeoutSeconds: 1 }),
+            /still in use after 1 s \(DeleteConflict\).*next `pulumi up` deletes it/,
+        );
+        peers.proxy.faults.length = 0;
+        assert.ok(await provider.read!(other.id, other.outs).then((r) => r.id), "still in IAM for the next run");
+        await provider.delete!(other.id, other.outs);
+    });
+
+    it("an IAM upload that fails after issuance keeps the certificate; the next run uploads the same serial with no new order", async () => {
+        const zone = await createZone("example.cn");
+        const i = { ...inputs([`www.${zone.name}`]), __provider: "serialized-provider-text" };
+        peers.proxy.faults.push({
+            action: "UploadServerCertificate",
+            times: 1,
+            status: 409,
+            code: "LimitExceeded",
+            message: "Cannot exceed quota for ServerCertificatesPerAccount: 20",
+        });
+        const error = (await provider.create(i).then(
+            () => assert.fail("create should fail"),
+            (e: unknown) => e,
+        )) as Error & { id: string; properties: Outs; reasons: string[] };
+        assert.match(error.message, /LimitExceeded, the account's server-certificate quota is full \(20 by default\).*Service Quotas/);
+        assert.equal(error.id, error.properties.name);
+        assert.equal(error.properties.uploadPending, true);
+        assert.equal(error.properties.__provider, "serialized-provider-text", "the partial state keeps the provider");
+        assert.match(error.properties.privateKeyPem, /PRIVATE KEY/);
+        assert.deepEqual(error.reasons, [error.message]);
+        const listed = await iam().send(new ListServerCertificatesCommand({ PathPrefix: "/cloudfront/test/site/" }));
+        assert.ok(
+            !(listed.ServerCertificateMetadataList ?? []).some((m) => m.ServerCertificateName === error.id),
+            "nothing half-made in IAM",
+        );
+
+        const orders = peers.pebble.newOrderRequests();
+        assert.deepEqual(await provider.diff!(error.id, error.properties, i), { changes: true });
+        const updated = (await provider.update!(error.id, error.properties, i)).outs as Outs;
+        assert.equal(peers.pebble.newOrderRequests(), orders, "no second order");
+        assert.equal(updated.serialNumber, error.properties.serialNumber);
+        assert.equal(updated.uploadPending, false);
+        assert.match(updated.serverCertificateId, /^ASCA/);
+        const stored = await iam().send(new GetServerCertificateCommand({ ServerCertificateName: error.id }));
+        assert.equal(stored.ServerCertificate?.CertificateBody?.trim(), error.properties.certificatePem.trim());
+    });
+
+    it("transient IAM errors on upload are retried", async () => {
+        const zone = await createZone("example.cn");
+        peers.proxy.faults.push({ action: "UploadServerCertificate", times: 2, status: 500, code: "ServiceFailure" });
+        const created = await provider.create(inputs([`www.${zone.name}`]));
+        assert.equal(peers.proxy.faults[0].times, 0);
+        assert.match((created.outs as Outs).serverCertificateId, /^ASCA/);
+    });
+
+    it("check refuses a name in no hosted zone before anything is ordered", async () => {
+        const orders = peers.pebble.newOrderRequests();
+        const result = await provider.check!({}, inputs(["www.not-a-zone-here.cn"]));
+        assert.deepEqual(result.failures, [
+            {
+                property: "domains",
+                reason: '"www.not-a-zone-here.cn" is in no Route 53 hosted zone of this account: create the zone, or give its id in `hostedZones`',
+            },
+        ]);
+        assert.equal(peers.pebble.newOrderRequests(), orders);
+    });
+
+    it("a challenge the CA cannot validate fails with the CA's words and leaves no TXT record", async () => {
+        // A delegated child zone exists for shop.<parent>, but the names are pinned to the parent zone
+        // (a real-world mistake): the TXT goes to the parent, the CA asks the child and finds nothing.
+        const parent = await createZone("example.cn");
+        const { CreateHostedZoneCommand } = await import("@aws-sdk/client-route-53");
+        const child = await route53().send(
+            new CreateHostedZoneCommand({ Name: `shop.${parent.name}`, CallerReference: `child-${Date.now()}` }),
+        );
+        const childId = (child.HostedZone?.Id ?? "").replace(/^\/hostedzone\//, "");
+        await assert.rejects(
+            provider.create(inputs([`shop.${parent.name}`], { dnsResolvers: [], hostedZones: { [parent.name]: parent.id } })),
+            /the CA did not validate dns-01 for shop\..*urn:ietf:params:acme:error:unauthorized/,
+        );
+        assert.deepEqual(await allChallengeRecords(parent.id), []);
+        assert.deepEqual(await allChallengeRecords(childId), []);
+    });
+
+    describe("through the serialized provider (as the engine's dynamic-provider host loads it)", () => {
+        it("declares privateKeyPem secret, and runs check -> create -> diff -> delete in a fresh process", async function () {
+            const zone = await createZone("example.cn");
+            const mocks = await useOfflineMocks();
+            const secretOutputs: Record<string, string[] | undefined> = {};
+            const { IamAcmeCertificate } = await import("../providers/iamAcmeCertificate");
+            const { AcmeAccount } = await import("../providers/acmeAccount");
+            const record = (a: pulumi.ResourceTransformationArgs) => {
+                secretOutputs[a.name] = (a.opts as pulumi.CustomResourceOptions).additionalSecretOutputs;
+                return undefined;
+            };
+            const acct = new AcmeAccount("acct", { directoryUrl: peers.pebble.directoryUrl }, { transformations: [record] });
+            const cert = new IamAcmeCertificate(
+                "cert",
+                { domains: [`www.${zone.name}`], account: acct, region: "cn-north-1" },
+                { transformations: [record] },
+            );
+            await promiseOf(cert.id);
+            await settle();
+            assert.deepEqual(secretOutputs.cert, ["privateKeyPem"]);
+            assert.deepEqual(secretOutputs.acct, ["accountKeyPem"]);
+            const registered = mocks.find("pulumi-nodejs:dynamic/cloudfront-china:IamAcmeCertificate", "cert")[0];
+            assert.equal(registered.inputs.path, "/cloudfront/test/cert/", "default path /cloudfront/<stack>/<name>/");
+            const providerText: string = registered.inputs.__provider;
+            assert.doesNotMatch(providerText, /PRIVATE KEY/, "no key material is captured into the serialized code");
+
+            const dir = fs.mkdtempSync(path.join(require("node:os").tmpdir(), "cfcn-serialized-"));
+            fs.writeFileSync(path.join(dir, "provider.js"), providerText);
+            fs.writeFileSync(path.join(dir, "inputs.json"), JSON.stringify(inputs([`www.${zone.name}`])));
+            // Asynchronous spawn: the fault proxy and the DNS server live in this process's event loop.
+            const run = await runNode([
+                path.join(root, "tests", "support", "serializedDriver.js"),
+                path.join(dir, "provider.js"),
+                path.join(dir, "inputs.json"),
+            ]);
+            assert.equal(run.status, 0, `${run.stdout}\n${run.stderr}`);
+            const result = JSON.parse(run.stdout.trim().split("\n").pop() ?? "{}");
+            assert.deepEqual(result.check.failures, []);
+            assert.match(result.created.outs.serverCertificateId, /^ASCA/);
+            assert.deepEqual(result.diff, { changes: false });
+            assert.deepEqual(result.readAfterDelete, {});
+            assert.doesNotMatch(run.stdout.split("\n").slice(0, -1).join("\n") + run.stderr, /PRIVATE KEY/, "no key material in the logs");
+            assert.match(run.stdout, /\[iam\] \[www\..*\] uploaded under \/cloudfront\/test\/site\//);
+            assert.match(run.stdout, /\[iam\] \[www\..*\] deleted/);
+        });
+    });
+});

@@ -1,0 +1,86 @@
+/**
+ * One set of peers for every integration suite in the mocha run: started on first use, stopped
+ * when the run ends. AWS traffic of the provider goes through the fault proxy to moto (the SDK's
+ * standard AWS_ENDPOINT_URL variable; no custom endpoint plumbing in the provider).
+ */
+import * as net from "node:net";
+import { CreateHostedZoneCommand, Route53Client } from "@aws-sdk/client-route-53";
+import { FaultProxy, Moto, DnsServer, Pebble, startDnsFromRoute53, startFaultProxy, startMoto, startPebble, tempDir } from "./peers";
+
+export interface Peers {
+    moto: Moto;
+    proxy: FaultProxy;
+    dns: DnsServer;
+    pebble: Pebble;
+    logDir: string;
+}
+
+/** Lifetime of Pebble's "shortlived" profile: long enough to issue and upload, short enough to wait out. */
+export const SHORTLIVED_SECONDS = 12;
+
+let peers: Promise<Peers> | undefined;
+
+export function usePeers(): Promise<Peers> {
+    if (!process.env.NODE_EXTRA_CA_CERTS) {
+        throw new Error(
+            "NODE_EXTRA_CA_CERTS is not set: run the tests with `npm test` (it trusts Pebble's test CA that way; TLS checks stay on)",
+        );
+    }
+    peers ??= (async () => {
+        const logDir = tempDir("cfcn-peers-");
+        const moto = await startMoto(logDir);
+        const proxy = await startFaultProxy(moto.url);
+        const dns = await startDnsFromRoute53(moto.url);
+        const pebble = await startPebble(dns.address, logDir, { shortlivedSeconds: SHORTLIVED_SECONDS });
+        Object.assign(process.env, {
+            AWS_ENDPOINT_URL: proxy.url,
+            AWS_ACCESS_KEY_ID: "testing",
+            AWS_SECRET_ACCESS_KEY: "testing",
+            AWS_REGION: "cn-north-1",
+        });
+        delete process.env.AWS_PROFILE;
+        return { moto, proxy, dns, pebble, logDir };
+    })();
+    return peers;
+}
+
+export async function stopPeers(): Promise<void> {
+    if (peers) {
+        const p = await peers;
+        p.pebble.stop();
+        p.dns.stop();
+        p.proxy.stop();
+        p.moto.stop();
+        peers = undefined;
+    }
+}
+
+let zoneCounter = 0;
+
+/** A fresh public hosted zone in moto (a unique name per call keeps tests independent). */
+export async function createZone(base: string): Promise<{ id: string; name: string }> {
+    const name = `t${++zoneCounter}-${Date.now().toString(36)}.${base}`;
+    const r53 = new Route53Client({ region: "cn-north-1" });
+    const zone = await r53.send(new CreateHostedZoneCommand({ Name: name, CallerReference: `${name}-${Math.random()}` }));
+    return { id: (zone.HostedZone?.Id ?? "").replace(/^\/hostedzone\//, ""), name };
+}
+
+/** Counts TCP connections opened while `fn` runs (every AWS, ACME or DNS-over-TCP call opens one or reuses none here). */
+export async function countConnections<T>(fn: () => Promise<T>): Promise<{ result: T; connections: number }> {
+    const original = net.Socket.prototype.connect;
+    let connections = 0;
+    net.Socket.prototype.connect = function (this: net.Socket, ...args: unknown[]) {
+        connections++;
+        return (original as (...a: unknown[]) => net.Socket).apply(this, args);
+    } as typeof original;
+    try {
+        return { result: await fn(), connections };
+    } finally {
+        net.Socket.prototype.connect = original;
+    }
+}
+
+// Stop the peers when mocha's run ends (root hook, registered once by this module).
+after(async () => {
+    await stopPeers();
+});

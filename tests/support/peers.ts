@@ -1,0 +1,311 @@
+/**
+ * Real peers for the integration tests, all on 127.0.0.1, installed by tests/peers/install.sh:
+ *   - moto (server mode): IAM, Route 53, S3, CloudFront.
+ *   - a DNS server that answers TXT questions from the Route 53 records in moto, so the values Pebble
+ *     validates are exactly the ones the provider wrote (counts every question it gets).
+ *   - Pebble, resolving through that DNS server, with a "default" (90 days) and a "shortlived"
+ *     profile whose lifetime tests choose.
+ *   - a fault proxy in front of moto that answers chosen AWS actions with chosen errors.
+ * A peer that cannot start fails the suite with its name and log: nothing is skipped.
+ */
+import { ChildProcess, spawn } from "node:child_process";
+import * as dgram from "node:dgram";
+import * as fs from "node:fs";
+import * as http from "node:http";
+import * as net from "node:net";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as dnsPacket from "dns-packet";
+import { ListHostedZonesCommand, ListResourceRecordSetsCommand, Route53Client } from "@aws-sdk/client-route-53";
+
+const root = path.resolve(__dirname, "..", "..");
+const tools = path.join(root, ".tools");
+
+export async function freePort(): Promise<number> {
+    return new Promise((resolve, reject) => {
+        const s = net.createServer();
+        s.once("error", reject);
+        s.listen(0, "127.0.0.1", () => {
+            const port = (s.address() as net.AddressInfo).port;
+            s.close(() => resolve(port));
+        });
+    });
+}
+
+function requireTool(file: string, peer: string): string {
+    if (!fs.existsSync(file)) {
+        throw new Error(`${peer} is not installed (${file} missing): run \`bash tests/peers/install.sh\` (npm test does)`);
+    }
+    return file;
+}
+
+async function waitFor(
+    what: string,
+    ready: () => Promise<boolean>,
+    child: ChildProcess,
+    logFile: string,
+    timeoutMs = 30_000,
+): Promise<void> {
+    const started = Date.now();
+    while (Date.now() - started < timeoutMs) {
+        if (child.exitCode !== null) {
+            throw new Error(`${what} exited with code ${child.exitCode}:\n${fs.readFileSync(logFile, "utf8").slice(-2000)}`);
+        }
+        if (await ready().catch(() => false)) {
+            return;
+        }
+        await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`${what} did not start within ${timeoutMs / 1000} s:\n${fs.readFileSync(logFile, "utf8").slice(-2000)}`);
+}
+
+function startProcess(command: string, args: string[], env: NodeJS.ProcessEnv, logFile: string): ChildProcess {
+    const out = fs.openSync(logFile, "w");
+    return spawn(command, args, { env: { ...process.env, ...env }, stdio: ["ignore", out, out] });
+}
+
+const httpOk = (url: string) =>
+    new Promise<boolean>((resolve) => {
+        http.get(url, (res) => {
+            res.resume();
+            resolve((res.statusCode ?? 500) < 500);
+        }).on("error", () => resolve(false));
+    });
+
+export interface Moto {
+    url: string;
+    stop(): void;
+}
+
+export async function startMoto(logDir: string): Promise<Moto> {
+    const bin = requireTool(path.join(tools, "moto", "bin", "moto_server"), "moto");
+    const port = await freePort();
+    const logFile = path.join(logDir, "moto.log");
+    const child = startProcess(bin, ["-H", "127.0.0.1", "-p", String(port)], {}, logFile);
+    const url = `http://127.0.0.1:${port}`;
+    await waitFor("moto", () => httpOk(`${url}/moto-api/`), child, logFile);
+    return { url, stop: () => child.kill() };
+}
+
+export interface DnsServer {
+    address: string;
+    /** Every question received, as "TYPE name". */
+    questions: string[];
+    stop(): void;
+}
+
+/** A UDP DNS server whose TXT answers come from the Route 53 records stored in moto. */
+export async function startDnsFromRoute53(motoUrl: string): Promise<DnsServer> {
+    const route53 = new Route53Client({
+        region: "cn-north-1",
+        endpoint: motoUrl,
+        credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
+    });
+    const socket = dgram.createSocket("udp4");
+    const questions: string[] = [];
+
+    async function txtValues(name: string): Promise<string[]> {
+        const zones = (await route53.send(new ListHostedZonesCommand({}))).HostedZones ?? [];
+        const zone = zones
+            .filter((z) => !z.Config?.PrivateZone)
+            .map((z) => ({ id: z.Id ?? "", name: (z.Name ?? "").replace(/\.$/, "") }))
+            .filter((z) => name === z.name || name.endsWith(`.${z.name}`))
+            .sort((a, b) => b.name.length - a.name.length)[0];
+        if (!zone) {
+            return [];
+        }
+        const sets = await route53.send(
+            new ListResourceRecordSetsCommand({ HostedZoneId: zone.id, StartRecordName: name, StartRecordType: "TXT", MaxItems: 1 }),
+        );
+        const set = (sets.ResourceRecordSets ?? [])[0];
+        if (!set || set.Type !== "TXT" || set.Name?.replace(/\.$/, "") !== name) {
+            return [];
+        }
+        return (set.ResourceRecords ?? []).map((r) => (r.Value ?? "").replace(/^"|"$/g, ""));
+    }
+
+    async function answer(msg: Buffer): Promise<Buffer | undefined> {
+        let query: dnsPacket.Packet;
+        try {
+            query = dnsPacket.decode(msg);
+        } catch {
+            return undefined;
+        }
+        const answers: dnsPacket.Answer[] = [];
+        for (const q of query.questions ?? []) {
+            questions.push(`${q.type} ${q.name}`);
+            if (q.type === "TXT") {
+                for (const value of await txtValues(q.name.toLowerCase().replace(/\.$/, ""))) {
+                    answers.push({ type: "TXT", name: q.name, ttl: 0, class: "IN", data: [value] });
+                }
+            }
+        }
+        return dnsPacket.encode({
+            type: "response",
+            id: query.id,
+            flags: dnsPacket.AUTHORITATIVE_ANSWER,
+            questions: query.questions,
+            answers,
+        });
+    }
+
+    // UDP (Node's resolver) and TCP (Pebble's VA asks over TCP), both on the same port.
+    socket.on("message", (msg, rinfo) => {
+        void answer(msg)
+            .then((response) => response && socket.send(response, rinfo.port, rinfo.address))
+            .catch(() => undefined);
+    });
+    const tcp = net.createServer((conn) => {
+        let buffered = Buffer.alloc(0);
+        conn.on("data", (chunk: Buffer) => {
+            buffered = Buffer.concat([buffered, chunk]);
+            while (buffered.length >= 2 && buffered.length >= 2 + buffered.readUInt16BE(0)) {
+                const msg = buffered.subarray(2, 2 + buffered.readUInt16BE(0));
+                buffered = buffered.subarray(2 + msg.length);
+                void answer(msg)
+                    .then((response) => {
+                        if (response) {
+                            const length = Buffer.alloc(2);
+                            length.writeUInt16BE(response.length);
+                            conn.write(Buffer.concat([length, response]));
+                        }
+                    })
+                    .catch(() => undefined);
+            }
+        });
+        conn.on("error", () => undefined);
+    });
+    const port = await freePort();
+    await new Promise<void>((resolve) => socket.bind(port, "127.0.0.1", resolve));
+    await new Promise<void>((resolve) => tcp.listen(port, "127.0.0.1", resolve));
+    return {
+        address: `127.0.0.1:${port}`,
+        questions,
+        stop: () => {
+            socket.close();
+            tcp.close();
+        },
+    };
+}
+
+export interface Pebble {
+    directoryUrl: string;
+    managementUrl: string;
+    /** Pebble's log: every ACME request it served (count orders with `newOrderRequests()`). */
+    logFile: string;
+    newOrderRequests(): number;
+    stop(): void;
+}
+
+/** Pebble with a "default" profile (90 days) and a "shortlived" profile of `shortlivedSeconds`. */
+export async function startPebble(
+    dnsServer: string,
+    logDir: string,
+    opts: { shortlivedSeconds?: number; env?: NodeJS.ProcessEnv } = {},
+): Promise<Pebble> {
+    const bin = requireTool(path.join(tools, "bin", "pebble"), "Pebble");
+    const certs = path.join(tools, "certs");
+    requireTool(path.join(certs, "pebble.pem"), "Pebble's TLS certificate");
+    const [port, managementPort] = [await freePort(), await freePort()];
+    const config = {
+        pebble: {
+            listenAddress: `127.0.0.1:${port}`,
+            managementListenAddress: `127.0.0.1:${managementPort}`,
+            certificate: path.join(certs, "pebble.pem"),
+            privateKey: path.join(certs, "pebble.key"),
+            httpPort: 5002,
+            tlsPort: 5001,
+            ocspResponderURL: "",
+            externalAccountBindingRequired: false,
+            retryAfter: { authz: 1, order: 1 },
+            profiles: {
+                default: { description: "90 days, like Let's Encrypt classic", validityPeriod: 90 * 86400 },
+                shortlived: { description: "test lifetime", validityPeriod: opts.shortlivedSeconds ?? 300 },
+            },
+        },
+    };
+    const configFile = path.join(logDir, `pebble-${port}.json`);
+    fs.writeFileSync(configFile, JSON.stringify(config, null, 2));
+    const logFile = path.join(logDir, `pebble-${port}.log`);
+    const child = startProcess(bin, ["-config", configFile, "-dnsserver", dnsServer], { PEBBLE_VA_NOSLEEP: "1", ...opts.env }, logFile);
+    const directoryUrl = `https://127.0.0.1:${port}/dir`;
+    await waitFor("Pebble", async () => fs.readFileSync(logFile, "utf8").includes("Listening on"), child, logFile);
+    return {
+        directoryUrl,
+        managementUrl: `https://127.0.0.1:${managementPort}`,
+        logFile,
+        newOrderRequests: () => (fs.readFileSync(logFile, "utf8").match(/POST \/order-plz/g) ?? []).length,
+        stop: () => child.kill(),
+    };
+}
+
+export interface Fault {
+    /** AWS action (IAM query `Action=`), e.g. "DeleteServerCertificate". */
+    action: string;
+    /** How many matching requests get the answer; then requests pass through. */
+    times: number;
+    /** An error status with `code`; or 200 to answer success for an action moto lacks (TagServerCertificate). */
+    status: number;
+    code: string;
+    message?: string;
+}
+
+export interface FaultProxy {
+    url: string;
+    faults: Fault[];
+    /** Actions seen, in order (IAM query actions and Route 53 REST paths). */
+    seen: string[];
+    stop(): void;
+}
+
+/** An HTTP proxy in front of moto that answers chosen IAM actions with AWS-shaped errors. */
+export async function startFaultProxy(target: string): Promise<FaultProxy> {
+    const faults: Fault[] = [];
+    const seen: string[] = [];
+    const targetUrl = new URL(target);
+    const server = http.createServer((req, res) => {
+        const chunks: Buffer[] = [];
+        req.on("data", (c: Buffer) => chunks.push(c));
+        req.on("end", () => {
+            const body = Buffer.concat(chunks);
+            const action = new URLSearchParams(body.toString("utf8")).get("Action") ?? `${req.method} ${req.url}`;
+            seen.push(action);
+            const fault = faults.find((f) => f.action === action && f.times > 0);
+            if (fault) {
+                fault.times--;
+                res.writeHead(fault.status, { "content-type": "text/xml" });
+                if (fault.status === 200) {
+                    const ns = "https://iam.amazonaws.com/doc/2010-05-08/";
+                    res.end(
+                        `<${action}Response xmlns="${ns}"><ResponseMetadata><RequestId>fault-proxy</RequestId></ResponseMetadata></${action}Response>`,
+                    );
+                    return;
+                }
+                res.end(
+                    `<ErrorResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><Error><Type>Sender</Type><Code>${fault.code}</Code>` +
+                        `<Message>${fault.message ?? fault.code}</Message></Error><RequestId>fault-proxy</RequestId></ErrorResponse>`,
+                );
+                return;
+            }
+            const upstream = http.request(
+                { host: targetUrl.hostname, port: targetUrl.port, method: req.method, path: req.url, headers: req.headers },
+                (up) => {
+                    res.writeHead(up.statusCode ?? 502, up.headers);
+                    up.pipe(res);
+                },
+            );
+            upstream.on("error", () => {
+                res.writeHead(502);
+                res.end();
+            });
+            upstream.end(body);
+        });
+    });
+    const port = await freePort();
+    await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
+    return { url: `http://127.0.0.1:${port}`, faults, seen, stop: () => server.close() };
+}
+
+export function tempDir(prefix: string): string {
+    return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}

@@ -5,9 +5,21 @@ import tseslint from "typescript-eslint";
 import pulumi from "@pulumi/eslint-plugin";
 
 export default tseslint.config(
-    { ignores: ["node_modules/", ".tools/", "bin/", "tests/support/reporter.js", "**/*.mjs"] },
+    { ignores: ["node_modules/", ".tools/", "bin/", "**/*.mjs"] },
     js.configs.recommended,
     ...tseslint.configs.recommended,
+    {
+        // Plain CommonJS helpers run by node directly (the serialized-provider driver, the mocha reporter).
+        files: ["**/*.js"],
+        languageOptions: {
+            sourceType: "commonjs",
+            globals: { require: "readonly", module: "writable", process: "readonly", console: "readonly" },
+        },
+        rules: {
+            "@typescript-eslint/no-require-imports": "off",
+            "@typescript-eslint/no-unused-vars": ["error", { varsIgnorePattern: "^_" }],
+        },
+    },
     {
         files: ["**/*.ts"],
         languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },

@@ -4,19 +4,40 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { ChinaCdn } from "./components/chinaCdn";
+import { ChinaCdn, ChinaCdnArgs, validateChinaCdnArgs } from "./components/chinaCdn";
 import { SiteConfig, readSiteConfig } from "./components/config";
 import { InputError, zoneCoverageProblems } from "./components/validation";
+import { AcmeAccount } from "./providers/acmeAccount";
+import { IamAcmeCertificate } from "./providers/iamAcmeCertificate";
 
-/** The certificate the distribution serves: an existing IAM certificate, or one issued for the domains. */
-function certificateFor(settings: SiteConfig): pulumi.Input<string> {
+interface CertificateChoice {
+    id: pulumi.Input<string>;
+    notAfter?: pulumi.Output<string>;
+    renewAfter?: pulumi.Output<string>;
+}
+
+/**
+ * The certificate the distribution serves: an existing IAM certificate (`iamCertificateId`), or one
+ * issued for every domain by the ACME CA and renewed by replacement on the `pulumi up` that falls in
+ * its window (create new, re-point the distribution, delete old).
+ */
+function certificateFor(settings: SiteConfig, hostedZones: Record<string, string> | undefined): CertificateChoice {
     if (settings.iamCertificateId !== undefined) {
-        return settings.iamCertificateId;
+        return { id: settings.iamCertificateId };
     }
-    throw new InputError([
-        "`cloudfront-china:iamCertificateId` is not set: upload a certificate covering every domain to IAM under /cloudfront/ " +
-            "and run `pulumi config set cloudfront-china:iamCertificateId ASCA…`",
-    ]);
+    const account = new AcmeAccount("acme-account", { directoryUrl: settings.acme.directoryUrl, email: settings.acme.email });
+    const certificate = new IamAcmeCertificate("certificate", {
+        domains: settings.domains,
+        account,
+        region: settings.region,
+        keyType: settings.acme.keyType,
+        profile: settings.acme.profile,
+        renewBeforeDays: settings.acme.renewBeforeDays,
+        dnsResolvers: settings.acme.dnsResolvers,
+        hostedZones,
+        tags: settings.tags,
+    });
+    return { id: certificate.serverCertificateId, notAfter: certificate.notAfter, renewAfter: certificate.renewAfter };
 }
 
 async function main() {
@@ -33,10 +54,9 @@ async function main() {
         dnsRecords = { hostedZoneId: settings.hostedZoneId, zoneName: zone.name };
     }
 
-    const site = new ChinaCdn("site", {
+    const siteArgs: Omit<ChinaCdnArgs, "iamCertificateId"> = {
         domains: settings.domains,
         region: settings.region,
-        iamCertificateId: certificateFor(settings),
         defaultRootObject: settings.defaultRootObject,
         spa: settings.spa,
         forwardQueryString: settings.forwardQueryString,
@@ -45,7 +65,11 @@ async function main() {
         dnsRecords,
         contentDir: settings.contentDir,
         tags: settings.tags,
-    });
+    };
+    // The component validates itself too, but only once the certificate exists: check it first.
+    validateChinaCdnArgs({ ...siteArgs, iamCertificateId: "to-be-issued" });
+    const certificate = certificateFor(settings, dnsRecords && { [dnsRecords.zoneName.replace(/\.$/, "")]: dnsRecords.hostedZoneId });
+    const site = new ChinaCdn("site", { ...siteArgs, iamCertificateId: certificate.id });
 
     return {
         bucketName: site.bucketName,
@@ -57,6 +81,9 @@ async function main() {
         aliases: site.aliases,
         urls: site.urls,
         logBucketName: site.logBucketName,
+        certificateId: certificate.id,
+        certificateNotAfter: certificate.notAfter,
+        certificateRenewAfter: certificate.renewAfter,
     };
 }
 

@@ -3,6 +3,7 @@
  * (type, description, default); tests/config.test.ts keeps the two in step.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { KeyType, LETS_ENCRYPT_PRODUCTION, checkInputs } from "../providers/certificateLogic";
 import { contentDirProblems, domainsProblems, iamCertificateIdProblems, regionProblems, tagsProblems, throwIfProblems } from "./validation";
 
 export const PROJECT = "cloudfront-china";
@@ -14,6 +15,8 @@ export const CONFIG_DEFAULTS = {
     forwardQueryString: false,
     versioning: false,
     defaultRootObject: "index.html",
+    acmeDirectoryUrl: LETS_ENCRYPT_PRODUCTION,
+    keyType: "rsa-2048",
 } as const;
 
 export interface SiteConfig {
@@ -28,7 +31,24 @@ export interface SiteConfig {
     forwardQueryString: boolean;
     versioning: boolean;
     tags: Record<string, string>;
+    /** Certificate issuance (used when iamCertificateId is unset). */
+    acme: {
+        directoryUrl: string;
+        email?: string;
+        profile?: string;
+        keyType: KeyType;
+        renewBeforeDays?: number;
+        dnsResolvers?: string[];
+    };
 }
+
+/** Stack keys of the certificate settings, by the provider input they feed (for messages). */
+const CERTIFICATE_KEYS: Record<string, string> = {
+    acmeDirectoryUrl: "acmeDirectoryUrl",
+    keyType: "keyType",
+    renewBeforeDays: "renewBeforeDays",
+    dnsResolvers: "dnsResolvers",
+};
 
 const key = (name: string) => `${PROJECT}:${name}`;
 
@@ -45,10 +65,10 @@ function raw(config: pulumi.Config, name: string): unknown {
     }
 }
 
-function bool(config: pulumi.Config, name: keyof typeof CONFIG_DEFAULTS, problems: string[]): boolean {
+function bool(config: pulumi.Config, name: "spa" | "logging" | "forwardQueryString" | "versioning", problems: string[]): boolean {
     const v = raw(config, name);
     if (v === undefined) {
-        return CONFIG_DEFAULTS[name] as boolean;
+        return CONFIG_DEFAULTS[name];
     }
     if (typeof v !== "boolean") {
         problems.push(`\`${key(name)}\` must be true or false (got ${JSON.stringify(v)}): run \`pulumi config set ${key(name)} true\``);
@@ -105,6 +125,29 @@ export function readSiteConfig(): SiteConfig {
     const tags = raw(config, "tags");
     problems.push(...tagsProblems(tags, key("tags")));
 
+    const acme = {
+        directoryUrl: optionalString(config, "acmeDirectoryUrl", problems) ?? CONFIG_DEFAULTS.acmeDirectoryUrl,
+        email: optionalString(config, "acmeEmail", problems),
+        profile: optionalString(config, "acmeProfile", problems),
+        keyType: (optionalString(config, "keyType", problems) ?? CONFIG_DEFAULTS.keyType) as KeyType,
+        renewBeforeDays: raw(config, "renewBeforeDays") as number | undefined,
+        dnsResolvers: raw(config, "dnsResolvers") as string[] | undefined,
+    };
+    if (acme.email !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(acme.email)) {
+        problems.push(`\`${key("acmeEmail")}\` "${acme.email}" is not an email address: use e.g. ops@example.cn, or unset it`);
+    }
+    // The provider's own input checks, reported under the stack keys that feed them (the inputs
+    // not given here, like domains and path, are checked elsewhere).
+    const certificateProblems = checkInputs({
+        acmeDirectoryUrl: acme.directoryUrl,
+        keyType: acme.keyType,
+        renewBeforeDays: acme.renewBeforeDays,
+        dnsResolvers: acme.dnsResolvers,
+    });
+    for (const f of certificateProblems.filter((p) => p.property in CERTIFICATE_KEYS)) {
+        problems.push(f.reason.replace(`\`${f.property}\``, `\`${key(CERTIFICATE_KEYS[f.property] ?? f.property)}\``));
+    }
+
     const settings: SiteConfig = {
         region: region ?? "",
         domains: Array.isArray(domains) ? (domains as string[]) : [],
@@ -117,6 +160,7 @@ export function readSiteConfig(): SiteConfig {
         forwardQueryString: bool(config, "forwardQueryString", problems),
         versioning: bool(config, "versioning", problems),
         tags: (tags as Record<string, string> | undefined) ?? {},
+        acme,
     };
     throwIfProblems(problems);
     return settings;

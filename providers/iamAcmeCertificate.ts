@@ -79,23 +79,8 @@ export interface IamAcmeCertificateArgs {
     readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>> | undefined>;
 }
 
-/** What create/update return: stored in the state (privateKeyPem as a secret). */
-interface CertificateOutputs {
-    domains: string[];
-    acmeDirectoryUrl: string;
-    accountUrl: string;
-    region: string;
-    path: string;
-    keyType: KeyType;
-    renewBeforeDays?: number;
-    preferredChain?: string;
-    profile?: string;
-    hostedZones?: Record<string, string>;
-    dnsResolvers?: string[];
-    propagationTimeoutSeconds: number;
-    pollIntervalSeconds: number;
-    deleteConflictTimeoutSeconds: number;
-    tags?: Record<string, string>;
+/** What create/update return: stored in the state (privateKeyPem as a secret). The account key stays an input only. */
+interface CertificateOutputs extends Omit<CertificateInputs, "accountKeyPem"> {
     serverCertificateId: string;
     arn: string;
     name: string;

@@ -133,14 +133,15 @@ export class OfflineAwsChina implements pulumi.runtime.Mocks {
      */
     private dynamicOutputs(type: string, name: string, inputs: Record<string, unknown>): { id: string; state: Record<string, unknown> } {
         if (type.endsWith(":IamAcmeCertificate")) {
-            const id = `ASCA${hash(name, 17)}`;
-            const now = Date.parse("2026-01-01T00:00:00Z");
+            const id = `${name}-offline`;
+            const now = Math.floor(Date.now() / 86400_000) * 86400_000; // placeholder dates: as if issued today
             return {
                 id,
                 state: {
                     ...inputs,
-                    arn: `arn:aws-cn:iam::${this.accountId}:server-certificate${inputs.path ?? "/cloudfront/"}${name}-offline`,
-                    name: `${name}-offline`,
+                    serverCertificateId: `ASCA${hash(name, 17)}`,
+                    arn: `arn:aws-cn:iam::${this.accountId}:server-certificate${inputs.path ?? "/cloudfront/"}${id}`,
+                    name: id,
                     notBefore: new Date(now).toISOString(),
                     notAfter: new Date(now + 90 * 86400_000).toISOString(),
                     renewAfter: new Date(now + 60 * 86400_000).toISOString(),
@@ -148,6 +149,7 @@ export class OfflineAwsChina implements pulumi.runtime.Mocks {
                     certificatePem: "offline",
                     chainPem: "offline",
                     privateKeyPem: "offline",
+                    uploadPending: false,
                 },
             };
         }

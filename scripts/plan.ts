@@ -13,6 +13,7 @@ import * as yaml from "js-yaml";
 import * as pulumi from "@pulumi/pulumi";
 import { CHINA_RULES, Violation, checkBucketPolicy, checkDistribution } from "../components/chinaRules";
 import { PROJECT } from "../components/config";
+import { checkInputs } from "../providers/certificateLogic";
 import { InputError } from "../components/validation";
 import { OfflineAwsChina, Registration } from "./offlineMocks";
 
@@ -172,6 +173,19 @@ export function compatibilityReport(mocks: OfflineAwsChina): { lines: string[]; 
             );
             bad.forEach((v) => lines.push(`        ${v.message}`));
         }
+    }
+    for (const c of mocks.registrations.filter((r) => r.type.endsWith(":IamAcmeCertificate"))) {
+        // The provider's own `check`, run offline on the inputs the program registered.
+        const found = checkInputs(c.inputs).map((f) => ({
+            rule: "certificate-inputs",
+            setting: `${c.name}.${f.property}`,
+            message: f.reason,
+        }));
+        violations.push(...found);
+        lines.push(
+            `  ${found.length === 0 ? "PASS" : "FAIL"}  ${"certificate-inputs".padEnd(26)} ${c.name}: names, IAM path under /cloudfront/, key type, window, directory`,
+        );
+        found.forEach((v) => lines.push(`        ${v.message}`));
     }
     for (const p of mocks.find("aws:s3/bucketPolicy:BucketPolicy")) {
         const found = checkBucketPolicy(p.inputs.policy);

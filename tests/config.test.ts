@@ -43,6 +43,14 @@ describe("stack configuration", () => {
             forwardQueryString: false,
             versioning: false,
             tags: {},
+            acme: {
+                directoryUrl: "https://acme-v02.api.letsencrypt.org/directory",
+                email: undefined,
+                profile: undefined,
+                keyType: "rsa-2048",
+                renewBeforeDays: undefined,
+                dnsResolvers: undefined,
+            },
         });
     });
 
@@ -58,7 +66,21 @@ describe("stack configuration", () => {
             "cloudfront-china:versioning": "true",
             "cloudfront-china:defaultRootObject": "home.html",
             "cloudfront-china:tags": { team: "web" },
+            "cloudfront-china:acmeDirectoryUrl": "https://acme-staging-v02.api.letsencrypt.org/directory",
+            "cloudfront-china:acmeEmail": "ops@example.cn",
+            "cloudfront-china:acmeProfile": "tlsserver",
+            "cloudfront-china:keyType": "ecdsa-p256",
+            "cloudfront-china:renewBeforeDays": "20",
+            "cloudfront-china:dnsResolvers": ["223.5.5.5", "127.0.0.1:8053"],
         })();
+        assert.deepEqual(s.acme, {
+            directoryUrl: "https://acme-staging-v02.api.letsencrypt.org/directory",
+            email: "ops@example.cn",
+            profile: "tlsserver",
+            keyType: "ecdsa-p256",
+            renewBeforeDays: 20,
+            dnsResolvers: ["223.5.5.5", "127.0.0.1:8053"],
+        });
         assert.equal(s.hostedZoneId, "Z0123456789EXAMPLE");
         assert.equal(s.iamCertificateId, "ASCAEXAMPLE0123456789");
         assert.deepEqual([s.spa, s.logging, s.forwardQueryString, s.versioning], [true, true, true, true]);
@@ -104,6 +126,27 @@ describe("stack configuration", () => {
         ["content is a file", { "cloudfront-china:contentDir": path.join(root, "package.json") }, /is a file, not a folder/],
         ["spa not a boolean", { "cloudfront-china:spa": "yes" }, /`cloudfront-china:spa` must be true or false \(got "yes"\)/],
         ["tags not an object", { "cloudfront-china:tags": ["a"] }, /`cloudfront-china:tags` must be an object/],
+        [
+            "unknown key type",
+            { "cloudfront-china:keyType": "rsa-4096" },
+            /`cloudfront-china:keyType` "rsa-4096" is not supported: use "rsa-2048"/,
+        ],
+        [
+            "renewal window of 0 days",
+            { "cloudfront-china:renewBeforeDays": "0" },
+            /`cloudfront-china:renewBeforeDays` 0 must be a number of days in \(0, lifetime\)/,
+        ],
+        [
+            "plain-http CA",
+            { "cloudfront-china:acmeDirectoryUrl": "http://acme.example.cn/dir" },
+            /`cloudfront-china:acmeDirectoryUrl` must use https/,
+        ],
+        ["bad email", { "cloudfront-china:acmeEmail": "ops" }, /`cloudfront-china:acmeEmail` "ops" is not an email address/],
+        [
+            "resolver by name",
+            { "cloudfront-china:dnsResolvers": ["dns.example.cn"] },
+            /`cloudfront-china:dnsResolvers` must be IP addresses/,
+        ],
     ];
     for (const [label, change, message] of bad) {
         it(`rejects ${label}`, () => {

@@ -6,7 +6,8 @@ import * as assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { X509Certificate } from "node:crypto";
+import { X509Certificate, createPrivateKey } from "node:crypto";
+import * as os from "node:os";
 import { GetServerCertificateCommand, IAMClient, ListServerCertificatesCommand } from "@aws-sdk/client-iam";
 import { ChangeResourceRecordSetsCommand, ListResourceRecordSetsCommand, Route53Client } from "@aws-sdk/client-route-53";
 import * as pulumi from "@pulumi/pulumi";
@@ -138,7 +139,7 @@ describe("IamAcmeCertificate against Pebble and moto", function () {
         const leaf = new X509Certificate(outs.certificatePem);
         assert.equal(new Date(leaf.validTo).toISOString(), outs.notAfter);
         assert.equal(leaf.subjectAltName, `DNS:${name}`);
-        assert.ok(leaf.checkPrivateKey(require("node:crypto").createPrivateKey(outs.privateKeyPem)), "the key matches the certificate");
+        assert.ok(leaf.checkPrivateKey(createPrivateKey(outs.privateKeyPem)), "the key matches the certificate");
 
         assert.deepEqual(changeBatches(peers, from), { [zone.id]: 2 }, "one batch to write, one to clean up");
         assert.deepEqual(await txtAt(zone.id, `_acme-challenge.${name}`), ["foreign-value"]);
@@ -376,7 +377,7 @@ describe("IamAcmeCertificate against Pebble and moto", function () {
             const providerText: string = registered.inputs.__provider;
             assert.doesNotMatch(providerText, /PRIVATE KEY/, "no key material is captured into the serialized code");
 
-            const dir = fs.mkdtempSync(path.join(require("node:os").tmpdir(), "cfcn-serialized-"));
+            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cfcn-serialized-"));
             fs.writeFileSync(path.join(dir, "provider.js"), providerText);
             fs.writeFileSync(path.join(dir, "inputs.json"), JSON.stringify(inputs([`www.${zone.name}`])));
             // Asynchronous spawn: the fault proxy and the DNS server live in this process's event loop.
@@ -395,5 +396,77 @@ describe("IamAcmeCertificate against Pebble and moto", function () {
             assert.match(run.stdout, /\[iam\] \[www\..*\] uploaded under \/cloudfront\/test\/site\//);
             assert.match(run.stdout, /\[iam\] \[www\..*\] deleted/);
         });
+    });
+});
+
+describe("AcmeAccount against Pebble", function () {
+    this.timeout(60_000);
+    let peers: Peers;
+    before(async () => {
+        peers = await usePeers();
+    });
+
+    it("registers once; a new email updates the same account; a new directory or EAB key id asks for a new account", async () => {
+        const created = await acmeAccountProvider.create({ directoryUrl: peers.pebble.directoryUrl, email: "ops@example.cn" });
+        const outs = created.outs as Outs;
+        assert.equal(created.id, outs.accountUrl);
+        assert.match(outs.accountUrl, /^https:\/\/127\.0\.0\.1:\d+\/my-account\//);
+        assert.match(outs.accountKeyPem, /BEGIN PRIVATE KEY/);
+        const diff = (news: Record<string, unknown>) =>
+            acmeAccountProvider.diff!(created.id, outs, { directoryUrl: peers.pebble.directoryUrl, ...news });
+        assert.deepEqual(await diff({ email: "ops@example.cn" }), { changes: false });
+        assert.deepEqual(await diff({ email: "web@example.cn" }), { changes: true });
+        assert.deepEqual(await diff({ directoryUrl: "https://acme-staging-v02.api.letsencrypt.org/directory", email: "ops@example.cn" }), {
+            changes: true,
+            replaces: ["directoryUrl"],
+        });
+        assert.deepEqual(await diff({ email: "ops@example.cn", eabKeyId: "kid-1" }), { changes: true, replaces: ["eabKeyId"] });
+        const updated = await acmeAccountProvider.update!(created.id, outs, {
+            directoryUrl: peers.pebble.directoryUrl,
+            email: "web@example.cn",
+        });
+        assert.equal((updated.outs as Outs).accountUrl, outs.accountUrl, "same account");
+        assert.equal((updated.outs as Outs).email, "web@example.cn");
+    });
+
+    it("check refuses a bad email and half an External Account Binding", async () => {
+        const result = await acmeAccountProvider.check!({}, { email: "ops", eabKeyId: "kid" });
+        assert.deepEqual(
+            result.failures!.map((f) => f.property),
+            ["email", "eabKeyId"],
+        );
+        assert.equal(
+            (result.inputs as Outs).directoryUrl,
+            "https://acme-v02.api.letsencrypt.org/directory",
+            "defaults to Let's Encrypt production",
+        );
+    });
+});
+
+describe("docs/iam-policy.json", () => {
+    /** The AWS action of a request the proxy saw: IAM query `Action=`, or a Route 53 REST path. */
+    function awsAction(seen: string): string {
+        const route53: Array<[RegExp, string]> = [
+            [/^POST \/2013-04-01\/hostedzone\/[^/]+\/rrset/, "route53:ChangeResourceRecordSets"],
+            [/^GET \/2013-04-01\/hostedzone\/[^/]+\/rrset/, "route53:ListResourceRecordSets"],
+            [/^GET \/2013-04-01\/hostedzone\/[^/?]+$/, "route53:GetHostedZone"],
+            [/^GET \/2013-04-01\/hostedzone(\?|$)/, "route53:ListHostedZones"],
+            [/^POST \/2013-04-01\/hostedzone$/, "route53:CreateHostedZone"],
+            [/^GET \/2013-04-01\/change\//, "route53:GetChange"],
+        ];
+        const hit = route53.find(([re]) => re.test(seen));
+        return hit ? hit[1] : /^[A-Z][A-Za-z]+$/.test(seen) ? `iam:${seen}` : `unknown:${seen}`;
+    }
+
+    it("allows every AWS call the provider made in these tests (test setup calls aside)", async () => {
+        const peers = await usePeers();
+        const policy = JSON.parse(fs.readFileSync(path.join(root, "docs", "iam-policy.json"), "utf8")) as {
+            Statement: Array<{ Action: string[] }>;
+        };
+        const allowed = new Set(policy.Statement.flatMap((s) => s.Action));
+        const testSetupOnly = new Set(["route53:CreateHostedZone", "iam:ListServerCertificates"]);
+        const made = new Set(peers.proxy.seen.map(awsAction).filter((a) => !testSetupOnly.has(a)));
+        assert.ok(made.size >= 8, `too few calls recorded to mean anything: ${[...made].join(", ")}`);
+        assert.deepEqual([...made].filter((a) => !allowed.has(a)).sort(), []);
     });
 });

@@ -24,7 +24,12 @@ describe("offline plan (npm run plan)", () => {
         assert.equal(r.status, EXIT.ok, r.stdout + r.stderr);
         assert.match(r.stdout, /no AWS credentials, no Pulumi CLI, no network/);
         assert.match(r.stdout, /\+ aws:cloudfront\/distribution:Distribution\s+site-cdn/);
-        assert.match(r.stdout, /viewerCertificate: iamCertificateId=ASCAEXAMPLE0123456789, sni-only, TLSv1\.2_2021/);
+        assert.match(r.stdout, /viewerCertificate: iamCertificateId=ASCA[0-9A-F]+, sni-only, TLSv1\.2_2021/);
+        assert.match(
+            r.stdout,
+            /\+ pulumi-nodejs:dynamic\/cloudfront-china:IamAcmeCertificate\s+certificate\n\s+domains: www\.example\.cn, example\.cn; path \/cloudfront\/cn-north-1\/certificate\/; directory https:\/\/acme-staging-v02/,
+        );
+        assert.match(r.stdout, /PASS {2}certificate-inputs/);
         assert.match(r.stdout, /isIpv6Enabled=false httpVersion=http2 priceClass=PriceClass_All/);
         assert.match(
             r.stdout,

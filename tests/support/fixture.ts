@@ -3,7 +3,9 @@
  * when the run ends. AWS traffic of the provider goes through the fault proxy to moto (the SDK's
  * standard AWS_ENDPOINT_URL variable; no custom endpoint plumbing in the provider).
  */
+import * as fs from "node:fs";
 import * as net from "node:net";
+import * as path from "node:path";
 import { CreateHostedZoneCommand, Route53Client } from "@aws-sdk/client-route-53";
 import { FaultProxy, Moto, DnsServer, Pebble, startDnsFromRoute53, startFaultProxy, startMoto, startPebble, tempDir } from "./peers";
 
@@ -21,9 +23,12 @@ export const SHORTLIVED_SECONDS = 12;
 let peers: Promise<Peers> | undefined;
 
 export function usePeers(): Promise<Peers> {
-    if (!process.env.NODE_EXTRA_CA_CERTS) {
+    const testCa = fs.readFileSync(path.resolve(__dirname, "..", "..", ".tools", "certs", "ca.pem"), "utf8").trim();
+    const extra = process.env.NODE_EXTRA_CA_CERTS;
+    if (!extra || !fs.existsSync(extra) || !fs.readFileSync(extra, "utf8").includes(testCa)) {
         throw new Error(
-            "NODE_EXTRA_CA_CERTS is not set: run the tests with `npm test` (it trusts Pebble's test CA that way; TLS checks stay on)",
+            `NODE_EXTRA_CA_CERTS (${extra ?? "unset"}) does not hold the test CA of .tools/certs/ca.pem: run the tests with \`npm test\`, ` +
+                "which trusts Pebble's test CA that way (TLS verification stays on)",
         );
     }
     peers ??= (async () => {

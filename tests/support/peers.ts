@@ -104,13 +104,24 @@ export async function startDnsFromRoute53(motoUrl: string): Promise<DnsServer> {
     const socket = dgram.createSocket("udp4");
     const questions: string[] = [];
 
+    // The zone list is cached for a second and fetched again on a miss (tests create zones as they
+    // go); record sets are always read fresh, so answers follow exactly what the provider wrote.
+    let zones: Array<{ id: string; name: string }> = [];
+    let zonesFetchedAt = 0;
+    const zoneOf = (name: string) =>
+        zones.filter((z) => name === z.name || name.endsWith(`.${z.name}`)).sort((a, b) => b.name.length - a.name.length)[0];
+    async function refreshZones(): Promise<void> {
+        const listed = (await route53.send(new ListHostedZonesCommand({}))).HostedZones ?? [];
+        zones = listed.filter((z) => !z.Config?.PrivateZone).map((z) => ({ id: z.Id ?? "", name: (z.Name ?? "").replace(/\.$/, "") }));
+        zonesFetchedAt = Date.now();
+    }
+
     async function txtValues(name: string): Promise<string[]> {
-        const zones = (await route53.send(new ListHostedZonesCommand({}))).HostedZones ?? [];
-        const zone = zones
-            .filter((z) => !z.Config?.PrivateZone)
-            .map((z) => ({ id: z.Id ?? "", name: (z.Name ?? "").replace(/\.$/, "") }))
-            .filter((z) => name === z.name || name.endsWith(`.${z.name}`))
-            .sort((a, b) => b.name.length - a.name.length)[0];
+        let zone = zoneOf(name);
+        if (!zone || Date.now() - zonesFetchedAt > 1000) {
+            await refreshZones();
+            zone = zoneOf(name);
+        }
         if (!zone) {
             return [];
         }

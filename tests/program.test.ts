@@ -1,0 +1,93 @@
+/** The whole program (index.ts) under strict aws-cn mocks: config in, resource graph and outputs out. */
+import * as assert from "node:assert/strict";
+import * as pulumi from "@pulumi/pulumi";
+import type { OfflineAwsChina } from "../scripts/offlineMocks";
+import { promiseOf, settle, useOfflineMocks } from "./support/pulumi";
+
+const CERTIFICATE = "pulumi-nodejs:dynamic/cloudfront-china:IamAcmeCertificate";
+const ACCOUNT = "pulumi-nodejs:dynamic/cloudfront-china:AcmeAccount";
+const DISTRIBUTION = "aws:cloudfront/distribution:Distribution";
+
+/** Runs index.ts with `config`; `onMocks` sees the mocks before the program starts (to inspect a failed run). */
+async function runProgram(config: Record<string, unknown>, onMocks?: (m: OfflineAwsChina) => void) {
+    pulumi.runtime.setAllConfig(
+        Object.fromEntries(Object.entries(config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)])),
+        [],
+    );
+    const mocks = await useOfflineMocks({ zoneName: "example.cn" }, "prod");
+    onMocks?.(mocks);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the program is a CommonJS `export =` function
+    const program = require("../index") as () => Promise<Record<string, pulumi.Input<unknown>>>;
+    const result = await program();
+    const outputs = Object.fromEntries(await Promise.all(Object.entries(result).map(async ([k, v]) => [k, await promiseOf(v)])));
+    await settle();
+    return { mocks, outputs };
+}
+
+describe("program (index.ts) under mocks", () => {
+    after(() => pulumi.runtime.setAllConfig({}, []));
+
+    it("issues a certificate for every domain and points the distribution at it", async () => {
+        const { mocks, outputs } = await runProgram({
+            "aws:region": "cn-northwest-1",
+            "cloudfront-china:domains": ["www.example.cn", "example.cn"],
+            "cloudfront-china:hostedZoneId": "Z0123456789EXAMPLE",
+            "cloudfront-china:acmeDirectoryUrl": "https://acme-staging-v02.api.letsencrypt.org/directory",
+            "cloudfront-china:acmeEmail": "ops@example.cn",
+            "cloudfront-china:renewBeforeDays": "30",
+            "cloudfront-china:tags": { team: "web" },
+        });
+        const account = mocks.find(ACCOUNT, "acme-account")[0];
+        assert.deepEqual(
+            [account.inputs.directoryUrl, account.inputs.email],
+            ["https://acme-staging-v02.api.letsencrypt.org/directory", "ops@example.cn"],
+        );
+        const cert = mocks.find(CERTIFICATE, "certificate")[0];
+        assert.deepEqual(cert.inputs.domains, ["www.example.cn", "example.cn"]);
+        assert.equal(cert.inputs.region, "cn-northwest-1");
+        assert.equal(cert.inputs.path, "/cloudfront/prod/certificate/");
+        assert.equal(cert.inputs.keyType, "rsa-2048");
+        assert.equal(cert.inputs.renewBeforeDays, 30);
+        assert.deepEqual(cert.inputs.hostedZones, { "example.cn": "Z0123456789EXAMPLE" }, "DNS-01 goes to the configured zone");
+        assert.deepEqual(cert.inputs.tags, { team: "web" });
+        const dist = mocks.find(DISTRIBUTION, "site-cdn")[0];
+        assert.equal(dist.inputs.viewerCertificate.iamCertificateId, cert.state.serverCertificateId);
+        assert.equal(outputs.certificateId, cert.state.serverCertificateId);
+        assert.equal(outputs.certificateRenewAfter, cert.state.renewAfter);
+        assert.equal(outputs.certificateNotAfter, cert.state.notAfter);
+    });
+
+    it("uses an existing IAM certificate instead when iamCertificateId is set (no ACME account, no order)", async () => {
+        const { mocks, outputs } = await runProgram({
+            "aws:region": "cn-north-1",
+            "cloudfront-china:domains": ["www.example.cn"],
+            "cloudfront-china:iamCertificateId": "ASCAEXAMPLE0123456789",
+        });
+        assert.deepEqual([mocks.find(ACCOUNT).length, mocks.find(CERTIFICATE).length], [0, 0]);
+        assert.equal(mocks.find(DISTRIBUTION, "site-cdn")[0].inputs.viewerCertificate.iamCertificateId, "ASCAEXAMPLE0123456789");
+        assert.equal(outputs.certificateId, "ASCAEXAMPLE0123456789");
+        assert.equal(outputs.certificateRenewAfter, undefined);
+    });
+
+    it("bad configuration registers nothing at all, not even the ACME account", async () => {
+        let mocks: OfflineAwsChina | undefined;
+        await assert.rejects(
+            runProgram(
+                {
+                    "aws:region": "cn-north-1",
+                    "cloudfront-china:domains": ["www.example.cn", "api.example.com"],
+                    "cloudfront-china:hostedZoneId": "Z0123456789EXAMPLE",
+                },
+                (m) => (mocks = m),
+            ),
+            /"api\.example\.com" is not inside the hosted zone "example\.cn"/,
+        );
+        await settle();
+        assert.deepEqual(mocks?.registrations, []);
+        assert.deepEqual(
+            mocks?.calls.map((c) => c.token),
+            ["aws:route53/getZone:getZone"],
+            "only the zone lookup was made",
+        );
+    });
+});

@@ -13,7 +13,7 @@
 /* eslint-disable @typescript-eslint/no-require-imports -- required inside methods on purpose (serialization) */
 import * as pulumi from "@pulumi/pulumi";
 import type * as Acme from "acme-client";
-import { LETS_ENCRYPT_PRODUCTION } from "./certificateLogic";
+import { LETS_ENCRYPT_PRODUCTION, withoutUndefined } from "./certificateLogic";
 
 export interface AcmeAccountArgs {
     /** ACME directory. Defaults to Let's Encrypt production; use LETS_ENCRYPT_STAGING for dry runs. Changing it creates a new account. */
@@ -88,14 +88,14 @@ export const acmeAccountProvider: pulumi.dynamic.ResourceProvider = {
             accountUrl,
             accountKeyPem: accountKey.toString(),
         };
-        return { id: accountUrl, outs };
+        return { id: accountUrl, outs: withoutUndefined(outs) };
     },
 
     async update(_id: string, olds: AccountOutputs, news: AccountInputs) {
         const acme = require("acme-client") as typeof Acme;
         const client = new acme.Client({ directoryUrl: olds.directoryUrl, accountKey: olds.accountKeyPem, accountUrl: olds.accountUrl });
         await client.updateAccount({ contact: contact(news.email) });
-        return { outs: { ...olds, email: news.email } satisfies AccountOutputs };
+        return { outs: withoutUndefined({ ...olds, email: news.email } satisfies AccountOutputs) };
     },
 
     async delete() {

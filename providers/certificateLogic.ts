@@ -249,3 +249,11 @@ export function inPlaceChanges(olds: Record<string, unknown>, news: Record<strin
     ];
     return others.filter((k) => JSON.stringify(olds[k] ?? null) !== JSON.stringify(news[k] ?? null));
 }
+
+/**
+ * Drops undefined fields (deeply). The dynamic-provider host turns results into protobuf Structs,
+ * which reject `undefined` ("Unexpected struct type"), so every result goes through this.
+ */
+export function withoutUndefined<T>(value: T): T {
+    return JSON.parse(JSON.stringify(value)) as T;
+}

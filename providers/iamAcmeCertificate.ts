@@ -45,6 +45,7 @@ import {
     isDue,
     renewAfter,
     shapingChanges,
+    withoutUndefined,
     zoneFor,
 } from "./certificateLogic";
 
@@ -148,14 +149,14 @@ async function uploadOrKeep(outs: CertificateOutputs, providerText: unknown): Pr
             },
             log,
         );
-        return { ...outs, ...uploaded, uploadPending: false };
+        return withoutUndefined({ ...outs, ...uploaded, uploadPending: false });
     } catch (e) {
         const message = `${(e as Error).message}${e instanceof ProviderError && e.code === "LimitExceeded" ? "" : " The issued certificate is kept in the state; the next `pulumi up` uploads it without a new order."}`;
         // The engine records a resource with init errors from {id, properties, reasons} and updates
         // it on the next run (pulumi-dynamic-providers.md, "Errors and partial failure").
         throw Object.assign(new Error(message), {
             id: outs.name,
-            properties: { ...outs, uploadPending: true, __provider: providerText },
+            properties: withoutUndefined({ ...outs, uploadPending: true, __provider: providerText }),
             reasons: [message],
         });
     }
@@ -279,7 +280,7 @@ export const iamAcmeCertificateProvider: pulumi.dynamic.ResourceProvider = {
         } else if (JSON.stringify(olds.tags ?? {}) !== JSON.stringify(news.tags ?? {})) {
             await setServerCertificateTags(olds.region, olds.name, olds.tags ?? {}, news.tags ?? {});
         }
-        return { outs };
+        return { outs: withoutUndefined(outs) };
     },
 
     async read(id: string, props: CertificateOutputs) {

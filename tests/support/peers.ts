@@ -9,6 +9,7 @@
  * A peer that cannot start fails the suite with its name and log: nothing is skipped.
  */
 import { ChildProcess, spawn } from "node:child_process";
+import { createHash } from "node:crypto";
 import * as dgram from "node:dgram";
 import * as fs from "node:fs";
 import * as http from "node:http";
@@ -208,11 +209,11 @@ export interface Pebble {
     stop(): void;
 }
 
-/** Pebble with a "default" profile (90 days) and a "shortlived" profile of `shortlivedSeconds`. */
+/** Pebble with profiles "default" (90 days), "shortlived" (`shortlivedSeconds`) and "minutes" (`minutesSeconds`, engine tests). */
 export async function startPebble(
     dnsServer: string,
     logDir: string,
-    opts: { shortlivedSeconds?: number; env?: NodeJS.ProcessEnv } = {},
+    opts: { shortlivedSeconds?: number; minutesSeconds?: number; env?: NodeJS.ProcessEnv } = {},
 ): Promise<Pebble> {
     const bin = requireTool(path.join(tools, "bin", "pebble"), "Pebble");
     const certs = path.join(tools, "certs");
@@ -232,6 +233,7 @@ export async function startPebble(
             profiles: {
                 default: { description: "90 days, like Let's Encrypt classic", validityPeriod: 90 * 86400 },
                 shortlived: { description: "test lifetime", validityPeriod: opts.shortlivedSeconds ?? 300 },
+                minutes: { description: "engine test lifetime", validityPeriod: opts.minutesSeconds ?? 90 },
             },
         },
     };
@@ -269,7 +271,28 @@ export interface FaultProxy {
     stop(): void;
 }
 
-/** An HTTP proxy in front of moto that answers chosen IAM actions with AWS-shaped errors. */
+/** moto answers every server certificate with the same id; IAM gives each its own. */
+const MOTO_SERVER_CERTIFICATE_ID = "ASCACKCEVSQ6C2EXAMPLE";
+
+/** The id IAM would give: unique per certificate name, stable, of IAM's shape. */
+export function serverCertificateIdFor(name: string): string {
+    return `ASCA${createHash("sha256").update(name).digest("hex").slice(0, 17).toUpperCase()}`;
+}
+
+function uniqueServerCertificateIds(xml: string): string {
+    if (!xml.includes(MOTO_SERVER_CERTIFICATE_ID)) {
+        return xml;
+    }
+    return xml.replace(/<(ServerCertificateMetadata|member)>([\s\S]*?)<\/\1>/g, (block: string) => {
+        const name = /<ServerCertificateName>([^<]+)<\/ServerCertificateName>/.exec(block)?.[1];
+        return name ? block.replace(MOTO_SERVER_CERTIFICATE_ID, serverCertificateIdFor(name)) : block;
+    });
+}
+
+/**
+ * An HTTP proxy in front of moto that answers chosen IAM actions with AWS-shaped errors, and gives
+ * each server certificate its own id (moto returns one constant id for all).
+ */
 export async function startFaultProxy(target: string): Promise<FaultProxy> {
     const faults: Fault[] = [];
     const seen: string[] = [];
@@ -301,8 +324,15 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
             const upstream = http.request(
                 { host: targetUrl.hostname, port: targetUrl.port, method: req.method, path: req.url, headers: req.headers },
                 (up) => {
-                    res.writeHead(up.statusCode ?? 502, up.headers);
-                    up.pipe(res);
+                    const parts: Buffer[] = [];
+                    up.on("data", (c: Buffer) => parts.push(c));
+                    up.on("end", () => {
+                        const text = uniqueServerCertificateIds(Buffer.concat(parts).toString("utf8"));
+                        const headers = { ...up.headers, "content-length": String(Buffer.byteLength(text)) };
+                        delete headers["transfer-encoding"];
+                        res.writeHead(up.statusCode ?? 502, headers);
+                        res.end(text);
+                    });
                 },
             );
             upstream.on("error", () => {

@@ -1,0 +1,281 @@
+/**
+ * Zero-gap rotation under the real Pulumi engine (CLI built by tests/peers/install-pulumi.sh), with
+ * the project's IamAcmeCertificate issued by Pebble and a stand-in distribution in moto. A watcher
+ * polls moto during each renewal: at every sample the distribution's certificate must exist in IAM
+ * and be unexpired.
+ */
+import * as assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { X509Certificate } from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { CloudFrontClient, GetDistributionConfigCommand } from "@aws-sdk/client-cloudfront";
+import { GetServerCertificateCommand, IAMClient, ListServerCertificatesCommand } from "@aws-sdk/client-iam";
+import { ListResourceRecordSetsCommand, Route53Client } from "@aws-sdk/client-route-53";
+import { Peers, createZone, usePeers } from "./support/fixture";
+import { tempDir } from "./support/peers";
+
+const root = path.resolve(__dirname, "..");
+const program = path.join(root, "tests", "engine", "program");
+const STACK = "engine";
+const IAM_PATH = `/cloudfront/${STACK}/certificate/`;
+/** Lifetime of Pebble's "minutes" profile and the renewal lead used here (renewBeforeDays). */
+const LIFETIME_S = 90;
+const RENEW_BEFORE_S = 45;
+
+interface Run {
+    code: number | null;
+    output: string;
+    seconds: number;
+}
+
+interface EngineEvent {
+    op: string;
+    type: string;
+    name: string;
+}
+
+function pulumiBinDir(): string {
+    const file = path.join(root, ".tools", "pulumi", "bin-dir");
+    if (!fs.existsSync(file)) {
+        throw new Error("no Pulumi CLI: run `bash tests/peers/install-pulumi.sh` (npm test does)");
+    }
+    return fs.readFileSync(file, "utf8").trim();
+}
+
+describe("zero-gap rotation under the real Pulumi engine", function () {
+    this.timeout(900_000);
+    let peers: Peers;
+    let env: NodeJS.ProcessEnv;
+    let work: string;
+    let zone: { id: string; name: string };
+    const iam = () => new IAMClient({ region: "cn-north-1" });
+
+    /** Runs the CLI in the test program without blocking this event loop (proxy and DNS live here). */
+    function pulumi(...args: string[]): Promise<Run> {
+        const started = Date.now();
+        return new Promise((resolve) => {
+            const child = spawn(path.join(pulumiBinDir(), "pulumi"), [...args, "--non-interactive", "--stack", STACK], {
+                cwd: program,
+                env,
+            });
+            let output = "";
+            child.stdout.on("data", (d: Buffer) => (output += d.toString()));
+            child.stderr.on("data", (d: Buffer) => (output += d.toString()));
+            child.on("close", (code) => resolve({ code, output, seconds: (Date.now() - started) / 1000 }));
+        });
+    }
+
+    async function ok(...args: string[]): Promise<Run> {
+        const run = await pulumi(...args);
+        assert.equal(run.code, 0, `pulumi ${args.join(" ")} failed:\n${run.output}`);
+        return run;
+    }
+
+    /** Completed steps from an --event-log file, in order. */
+    function steps(eventLog: string): EngineEvent[] {
+        return fs
+            .readFileSync(eventLog, "utf8")
+            .split("\n")
+            .filter((l) => l.trim())
+            .map((l) => JSON.parse(l) as { resOutputsEvent?: { metadata: { op: string; type: string; urn: string } } })
+            .filter((e) => e.resOutputsEvent)
+            .map((e) => ({
+                op: e.resOutputsEvent!.metadata.op,
+                type: e.resOutputsEvent!.metadata.type,
+                name: e.resOutputsEvent!.metadata.urn.split("::").pop() ?? "",
+            }))
+            .filter((e) => e.op !== "same");
+    }
+
+    async function certificatesUnderPath(): Promise<Array<{ id: string; name: string }>> {
+        const list = await iam().send(new ListServerCertificatesCommand({ PathPrefix: IAM_PATH }));
+        return (list.ServerCertificateMetadataList ?? []).map((m) => ({
+            id: m.ServerCertificateId ?? "",
+            name: m.ServerCertificateName ?? "",
+        }));
+    }
+
+    /** Polls moto until stopped: the distribution's certificate must exist in IAM and be unexpired. */
+    function watch(distributionId: string): { stop: () => Promise<{ samples: number; gaps: string[] }> } {
+        let running = true;
+        let samples = 0;
+        const gaps: string[] = [];
+        const cloudfront = new CloudFrontClient({ region: "cn-north-1" });
+        const loop = (async () => {
+            while (running) {
+                const config = await cloudfront.send(new GetDistributionConfigCommand({ Id: distributionId }));
+                const attached = config.DistributionConfig?.ViewerCertificate?.IAMCertificateId ?? "";
+                const match = (await certificatesUnderPath()).find((c) => c.id === attached);
+                const now = Date.now();
+                if (!match) {
+                    gaps.push(`${new Date(now).toISOString()}: attached ${attached} is not in IAM`);
+                } else {
+                    const body =
+                        (await iam().send(new GetServerCertificateCommand({ ServerCertificateName: match.name }))).ServerCertificate
+                            ?.CertificateBody ?? "";
+                    if (Date.parse(new X509Certificate(body).validTo) <= now) {
+                        gaps.push(`${new Date(now).toISOString()}: attached ${match.name} has expired`);
+                    }
+                }
+                samples++;
+                await new Promise((r) => setTimeout(r, 200));
+            }
+        })();
+        return {
+            stop: async () => {
+                running = false;
+                await loop;
+                return { samples, gaps };
+            },
+        };
+    }
+
+    /** Waits until the stack's certificate is due for renewal. */
+    async function waitForWindow(): Promise<void> {
+        const renewAfter = Date.parse(JSON.parse((await ok("stack", "output", "renewAfter", "--json")).output));
+        const wait = renewAfter - Date.now();
+        if (wait > 0) {
+            await new Promise((r) => setTimeout(r, wait + 250));
+        }
+    }
+
+    /** One renewal `up`, watched, with its event log; returns the steps and the watcher's findings. */
+    async function renew(label: string) {
+        const distributionId = JSON.parse((await ok("stack", "output", "distributionId", "--json")).output) as string;
+        const before = JSON.parse((await ok("stack", "output", "certificateName", "--json")).output) as string;
+        const eventLog = path.join(work, `${label}.events.jsonl`);
+        const watcher = watch(distributionId);
+        const run = await ok("up", "--yes", "--skip-preview", "--event-log", eventLog);
+        const watched = await watcher.stop();
+        const after = JSON.parse((await ok("stack", "output", "certificateName", "--json")).output) as string;
+        return { run, steps: steps(eventLog), watched, before, after };
+    }
+
+    before(async function () {
+        peers = await usePeers();
+        work = tempDir("cfcn-engine-");
+        zone = await createZone("example.cn");
+        env = {
+            ...process.env,
+            PATH: `${pulumiBinDir()}${path.delimiter}${process.env.PATH}`,
+            PULUMI_BACKEND_URL: `file://${work}`,
+            PULUMI_CONFIG_PASSPHRASE: "engine-test",
+            PULUMI_SKIP_UPDATE_CHECK: "1",
+            PULUMI_HOME: path.join(work, ".pulumi-home"),
+            PULUMI_NODEJS_TRANSPILE_ONLY: "true",
+            PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+            // Enables `--event-log` (the engine events the ordering assertions read).
+            PULUMI_DEBUG_COMMANDS: "true",
+        };
+        await ok("stack", "init");
+        const set = (key: string, value: string) => ok("config", "set", key, value);
+        await ok("config", "set", "--path", "domains[0]", `www.${zone.name}`);
+        await ok("config", "set", "--path", "domains[1]", zone.name);
+        await set("directoryUrl", peers.pebble.directoryUrl);
+        await set("profile", "minutes");
+        await set("renewBeforeDays", String(RENEW_BEFORE_S / 86400));
+        await set("zoneName", zone.name);
+        await set("zoneId", zone.id);
+        await set("dnsResolver", peers.dns.address);
+        await set("deleteConflictTimeoutSeconds", "60");
+    });
+
+    after(async () => {
+        if (env) {
+            await pulumi("destroy", "--yes", "--skip-preview");
+        }
+    });
+
+    it("1. up: certificate A is issued, uploaded under the path and attached", async () => {
+        const run = await ok("up", "--yes", "--skip-preview");
+        console.log(`      first up: ${run.seconds.toFixed(1)} s`);
+        const name = JSON.parse((await ok("stack", "output", "certificateName", "--json")).output) as string;
+        assert.deepEqual(
+            (await certificatesUnderPath()).map((c) => c.name),
+            [name],
+        );
+        const notAfter = Date.parse(JSON.parse((await ok("stack", "output", "notAfter", "--json")).output));
+        const renewAfter = Date.parse(JSON.parse((await ok("stack", "output", "renewAfter", "--json")).output));
+        assert.ok(notAfter - Date.now() <= LIFETIME_S * 1000, "Pebble's minutes-long profile");
+        assert.equal(notAfter - renewAfter, RENEW_BEFORE_S * 1000);
+    });
+
+    it("2. preview and up at once: no changes, and no ACME order reaches Pebble", async () => {
+        const orders = peers.pebble.newOrderRequests();
+        const preview = await ok("preview", "--expect-no-changes");
+        const up = await ok("up", "--yes", "--expect-no-changes", "--skip-preview");
+        assert.equal(peers.pebble.newOrderRequests(), orders);
+        console.log(`      no-op preview ${preview.seconds.toFixed(1)} s, no-op up ${up.seconds.toFixed(1)} s`);
+    });
+
+    it("the state holds no plaintext private key, and the key output is a secret", async () => {
+        const exported = (await ok("stack", "export")).output;
+        assert.doesNotMatch(exported, /PRIVATE KEY/);
+        const deployment = JSON.parse(exported) as {
+            deployment: { resources: Array<{ type: string; outputs?: Record<string, unknown> }> };
+        };
+        const cert = deployment.deployment.resources.find((r) => r.type.endsWith(":IamAcmeCertificate"))!;
+        const account = deployment.deployment.resources.find((r) => r.type.endsWith(":AcmeAccount"))!;
+        const isSecret = (v: unknown) => typeof v === "object" && v !== null && "4dabf18193072939515e22adb298388d" in v;
+        assert.ok(isSecret(cert.outputs?.privateKeyPem), "privateKeyPem is stored as a secret");
+        assert.ok(isSecret(account.outputs?.accountKeyPem), "accountKeyPem is stored as a secret");
+        assert.equal(JSON.parse((await ok("stack", "output", "privateKeyPem", "--json")).output), "[secret]");
+        assert.match((await ok("stack", "output", "privateKeyPem", "--show-secrets")).output, /BEGIN PRIVATE KEY/);
+    });
+
+    it("3. inside the window, up: create(B) -> replace -> update(distribution to B) -> delete(A), with no gap", async () => {
+        await waitForWindow();
+        const { run, steps: order, watched, before, after } = await renew("renewal");
+        console.log(
+            `      renewal up: ${run.seconds.toFixed(1)} s, ${watched.samples} watcher samples, steps: ${order.map((s) => `${s.op}(${s.name})`).join(" -> ")}`,
+        );
+        assert.deepEqual(
+            order.filter((s) => s.name !== `${STACK}`).map((s) => `${s.op} ${s.name}`),
+            ["create-replacement certificate", "replace certificate", "update distribution", "delete-replaced certificate"],
+        );
+        assert.deepEqual(watched.gaps, []);
+        assert.ok(watched.samples >= 3, "the watcher sampled during the run");
+        assert.notEqual(after, before);
+        assert.deepEqual(
+            (await certificatesUnderPath()).map((c) => c.name),
+            [after],
+            "IAM holds only B under the path",
+        );
+    });
+
+    it("3'. the same with DeleteConflict answered for a while: the update completes and the old certificate goes afterwards", async () => {
+        await waitForWindow();
+        peers.proxy.faults.push({
+            action: "DeleteServerCertificate",
+            times: 3,
+            status: 409,
+            code: "DeleteConflict",
+            message: "Certificate is currently in use by CloudFront",
+        });
+        const { steps: order, watched, before, after, run } = await renew("renewal-with-conflicts");
+        assert.equal(peers.proxy.faults[0].times, 0, "all conflicts were met");
+        peers.proxy.faults.length = 0;
+        assert.deepEqual(
+            order.filter((s) => s.name !== `${STACK}`).map((s) => `${s.op} ${s.name}`),
+            ["create-replacement certificate", "replace certificate", "update distribution", "delete-replaced certificate"],
+        );
+        assert.deepEqual(watched.gaps, []);
+        assert.match(run.output, /DeleteConflict\), retrying in/);
+        assert.notEqual(after, before);
+        assert.deepEqual(
+            (await certificatesUnderPath()).map((c) => c.name),
+            [after],
+        );
+    });
+
+    it("5. destroy leaves no server certificate under the path and no TXT record", async () => {
+        await ok("destroy", "--yes", "--skip-preview");
+        assert.deepEqual(await certificatesUnderPath(), []);
+        const sets = await new Route53Client({ region: "cn-north-1" }).send(new ListResourceRecordSetsCommand({ HostedZoneId: zone.id }));
+        assert.deepEqual(
+            (sets.ResourceRecordSets ?? []).filter((s) => s.Type === "TXT"),
+            [],
+        );
+    });
+});

@@ -304,15 +304,13 @@ export interface UploadedCertificate {
     arn: string;
 }
 
-/** An error whose message tells the user what happened and what to do. */
-export class ProviderError extends Error {
-    constructor(
-        message: string,
-        readonly code?: string,
-    ) {
-        super(message);
-        this.name = "ProviderError";
-    }
+/**
+ * An error whose message tells the user what happened and what to do, with the AWS error code.
+ * A plain Error, not a subclass: a class extending Error loses its message once the provider is
+ * closure-serialized into the state (seen under the real engine: the user got "undefined").
+ */
+export function providerError(message: string, code: string): Error & { code: string } {
+    return Object.assign(new Error(message), { code });
 }
 
 /**
@@ -349,7 +347,7 @@ export async function uploadServerCertificate(region: string, req: UploadRequest
             }
         }
         if (errorName(e) === "LimitExceeded") {
-            throw new ProviderError(
+            throw providerError(
                 `IAM refused the upload of ${req.name}: LimitExceeded, the account's server-certificate quota is full (20 by default). ` +
                     "Renewal needs one free slot per certificate (the old one is deleted after the new one is attached). " +
                     "Delete unused certificates (`aws iam list-server-certificates --path-prefix /cloudfront/`) or ask for a higher " +
@@ -357,7 +355,7 @@ export async function uploadServerCertificate(region: string, req: UploadRequest
                 "LimitExceeded",
             );
         }
-        throw new ProviderError(`IAM refused the upload of ${req.name}: ${errorName(e)}: ${(e as Error).message}`, errorName(e));
+        throw providerError(`IAM refused the upload of ${req.name}: ${errorName(e)}: ${(e as Error).message}`, errorName(e));
     }
 }
 
@@ -418,7 +416,7 @@ export async function deleteServerCertificate(region: string, name: string, time
             }
             const left = timeoutMs - (Date.now() - started);
             if (left <= 0) {
-                throw new ProviderError(
+                throw providerError(
                     `IAM certificate ${name} is still in use after ${Math.round(timeoutMs / 1000)} s (DeleteConflict): ` +
                         "a distribution still references it. It stays in the stack and the next `pulumi up` deletes it; " +
                         "raise deleteConflictTimeoutSeconds if distributions take longer to deploy.",

@@ -27,7 +27,6 @@ import * as pulumi from "@pulumi/pulumi";
 import { AcmeAccount } from "./acmeAccount";
 import { certificateFacts, fetchRenewalWindow, orderCertificate } from "./acmeOrder";
 import {
-    ProviderError,
     authoritativeResolvers,
     deleteServerCertificate,
     getServerCertificate,
@@ -151,7 +150,7 @@ async function uploadOrKeep(outs: CertificateOutputs, providerText: unknown): Pr
         );
         return withoutUndefined({ ...outs, ...uploaded, uploadPending: false });
     } catch (e) {
-        const message = `${(e as Error).message}${e instanceof ProviderError && e.code === "LimitExceeded" ? "" : " The issued certificate is kept in the state; the next `pulumi up` uploads it without a new order."}`;
+        const message = `${(e as Error).message}${(e as { code?: string }).code === "LimitExceeded" ? "" : " The issued certificate is kept in the state; the next `pulumi up` uploads it without a new order."}`;
         // The engine records a resource with init errors from {id, properties, reasons} and updates
         // it on the next run (pulumi-dynamic-providers.md, "Errors and partial failure").
         throw Object.assign(new Error(message), {

@@ -43,6 +43,59 @@ function pulumiBinDir(): string {
     return fs.readFileSync(file, "utf8").trim();
 }
 
+/** Environment for a `file://` backend in `work`, with the built CLI first on PATH. */
+function engineEnv(work: string): NodeJS.ProcessEnv {
+    return {
+        ...process.env,
+        PATH: `${pulumiBinDir()}${path.delimiter}${process.env.PATH}`,
+        PULUMI_BACKEND_URL: `file://${work}`,
+        PULUMI_CONFIG_PASSPHRASE: "engine-test",
+        PULUMI_SKIP_UPDATE_CHECK: "1",
+        PULUMI_HOME: path.join(work, ".pulumi-home"),
+        PULUMI_NODEJS_TRANSPILE_ONLY: "true",
+        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+        // Enables `--event-log` (the engine events the ordering assertions read).
+        PULUMI_DEBUG_COMMANDS: "true",
+    };
+}
+
+/** Runs the CLI in the test program without blocking this event loop (proxy and DNS live here). */
+function runPulumi(env: NodeJS.ProcessEnv, stack: string, args: string[]): Promise<Run> {
+    const started = Date.now();
+    return new Promise((resolve) => {
+        const child = spawn(path.join(pulumiBinDir(), "pulumi"), [...args, "--non-interactive", "--stack", stack], { cwd: program, env });
+        let output = "";
+        child.stdout.on("data", (d: Buffer) => (output += d.toString()));
+        child.stderr.on("data", (d: Buffer) => (output += d.toString()));
+        child.on("close", (code) => resolve({ code, output, seconds: (Date.now() - started) / 1000 }));
+    });
+}
+
+/** Sets the test program's configuration for a stack whose names live in `zone`. */
+async function configureStack(
+    run: (...args: string[]) => Promise<Run>,
+    peers: Peers,
+    zone: { id: string; name: string },
+    profile: string,
+    renewBeforeDays: number,
+) {
+    await run("stack", "init");
+    await run("config", "set", "--path", "domains[0]", `www.${zone.name}`);
+    await run("config", "set", "--path", "domains[1]", zone.name);
+    const settings: Record<string, string> = {
+        directoryUrl: peers.pebble.directoryUrl,
+        profile,
+        renewBeforeDays: String(renewBeforeDays),
+        zoneName: zone.name,
+        zoneId: zone.id,
+        dnsResolver: peers.dns.address,
+        deleteConflictTimeoutSeconds: "60",
+    };
+    for (const [key, value] of Object.entries(settings)) {
+        await run("config", "set", key, value);
+    }
+}
+
 describe("zero-gap rotation under the real Pulumi engine", function () {
     this.timeout(900_000);
     let peers: Peers;
@@ -51,20 +104,7 @@ describe("zero-gap rotation under the real Pulumi engine", function () {
     let zone: { id: string; name: string };
     const iam = () => new IAMClient({ region: "cn-north-1" });
 
-    /** Runs the CLI in the test program without blocking this event loop (proxy and DNS live here). */
-    function pulumi(...args: string[]): Promise<Run> {
-        const started = Date.now();
-        return new Promise((resolve) => {
-            const child = spawn(path.join(pulumiBinDir(), "pulumi"), [...args, "--non-interactive", "--stack", STACK], {
-                cwd: program,
-                env,
-            });
-            let output = "";
-            child.stdout.on("data", (d: Buffer) => (output += d.toString()));
-            child.stderr.on("data", (d: Buffer) => (output += d.toString()));
-            child.on("close", (code) => resolve({ code, output, seconds: (Date.now() - started) / 1000 }));
-        });
-    }
+    const pulumi = (...args: string[]) => runPulumi(env, STACK, args);
 
     async function ok(...args: string[]): Promise<Run> {
         const run = await pulumi(...args);
@@ -156,29 +196,8 @@ describe("zero-gap rotation under the real Pulumi engine", function () {
         peers = await usePeers();
         work = tempDir("cfcn-engine-");
         zone = await createZone("example.cn");
-        env = {
-            ...process.env,
-            PATH: `${pulumiBinDir()}${path.delimiter}${process.env.PATH}`,
-            PULUMI_BACKEND_URL: `file://${work}`,
-            PULUMI_CONFIG_PASSPHRASE: "engine-test",
-            PULUMI_SKIP_UPDATE_CHECK: "1",
-            PULUMI_HOME: path.join(work, ".pulumi-home"),
-            PULUMI_NODEJS_TRANSPILE_ONLY: "true",
-            PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-            // Enables `--event-log` (the engine events the ordering assertions read).
-            PULUMI_DEBUG_COMMANDS: "true",
-        };
-        await ok("stack", "init");
-        const set = (key: string, value: string) => ok("config", "set", key, value);
-        await ok("config", "set", "--path", "domains[0]", `www.${zone.name}`);
-        await ok("config", "set", "--path", "domains[1]", zone.name);
-        await set("directoryUrl", peers.pebble.directoryUrl);
-        await set("profile", "minutes");
-        await set("renewBeforeDays", String(RENEW_BEFORE_S / 86400));
-        await set("zoneName", zone.name);
-        await set("zoneId", zone.id);
-        await set("dnsResolver", peers.dns.address);
-        await set("deleteConflictTimeoutSeconds", "60");
+        env = engineEnv(work);
+        await configureStack(ok, peers, zone, "minutes", RENEW_BEFORE_S / 86400);
     });
 
     after(async () => {
@@ -277,5 +296,65 @@ describe("zero-gap rotation under the real Pulumi engine", function () {
             (sets.ResourceRecordSets ?? []).filter((s) => s.Type === "TXT"),
             [],
         );
+    });
+});
+
+describe("a failed IAM upload under the real engine", function () {
+    this.timeout(300_000);
+    const STACK_PARTIAL = "engine-partial";
+    let peers: Peers;
+    let env: NodeJS.ProcessEnv;
+    const run = (...args: string[]) => runPulumi(env, STACK_PARTIAL, args);
+
+    before(async () => {
+        peers = await usePeers();
+        env = engineEnv(tempDir("cfcn-engine-partial-"));
+        const zone = await createZone("example.cn");
+        await configureStack(run, peers, zone, "default", 30);
+    });
+
+    after(async () => {
+        peers.proxy.faults.length = 0;
+        await run("destroy", "--yes", "--skip-preview");
+    });
+
+    it("keeps the issued certificate as a partial resource (key secret) and uploads it on the next up with no new order", async () => {
+        peers.proxy.faults.push({
+            action: "UploadServerCertificate",
+            times: 1,
+            status: 409,
+            code: "LimitExceeded",
+            message: "Cannot exceed quota for ServerCertificatesPerAccount: 20",
+        });
+        const failed = await run("up", "--yes", "--skip-preview");
+        assert.notEqual(failed.code, 0);
+        assert.match(
+            failed.output,
+            /LimitExceeded, the account's server-certificate quota is full \(20 by default\)/,
+            "the provider's message reaches the user",
+        );
+        const exported = (await run("stack", "export")).output;
+        assert.doesNotMatch(exported, /PRIVATE KEY/, "the partial state holds the key only as a secret");
+        const partial = (
+            JSON.parse(exported) as {
+                deployment: { resources: Array<{ type: string; id?: string; outputs?: Record<string, unknown>; initErrors?: string[] }> };
+            }
+        ).deployment.resources.find((r) => r.type.endsWith(":IamAcmeCertificate"))!;
+        assert.equal(partial.outputs?.uploadPending, true);
+        assert.ok((partial.initErrors ?? []).length > 0, "recorded with init errors");
+        const serial = partial.outputs?.serialNumber;
+
+        const orders = peers.pebble.newOrderRequests();
+        const recovered = await run("up", "--yes", "--skip-preview");
+        assert.equal(recovered.code, 0, recovered.output);
+        assert.equal(peers.pebble.newOrderRequests(), orders, "no second order");
+        assert.match(recovered.output, /uploading the certificate issued by an earlier run/);
+        const after = (
+            JSON.parse((await run("stack", "export")).output) as {
+                deployment: { resources: Array<{ type: string; outputs?: Record<string, unknown> }> };
+            }
+        ).deployment.resources.find((r) => r.type.endsWith(":IamAcmeCertificate"))!;
+        assert.equal(after.outputs?.serialNumber, serial);
+        assert.equal(after.outputs?.uploadPending, false);
     });
 });

@@ -1,0 +1,66 @@
+import * as assert from "node:assert/strict";
+import { Result, formatTable, scenarios, simulate } from "./simulator/renewalSimulator";
+
+/**
+ * Two simulated years of scheduled runs per scenario (see tests/simulator/renewalSimulator.ts).
+ * Where the schedule cannot keep a certificate attached, the bound is the documented one:
+ *   - a run interval longer than the renewal lead (160-hour certificates renewed with 80 hours left
+ *     need runs at least every 80 hours: daily works, weekly cannot);
+ *   - a CA outage longer than the lead minus one run interval (160-hour certificates cannot ride out
+ *     a 4-day outage; 45-day and longer ones can).
+ */
+describe("renewal simulation: two years of scheduled runs", function () {
+    this.timeout(120_000);
+    const results = new Map<string, Result>();
+
+    before(async () => {
+        for (const s of scenarios()) {
+            results.set(s.name, await simulate(s));
+        }
+        console.log(
+            formatTable([...results.values()])
+                .split("\n")
+                .map((l) => `      ${l}`)
+                .join("\n"),
+        );
+    });
+
+    const unavoidable = (name: string) => name.startsWith("160h weekly") || (name.startsWith("160h") && name.includes("CA outage"));
+
+    it("no second without a valid attached certificate wherever the run interval and outage allow it", () => {
+        for (const [name, r] of results) {
+            if (!unavoidable(name)) {
+                assert.equal(r.gapSeconds, 0, `${name}: ${r.gapSeconds} s without a valid certificate`);
+            }
+        }
+    });
+
+    it("reports the gaps it cannot avoid (weekly runs or a 4-day outage on 160-hour certificates)", () => {
+        assert.ok(results.get("160h weekly")!.gapSeconds > 0);
+        assert.ok(results.get("160h daily + 4-day CA outage")!.gapSeconds > 0);
+    });
+
+    it("issues about as often as the lifetime requires, never more than 5 orders for the same names in 7 days", () => {
+        for (const [name, r] of results) {
+            assert.ok(r.maxOrdersPer7Days <= 5, `${name}: ${r.maxOrdersPer7Days} orders in 7 days`);
+        }
+        // Renewed with a third (half under 10 days) of the lifetime left, on the first run after that:
+        // 90 days -> about every 60 days, 45 -> 30, 160 hours -> 80 hours plus the wait for a run.
+        const perYear = (name: string) => results.get(name)!.issuancesPerYear;
+        assert.ok(perYear("90d daily") >= 5.5 && perYear("90d daily") <= 6.2, `${perYear("90d daily")}`);
+        assert.ok(perYear("45d daily") >= 11 && perYear("45d daily") <= 12.2, `${perYear("45d daily")}`);
+        assert.ok(perYear("160h daily") >= 80 && perYear("160h daily") <= 110, `${perYear("160h daily")}`);
+    });
+
+    it("never holds more than two IAM certificates at once (one free quota slot per renewing certificate)", () => {
+        for (const [name, r] of results) {
+            assert.ok(r.maxIamCertificates <= 2, `${name}: ${r.maxIamCertificates}`);
+        }
+    });
+
+    it("a CA outage makes runs fail and retry, and renewal resumes afterwards", () => {
+        const r = results.get("45d daily + 4-day CA outage")!;
+        assert.ok(r.failedRuns >= 3, `only ${r.failedRuns} failed runs`);
+        assert.equal(r.gapSeconds, 0);
+    });
+});

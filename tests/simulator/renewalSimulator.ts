@@ -1,0 +1,235 @@
+/**
+ * A deterministic renewal simulator: two simulated years of scheduled `pulumi up` runs against a
+ * fake clock, driving the provider's real renewal decision (`iamAcmeCertificateProvider.diff`, with
+ * `Date.now` pinned to the simulated instant, and `renewAfter` computed as `create` computes it) and
+ * the engine's create-before-delete sequence:
+ *
+ *   diff says replace -> order B (fails while the CA is out) -> upload B to IAM
+ *   -> update the distribution to B (CloudFront deploys for `deployMinutes`; A stays attached until then)
+ *   -> delete A (DeleteConflict while a deploy still holds it, retried up to the 20-minute bound;
+ *      past it, A stays in the stack and the next run deletes it).
+ *
+ * It measures what users care about: seconds without a valid attached certificate, issuances per
+ * year, the most IAM certificates alive at once (quota), and the most orders for the same names in
+ * any 7 days (Let's Encrypt allows 5 duplicate certificates per week).
+ */
+import { AriWindow, renewAfter } from "../../providers/certificateLogic";
+import { iamAcmeCertificateProvider } from "../../providers/iamAcmeCertificate";
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+
+export interface Scenario {
+    name: string;
+    lifetimeMs: number;
+    /** "daily": once a day at a random minute; "weekly": once a week at a random minute. */
+    schedule: "daily" | "weekly";
+    /** The CA offers ARI: a window around 2/3 of the lifetime, ±1/90 of the lifetime (±1 day for 90-day certificates). */
+    ari: boolean;
+    /**
+     * A CA outage of `durationMs` that begins, at the worst moment, when the first renewal after
+     * `afterMs` (from the simulation start) becomes due.
+     */
+    caOutage?: { afterMs: number; durationMs: number };
+    /** CloudFront deployment time after UpdateDistribution. */
+    deployMinutes: number;
+    /** How long after the deploy IAM still answers DeleteConflict for the old certificate. */
+    extraConflictMinutes: number;
+    seed: number;
+}
+
+export interface Result {
+    scenario: string;
+    runs: number;
+    failedRuns: number;
+    gapSeconds: number;
+    issuancesPerYear: number;
+    maxIamCertificates: number;
+    maxOrdersPer7Days: number;
+}
+
+interface Certificate {
+    serial: number;
+    notBefore: number;
+    notAfter: number;
+    renewAfter: string;
+}
+
+/** A small deterministic PRNG (mulberry32). */
+function prng(seed: number): () => number {
+    let a = seed >>> 0;
+    return () => {
+        a = (a + 0x6d2b79f5) >>> 0;
+        let t = a;
+        t = Math.imul(t ^ (t >>> 15), t | 1);
+        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+}
+
+/** The real diff, asked at simulated time `now`. */
+async function diffAt(now: number, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<boolean> {
+    const realNow = Date.now;
+    Date.now = () => now;
+    try {
+        const result = await iamAcmeCertificateProvider.diff!("certificate", olds, news);
+        return (result.replaces ?? []).length > 0;
+    } finally {
+        Date.now = realNow;
+    }
+}
+
+export async function simulate(s: Scenario, years = 2): Promise<Result> {
+    const random = prng(s.seed);
+    const start = Date.parse("2027-01-01T00:00:00Z");
+    const end = start + years * 365 * DAY;
+    const inputs = {
+        domains: ["www.example.cn"],
+        keyType: "rsa-2048",
+        acmeDirectoryUrl: "https://ca",
+        accountUrl: "acct",
+        path: "/cloudfront/p/c/",
+        region: "cn-north-1",
+    };
+    let serial = 0;
+    const orders: number[] = [];
+    let outageStart: number | undefined;
+    const caUp = (t: number) => outageStart === undefined || t < outageStart || t >= outageStart + (s.caOutage?.durationMs ?? 0);
+
+    const issue = (t: number): Certificate => {
+        orders.push(t);
+        const notBefore = t;
+        const notAfter = t + s.lifetimeMs;
+        const ideal = notAfter - s.lifetimeMs / 3;
+        const halfWindow = s.lifetimeMs / 90;
+        const ari: AriWindow | undefined = s.ari
+            ? {
+                  start: new Date(Math.max(notBefore, ideal - halfWindow)).toISOString(),
+                  end: new Date(Math.min(notAfter, ideal + halfWindow)).toISOString(),
+              }
+            : undefined;
+        const times = { notBefore: new Date(notBefore).toISOString(), notAfter: new Date(notAfter).toISOString() };
+        return { serial: ++serial, notBefore, notAfter, renewAfter: renewAfter(times, { ari, random: random() }) };
+    };
+
+    // Timeline of what the distribution serves, and which certificates IAM holds.
+    let current = issue(start);
+    let attached: Array<{ from: number; cert: Certificate }> = [{ from: start, cert: current }];
+    const iam = new Map<number, { cert: Certificate; deletableFrom: number }>([[current.serial, { cert: current, deletableFrom: start }]]);
+    let maxIam = 1;
+    let runs = 0;
+    let failedRuns = 0;
+
+    const interval = s.schedule === "daily" ? DAY : 7 * DAY;
+    for (let period = start; period < end; period += interval) {
+        const t = period + Math.floor(random() * interval); // a random minute inside each period
+        runs++;
+        // Deletions left over from an earlier run (DeleteConflict past the bound) go first.
+        for (const [id, entry] of iam) {
+            if (id !== current.serial && t >= entry.deletableFrom) {
+                iam.delete(id);
+            }
+        }
+        const olds = {
+            ...inputs,
+            notBefore: new Date(current.notBefore).toISOString(),
+            notAfter: new Date(current.notAfter).toISOString(),
+            renewAfter: current.renewAfter,
+        };
+        if (!(await diffAt(t, olds, inputs))) {
+            continue;
+        }
+        if (s.caOutage && outageStart === undefined && t >= start + s.caOutage.afterMs) {
+            outageStart = Date.parse(current.renewAfter);
+        }
+        if (!caUp(t)) {
+            failedRuns++; // the order fails; A stays attached and in IAM, the next run tries again
+            continue;
+        }
+        const next = issue(t + 2 * MINUTE);
+        iam.set(next.serial, { cert: next, deletableFrom: 0 });
+        maxIam = Math.max(maxIam, iam.size);
+        const deployed = t + 2 * MINUTE + s.deployMinutes * MINUTE;
+        attached.push({ from: deployed, cert: next });
+        // delete(A) starts right after the update returns (pulumi-aws waits for Deployed) and retries
+        // DeleteConflict for up to 20 minutes; past the bound the next run deletes it.
+        const releasedAt = deployed + s.extraConflictMinutes * MINUTE;
+        const previous = current;
+        iam.set(previous.serial, { cert: previous, deletableFrom: releasedAt });
+        if (releasedAt > deployed + 20 * MINUTE) {
+            failedRuns++; // the delete step fails after its bound; the certificate is deleted by a later run
+        }
+        current = next;
+    }
+
+    // Seconds without a valid attached certificate: walk the attachment timeline.
+    attached = attached.sort((a, b) => a.from - b.from);
+    let gap = 0;
+    for (let i = 0; i < attached.length; i++) {
+        const to = i + 1 < attached.length ? attached[i + 1].from : end;
+        const validUntil = Math.min(to, attached[i].cert.notAfter);
+        if (validUntil < to) {
+            gap += to - validUntil;
+        }
+    }
+
+    let maxOrders = 0;
+    for (const o of orders) {
+        maxOrders = Math.max(maxOrders, orders.filter((x) => x >= o && x < o + 7 * DAY).length);
+    }
+    return {
+        scenario: s.name,
+        runs,
+        failedRuns,
+        gapSeconds: Math.round(gap / 1000),
+        issuancesPerYear: Math.round(((orders.length - 1) / years) * 10) / 10,
+        maxIamCertificates: maxIam,
+        maxOrdersPer7Days: maxOrders,
+    };
+}
+
+export const LIFETIMES: Array<[string, number]> = [
+    ["90d", 90 * DAY],
+    ["64d", 64 * DAY],
+    ["45d", 45 * DAY],
+    ["160h", 160 * HOUR],
+];
+
+/** Every combination the issue asks for: lifetimes x schedules x ARI x (none | 4-day CA outage | slow deploys with conflicts). */
+export function scenarios(): Scenario[] {
+    const list: Scenario[] = [];
+    let seed = 1;
+    for (const [label, lifetimeMs] of LIFETIMES) {
+        for (const schedule of ["daily", "weekly"] as const) {
+            for (const ari of [false, true]) {
+                const base = { lifetimeMs, schedule, ari, deployMinutes: 10, extraConflictMinutes: 0 };
+                list.push({ ...base, name: `${label} ${schedule}${ari ? " ARI" : ""}`, seed: seed++ });
+                list.push({
+                    ...base,
+                    name: `${label} ${schedule}${ari ? " ARI" : ""} + 4-day CA outage`,
+                    caOutage: { afterMs: 200 * DAY, durationMs: 4 * DAY },
+                    seed: seed++,
+                });
+                list.push({
+                    ...base,
+                    name: `${label} ${schedule}${ari ? " ARI" : ""} + slow deploys, conflicts`,
+                    deployMinutes: 45,
+                    extraConflictMinutes: 30,
+                    seed: seed++,
+                });
+            }
+        }
+    }
+    return list;
+}
+
+export function formatTable(results: readonly Result[]): string {
+    const header = ["scenario", "runs", "failed runs", "gap (s)", "issuances/yr", "max IAM certs", "max orders/7d"];
+    const rows = results.map((r) =>
+        [r.scenario, r.runs, r.failedRuns, r.gapSeconds, r.issuancesPerYear, r.maxIamCertificates, r.maxOrdersPer7Days].map(String),
+    );
+    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+    const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
+    return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
+}

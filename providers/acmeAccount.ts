@@ -13,6 +13,7 @@
 /* eslint-disable @typescript-eslint/no-require-imports -- required inside methods on purpose (serialization) */
 import * as pulumi from "@pulumi/pulumi";
 import type * as Acme from "acme-client";
+import { assertCaReachable } from "./acmeOrder";
 import { LETS_ENCRYPT_PRODUCTION, withoutUndefined } from "./certificateLogic";
 
 export interface AcmeAccountArgs {
@@ -72,6 +73,7 @@ export const acmeAccountProvider: pulumi.dynamic.ResourceProvider = {
     async create(inputs: AccountInputs) {
         const acme = require("acme-client") as typeof Acme;
         const started = Date.now();
+        await assertCaReachable(inputs.directoryUrl);
         const accountKey = await acme.crypto.createPrivateEcdsaKey("P-256");
         const client = new acme.Client({
             directoryUrl: inputs.directoryUrl,

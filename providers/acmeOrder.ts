@@ -50,10 +50,27 @@ export function acmeClient(directoryUrl: string, accountKeyPem: string, accountU
     });
 }
 
+/**
+ * Fails fast, naming the CA, when its directory cannot be reached (acme-client itself reports a
+ * refused connection as "Cannot read properties of undefined (reading 'config')").
+ */
+export async function assertCaReachable(directoryUrl: string): Promise<void> {
+    try {
+        await fetch(directoryUrl, { signal: AbortSignal.timeout(30_000) });
+    } catch (e) {
+        const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+        throw new Error(
+            `the ACME CA cannot be reached at ${directoryUrl} (${cause?.code ?? cause?.message ?? (e as Error).message}): ` +
+                "check acmeDirectoryUrl and the network path to the CA; nothing was ordered and the current certificate is unchanged",
+        );
+    }
+}
+
 export async function orderCertificate(req: OrderRequest, log: Log): Promise<IssuedCertificate> {
     const acme = require("acme-client") as typeof Acme;
     const primary = req.domains[0];
     const started = Date.now();
+    await assertCaReachable(req.directoryUrl);
     const client = acmeClient(req.directoryUrl, req.accountKeyPem, req.accountUrl);
 
     const privateKey =

@@ -154,45 +154,64 @@ export async function changeChallengeRecords(
     const client = route53(region);
     const changeIds: string[] = [];
     await Promise.all(
-        [...byZoneAndName(records)].map(async ([zoneId, names]) => {
-            const started = Date.now();
-            const changes: R53.Change[] = [];
-            for (const [name, ours] of names) {
-                const current = await currentTxt(client, zoneId, name);
-                const next =
-                    action === "add" ? [...new Set([...current.values, ...ours])] : current.values.filter((v) => !ours.includes(v));
-                if (action === "remove" && next.length === current.values.length) {
-                    continue; // nothing of ours is there any more
-                }
-                const set = (values: string[]) => ({
-                    Name: name,
-                    Type: "TXT" as const,
-                    TTL: current.ttl,
-                    ResourceRecords: values.map((v) => ({ Value: quote(v) })),
-                });
-                if (next.length === 0) {
-                    changes.push({ Action: "DELETE", ResourceRecordSet: set(current.values) });
-                } else {
-                    changes.push({ Action: "UPSERT", ResourceRecordSet: set(next) });
-                }
+        [...byZoneAndName(records)].map(([zoneId, names]) =>
+            changeZone(zoneId, names).catch((e: Error) => {
+                throw errorName(e) === "NoSuchHostedZone"
+                    ? providerError(
+                          `Route 53 hosted zone ${zoneId} does not exist (NoSuchHostedZone): fix hostedZones, or leave it unset to discover the zones`,
+                          "NoSuchHostedZone",
+                      )
+                    : e;
+            }),
+        ),
+    );
+    return changeIds;
+
+    async function changeZone(zoneId: string, names: Map<string, string[]>): Promise<void> {
+        const started = Date.now();
+        const changes: R53.Change[] = [];
+        for (const [name, ours] of names) {
+            const current = await currentTxt(client, zoneId, name);
+            const next = action === "add" ? [...new Set([...current.values, ...ours])] : current.values.filter((v) => !ours.includes(v));
+            if (action === "remove" && next.length === current.values.length) {
+                continue; // nothing of ours is there any more
             }
-            if (changes.length === 0) {
-                return;
+            const set = (values: string[]) => ({
+                Name: name,
+                Type: "TXT" as const,
+                TTL: current.ttl,
+                ResourceRecords: values.map((v) => ({ Value: quote(v) })),
+            });
+            if (next.length === 0) {
+                changes.push({ Action: "DELETE", ResourceRecordSet: set(current.values) });
+            } else {
+                changes.push({ Action: "UPSERT", ResourceRecordSet: set(next) });
             }
-            const result = await client.send(
+        }
+        if (changes.length === 0) {
+            return;
+        }
+        const result = await client
+            .send(
                 new ChangeResourceRecordSetsCommand({
                     HostedZoneId: zoneId,
                     ChangeBatch: { Comment: `cloudfront-china dns-01 ${action}`, Changes: changes },
                 }),
-            );
-            const id = result.ChangeInfo?.Id?.replace(/^\/change\//, "") ?? "";
-            changeIds.push(id);
-            log(
-                `[route53] [${zoneId}] ${action === "add" ? "TXT change submitted" : "TXT cleanup submitted"}: ${changes.length} record set(s), ${[...names.values()].flat().length} value(s), change ${id} (${seconds(started)})`,
-            );
-        }),
-    );
-    return changeIds;
+            )
+            .catch((e: Error) => {
+                throw errorName(e) === "NoSuchHostedZone"
+                    ? providerError(
+                          `Route 53 hosted zone ${zoneId} no longer exists (NoSuchHostedZone): fix hostedZones, or leave it unset to discover the zones`,
+                          "NoSuchHostedZone",
+                      )
+                    : e;
+            });
+        const id = result.ChangeInfo?.Id?.replace(/^\/change\//, "") ?? "";
+        changeIds.push(id);
+        log(
+            `[route53] [${zoneId}] ${action === "add" ? "TXT change submitted" : "TXT cleanup submitted"}: ${changes.length} record set(s), ${[...names.values()].flat().length} value(s), change ${id} (${seconds(started)})`,
+        );
+    }
 }
 
 /** Polls GetChange until every change is INSYNC, or fails after `timeoutMs` naming the change. */

@@ -130,10 +130,13 @@ describe("zero-gap rotation under the real Pulumi engine", function () {
 
     async function certificatesUnderPath(): Promise<Array<{ id: string; name: string }>> {
         const list = await iam().send(new ListServerCertificatesCommand({ PathPrefix: IAM_PATH }));
-        return (list.ServerCertificateMetadataList ?? []).map((m) => ({
-            id: m.ServerCertificateId ?? "",
-            name: m.ServerCertificateName ?? "",
-        }));
+        // Filtered here too: moto ignores PathPrefix.
+        return (list.ServerCertificateMetadataList ?? [])
+            .filter((m) => m.Path?.startsWith(IAM_PATH))
+            .map((m) => ({
+                id: m.ServerCertificateId ?? "",
+                name: m.ServerCertificateName ?? "",
+            }));
     }
 
     /** Polls moto until stopped: the distribution's certificate must exist in IAM and be unexpired. */

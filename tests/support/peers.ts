@@ -253,14 +253,16 @@ export async function startPebble(
 }
 
 export interface Fault {
-    /** AWS action (IAM query `Action=`), e.g. "DeleteServerCertificate". */
-    action: string;
+    /** IAM query `Action=` (e.g. "DeleteServerCertificate"), or a pattern for a REST call ("GET /2013-04-01/change/…"). */
+    action: string | RegExp;
     /** How many matching requests get the answer; then requests pass through. */
     times: number;
     /** An error status with `code`; or 200 to answer success for an action moto lacks (TagServerCertificate). */
     status: number;
     code: string;
     message?: string;
+    /** A whole response body instead of the error document (e.g. a GetChange stuck in PENDING). */
+    body?: string;
 }
 
 export interface FaultProxy {
@@ -304,10 +306,21 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
             const body = Buffer.concat(chunks);
             const action = new URLSearchParams(body.toString("utf8")).get("Action") ?? `${req.method} ${req.url}`;
             seen.push(action);
-            const fault = faults.find((f) => f.action === action && f.times > 0);
+            const fault = faults.find((f) => (typeof f.action === "string" ? f.action === action : f.action.test(action)) && f.times > 0);
             if (fault) {
                 fault.times--;
                 res.writeHead(fault.status, { "content-type": "text/xml" });
+                if (fault.body !== undefined) {
+                    res.end(fault.body);
+                    return;
+                }
+                if (action.includes("/2013-04-01/")) {
+                    res.end(
+                        `<ErrorResponse xmlns="https://route53.amazonaws.com/doc/2013-04-01/"><Error><Type>Sender</Type><Code>${fault.code}</Code>` +
+                            `<Message>${fault.message ?? fault.code}</Message></Error><RequestId>fault-proxy</RequestId></ErrorResponse>`,
+                    );
+                    return;
+                }
                 if (fault.status === 200) {
                     const ns = "https://iam.amazonaws.com/doc/2010-05-08/";
                     res.end(
@@ -349,4 +362,99 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
 
 export function tempDir(prefix: string): string {
     return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+export interface AcmeFault {
+    /** Matches "METHOD /path" of requests to the CA. */
+    match: RegExp;
+    times: number;
+    status: 429 | 503;
+    retryAfterSeconds: number;
+}
+
+export interface AcmeProxy {
+    directoryUrl: string;
+    faults: AcmeFault[];
+    /** Faulted answers given, as "STATUS METHOD /path". */
+    answered: string[];
+    stop(): void;
+}
+
+/**
+ * An HTTPS proxy in front of Pebble (same test CA, so TLS stays verified) that answers chosen
+ * requests with 429 or 503 and a Retry-After. The Host header goes through unchanged, so Pebble
+ * builds its URLs (and checks JWS urls) against the proxy; any URL of its own is rewritten too.
+ */
+export async function startAcmeFaultProxy(pebbleDirectoryUrl: string): Promise<AcmeProxy> {
+    const https = await import("node:https");
+    const upstream = new URL(pebbleDirectoryUrl);
+    const certs = path.join(tools, "certs");
+    const faults: AcmeFault[] = [];
+    const answered: string[] = [];
+    const port = await freePort();
+    const self = `https://127.0.0.1:${port}`;
+    const rewrite = (text: string) => text.split(upstream.origin).join(self);
+    const server = https.createServer(
+        { cert: fs.readFileSync(path.join(certs, "pebble.pem")), key: fs.readFileSync(path.join(certs, "pebble.key")) },
+        (req, res) => {
+            const chunks: Buffer[] = [];
+            req.on("data", (c: Buffer) => chunks.push(c));
+            req.on("end", () => {
+                const line = `${req.method} ${req.url}`;
+                const fault = faults.find((f) => f.match.test(line) && f.times > 0);
+                if (fault) {
+                    fault.times--;
+                    answered.push(`${fault.status} ${line}`);
+                    const type = fault.status === 429 ? "rateLimited" : "serverInternal";
+                    res.writeHead(fault.status, {
+                        "content-type": "application/problem+json",
+                        "retry-after": String(fault.retryAfterSeconds),
+                    });
+                    res.end(
+                        JSON.stringify({
+                            type: `urn:ietf:params:acme:error:${type}`,
+                            detail: `injected ${fault.status}`,
+                            status: fault.status,
+                        }),
+                    );
+                    return;
+                }
+                const up = https.request(
+                    {
+                        host: upstream.hostname,
+                        port: upstream.port,
+                        method: req.method,
+                        path: req.url,
+                        headers: req.headers,
+                    },
+                    (r) => {
+                        const parts: Buffer[] = [];
+                        r.on("data", (c: Buffer) => parts.push(c));
+                        r.on("end", () => {
+                            const headers: Record<string, string | string[]> = {};
+                            for (const [k, v] of Object.entries(r.headers)) {
+                                if (v !== undefined && k !== "content-length" && k !== "transfer-encoding") {
+                                    headers[k] = Array.isArray(v) ? v.map(rewrite) : rewrite(String(v));
+                                }
+                            }
+                            const contentType = String(r.headers["content-type"] ?? "");
+                            const body = contentType.includes("json")
+                                ? Buffer.from(rewrite(Buffer.concat(parts).toString("utf8")))
+                                : Buffer.concat(parts);
+                            headers["content-length"] = String(body.length);
+                            res.writeHead(r.statusCode ?? 502, headers);
+                            res.end(body);
+                        });
+                    },
+                );
+                up.on("error", () => {
+                    res.writeHead(502);
+                    res.end();
+                });
+                up.end(Buffer.concat(chunks));
+            });
+        },
+    );
+    await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
+    return { directoryUrl: `${self}${upstream.pathname}`, faults, answered, stop: () => server.close() };
 }

@@ -1,0 +1,193 @@
+/**
+ * Faults around the certificate provider, injected with Pebble's own knobs and with proxies in front
+ * of Pebble and moto. Each test checks what the user sees (the message), what is left in IAM and
+ * Route 53, and what the next run does.
+ */
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import { DeleteHostedZoneCommand, ListResourceRecordSetsCommand, Route53Client } from "@aws-sdk/client-route-53";
+import { IAMClient, ListServerCertificatesCommand } from "@aws-sdk/client-iam";
+import { acmeAccountProvider } from "../providers/acmeAccount";
+import type { CertificateInputs } from "../providers/certificateLogic";
+import { iamAcmeCertificateProvider as provider } from "../providers/iamAcmeCertificate";
+import { Peers, createZone, usePeers } from "./support/fixture";
+import { AcmeProxy, Pebble, freePort, startAcmeFaultProxy, startPebble, tempDir } from "./support/peers";
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- provider results are untyped (dynamic provider contract)
+type Outs = Record<string, any>;
+
+const route53 = () => new Route53Client({ region: "cn-north-1" });
+
+async function challengeRecords(zoneId: string): Promise<string[]> {
+    const page = await route53().send(new ListResourceRecordSetsCommand({ HostedZoneId: zoneId }));
+    return (page.ResourceRecordSets ?? []).filter((s) => s.Type === "TXT").map((s) => s.Name ?? "");
+}
+
+async function certificatesUnder(path: string): Promise<string[]> {
+    const list = await new IAMClient({ region: "cn-north-1" }).send(new ListServerCertificatesCommand({ PathPrefix: path }));
+    // Filtered here too: moto ignores PathPrefix.
+    return (list.ServerCertificateMetadataList ?? []).filter((m) => m.Path?.startsWith(path)).map((m) => m.ServerCertificateName ?? "");
+}
+
+describe("faults", function () {
+    this.timeout(180_000);
+    let peers: Peers;
+
+    async function inputsFor(
+        directoryUrl: string,
+        domains: string[],
+        path: string,
+        extra: Partial<CertificateInputs> = {},
+    ): Promise<CertificateInputs> {
+        const account = (await acmeAccountProvider.create({ directoryUrl })).outs as Outs;
+        return {
+            domains,
+            acmeDirectoryUrl: directoryUrl,
+            accountUrl: account.accountUrl,
+            accountKeyPem: account.accountKeyPem,
+            region: "cn-north-1",
+            path,
+            keyType: "rsa-2048",
+            profile: "default",
+            dnsResolvers: [peers.dns.address],
+            propagationTimeoutSeconds: 5,
+            pollIntervalSeconds: 0.2,
+            deleteConflictTimeoutSeconds: 20,
+            ...extra,
+        };
+    }
+
+    before(async () => {
+        peers = await usePeers();
+    });
+
+    afterEach(() => {
+        peers.proxy.faults.length = 0;
+    });
+
+    describe("ACME", () => {
+        let noisy: Pebble;
+        let acmeProxy: AcmeProxy;
+
+        before(async () => {
+            noisy = await startPebble(peers.dns.address, tempDir("cfcn-noisy-"), { env: { PEBBLE_WFE_NONCEREJECT: "50" } });
+            acmeProxy = await startAcmeFaultProxy(peers.pebble.directoryUrl);
+        });
+
+        after(() => {
+            noisy.stop();
+            acmeProxy.stop();
+        });
+
+        it("half the nonces rejected (PEBBLE_WFE_NONCEREJECT=50): badNonce is retried and the certificate issued", async () => {
+            const zone = await createZone("example.cn");
+            const created = await provider.create(await inputsFor(noisy.directoryUrl, [`www.${zone.name}`], "/cloudfront/faults/nonce/"));
+            assert.match((created.outs as Outs).serverCertificateId, /^ASCA/);
+            assert.match(fs.readFileSync(noisy.logFile, "utf8"), /Configured to reject 50% of good nonces/);
+        });
+
+        it("429 and 503 with Retry-After are waited out and retried", async () => {
+            const zone = await createZone("example.cn");
+            const inputs = await inputsFor(acmeProxy.directoryUrl, [`www.${zone.name}`], "/cloudfront/faults/retry-after/");
+            acmeProxy.faults.push(
+                { match: /^POST \/order-plz/, times: 1, status: 429, retryAfterSeconds: 1 },
+                { match: /^POST \/finalize-order\//, times: 1, status: 503, retryAfterSeconds: 1 },
+            );
+            const started = Date.now();
+            const created = await provider.create(inputs);
+            assert.match((created.outs as Outs).serverCertificateId, /^ASCA/);
+            assert.deepEqual(
+                acmeProxy.answered.map((a) => a.split(" ").slice(0, 2).join(" ")),
+                ["429 POST", "503 POST"],
+            );
+            assert.ok(Date.now() - started >= 2000, "Retry-After was honoured");
+        });
+
+        it("an unreachable CA fails with a message naming it; nothing is ordered, written or uploaded", async () => {
+            const zone = await createZone("example.cn");
+            const inputs = await inputsFor(peers.pebble.directoryUrl, [`www.${zone.name}`], "/cloudfront/faults/unreachable/");
+            const dead = `https://127.0.0.1:${await freePort()}/dir`;
+            await assert.rejects(provider.create({ ...inputs, acmeDirectoryUrl: dead }), (e: Error) => {
+                assert.match(
+                    e.message,
+                    new RegExp(`the ACME CA cannot be reached at ${dead.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} \\(ECONNREFUSED\\)`),
+                );
+                assert.match(e.message, /current certificate is unchanged/);
+                return true;
+            });
+            await assert.rejects(acmeAccountProvider.create({ directoryUrl: dead }), /the ACME CA cannot be reached/);
+            assert.deepEqual(await challengeRecords(zone.id), []);
+            assert.deepEqual(await certificatesUnder("/cloudfront/faults/unreachable/"), []);
+        });
+    });
+
+    describe("Route 53", () => {
+        it("Throttling on the change and on GetChange is backed off and retried", async () => {
+            const zone = await createZone("example.cn");
+            const inputs = await inputsFor(peers.pebble.directoryUrl, [`www.${zone.name}`], "/cloudfront/faults/throttle/");
+            peers.proxy.faults.push(
+                {
+                    action: /^POST \/2013-04-01\/hostedzone\/[^/]+\/rrset/,
+                    times: 2,
+                    status: 400,
+                    code: "Throttling",
+                    message: "Rate exceeded",
+                },
+                { action: /^GET \/2013-04-01\/change\//, times: 2, status: 400, code: "Throttling", message: "Rate exceeded" },
+            );
+            const created = await provider.create(inputs);
+            assert.match((created.outs as Outs).serverCertificateId, /^ASCA/);
+            assert.deepEqual(
+                peers.proxy.faults.map((f) => f.times),
+                [0, 0],
+                "every throttle was met",
+            );
+            assert.deepEqual(await challengeRecords(zone.id), []);
+        });
+
+        it("a change that never reaches INSYNC times out with a clear error, and the TXT values are removed", async () => {
+            const zone = await createZone("example.cn");
+            const inputs = await inputsFor(peers.pebble.directoryUrl, [`www.${zone.name}`], "/cloudfront/faults/pending/", {
+                propagationTimeoutSeconds: 2,
+            });
+            const pending =
+                '<GetChangeResponse xmlns="https://route53.amazonaws.com/doc/2013-04-01/"><ChangeInfo><Id>/change/C1</Id><Status>PENDING</Status>' +
+                "<SubmittedAt>2026-01-01T00:00:00Z</SubmittedAt></ChangeInfo></GetChangeResponse>";
+            peers.proxy.faults.push({ action: /^GET \/2013-04-01\/change\//, times: 1000, status: 200, code: "", body: pending });
+            await assert.rejects(provider.create(inputs), /Route 53 change .* is still PENDING after 2 s \(propagationTimeoutSeconds\)/);
+            peers.proxy.faults.length = 0;
+            assert.deepEqual(await challengeRecords(zone.id), [], "cleanup ran in the finally");
+            assert.deepEqual(await certificatesUnder("/cloudfront/faults/pending/"), []);
+        });
+
+        it("a hosted zone that has vanished is named in the error", async () => {
+            const zone = await createZone("example.cn");
+            const inputs = await inputsFor(peers.pebble.directoryUrl, [`www.${zone.name}`], "/cloudfront/faults/vanished/", {
+                hostedZones: { [zone.name]: zone.id },
+            });
+            await route53().send(new DeleteHostedZoneCommand({ Id: zone.id }));
+            await assert.rejects(
+                provider.create(inputs),
+                new RegExp(`Route 53 hosted zone ${zone.id} does not exist \\(NoSuchHostedZone\\)`),
+            );
+            assert.deepEqual(await certificatesUnder("/cloudfront/faults/vanished/"), []);
+        });
+    });
+
+    describe("IAM", () => {
+        it("Throttling on upload is retried; the certificate lands once", async () => {
+            const zone = await createZone("example.cn");
+            const inputs = await inputsFor(peers.pebble.directoryUrl, [`www.${zone.name}`], "/cloudfront/faults/iam-throttle/");
+            peers.proxy.faults.push({
+                action: "UploadServerCertificate",
+                times: 2,
+                status: 400,
+                code: "Throttling",
+                message: "Rate exceeded",
+            });
+            const created = await provider.create(inputs);
+            assert.equal(peers.proxy.faults[0].times, 0);
+            assert.deepEqual(await certificatesUnder("/cloudfront/faults/iam-throttle/"), [created.id]);
+        });
+    });
+});

@@ -12,6 +12,9 @@ import type { CertificateInputs } from "../providers/certificateLogic";
 import { iamAcmeCertificateProvider as provider } from "../providers/iamAcmeCertificate";
 import { Peers, createZone, usePeers } from "./support/fixture";
 import { AcmeProxy, Pebble, freePort, startAcmeFaultProxy, startPebble, tempDir } from "./support/peers";
+import { promiseOf, settle, useOfflineMocks } from "./support/pulumi";
+import { spawn } from "node:child_process";
+import * as path from "node:path";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- provider results are untyped (dynamic provider contract)
 type Outs = Record<string, any>;
@@ -188,6 +191,68 @@ describe("faults", function () {
             const created = await provider.create(inputs);
             assert.equal(peers.proxy.faults[0].times, 0);
             assert.deepEqual(await certificatesUnder("/cloudfront/faults/iam-throttle/"), [created.id]);
+        });
+    });
+
+    describe("process", () => {
+        /** The serialized provider text, as the program registers it. */
+        async function serializedProvider(): Promise<string> {
+            const mocks = await useOfflineMocks();
+            const { IamAcmeCertificate } = await import("../providers/iamAcmeCertificate");
+            const { AcmeAccount } = await import("../providers/acmeAccount");
+            const cert = new IamAcmeCertificate("cert", {
+                domains: ["www.example.cn"],
+                account: new AcmeAccount("acct", {}),
+                region: "cn-north-1",
+            });
+            await promiseOf(cert.id);
+            await settle();
+            return mocks.find("pulumi-nodejs:dynamic/cloudfront-china:IamAcmeCertificate", "cert")[0].inputs.__provider;
+        }
+
+        /** Runs create in a fresh process (as the engine's host would); kills it when `killOn` is printed. */
+        function createInChild(dir: string, killOn?: RegExp): Promise<{ code: number | null; signal: string | null; stdout: string }> {
+            return new Promise((resolve) => {
+                const root = path.resolve(__dirname, "..");
+                const child = spawn(
+                    process.execPath,
+                    [path.join(root, "tests", "support", "createDriver.js"), path.join(dir, "provider.js"), path.join(dir, "inputs.json")],
+                    { cwd: root, env: process.env },
+                );
+                let stdout = "";
+                child.stdout.on("data", (d: Buffer) => {
+                    stdout += d.toString();
+                    if (killOn && killOn.test(stdout)) {
+                        child.kill("SIGKILL");
+                    }
+                });
+                child.on("close", (code, signal) => resolve({ code, signal, stdout }));
+            });
+        }
+
+        it("killed between issuance and the IAM upload: the next run issues once more (at most one extra order) and uploads", async () => {
+            const zone = await createZone("example.cn");
+            const iamPath = "/cloudfront/faults/killed/";
+            const dir = tempDir("cfcn-killed-");
+            fs.writeFileSync(path.join(dir, "provider.js"), await serializedProvider());
+            fs.writeFileSync(
+                path.join(dir, "inputs.json"),
+                JSON.stringify(await inputsFor(peers.pebble.directoryUrl, [`www.${zone.name}`], iamPath)),
+            );
+
+            const orders = peers.pebble.newOrderRequests();
+            const killed = await createInChild(dir, /certificate issued/);
+            assert.equal(killed.signal, "SIGKILL");
+            assert.equal(peers.pebble.newOrderRequests(), orders + 1);
+            assert.deepEqual(await certificatesUnder(iamPath), [], "nothing half-made in IAM");
+
+            const next = await createInChild(dir);
+            assert.equal(next.code, 0, next.stdout);
+            assert.equal(peers.pebble.newOrderRequests(), orders + 2, "exactly one extra issuance");
+            assert.deepEqual(await certificatesUnder(iamPath), [JSON.parse(next.stdout.trim().split("\n").pop() ?? "{}").id]);
+            // The killed run could not remove its TXT value; the next run removed only its own, and
+            // the stale value is harmless (CAs ignore extra values). At most one record set remains.
+            assert.ok((await challengeRecords(zone.id)).length <= 1);
         });
     });
 });

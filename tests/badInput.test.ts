@@ -1,0 +1,338 @@
+/**
+ * One table of invalid configurations across the stack config (the whole program under mocks), the
+ * component, and the certificate provider's `check`. Each must fail before anything is created, with
+ * a message naming the setting, and without a single AWS or ACME request (counted: connections
+ * opened, requests through the AWS proxy, Pebble's log). Zone coverage is the one case that needs a
+ * read (the zone's name), and it is marked so.
+ */
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as pulumi from "@pulumi/pulumi";
+import { ChinaCdn, ChinaCdnArgs } from "../components/chinaCdn";
+import { iamAcmeCertificateProvider } from "../providers/iamAcmeCertificate";
+import { countConnections, usePeers, Peers } from "./support/fixture";
+import { useOfflineMocks } from "./support/pulumi";
+
+type Layer = "stack" | "component" | "provider";
+interface Case {
+    label: string;
+    layer: Layer;
+    input: Record<string, unknown>;
+    /** The setting the message must name, and what else it must say. */
+    message: RegExp;
+    /** Needs one read (the hosted zone's name or list); still creates nothing. */
+    readsZone?: boolean;
+}
+
+const stack = (over: Record<string, unknown>) => ({ "aws:region": "cn-north-1", "cloudfront-china:domains": ["www.example.cn"], ...over });
+const component = (over: Partial<ChinaCdnArgs> & Record<string, unknown>) => ({
+    domains: ["www.example.cn"],
+    region: "cn-north-1",
+    iamCertificateId: "ASCAEXAMPLE0123456789",
+    ...over,
+});
+
+const CASES: Case[] = [
+    // Stack configuration, through index.ts.
+    { label: "no region", layer: "stack", input: stack({ "aws:region": undefined }), message: /`aws:region` .*aws-cn partition/ },
+    { label: "global region", layer: "stack", input: stack({ "aws:region": "us-west-2" }), message: /`aws:region` .*"us-west-2"/ },
+    {
+        label: "no domains",
+        layer: "stack",
+        input: stack({ "cloudfront-china:domains": undefined }),
+        message: /`cloudfront-china:domains` must list at least one/,
+    },
+    {
+        label: "empty domain",
+        layer: "stack",
+        input: stack({ "cloudfront-china:domains": [""] }),
+        message: /`cloudfront-china:domains\[0\]` must be a non-empty host name/,
+    },
+    {
+        label: "IDN",
+        layer: "stack",
+        input: stack({ "cloudfront-china:domains": ["商店.例子.cn"] }),
+        message: /`cloudfront-china:domains\[0\]` .*internationalized name.*xn--/,
+    },
+    {
+        label: "upper case",
+        layer: "stack",
+        input: stack({ "cloudfront-china:domains": ["WWW.example.cn"] }),
+        message: /`cloudfront-china:domains\[0\]` .*upper-case/,
+    },
+    {
+        label: "duplicate names",
+        layer: "stack",
+        input: stack({ "cloudfront-china:domains": ["a.example.cn", "a.example.cn"] }),
+        message: /`cloudfront-china:domains` lists "a\.example\.cn" more than once/,
+    },
+    {
+        label: "wildcard not leftmost",
+        layer: "stack",
+        input: stack({ "cloudfront-china:domains": ["a.*.example.cn"] }),
+        message: /`cloudfront-china:domains\[0\]` .*not the leftmost label/,
+    },
+    {
+        label: "partial wildcard",
+        layer: "stack",
+        input: stack({ "cloudfront-china:domains": ["w*.example.cn"] }),
+        message: /partial wildcard/,
+    },
+    {
+        label: "too many names",
+        layer: "stack",
+        input: stack({ "cloudfront-china:domains": Array.from({ length: 101 }, (_, i) => `h${i}.example.cn`) }),
+        message: /lists 101 names/,
+    },
+    {
+        label: "trailing dot",
+        layer: "stack",
+        input: stack({ "cloudfront-china:domains": ["www.example.cn."] }),
+        message: /ends with a dot/,
+    },
+    { label: "IP address", layer: "stack", input: stack({ "cloudfront-china:domains": ["192.0.2.1"] }), message: /is an IP address/ },
+    {
+        label: "certificate ARN",
+        layer: "stack",
+        input: stack({ "cloudfront-china:iamCertificateId": "arn:aws-cn:iam::1:server-certificate/cloudfront/x" }),
+        message: /`cloudfront-china:iamCertificateId` .*not a name or ARN/,
+    },
+    {
+        label: "zone id not a zone id",
+        layer: "stack",
+        input: stack({ "cloudfront-china:hostedZoneId": "example.cn" }),
+        message: /`cloudfront-china:hostedZoneId` .*not a Route 53 hosted zone id/,
+    },
+    {
+        label: "alias outside the zone",
+        layer: "stack",
+        input: stack({ "cloudfront-china:domains": ["www.example.com.cn"], "cloudfront-china:hostedZoneId": "Z0123456789EXAMPLE" }),
+        message: /not inside the hosted zone "example\.cn" given by `cloudfront-china:hostedZoneId`/,
+        readsZone: true,
+    },
+    {
+        label: "missing content folder",
+        layer: "stack",
+        input: stack({ "cloudfront-china:contentDir": "no/such/site" }),
+        message: /`cloudfront-china:contentDir` .*does not exist/,
+    },
+    {
+        label: "spa not boolean",
+        layer: "stack",
+        input: stack({ "cloudfront-china:spa": "yes" }),
+        message: /`cloudfront-china:spa` must be true or false/,
+    },
+    {
+        label: "reserved tag",
+        layer: "stack",
+        input: stack({ "cloudfront-china:tags": { "aws:owner": "x" } }),
+        message: /`cloudfront-china:tags` key "aws:owner"/,
+    },
+    {
+        label: "key type",
+        layer: "stack",
+        input: stack({ "cloudfront-china:keyType": "rsa-1024" }),
+        message: /`cloudfront-china:keyType` "rsa-1024" is not supported/,
+    },
+    {
+        label: "renewal window",
+        layer: "stack",
+        input: stack({ "cloudfront-china:renewBeforeDays": "0" }),
+        message: /`cloudfront-china:renewBeforeDays` 0 must be a number of days in \(0, lifetime\)/,
+    },
+    {
+        label: "plain-http CA",
+        layer: "stack",
+        input: stack({ "cloudfront-china:acmeDirectoryUrl": "http://acme.example.cn/directory" }),
+        message: /`cloudfront-china:acmeDirectoryUrl` must use https/,
+    },
+    {
+        label: "resolver by name",
+        layer: "stack",
+        input: stack({ "cloudfront-china:dnsResolvers": ["dns.example.cn"] }),
+        message: /`cloudfront-china:dnsResolvers` must be IP addresses/,
+    },
+    {
+        label: "bad email",
+        layer: "stack",
+        input: stack({ "cloudfront-china:acmeEmail": "ops@" }),
+        message: /`cloudfront-china:acmeEmail` "ops@" is not an email address/,
+    },
+    // The component (library use), China-incompatible overrides among them.
+    {
+        label: "cache policy",
+        layer: "component",
+        input: component({ distributionOverrides: { defaultCacheBehavior: { cachePolicyId: "658327ea" } } }),
+        message: /\[no-cache-policies\] `defaultCacheBehavior\.cachePolicyId`/,
+    },
+    {
+        label: "origin request policy",
+        layer: "component",
+        input: component({ distributionOverrides: { defaultCacheBehavior: { originRequestPolicyId: "x" } } }),
+        message: /\[no-cache-policies\]/,
+    },
+    {
+        label: "IPv6",
+        layer: "component",
+        input: component({ distributionOverrides: { isIpv6Enabled: true } }),
+        message: /\[ipv6-disabled\] `isIpv6Enabled`/,
+    },
+    {
+        label: "ACM certificate",
+        layer: "component",
+        input: component({ distributionOverrides: { viewerCertificate: { acmCertificateArn: "arn:aws:acm:x" } } }),
+        message: /\[iam-certificate-only\]/,
+    },
+    { label: "WAF", layer: "component", input: component({ distributionOverrides: { webAclId: "x" } }), message: /\[no-waf\]/ },
+    {
+        label: "CloudFront Function",
+        layer: "component",
+        input: component({ distributionOverrides: { defaultCacheBehavior: { functionAssociations: [{}] } } }),
+        message: /\[no-edge-compute\]/,
+    },
+    {
+        label: "HTTP/3",
+        layer: "component",
+        input: component({ distributionOverrides: { httpVersion: "http3" } }),
+        message: /\[http-version\]/,
+    },
+    {
+        label: "price class",
+        layer: "component",
+        input: component({ distributionOverrides: { priceClass: "PriceClass_200" } }),
+        message: /\[price-class-all\]/,
+    },
+    {
+        label: "staging distribution",
+        layer: "component",
+        input: component({ distributionOverrides: { staging: true } }),
+        message: /\[no-staging\]/,
+    },
+    {
+        label: "overriding origins",
+        layer: "component",
+        input: component({ distributionOverrides: { origins: [] } }),
+        message: /`distributionOverrides\.origins` cannot be overridden/,
+    },
+    {
+        label: "leading slash root object",
+        layer: "component",
+        input: component({ defaultRootObject: "/index.html" }),
+        message: /`defaultRootObject` "\/index\.html" must not start with "\/"/,
+    },
+    // The certificate provider's check (the same checks run in preview).
+    {
+        label: "path outside /cloudfront",
+        layer: "provider",
+        input: { path: "/certs/" },
+        message: /`path` "\/certs\/" must start with "\/cloudfront\/"/,
+    },
+    {
+        label: "renewBeforeDays over any lifetime",
+        layer: "provider",
+        input: { renewBeforeDays: 200 },
+        message: /`renewBeforeDays` 200 must be a number of days in \(0, lifetime\)/,
+    },
+    { label: "unknown key type", layer: "provider", input: { keyType: "ed25519" }, message: /`keyType` "ed25519" is not supported/ },
+    {
+        label: "non-https directory",
+        layer: "provider",
+        input: { acmeDirectoryUrl: "http://ca.example.cn/dir" },
+        message: /`acmeDirectoryUrl` must use https/,
+    },
+    {
+        label: "global region for IAM",
+        layer: "provider",
+        input: { region: "eu-west-1" },
+        message: /`region` must be "cn-north-1" or "cn-northwest-1"/,
+    },
+    {
+        label: "name in no hosted zone",
+        layer: "provider",
+        input: { domains: ["www.nobody-owns-this.cn"] },
+        message: /"www\.nobody-owns-this\.cn" is in no Route 53 hosted zone/,
+        readsZone: true,
+    },
+    {
+        label: "zone map missing a name",
+        layer: "provider",
+        input: { domains: ["www.example.cn"], hostedZones: { "example.com": "Z1" } },
+        message: /"www\.example\.cn" has no hosted zone in `hostedZones`/,
+    },
+];
+
+describe("bad input: refused before anything is created, with no AWS or ACME request", function () {
+    this.timeout(120_000);
+    let peers: Peers;
+    const goodProviderInputs = () => ({
+        domains: ["www.example.cn"],
+        acmeDirectoryUrl: peers.pebble.directoryUrl,
+        accountUrl: "https://127.0.0.1/acct/1",
+        accountKeyPem: "not used by check",
+        region: "cn-north-1",
+        path: "/cloudfront/bad-input/site/",
+        keyType: "rsa-2048",
+        propagationTimeoutSeconds: 30,
+        pollIntervalSeconds: 1,
+        deleteConflictTimeoutSeconds: 60,
+    });
+
+    before(async () => {
+        peers = await usePeers();
+    });
+    after(() => pulumi.runtime.setAllConfig({}, []));
+
+    it(`the table holds at least 30 cases across all three layers (${CASES.length})`, () => {
+        assert.ok(CASES.length >= 30);
+        assert.deepEqual([...new Set(CASES.map((c) => c.layer))].sort(), ["component", "provider", "stack"]);
+    });
+
+    for (const c of CASES) {
+        it(`${c.layer}: ${c.label}`, async () => {
+            const before = { proxy: peers.proxy.seen.length, pebble: fs.readFileSync(peers.pebble.logFile, "utf8").length };
+            let registrations = 0;
+            let zoneReads = 0;
+            const { result: message, connections } = await countConnections(async () => {
+                if (c.layer === "provider") {
+                    const result = await iamAcmeCertificateProvider.check!({}, { ...goodProviderInputs(), ...c.input });
+                    return (result.failures ?? []).map((f) => f.reason).join("\n");
+                }
+                const mocks = await useOfflineMocks({ zoneName: "example.cn" });
+                try {
+                    if (c.layer === "stack") {
+                        // The program falls back to AWS_REGION like the AWS provider; the peers set it for the SDK.
+                        delete process.env.AWS_REGION;
+                        const config = Object.fromEntries(
+                            Object.entries(c.input)
+                                .filter(([, v]) => v !== undefined)
+                                .map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]),
+                        );
+                        pulumi.runtime.setAllConfig(config, []);
+                        // eslint-disable-next-line @typescript-eslint/no-require-imports -- the program is a CommonJS `export =` function
+                        await (require("../index") as () => Promise<unknown>)();
+                    } else {
+                        new ChinaCdn("bad", c.input as unknown as ChinaCdnArgs);
+                    }
+                    return "";
+                } catch (e) {
+                    return (e as Error).message;
+                } finally {
+                    process.env.AWS_REGION = "cn-north-1";
+                    await new Promise((r) => setTimeout(r, 20));
+                    registrations = mocks.registrations.length;
+                    zoneReads = mocks.calls.filter((call) => call.token === "aws:route53/getZone:getZone").length;
+                }
+            });
+            assert.match(message, c.message);
+            assert.equal(registrations, 0, "nothing was registered");
+            assert.equal(fs.readFileSync(peers.pebble.logFile, "utf8").length, before.pebble, "no ACME request");
+            const awsRequests = peers.proxy.seen.length - before.proxy;
+            if (c.readsZone) {
+                assert.ok(awsRequests + zoneReads <= 1, `one zone read at most (${awsRequests} AWS requests, ${zoneReads} zone lookups)`);
+            } else {
+                assert.equal(awsRequests, 0, "no AWS request");
+                assert.equal(connections, 0, "no connection opened");
+            }
+        });
+    }
+});

@@ -114,7 +114,11 @@ export async function orderCertificate(req: OrderRequest, log: Log): Promise<Iss
             log(`[acme] [${primary}] ${pending.length} authorization(s) validated (${seconds(validating)})`);
         }
         const finalized = await client.finalizeOrder(order, csr);
-        const fullChain = await client.getCertificate(finalized, req.preferredChain);
+        const fullChain = await client.getCertificate(finalized, req.preferredChain).catch((e: Error) => {
+            throw new Error(
+                `the CA did not issue the certificate for ${primary} (order ${order.url}): ${caProblem(e)}; nothing was uploaded, the current certificate is unchanged`,
+            );
+        });
         const [leaf, ...intermediates] = acme.crypto.splitPemChain(fullChain);
         log(`[acme] [${primary}] certificate issued (${seconds(started)} since the order)`);
         return {
@@ -139,7 +143,7 @@ function caProblem(e: Error): string {
     try {
         const authz = JSON.parse(e.message) as { status?: string; challenges?: Array<{ error?: { type?: string; detail?: string } }> };
         const problem = (authz.challenges ?? []).map((c) => c.error).find((p) => p);
-        return problem ? `${problem.type}: ${problem.detail}` : `authorization ${authz.status}`;
+        return problem ? `${problem.type}: ${problem.detail}` : `status ${authz.status}`;
     } catch {
         return e.message;
     }

@@ -106,6 +106,27 @@ describe("faults", function () {
             assert.ok(Date.now() - started >= 2000, "Retry-After was honoured");
         });
 
+        it("an order that never becomes valid fails after the bounded wait with the CA's status; nothing is uploaded", async function () {
+            this.timeout(300_000);
+            const zone = await createZone("example.cn");
+            const inputs = await inputsFor(acmeProxy.directoryUrl, [`www.${zone.name}`], "/cloudfront/faults/never-valid/");
+            // The CA keeps answering "processing" for the order (finalize and every poll after it).
+            acmeProxy.faults.push({
+                match: /^POST \/(finalize-order|my-order)\//,
+                times: 1000,
+                transform: (body) => body.replace(/"status":\s*"valid"/, '"status": "processing"'),
+            });
+            const started = Date.now();
+            await assert.rejects(
+                provider.create(inputs),
+                /the CA did not issue the certificate for www\..* \(order .*\): Operation is pending or processing; nothing was uploaded, the current certificate is unchanged/,
+            );
+            acmeProxy.faults.length = 0;
+            console.log(`      gave up after ${((Date.now() - started) / 1000).toFixed(0)} s of polling`);
+            assert.deepEqual(await challengeRecords(zone.id), []);
+            assert.deepEqual(await certificatesUnder("/cloudfront/faults/never-valid/"), []);
+        });
+
         it("an unreachable CA fails with a message naming it; nothing is ordered, written or uploaded", async () => {
             const zone = await createZone("example.cn");
             const inputs = await inputsFor(peers.pebble.directoryUrl, [`www.${zone.name}`], "/cloudfront/faults/unreachable/");

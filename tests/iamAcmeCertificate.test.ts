@@ -457,6 +457,7 @@ describe("docs/iam-policy.json", () => {
             [/^GET \/2013-04-01\/hostedzone\/[^/?]+$/, "route53:GetHostedZone"],
             [/^GET \/2013-04-01\/hostedzone(\?|$)/, "route53:ListHostedZones"],
             [/^POST \/2013-04-01\/hostedzone$/, "route53:CreateHostedZone"],
+            [/^DELETE \/2013-04-01\/hostedzone\/[^/]+$/, "route53:DeleteHostedZone"],
             [/^GET \/2013-04-01\/change\//, "route53:GetChange"],
             // The engine test's stand-in distribution makes the calls pulumi-aws would make.
             [/^POST \/2020-05-31\/distribution$/, "cloudfront:CreateDistribution"],
@@ -474,7 +475,7 @@ describe("docs/iam-policy.json", () => {
             Statement: Array<{ Action: string[] }>;
         };
         const allowed = new Set(policy.Statement.flatMap((s) => s.Action));
-        const testSetupOnly = new Set(["route53:CreateHostedZone", "iam:ListServerCertificates"]);
+        const testSetupOnly = new Set(["route53:CreateHostedZone", "route53:DeleteHostedZone", "iam:ListServerCertificates"]);
         const made = new Set(peers.proxy.seen.map(awsAction).filter((a) => !testSetupOnly.has(a)));
         assert.ok(made.size >= 8, `too few calls recorded to mean anything: ${[...made].join(", ")}`);
         assert.deepEqual([...made].filter((a) => !allowed.has(a)).sort(), []);

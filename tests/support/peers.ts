@@ -368,8 +368,10 @@ export interface AcmeFault {
     /** Matches "METHOD /path" of requests to the CA. */
     match: RegExp;
     times: number;
-    status: 429 | 503;
-    retryAfterSeconds: number;
+    /** Answer with this error and Retry-After; or, with `transform`, pass through and rewrite the answer. */
+    status?: 429 | 503;
+    retryAfterSeconds?: number;
+    transform?: (body: string) => string;
 }
 
 export interface AcmeProxy {
@@ -402,11 +404,16 @@ export async function startAcmeFaultProxy(pebbleDirectoryUrl: string): Promise<A
             req.on("end", () => {
                 const line = `${req.method} ${req.url}`;
                 const fault = faults.find((f) => f.match.test(line) && f.times > 0);
-                if (fault) {
+                const transform = fault?.transform;
+                if (fault && transform) {
+                    fault.times--;
+                    answered.push(`rewritten ${line}`);
+                }
+                if (fault && !transform) {
                     fault.times--;
                     answered.push(`${fault.status} ${line}`);
                     const type = fault.status === 429 ? "rateLimited" : "serverInternal";
-                    res.writeHead(fault.status, {
+                    res.writeHead(fault.status ?? 503, {
                         "content-type": "application/problem+json",
                         "retry-after": String(fault.retryAfterSeconds),
                     });
@@ -438,8 +445,9 @@ export async function startAcmeFaultProxy(pebbleDirectoryUrl: string): Promise<A
                                 }
                             }
                             const contentType = String(r.headers["content-type"] ?? "");
+                            const text = Buffer.concat(parts).toString("utf8");
                             const body = contentType.includes("json")
-                                ? Buffer.from(rewrite(Buffer.concat(parts).toString("utf8")))
+                                ? Buffer.from((transform ?? ((t: string) => t))(rewrite(text)))
                                 : Buffer.concat(parts);
                             headers["content-length"] = String(body.length);
                             res.writeHead(r.statusCode ?? 502, headers);

@@ -184,35 +184,9 @@ export class ChinaCdn extends pulumi.ComponentResource {
         const partition = aws.getPartitionOutput({}, { parent: this }).partition;
         const parent = { parent: this };
 
-        const bucket = new aws.s3.Bucket(`${name}-bucket`, { forceDestroy: false, tags }, parent);
-        const publicAccessBlock = new aws.s3.BucketPublicAccessBlock(
-            `${name}-public-access-block`,
-            {
-                bucket: bucket.id,
-                blockPublicAcls: true,
-                blockPublicPolicy: true,
-                ignorePublicAcls: true,
-                restrictPublicBuckets: true,
-            },
-            parent,
-        );
-        new aws.s3.BucketOwnershipControls(
-            `${name}-ownership`,
-            {
-                bucket: bucket.id,
-                rule: { objectOwnership: "BucketOwnerEnforced" },
-            },
-            parent,
-        );
-        new aws.s3.BucketServerSideEncryptionConfiguration(
-            `${name}-encryption`,
-            {
-                bucket: bucket.id,
-                // SSE-S3: an OAI can read SSE-KMS objects only with a key policy CloudFront China cannot use.
-                rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" }, bucketKeyEnabled: true }],
-            },
-            parent,
-        );
+        // Site bucket: owner-enforced (no ACLs); SSE-S3, since an OAI can read SSE-KMS objects only
+        // with a key policy CloudFront in China cannot use.
+        const { bucket, publicAccessBlock } = this.privateBucket(`${name}-bucket`, name, "BucketOwnerEnforced", tags);
         if (args.versioning) {
             new aws.s3.BucketVersioning(
                 `${name}-versioning`,
@@ -323,36 +297,28 @@ export class ChinaCdn extends pulumi.ComponentResource {
 
     /** A private log bucket. CloudFront standard logs are written with ACLs, so ownership is BucketOwnerPreferred. */
     private logBucket(name: string, tags: Readonly<Record<string, string>>): aws.s3.Bucket {
+        return this.privateBucket(`${name}-logs`, `${name}-logs`, "BucketOwnerPreferred", tags).bucket;
+    }
+
+    /**
+     * A bucket with public access fully blocked, the given object ownership and SSE-S3 by default.
+     * Its settings are named `${prefix}-public-access-block`, `${prefix}-ownership`, `${prefix}-encryption`.
+     */
+    private privateBucket(bucketName: string, prefix: string, objectOwnership: string, tags: Readonly<Record<string, string>>) {
         const parent = { parent: this };
-        const logs = new aws.s3.Bucket(`${name}-logs`, { forceDestroy: false, tags }, parent);
-        new aws.s3.BucketPublicAccessBlock(
-            `${name}-logs-public-access-block`,
-            {
-                bucket: logs.id,
-                blockPublicAcls: true,
-                blockPublicPolicy: true,
-                ignorePublicAcls: true,
-                restrictPublicBuckets: true,
-            },
+        const bucket = new aws.s3.Bucket(bucketName, { forceDestroy: false, tags }, parent);
+        const publicAccessBlock = new aws.s3.BucketPublicAccessBlock(
+            `${prefix}-public-access-block`,
+            { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
             parent,
         );
-        new aws.s3.BucketOwnershipControls(
-            `${name}-logs-ownership`,
-            {
-                bucket: logs.id,
-                rule: { objectOwnership: "BucketOwnerPreferred" },
-            },
-            parent,
-        );
+        new aws.s3.BucketOwnershipControls(`${prefix}-ownership`, { bucket: bucket.id, rule: { objectOwnership } }, parent);
         new aws.s3.BucketServerSideEncryptionConfiguration(
-            `${name}-logs-encryption`,
-            {
-                bucket: logs.id,
-                rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
-            },
+            `${prefix}-encryption`,
+            { bucket: bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" }, bucketKeyEnabled: true }] },
             parent,
         );
-        return logs;
+        return { bucket, publicAccessBlock };
     }
 }
 

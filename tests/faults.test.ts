@@ -237,7 +237,12 @@ describe("faults", function () {
                 const root = path.resolve(__dirname, "..");
                 const child = spawn(
                     process.execPath,
-                    [path.join(root, "tests", "support", "createDriver.js"), path.join(dir, "provider.js"), path.join(dir, "inputs.json")],
+                    [
+                        path.join(root, "tests", "support", "serializedDriver.js"),
+                        "create",
+                        path.join(dir, "provider.js"),
+                        path.join(dir, "inputs.json"),
+                    ],
                     { cwd: root, env: process.env },
                 );
                 let stdout = "";

@@ -388,6 +388,7 @@ describe("IamAcmeCertificate against Pebble and moto", function () {
             // Asynchronous spawn: the fault proxy and the DNS server live in this process's event loop.
             const run = await runNode([
                 path.join(root, "tests", "support", "serializedDriver.js"),
+                "lifecycle",
                 path.join(dir, "provider.js"),
                 path.join(dir, "inputs.json"),
             ]);

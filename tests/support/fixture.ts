@@ -4,10 +4,10 @@
  * standard AWS_ENDPOINT_URL variable; no custom endpoint plumbing in the provider).
  */
 import * as fs from "node:fs";
-import * as net from "node:net";
 import * as path from "node:path";
 import { CreateHostedZoneCommand, Route53Client } from "@aws-sdk/client-route-53";
 import { FaultProxy, Moto, DnsServer, Pebble, startDnsFromRoute53, startFaultProxy, startMoto, startPebble, tempDir } from "./peers";
+export { countConnections } from "./peers";
 
 export interface Peers {
     moto: Moto;
@@ -68,21 +68,6 @@ export async function createZone(base: string): Promise<{ id: string; name: stri
     const r53 = new Route53Client({ region: "cn-north-1" });
     const zone = await r53.send(new CreateHostedZoneCommand({ Name: name, CallerReference: `${name}-${Math.random()}` }));
     return { id: (zone.HostedZone?.Id ?? "").replace(/^\/hostedzone\//, ""), name };
-}
-
-/** Counts TCP connections opened while `fn` runs (every AWS, ACME or DNS-over-TCP call opens one or reuses none here). */
-export async function countConnections<T>(fn: () => Promise<T>): Promise<{ result: T; connections: number }> {
-    const original = net.Socket.prototype.connect;
-    let connections = 0;
-    net.Socket.prototype.connect = function (this: net.Socket, ...args: unknown[]) {
-        connections++;
-        return (original as (...a: unknown[]) => net.Socket).apply(this, args);
-    } as typeof original;
-    try {
-        return { result: await fn(), connections };
-    } finally {
-        net.Socket.prototype.connect = original;
-    }
 }
 
 // Stop the peers when mocha's run ends (root hook, registered once by this module).

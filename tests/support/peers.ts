@@ -466,3 +466,18 @@ export async function startAcmeFaultProxy(pebbleDirectoryUrl: string): Promise<A
     await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
     return { directoryUrl: `${self}${upstream.pathname}`, faults, answered, stop: () => server.close() };
 }
+
+/** Counts TCP connections opened while `fn` runs (every AWS, ACME or DNS-over-TCP call opens one or reuses none here). */
+export async function countConnections<T>(fn: () => Promise<T>): Promise<{ result: T; connections: number }> {
+    const original = net.Socket.prototype.connect;
+    let connections = 0;
+    net.Socket.prototype.connect = function (this: net.Socket, ...args: unknown[]) {
+        connections++;
+        return (original as (...a: unknown[]) => net.Socket).apply(this, args);
+    } as typeof original;
+    try {
+        return { result: await fn(), connections };
+    } finally {
+        net.Socket.prototype.connect = original;
+    }
+}

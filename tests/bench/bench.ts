@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: issuance latency and API cost of IamAcmeCertificate, side by side with certbot
  * and lego (Debian's packages), against the same local peers: Pebble (PEBBLE_VA_NOSLEEP=1), the DNS
- * server backed by moto's Route 53, moto's IAM. certbot and lego get their TXT records into the same
+ * server backed by moto's Route 53, moto's IAM; no injected nonce rejections. certbot and lego get their TXT records into the same
  * Route 53 through their hook interfaces (tests/bench/route53_txt.py), so all three pay the same DNS
  * path. Prints a table and writes .tools/bench/result.json. Not part of `npm test`'s assertions.
  *
@@ -59,7 +59,8 @@ async function main() {
     const moto = await startMoto(work);
     const proxy = await startFaultProxy(moto.url);
     const dns = await startDnsFromRoute53(moto.url);
-    const pebble = await startPebble(dns.address, work);
+    // No injected nonce rejections here: certbot 2.1 retries a badNonce only once and then aborts.
+    const pebble = await startPebble(dns.address, work, { env: { PEBBLE_WFE_NONCEREJECT: "0" } });
     Object.assign(process.env, {
         AWS_ENDPOINT_URL: proxy.url,
         AWS_ACCESS_KEY_ID: "testing",

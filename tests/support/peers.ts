@@ -17,7 +17,7 @@ import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as dnsPacket from "dns-packet";
-import { ListHostedZonesCommand, ListResourceRecordSetsCommand, Route53Client } from "@aws-sdk/client-route-53";
+import { ListHostedZonesCommand, ListResourceRecordSetsCommand, Route53Client, RRType } from "@aws-sdk/client-route-53";
 
 const root = path.resolve(__dirname, "..", "..");
 const tools = path.join(root, ".tools");
@@ -106,15 +106,47 @@ export async function startDnsFromRoute53(motoUrl: string): Promise<DnsServer> {
     const questions: string[] = [];
 
     // The zone list is cached for a second and fetched again on a miss (tests create zones as they
-    // go); record sets are always read fresh, so answers follow exactly what the provider wrote.
+    // go); record sets are read after the question arrives (see below), so answers follow exactly
+    // what the provider wrote.
     let zones: Array<{ id: string; name: string }> = [];
     let zonesFetchedAt = 0;
     const zoneOf = (name: string) =>
         zones.filter((z) => name === z.name || name.endsWith(`.${z.name}`)).sort((a, b) => b.name.length - a.name.length)[0];
-    async function refreshZones(): Promise<void> {
-        const listed = (await route53.send(new ListHostedZonesCommand({}))).HostedZones ?? [];
-        zones = listed.filter((z) => !z.Config?.PrivateZone).map((z) => ({ id: z.Id ?? "", name: (z.Name ?? "").replace(/\.$/, "") }));
-        zonesFetchedAt = Date.now();
+    let zonesRead: Promise<void> | undefined;
+    function refreshZones(): Promise<void> {
+        zonesRead ??= (async () => {
+            const listed = (await route53.send(new ListHostedZonesCommand({}))).HostedZones ?? [];
+            zones = listed.filter((z) => !z.Config?.PrivateZone).map((z) => ({ id: z.Id ?? "", name: (z.Name ?? "").replace(/\.$/, "") }));
+            zonesFetchedAt = Date.now();
+        })().finally(() => (zonesRead = undefined));
+        return zonesRead;
+    }
+
+    // Concurrent questions about one zone share one read of its record sets (single flight): with
+    // 100 names Pebble asks 100 questions at once, and one moto read per question made its VA time
+    // out. A read still starts after the question arrives unless one is already in flight, and
+    // both the provider's own propagation check and Pebble poll, so answers follow the writes.
+    const zoneReads = new Map<string, Promise<Map<string, string[]>>>();
+    async function readZoneTxt(zoneId: string): Promise<Map<string, string[]>> {
+        const byName = new Map<string, string[]>();
+        let start: { name?: string; type?: RRType } = {};
+        for (;;) {
+            const page = await route53.send(
+                new ListResourceRecordSetsCommand({ HostedZoneId: zoneId, StartRecordName: start.name, StartRecordType: start.type }),
+            );
+            for (const set of page.ResourceRecordSets ?? []) {
+                if (set.Type === "TXT" && set.Name) {
+                    byName.set(
+                        set.Name.replace(/\.$/, ""),
+                        (set.ResourceRecords ?? []).map((r) => (r.Value ?? "").replace(/^"|"$/g, "")),
+                    );
+                }
+            }
+            if (!page.IsTruncated) {
+                return byName;
+            }
+            start = { name: page.NextRecordName, type: page.NextRecordType };
+        }
     }
 
     async function txtValues(name: string): Promise<string[]> {
@@ -126,14 +158,13 @@ export async function startDnsFromRoute53(motoUrl: string): Promise<DnsServer> {
         if (!zone) {
             return [];
         }
-        const sets = await route53.send(
-            new ListResourceRecordSetsCommand({ HostedZoneId: zone.id, StartRecordName: name, StartRecordType: "TXT", MaxItems: 1 }),
-        );
-        const set = (sets.ResourceRecordSets ?? [])[0];
-        if (!set || set.Type !== "TXT" || set.Name?.replace(/\.$/, "") !== name) {
-            return [];
+        const zoneId = zone.id;
+        let read = zoneReads.get(zoneId);
+        if (!read) {
+            read = readZoneTxt(zoneId).finally(() => zoneReads.delete(zoneId));
+            zoneReads.set(zoneId, read);
         }
-        return (set.ResourceRecords ?? []).map((r) => (r.Value ?? "").replace(/^"|"$/g, ""));
+        return (await read).get(name) ?? [];
     }
 
     async function answer(msg: Buffer): Promise<Buffer | undefined> {

@@ -1,9 +1,9 @@
 /**
  * `npm run bench`: issuance latency and API cost of IamAcmeCertificate, side by side with certbot
  * and lego (Debian's packages), against the same local peers: Pebble (PEBBLE_VA_NOSLEEP=1), the DNS
- * server backed by moto's Route 53, moto's IAM; no injected nonce rejections. certbot and lego get their TXT records into the same
- * Route 53 through their hook interfaces (tests/bench/route53_txt.py), so all three pay the same DNS
- * path. Prints a table and writes .tools/bench/result.json. Not part of `npm test`'s assertions.
+ * server backed by moto's Route 53, moto's IAM; no injected nonce rejections. certbot and lego get
+ * their TXT records into the same Route 53 through their hook interfaces (tests/bench/route53_txt.py),
+ * so all three pay the same DNS path. Prints a table and writes .tools/bench/result.json. Not part of `npm test`'s assertions.
  *
  *   npm run bench [-- --runs 5 --sizes 1,10,50,100 --lego-max 10]
  */

@@ -95,7 +95,20 @@ export interface DnsServer {
     stop(): void;
 }
 
-/** A UDP DNS server whose TXT answers come from the Route 53 records stored in moto. */
+/** Calls with the same key while one is in flight share its promise; the next call after it settles reads again. */
+function singleFlight<T>(read: (key: string) => Promise<T>): (key?: string) => Promise<T> {
+    const inFlight = new Map<string, Promise<T>>();
+    return (key = "") => {
+        let pending = inFlight.get(key);
+        if (!pending) {
+            pending = read(key).finally(() => inFlight.delete(key));
+            inFlight.set(key, pending);
+        }
+        return pending;
+    };
+}
+
+/** A DNS server (UDP and TCP) whose TXT answers come from the Route 53 records stored in moto. */
 export async function startDnsFromRoute53(motoUrl: string): Promise<DnsServer> {
     const route53 = new Route53Client({
         region: "cn-north-1",
@@ -112,22 +125,17 @@ export async function startDnsFromRoute53(motoUrl: string): Promise<DnsServer> {
     let zonesFetchedAt = 0;
     const zoneOf = (name: string) =>
         zones.filter((z) => name === z.name || name.endsWith(`.${z.name}`)).sort((a, b) => b.name.length - a.name.length)[0];
-    let zonesRead: Promise<void> | undefined;
-    function refreshZones(): Promise<void> {
-        zonesRead ??= (async () => {
-            const listed = (await route53.send(new ListHostedZonesCommand({}))).HostedZones ?? [];
-            zones = listed.filter((z) => !z.Config?.PrivateZone).map((z) => ({ id: z.Id ?? "", name: (z.Name ?? "").replace(/\.$/, "") }));
-            zonesFetchedAt = Date.now();
-        })().finally(() => (zonesRead = undefined));
-        return zonesRead;
-    }
+    const refreshZones = singleFlight(async () => {
+        const listed = (await route53.send(new ListHostedZonesCommand({}))).HostedZones ?? [];
+        zones = listed.filter((z) => !z.Config?.PrivateZone).map((z) => ({ id: z.Id ?? "", name: (z.Name ?? "").replace(/\.$/, "") }));
+        zonesFetchedAt = Date.now();
+    });
 
     // Concurrent questions about one zone share one read of its record sets (single flight): with
     // 100 names Pebble asks 100 questions at once, and one moto read per question made its VA time
     // out. A read still starts after the question arrives unless one is already in flight, and
     // both the provider's own propagation check and Pebble poll, so answers follow the writes.
-    const zoneReads = new Map<string, Promise<Map<string, string[]>>>();
-    async function readZoneTxt(zoneId: string): Promise<Map<string, string[]>> {
+    const readZoneTxt = singleFlight(async (zoneId: string): Promise<Map<string, string[]>> => {
         const byName = new Map<string, string[]>();
         let start: { name?: string; type?: RRType } = {};
         for (;;) {
@@ -147,7 +155,7 @@ export async function startDnsFromRoute53(motoUrl: string): Promise<DnsServer> {
             }
             start = { name: page.NextRecordName, type: page.NextRecordType };
         }
-    }
+    });
 
     async function txtValues(name: string): Promise<string[]> {
         let zone = zoneOf(name);
@@ -158,13 +166,7 @@ export async function startDnsFromRoute53(motoUrl: string): Promise<DnsServer> {
         if (!zone) {
             return [];
         }
-        const zoneId = zone.id;
-        let read = zoneReads.get(zoneId);
-        if (!read) {
-            read = readZoneTxt(zoneId).finally(() => zoneReads.delete(zoneId));
-            zoneReads.set(zoneId, read);
-        }
-        return (await read).get(name) ?? [];
+        return (await readZoneTxt(zone.id)).get(name) ?? [];
     }
 
     async function answer(msg: Buffer): Promise<Buffer | undefined> {

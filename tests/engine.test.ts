@@ -224,10 +224,10 @@ describe("zero-gap rotation under the real Pulumi engine", function () {
     });
 
     it("2. preview and up at once: no changes, and no ACME order reaches Pebble", async () => {
-        const orders = peers.pebble.newOrderRequests();
+        const orders = peers.pebble.ordersCreated();
         const preview = await ok("preview", "--expect-no-changes");
         const up = await ok("up", "--yes", "--expect-no-changes", "--skip-preview");
-        assert.equal(peers.pebble.newOrderRequests(), orders);
+        assert.equal(peers.pebble.ordersCreated(), orders);
         console.log(`      no-op preview ${preview.seconds.toFixed(1)} s, no-op up ${up.seconds.toFixed(1)} s`);
     });
 
@@ -347,10 +347,10 @@ describe("a failed IAM upload under the real engine", function () {
         assert.ok((partial.initErrors ?? []).length > 0, "recorded with init errors");
         const serial = partial.outputs?.serialNumber;
 
-        const orders = peers.pebble.newOrderRequests();
+        const orders = peers.pebble.ordersCreated();
         const recovered = await run("up", "--yes", "--skip-preview");
         assert.equal(recovered.code, 0, recovered.output);
-        assert.equal(peers.pebble.newOrderRequests(), orders, "no second order");
+        assert.equal(peers.pebble.ordersCreated(), orders, "no second order");
         assert.match(recovered.output, /uploading the certificate issued by an earlier run/);
         const after = (
             JSON.parse((await run("stack", "export")).output) as {

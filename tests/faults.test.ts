@@ -266,15 +266,15 @@ describe("faults", function () {
                 JSON.stringify(await inputsFor(peers.pebble.directoryUrl, [`www.${zone.name}`], iamPath)),
             );
 
-            const orders = peers.pebble.newOrderRequests();
+            const orders = peers.pebble.ordersCreated();
             const killed = await createInChild(dir, /certificate issued/);
             assert.equal(killed.signal, "SIGKILL");
-            assert.equal(peers.pebble.newOrderRequests(), orders + 1);
+            assert.equal(peers.pebble.ordersCreated(), orders + 1);
             assert.deepEqual(await certificatesUnder(iamPath), [], "nothing half-made in IAM");
 
             const next = await createInChild(dir);
             assert.equal(next.code, 0, next.stdout);
-            assert.equal(peers.pebble.newOrderRequests(), orders + 2, "exactly one extra issuance");
+            assert.equal(peers.pebble.ordersCreated(), orders + 2, "exactly one extra issuance");
             assert.deepEqual(await certificatesUnder(iamPath), [JSON.parse(next.stdout.trim().split("\n").pop() ?? "{}").id]);
             // The killed run could not remove its TXT value; the next run removed only its own, and
             // the stale value is harmless (CAs ignore extra values). At most one record set remains.

@@ -308,10 +308,10 @@ describe("IamAcmeCertificate against Pebble and moto", function () {
             "nothing half-made in IAM",
         );
 
-        const orders = peers.pebble.newOrderRequests();
+        const orders = peers.pebble.ordersCreated();
         assert.deepEqual(await provider.diff!(error.id, error.properties, i), { changes: true });
         const updated = (await provider.update!(error.id, error.properties, i)).outs as Outs;
-        assert.equal(peers.pebble.newOrderRequests(), orders, "no second order");
+        assert.equal(peers.pebble.ordersCreated(), orders, "no second order");
         assert.equal(updated.serialNumber, error.properties.serialNumber);
         assert.equal(updated.uploadPending, false);
         assert.match(updated.serverCertificateId, /^ASCA/);
@@ -328,7 +328,7 @@ describe("IamAcmeCertificate against Pebble and moto", function () {
     });
 
     it("check refuses a name in no hosted zone before anything is ordered", async () => {
-        const orders = peers.pebble.newOrderRequests();
+        const orders = peers.pebble.ordersCreated();
         const result = await provider.check!({}, inputs(["www.not-a-zone-here.cn"]));
         assert.deepEqual(result.failures, [
             {
@@ -336,7 +336,7 @@ describe("IamAcmeCertificate against Pebble and moto", function () {
                 reason: '"www.not-a-zone-here.cn" is in no Route 53 hosted zone of this account: create the zone, or give its id in `hostedZones`',
             },
         ]);
-        assert.equal(peers.pebble.newOrderRequests(), orders);
+        assert.equal(peers.pebble.ordersCreated(), orders);
     });
 
     it("a challenge the CA cannot validate fails with the CA's words and leaves no TXT record", async () => {

@@ -30,6 +30,7 @@ function certificateFor(settings: SiteConfig, hostedZones: Record<string, string
         domains: settings.domains,
         account,
         region: settings.region,
+        awsIdentity: settings.awsIdentity,
         keyType: settings.acme.keyType,
         profile: settings.acme.profile,
         renewBeforeDays: settings.acme.renewBeforeDays,

@@ -3,6 +3,7 @@
  * (type, description, default); tests/config.test.ts keeps the two in step.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { AwsIdentity, identityFromStackConfig, stackAwsConfig } from "../providers/awsIdentity";
 import { KeyType, LETS_ENCRYPT_PRODUCTION, checkInputs } from "../providers/certificateLogic";
 import { contentDirProblems, domainsProblems, iamCertificateIdProblems, regionProblems, tagsProblems, throwIfProblems } from "./validation";
 
@@ -21,6 +22,8 @@ export const CONFIG_DEFAULTS = {
 
 export interface SiteConfig {
     region: string;
+    /** The stack's AWS identity settings (aws:profile, aws:shared*Files, aws:assumeRoles), for the providers. */
+    awsIdentity?: AwsIdentity;
     domains: string[];
     hostedZoneId?: string;
     iamCertificateId?: string;
@@ -98,8 +101,12 @@ export function readSiteConfig(): SiteConfig {
     const problems: string[] = [];
 
     // The provider cannot be asked for its region before it exists: read the same setting it reads.
-    const region = new pulumi.Config("aws").get("region") ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
+    const awsConfig = new pulumi.Config("aws");
+    const region = awsConfig.get("region") ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
     problems.push(...regionProblems(region, "aws:region"));
+    // The identity pulumi-aws deploys with, so the certificate is issued and uploaded by the same one.
+    const identity = identityFromStackConfig(stackAwsConfig((k) => awsConfig.get(k)));
+    problems.push(...identity.problems);
 
     const domains = raw(config, "domains");
     problems.push(...domainsProblems(domains, key("domains")));
@@ -150,6 +157,7 @@ export function readSiteConfig(): SiteConfig {
 
     const settings: SiteConfig = {
         region: region ?? "",
+        awsIdentity: identity.identity,
         domains: Array.isArray(domains) ? (domains as string[]) : [],
         hostedZoneId: hostedZoneId?.replace(/^\/hostedzone\//, ""),
         iamCertificateId,

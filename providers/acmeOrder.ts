@@ -7,6 +7,7 @@
 /* eslint-disable @typescript-eslint/no-require-imports -- required inside functions on purpose (serialization) */
 import type * as Acme from "acme-client";
 import { Log, TxtRecord, changeChallengeRecords, verifyTxt, waitForChanges } from "./awsCalls";
+import type { AwsTarget } from "./awsIdentity";
 import type { KeyType } from "./certificateLogic";
 
 export interface OrderRequest {
@@ -20,7 +21,8 @@ export interface OrderRequest {
     profile?: string;
     /** Zone id per domain. */
     zones: Record<string, string>;
-    region: string;
+    /** Region and identity of the Route 53 calls. */
+    aws: AwsTarget;
     resolvers: string[];
     propagationTimeoutMs: number;
     pollMs: number;
@@ -99,8 +101,8 @@ export async function orderCertificate(req: OrderRequest, log: Log): Promise<Iss
     const records = pending.map((p) => p.record);
     try {
         if (records.length > 0) {
-            const changeIds = await changeChallengeRecords(req.region, records, "add", log);
-            await waitForChanges(req.region, changeIds, req.propagationTimeoutMs, req.pollMs, log);
+            const changeIds = await changeChallengeRecords(req.aws, records, "add", log);
+            await waitForChanges(req.aws, changeIds, req.propagationTimeoutMs, req.pollMs, log);
             await verifyTxt(req.resolvers, records, req.propagationTimeoutMs, req.pollMs, log);
             const validating = Date.now();
             await Promise.all(pending.map((p) => client.completeChallenge(p.challenge)));
@@ -129,7 +131,7 @@ export async function orderCertificate(req: OrderRequest, log: Log): Promise<Iss
     } finally {
         if (records.length > 0) {
             try {
-                await changeChallengeRecords(req.region, records, "remove", log);
+                await changeChallengeRecords(req.aws, records, "remove", log);
             } catch (e) {
                 // Logged, not rethrown: a failed cleanup must not hide the order's own result.
                 log(`[route53] [${primary}] TXT cleanup failed, remove _acme-challenge values by hand: ${(e as Error).message}`);

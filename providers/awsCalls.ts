@@ -2,14 +2,16 @@
  * The AWS side of the certificate provider: Route 53 (DNS-01 records) and IAM (server certificates).
  *
  * Serialized with the dynamic provider, so: AWS SDK v3 modules are `require`d inside each function
- * and clients are built per call (a captured client or namespace import breaks serialization). The
- * SDK's default credential chain (profile, environment, web identity for Pulumi Deployments) and its
+ * and clients are built per call (a captured client or namespace import breaks serialization). Every
+ * client takes an `AwsTarget`: the region and the stack's AWS identity (./awsIdentity.ts), so the
+ * certificate is issued and uploaded by the same identity pulumi-aws deploys with. The SDK's
  * standard `AWS_ENDPOINT_URL` / `AWS_ENDPOINT_URL_<SERVICE>` variables apply unchanged; its standard
  * retry mode (backoff on Throttling and 5xx) runs with `maxAttempts` below.
  */
 /* eslint-disable @typescript-eslint/no-require-imports -- required inside functions on purpose (serialization) */
 import type * as IAM from "@aws-sdk/client-iam";
 import type * as R53 from "@aws-sdk/client-route-53";
+import { AwsTarget, clientConfig } from "./awsIdentity";
 
 export type Log = (line: string) => void;
 
@@ -21,14 +23,14 @@ const seconds = (since: number) => `${((Date.now() - since) / 1000).toFixed(2)} 
 /** The AWS error code: SDK v3 names errors "NoSuchEntityException"; the wire code is "NoSuchEntity". */
 const errorName = (e: unknown) => ((e as { Code?: string })?.Code ?? (e as { name?: string })?.name ?? "").replace(/Exception$/, "");
 
-function route53(region: string): R53.Route53Client {
+function route53(aws: AwsTarget): R53.Route53Client {
     const { Route53Client } = require("@aws-sdk/client-route-53") as typeof R53;
-    return new Route53Client({ region, maxAttempts: SDK_MAX_ATTEMPTS });
+    return new Route53Client({ ...clientConfig(aws), maxAttempts: SDK_MAX_ATTEMPTS });
 }
 
-function iam(region: string, maxAttempts = SDK_MAX_ATTEMPTS): IAM.IAMClient {
+function iam(aws: AwsTarget, maxAttempts = SDK_MAX_ATTEMPTS): IAM.IAMClient {
     const { IAMClient } = require("@aws-sdk/client-iam") as typeof IAM;
-    return new IAMClient({ region, maxAttempts });
+    return new IAMClient({ ...clientConfig(aws), maxAttempts });
 }
 
 /** Throttling, 5xx and network failures: worth another attempt. IAM's LimitExceeded is a quota, not one of them. */
@@ -69,9 +71,9 @@ export interface TxtRecord {
 }
 
 /** Public hosted zones of the account, as [name without trailing dot, id without /hostedzone/]. */
-async function listPublicZones(region: string): Promise<Array<[string, string]>> {
+async function listPublicZones(aws: AwsTarget): Promise<Array<[string, string]>> {
     const { ListHostedZonesCommand } = require("@aws-sdk/client-route-53") as typeof R53;
-    const client = route53(region);
+    const client = route53(aws);
     const zones: Array<[string, string]> = [];
     let marker: string | undefined;
     do {
@@ -91,14 +93,14 @@ async function listPublicZones(region: string): Promise<Array<[string, string]>>
  * public zone with the longest matching suffix. Names without a zone are returned in `missing`.
  */
 export async function resolveZones(
-    region: string,
+    aws: AwsTarget,
     domains: readonly string[],
     given: Record<string, string> | undefined,
     zoneFor: (domain: string, zones: Record<string, string>) => string | undefined,
 ): Promise<{ zones: Record<string, string>; missing: string[] }> {
     let known = given ?? {};
     if (!given || domains.some((d) => zoneFor(d, known) === undefined)) {
-        known = { ...Object.fromEntries(await listPublicZones(region)), ...(given ?? {}) };
+        known = { ...Object.fromEntries(await listPublicZones(aws)), ...(given ?? {}) };
     }
     const zones: Record<string, string> = {};
     const missing: string[] = [];
@@ -145,13 +147,13 @@ function byZoneAndName(records: readonly TxtRecord[]): Map<string, Map<string, s
  * we did not write (another client's challenge, a verification record). Returns the change ids.
  */
 export async function changeChallengeRecords(
-    region: string,
+    aws: AwsTarget,
     records: readonly TxtRecord[],
     action: "add" | "remove",
     log: Log,
 ): Promise<string[]> {
     const { ChangeResourceRecordSetsCommand } = require("@aws-sdk/client-route-53") as typeof R53;
-    const client = route53(region);
+    const client = route53(aws);
     const changeIds: string[] = [];
     await Promise.all(
         [...byZoneAndName(records)].map(([zoneId, names]) =>
@@ -216,14 +218,14 @@ export async function changeChallengeRecords(
 
 /** Polls GetChange until every change is INSYNC, or fails after `timeoutMs` naming the change. */
 export async function waitForChanges(
-    region: string,
+    aws: AwsTarget,
     changeIds: readonly string[],
     timeoutMs: number,
     pollMs: number,
     log: Log,
 ): Promise<void> {
     const { GetChangeCommand } = require("@aws-sdk/client-route-53") as typeof R53;
-    const client = route53(region);
+    const client = route53(aws);
     const started = Date.now();
     for (const id of changeIds) {
         for (;;) {
@@ -291,10 +293,10 @@ export async function verifyTxt(
 }
 
 /** The zone's authoritative name servers as IP addresses (the default `dnsResolvers`). */
-export async function authoritativeResolvers(region: string, zoneIds: readonly string[]): Promise<string[]> {
+export async function authoritativeResolvers(aws: AwsTarget, zoneIds: readonly string[]): Promise<string[]> {
     const { GetHostedZoneCommand } = require("@aws-sdk/client-route-53") as typeof R53;
     const { lookup } = require("node:dns/promises") as typeof import("node:dns/promises");
-    const client = route53(region);
+    const client = route53(aws);
     const ips = new Set<string>();
     for (const id of new Set(zoneIds)) {
         const zone = await client.send(new GetHostedZoneCommand({ Id: id }));
@@ -336,11 +338,11 @@ export function providerError(message: string, code: string): Error & { code: st
  * UploadServerCertificate. Transient errors are retried by the SDK. `EntityAlreadyExists` with the
  * same body means an earlier attempt landed (e.g. a timeout after success): that upload is reused.
  */
-export async function uploadServerCertificate(region: string, req: UploadRequest, log: Log): Promise<UploadedCertificate> {
+export async function uploadServerCertificate(aws: AwsTarget, req: UploadRequest, log: Log): Promise<UploadedCertificate> {
     const { UploadServerCertificateCommand } = require("@aws-sdk/client-iam") as typeof IAM;
     const started = Date.now();
     // Our own retry loop: the SDK's standard mode would retry IAM's quota error (LimitExceeded) as throttling.
-    const client = iam(region, 1);
+    const client = iam(aws, 1);
     try {
         const out = await retryTransient(() =>
             client.send(
@@ -359,7 +361,7 @@ export async function uploadServerCertificate(region: string, req: UploadRequest
         return { serverCertificateId: meta?.ServerCertificateId ?? "", arn: meta?.Arn ?? "" };
     } catch (e) {
         if (errorName(e) === "EntityAlreadyExists") {
-            const existing = await getServerCertificate(region, req.name);
+            const existing = await getServerCertificate(aws, req.name);
             if (existing && existing.body.trim() === req.certificateBody.trim()) {
                 log(`[iam] [${req.name}] already uploaded by an earlier attempt: reusing ${existing.serverCertificateId}`);
                 return { serverCertificateId: existing.serverCertificateId, arn: existing.arn };
@@ -388,10 +390,10 @@ export interface StoredCertificate {
 }
 
 /** GetServerCertificate by name; undefined when IAM has no such certificate. */
-export async function getServerCertificate(region: string, name: string): Promise<StoredCertificate | undefined> {
+export async function getServerCertificate(aws: AwsTarget, name: string): Promise<StoredCertificate | undefined> {
     const { GetServerCertificateCommand } = require("@aws-sdk/client-iam") as typeof IAM;
     try {
-        const out = await iam(region).send(new GetServerCertificateCommand({ ServerCertificateName: name }));
+        const out = await iam(aws).send(new GetServerCertificateCommand({ ServerCertificateName: name }));
         const c = out.ServerCertificate;
         const m = c?.ServerCertificateMetadata;
         return {
@@ -414,9 +416,9 @@ export async function getServerCertificate(region: string, name: string): Promis
  * DeleteServerCertificate, retrying `DeleteConflict` (still attached while a distribution deploys)
  * with backoff for at most `timeoutMs`. `NoSuchEntity` counts as deleted. Never revokes.
  */
-export async function deleteServerCertificate(region: string, name: string, timeoutMs: number, log: Log): Promise<void> {
+export async function deleteServerCertificate(aws: AwsTarget, name: string, timeoutMs: number, log: Log): Promise<void> {
     const { DeleteServerCertificateCommand } = require("@aws-sdk/client-iam") as typeof IAM;
-    const client = iam(region);
+    const client = iam(aws);
     const started = Date.now();
     // 5 s, 10 s, 20 s … 60 s; shorter first waits when the bound itself is short.
     let delay = Math.min(5000, timeoutMs / 20);
@@ -451,13 +453,13 @@ export async function deleteServerCertificate(region: string, name: string, time
 
 /** Brings the certificate's tags to `tags` (TagServerCertificate / UntagServerCertificate). */
 export async function setServerCertificateTags(
-    region: string,
+    aws: AwsTarget,
     name: string,
     old: Record<string, string>,
     tags: Record<string, string>,
 ): Promise<void> {
     const { TagServerCertificateCommand, UntagServerCertificateCommand } = require("@aws-sdk/client-iam") as typeof IAM;
-    const client = iam(region);
+    const client = iam(aws);
     const removed = Object.keys(old).filter((k) => !(k in tags));
     if (removed.length > 0) {
         await client.send(new UntagServerCertificateCommand({ ServerCertificateName: name, TagKeys: removed }));

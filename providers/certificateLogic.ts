@@ -4,6 +4,7 @@
  * functions are serialized into the state with the dynamic provider (see ./iamAcmeCertificate.ts).
  */
 import { domainsProblems } from "../components/validation";
+import { AwsIdentity, identityProblems } from "./awsIdentity";
 
 export const KEY_TYPES = ["rsa-2048", "ecdsa-p256"] as const;
 export type KeyType = (typeof KEY_TYPES)[number];
@@ -111,6 +112,8 @@ export interface CertificateInputs {
     pollIntervalSeconds: number;
     deleteConflictTimeoutSeconds: number;
     tags?: Record<string, string>;
+    /** Where the IAM and Route 53 clients get credentials (the stack's `aws:` settings). Changes update in place. */
+    awsIdentity?: AwsIdentity;
 }
 
 export interface CheckFailure {
@@ -207,6 +210,8 @@ export function checkInputs(inputs: Record<string, unknown>): CheckFailure[] {
         }
     }
 
+    failures.push(...identityProblems(inputs.awsIdentity));
+
     const zones = inputs.hostedZones;
     if (zones !== undefined && known(zones) && Array.isArray(domains)) {
         for (const d of domains as string[]) {
@@ -246,6 +251,9 @@ export function inPlaceChanges(olds: Record<string, unknown>, news: Record<strin
         "propagationTimeoutSeconds",
         "pollIntervalSeconds",
         "deleteConflictTimeoutSeconds",
+        // Who makes the calls, not what is issued: a new identity is stored for later calls (delete runs
+        // with the stored inputs), and never replaces the certificate.
+        "awsIdentity",
     ];
     return others.filter((k) => JSON.stringify(olds[k] ?? null) !== JSON.stringify(news[k] ?? null));
 }

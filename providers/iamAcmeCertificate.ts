@@ -12,6 +12,8 @@
  *           and the next `pulumi up` uploads that same certificate in `update` without a new order.
  *   update: finishes a pending upload; applies tags; recomputes renewAfter for a new renewBeforeDays.
  *   read:   looks the certificate up in IAM; gone out of band => reported gone (next `up` issues anew).
+ *   Every AWS call uses the `awsIdentity` input (the stack's aws:profile / files / assumeRoles by
+ *   default, see ./awsIdentity.ts); a new identity is an in-place update, never a replacement.
  *   delete: DeleteServerCertificate, retrying DeleteConflict up to deleteConflictTimeoutSeconds
  *           (NoSuchEntity counts as deleted). Never revokes.
  *
@@ -24,6 +26,7 @@
  * ServerCertificateId (ASCA…) that CloudFront's `iamCertificateId` takes is `serverCertificateId`.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { throwIfProblems } from "../components/validation";
 import { AcmeAccount } from "./acmeAccount";
 import { certificateFacts, fetchRenewalWindow, orderCertificate } from "./acmeOrder";
 import {
@@ -34,6 +37,7 @@ import {
     setServerCertificateTags,
     uploadServerCertificate,
 } from "./awsCalls";
+import { AwsIdentity, AwsTarget, identityFromStackConfig, localIdentityProblems, stackAwsConfig } from "./awsIdentity";
 import {
     CertificateInputs,
     KeyType,
@@ -77,6 +81,12 @@ export interface IamAcmeCertificateArgs {
     readonly deleteConflictTimeoutSeconds?: pulumi.Input<number>;
     /** Tags on the IAM server certificate. Changing them updates in place. */
     readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>> | undefined>;
+    /**
+     * Where the IAM and Route 53 clients get credentials: profile, shared files, roles to assume.
+     * Defaults to the stack's `aws:profile`, `aws:sharedCredentialsFiles`, `aws:sharedConfigFiles` and
+     * `aws:assumeRoles` (what pulumi-aws uses), else the SDK's default chain. Changing it updates in place.
+     */
+    readonly awsIdentity?: pulumi.Input<AwsIdentity | undefined>;
 }
 
 /** What create/update return: stored in the state (privateKeyPem as a secret). The account key stays an input only. */
@@ -96,6 +106,17 @@ interface CertificateOutputs extends Omit<CertificateInputs, "accountKeyPem"> {
 }
 
 const log = (line: string) => console.log(line);
+
+/** Region and identity of every AWS call for this resource. */
+const target = (r: { region: string; awsIdentity?: AwsIdentity }): AwsTarget => ({ region: r.region, identity: r.awsIdentity });
+
+/** The identity pulumi-aws uses in this stack; bad settings throw before anything is registered. */
+function stackAwsIdentity(): AwsIdentity | undefined {
+    const aws = new pulumi.Config("aws");
+    const { identity, problems } = identityFromStackConfig(stackAwsConfig((k) => aws.get(k)));
+    throwIfProblems(problems);
+    return identity;
+}
 
 /** The stored inputs part of the outputs (everything but the account key, which stays an input). */
 function echoInputs(
@@ -130,6 +151,7 @@ function echoInputs(
         pollIntervalSeconds: i.pollIntervalSeconds,
         deleteConflictTimeoutSeconds: i.deleteConflictTimeoutSeconds,
         tags: i.tags,
+        awsIdentity: i.awsIdentity,
     };
 }
 
@@ -137,7 +159,7 @@ function echoInputs(
 async function uploadOrKeep(outs: CertificateOutputs, providerText: unknown): Promise<CertificateOutputs> {
     try {
         const uploaded = await uploadServerCertificate(
-            outs.region,
+            target(outs),
             {
                 name: outs.name,
                 path: outs.path,
@@ -164,18 +186,22 @@ async function uploadOrKeep(outs: CertificateOutputs, providerText: unknown): Pr
 export const iamAcmeCertificateProvider: pulumi.dynamic.ResourceProvider = {
     async check(olds: Record<string, unknown>, news: Record<string, unknown>) {
         const failures = checkInputs(news);
+        // A profile or file missing on this machine: found here, before any request.
+        if (failures.length === 0) {
+            failures.push(...localIdentityProblems(news.awsIdentity as AwsIdentity | undefined));
+        }
         // A name with no hosted zone: asked of Route 53 only when the names or zones changed, so an
         // unchanged stack makes no call here.
         const zoneInputsChanged =
             JSON.stringify(olds.domains) !== JSON.stringify(news.domains) ||
             JSON.stringify(olds.hostedZones) !== JSON.stringify(news.hostedZones);
-        const allKnown = [news.domains, news.region, news.hostedZones].every(
+        const allKnown = [news.domains, news.region, news.hostedZones, news.awsIdentity].every(
             (v) => !JSON.stringify(v ?? null).includes("04da6b54-80e4-46f7-96ec-b56ff0331ba9"),
         );
         if (failures.length === 0 && zoneInputsChanged && allKnown) {
             try {
                 const { missing } = await resolveZones(
-                    String(news.region),
+                    target(news as unknown as CertificateInputs),
                     news.domains as string[],
                     news.hostedZones as Record<string, string> | undefined,
                     zoneFor,
@@ -217,11 +243,11 @@ export const iamAcmeCertificateProvider: pulumi.dynamic.ResourceProvider = {
 
     async create(inputs: CertificateInputs & { __provider?: string }) {
         const started = Date.now();
-        const { zones, missing } = await resolveZones(inputs.region, inputs.domains, inputs.hostedZones, zoneFor);
+        const { zones, missing } = await resolveZones(target(inputs), inputs.domains, inputs.hostedZones, zoneFor);
         if (missing.length > 0) {
             throw new Error(`no Route 53 hosted zone for ${missing.join(", ")}: create the zone, or give its id in hostedZones`);
         }
-        const resolvers = inputs.dnsResolvers ?? (await authoritativeResolvers(inputs.region, Object.values(zones)));
+        const resolvers = inputs.dnsResolvers ?? (await authoritativeResolvers(target(inputs), Object.values(zones)));
         const issued = await orderCertificate(
             {
                 directoryUrl: inputs.acmeDirectoryUrl,
@@ -232,7 +258,7 @@ export const iamAcmeCertificateProvider: pulumi.dynamic.ResourceProvider = {
                 preferredChain: inputs.preferredChain,
                 profile: inputs.profile,
                 zones,
-                region: inputs.region,
+                aws: target(inputs),
                 resolvers,
                 propagationTimeoutMs: inputs.propagationTimeoutSeconds * 1000,
                 pollMs: inputs.pollIntervalSeconds * 1000,
@@ -277,7 +303,7 @@ export const iamAcmeCertificateProvider: pulumi.dynamic.ResourceProvider = {
             );
             outs = await uploadOrKeep(outs, news.__provider);
         } else if (JSON.stringify(olds.tags ?? {}) !== JSON.stringify(news.tags ?? {})) {
-            await setServerCertificateTags(olds.region, olds.name, olds.tags ?? {}, news.tags ?? {});
+            await setServerCertificateTags(target(news), olds.name, olds.tags ?? {}, news.tags ?? {});
         }
         return { outs: withoutUndefined(outs) };
     },
@@ -286,7 +312,7 @@ export const iamAcmeCertificateProvider: pulumi.dynamic.ResourceProvider = {
         if (props.uploadPending) {
             return { id, props };
         }
-        const stored = await getServerCertificate(props.region, id);
+        const stored = await getServerCertificate(target(props), id);
         if (!stored) {
             log(`[iam] [${id}] not found in IAM: deleted out of band; the next \`pulumi up\` issues a new certificate`);
             return {};
@@ -298,7 +324,8 @@ export const iamAcmeCertificateProvider: pulumi.dynamic.ResourceProvider = {
         if (props.uploadPending) {
             return; // never reached IAM
         }
-        await deleteServerCertificate(props.region, id, (props.deleteConflictTimeoutSeconds ?? 1200) * 1000, log);
+        // The identity stored with the resource: delete runs with the old outputs only.
+        await deleteServerCertificate(target(props), id, (props.deleteConflictTimeoutSeconds ?? 1200) * 1000, log);
     },
 };
 
@@ -345,6 +372,7 @@ export class IamAcmeCertificate extends pulumi.dynamic.Resource {
                 pollIntervalSeconds: args.pollIntervalSeconds ?? 5,
                 deleteConflictTimeoutSeconds: args.deleteConflictTimeoutSeconds ?? 1200,
                 tags: args.tags,
+                awsIdentity: args.awsIdentity ?? stackAwsIdentity(),
                 serverCertificateId: undefined,
                 arn: undefined,
                 name: undefined,

@@ -158,6 +158,24 @@ const CASES: Case[] = [
         input: stack({ "cloudfront-china:acmeEmail": "ops@" }),
         message: /`cloudfront-china:acmeEmail` "ops@" is not an email address/,
     },
+    {
+        label: "static key in stack config",
+        layer: "stack",
+        input: stack({ "aws:accessKey": "AKIAEXAMPLE", "aws:secretKey": "secret" }),
+        message: /`aws:accessKey`, `aws:secretKey` in stack config: .*aws:profile/,
+    },
+    {
+        label: "role ARN of the global partition",
+        layer: "stack",
+        input: stack({ "aws:assumeRoles": [{ roleArn: "arn:aws:iam::123456789012:role/deploy" }] }),
+        message: /`aws:assumeRoles\[0\]\.roleArn` .*global partition/,
+    },
+    {
+        label: "role session duration",
+        layer: "stack",
+        input: stack({ "aws:assumeRoles": [{ roleArn: "arn:aws-cn:iam::123456789012:role/deploy", duration: "24h" }] }),
+        message: /`aws:assumeRoles\[0\]\.duration` must be between 15m and 12h/,
+    },
     // The component (library use), China-incompatible overrides among them.
     {
         label: "cache policy",
@@ -258,6 +276,18 @@ const CASES: Case[] = [
         layer: "provider",
         input: { domains: ["www.example.cn"], hostedZones: { "example.com": "Z1" } },
         message: /"www\.example\.cn" has no hosted zone in `hostedZones`/,
+    },
+    {
+        label: "unknown AWS profile",
+        layer: "provider",
+        input: { awsIdentity: { profile: "no-such-profile-anywhere", sharedCredentialsFiles: ["/dev/null"] } },
+        message: /`aws:profile` "no-such-profile-anywhere" is in neither \/dev\/null nor .*aws configure --profile/,
+    },
+    {
+        label: "malformed role ARN",
+        layer: "provider",
+        input: { awsIdentity: { assumeRoles: [{ roleArn: "role/deploy" }] } },
+        message: /`aws:assumeRoles\[0\]\.roleArn` "role\/deploy" is not an AWS China role ARN/,
     },
 ];
 

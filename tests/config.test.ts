@@ -33,6 +33,7 @@ describe("stack configuration", () => {
     it("reads a minimal stack with the declared defaults", () => {
         assert.deepEqual(withConfig(good)(), {
             region: "cn-north-1",
+            awsIdentity: undefined,
             domains: ["www.example.cn", "example.cn"],
             hostedZoneId: undefined,
             iamCertificateId: undefined,

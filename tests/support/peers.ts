@@ -305,7 +305,23 @@ export interface FaultProxy {
     faults: Fault[];
     /** Actions seen, in order (IAM query actions and Route 53 REST paths). */
     seen: string[];
+    /** Every request with the service and access key id of its SigV4 signature: who made each call. */
+    signed: SignedCall[];
     stop(): void;
+}
+
+export interface SignedCall {
+    /** As in `seen`. */
+    action: string;
+    /** The signing service of the credential scope: "iam", "route53", "sts", "cloudfront", "s3". */
+    service: string;
+    accessKeyId: string;
+}
+
+/** Access key id and service from a SigV4 Authorization header (`Credential=AKID/date/region/service/aws4_request`). */
+function signer(authorization: string | undefined): { accessKeyId: string; service: string } {
+    const m = /Credential=([^/]+)\/[^/]+\/[^/]+\/([^/]+)\//.exec(authorization ?? "");
+    return { accessKeyId: m?.[1] ?? "", service: m?.[2] ?? "" };
 }
 
 /** moto answers every server certificate with the same id; IAM gives each its own. */
@@ -333,6 +349,7 @@ function uniqueServerCertificateIds(xml: string): string {
 export async function startFaultProxy(target: string): Promise<FaultProxy> {
     const faults: Fault[] = [];
     const seen: string[] = [];
+    const signed: SignedCall[] = [];
     const targetUrl = new URL(target);
     const server = http.createServer((req, res) => {
         const chunks: Buffer[] = [];
@@ -341,6 +358,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
             const body = Buffer.concat(chunks);
             const action = new URLSearchParams(body.toString("utf8")).get("Action") ?? `${req.method} ${req.url}`;
             seen.push(action);
+            signed.push({ action, ...signer(req.headers.authorization) });
             const fault = faults.find((f) => (typeof f.action === "string" ? f.action === action : f.action.test(action)) && f.times > 0);
             if (fault) {
                 fault.times--;
@@ -392,7 +410,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     });
     const port = await freePort();
     await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
-    return { url: `http://127.0.0.1:${port}`, faults, seen, stop: () => server.close() };
+    return { url: `http://127.0.0.1:${port}`, faults, seen, signed, stop: () => server.close() };
 }
 
 export function tempDir(prefix: string): string {

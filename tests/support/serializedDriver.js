@@ -2,6 +2,7 @@
 // (require-from-string, then `.handler()`) and drives it in this fresh process.
 //   node serializedDriver.js lifecycle provider.js inputs.json   check -> create -> diff -> delete -> read
 //   node serializedDriver.js create provider.js inputs.json      check -> create (id, serial, peak RSS)
+//   node serializedDriver.js delete provider.js state.json       delete({id, outs}) as the engine runs it: stored code, stored outputs
 // Prints one JSON line of results last (never the private key).
 "use strict";
 const fs = require("node:fs");
@@ -11,6 +12,11 @@ const requireFromString = require("require-from-string");
     const [mode, providerFile, inputsFile] = process.argv.slice(2);
     const provider = requireFromString(fs.readFileSync(providerFile, "utf8")).handler();
     const inputs = JSON.parse(fs.readFileSync(inputsFile, "utf8"));
+    if (mode === "delete") {
+        await provider.delete(inputs.id, inputs.outs);
+        console.log(JSON.stringify({ deleted: inputs.id }));
+        process.exit(0);
+    }
     const check = await provider.check({}, inputs);
     const created = await provider.create(check.inputs);
     if (mode === "create") {

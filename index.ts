@@ -6,6 +6,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ChinaCdn, ChinaCdnArgs, validateChinaCdnArgs } from "./components/chinaCdn";
 import { SiteConfig, readSiteConfig } from "./components/config";
+import { ScheduledDeployments } from "./components/deployments";
 import { InputError, zoneCoverageProblems } from "./components/validation";
 import { AcmeAccount } from "./providers/acmeAccount";
 import { IamAcmeCertificate } from "./providers/iamAcmeCertificate";
@@ -71,6 +72,15 @@ async function main() {
     validateChinaCdnArgs({ ...siteArgs, iamCertificateId: "to-be-issued" });
     const certificate = certificateFor(settings, dnsRecords && { [dnsRecords.zoneName.replace(/\.$/, "")]: dnsRecords.hostedZoneId });
     const site = new ChinaCdn("site", { ...siteArgs, iamCertificateId: certificate.id });
+    // The schedule that makes renewal happen: a `pulumi up` of this stack every day (opt-in).
+    const renewal =
+        settings.deployments &&
+        new ScheduledDeployments("renewal", {
+            organization: pulumi.getOrganization(),
+            project: pulumi.getProject(),
+            stack: pulumi.getStack(),
+            settings: settings.deployments,
+        });
 
     return {
         bucketName: site.bucketName,
@@ -85,6 +95,7 @@ async function main() {
         certificateId: certificate.id,
         certificateNotAfter: certificate.notAfter,
         certificateRenewAfter: certificate.renewAfter,
+        renewalSchedule: renewal?.schedule,
     };
 }
 

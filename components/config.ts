@@ -4,6 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { AwsIdentity, identityFromStackConfig, stackAwsConfig } from "../providers/awsIdentity";
+import { DeploymentsConfig, currentBackendUrl, readDeploymentsConfig } from "./deployments";
 import { KeyType, LETS_ENCRYPT_PRODUCTION, checkInputs } from "../providers/certificateLogic";
 import { contentDirProblems, domainsProblems, iamCertificateIdProblems, regionProblems, tagsProblems, throwIfProblems } from "./validation";
 
@@ -34,6 +35,8 @@ export interface SiteConfig {
     forwardQueryString: boolean;
     versioning: boolean;
     tags: Record<string, string>;
+    /** Scheduled renewal with Pulumi Deployments (opt-in). */
+    deployments?: DeploymentsConfig;
     /** Certificate issuance (used when iamCertificateId is unset). */
     acme: {
         directoryUrl: string;
@@ -155,6 +158,16 @@ export function readSiteConfig(): SiteConfig {
         problems.push(f.reason.replace(`\`${f.property}\``, `\`${key(CERTIFICATE_KEYS[f.property] ?? f.property)}\``));
     }
 
+    // Whether the key holds encrypted values (`pulumi config set --secret --path …`): credentials in
+    // it are refused otherwise. The SDK's check is internal API (runtime/config.ts), stable since 3.x.
+    const isSecret = (pulumi.runtime as unknown as { isConfigSecret(k: string): boolean }).isConfigSecret(key("deployments"));
+    const deployments = readDeploymentsConfig(raw(config, "deployments"), key("deployments"), {
+        isSecret,
+        backendUrl: currentBackendUrl(),
+        awsProfileSet: identity.identity?.profile !== undefined || identity.identity?.sharedCredentialsFiles !== undefined,
+    });
+    problems.push(...deployments.problems);
+
     const settings: SiteConfig = {
         region: region ?? "",
         awsIdentity: identity.identity,
@@ -168,6 +181,7 @@ export function readSiteConfig(): SiteConfig {
         forwardQueryString: bool(config, "forwardQueryString", problems),
         versioning: bool(config, "versioning", problems),
         tags: (tags as Record<string, string> | undefined) ?? {},
+        deployments: deployments.deployments,
         acme,
     };
     throwIfProblems(problems);

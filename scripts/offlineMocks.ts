@@ -118,7 +118,14 @@ export class OfflineAwsChina implements pulumi.runtime.Mocks {
             case "aws:route53/record:Record":
                 return { id: `${name}-id`, state: { ...inputs } };
             case "cloudfront-china:index:ChinaCdn":
+            case "cloudfront-china:index:ScheduledDeployments":
                 return { id: "", state: {} };
+            // Pulumi Cloud's own resources (Deployments), registered when `deployments` is set.
+            case "pulumiservice:index:DeploymentSettings":
+            case "pulumiservice:index:DeploymentSchedule":
+            case "pulumiservice:index:DriftSchedule":
+            case "pulumiservice:index:Webhook":
+                return { id: `${name}-offline`, state: { ...inputs } };
             default:
                 if (type.startsWith("pulumi-nodejs:dynamic/")) {
                     return this.dynamicOutputs(type, name, inputs);

@@ -3,7 +3,7 @@
  * mocks (no AWS credentials, no Pulumi CLI, no network), prints the resources it would create
  * with their China-relevant settings, then a China-compatibility report.
  *
- *   npm run plan -- --stack cn-north-1 [--config-file path] [--hosted-zone-name example.cn]
+ *   npm run plan -- --stack cn-north-1 [--config-file path] [--hosted-zone-name example.cn] [--organization acme]
  *
  * Exit codes: 0 compatible; 1 a China rule is violated; 2 bad configuration or usage.
  */
@@ -13,6 +13,7 @@ import * as yaml from "js-yaml";
 import * as pulumi from "@pulumi/pulumi";
 import { CHINA_RULES, Violation, checkBucketPolicy, checkDistribution } from "../components/chinaRules";
 import { PROJECT } from "../components/config";
+import { OFFLINE_SECRET } from "../components/deployments";
 import { checkInputs } from "../providers/certificateLogic";
 import { InputError } from "../components/validation";
 import { OfflineAwsChina, Registration } from "./offlineMocks";
@@ -24,6 +25,8 @@ interface PlanArgs {
     configFile: string;
     projectDir: string;
     hostedZoneName?: string;
+    /** Pulumi Cloud organization (the default renewal schedule derives from it). */
+    organization: string;
 }
 
 class UsageError extends Error {}
@@ -37,7 +40,8 @@ export function parseArgs(argv: readonly string[], projectDir: string): PlanArgs
         return i >= 0 ? argv[i + 1] : undefined;
     };
     const unknown = argv.filter(
-        (a, i) => a.startsWith("--") && !["--stack", "--config-file", "--hosted-zone-name"].includes(a) && argv[i - 1] !== a,
+        (a, i) =>
+            a.startsWith("--") && !["--stack", "--config-file", "--hosted-zone-name", "--organization"].includes(a) && argv[i - 1] !== a,
     );
     if (unknown.length > 0) {
         throw new UsageError(`unknown option ${unknown[0]}`);
@@ -58,6 +62,7 @@ export function parseArgs(argv: readonly string[], projectDir: string): PlanArgs
         configFile: get("--config-file") ?? path.join(projectDir, `Pulumi.${stack}.yaml`),
         projectDir,
         hostedZoneName: get("--hosted-zone-name"),
+        organization: get("--organization") ?? "organization",
     };
 }
 
@@ -83,13 +88,25 @@ export function loadStackConfig(projectDir: string, configFile: string): { confi
             config[fullKey] = asText(decl.default);
         }
     }
+    // `{secure: …}` at any depth (`pulumi config set --secret --path k.field`): the key is a secret.
+    let secure = false;
+    const hideSecure = (v: unknown): unknown => {
+        if (v && typeof v === "object" && !Array.isArray(v) && "secure" in (v as object)) {
+            secure = true;
+            return OFFLINE_SECRET;
+        }
+        if (Array.isArray(v)) {
+            return v.map(hideSecure);
+        }
+        return v && typeof v === "object" ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, hideSecure(x)])) : v;
+    };
     for (const [k, v] of Object.entries(stackFile.config ?? {})) {
         const fullKey = k.includes(":") ? k : `${PROJECT}:${k}`;
-        if (v && typeof v === "object" && "secure" in (v as object)) {
-            config[fullKey] = "[secret]";
+        secure = false;
+        const shown = hideSecure(v);
+        config[fullKey] = asText(shown);
+        if (secure) {
             secretKeys.push(fullKey);
-        } else {
-            config[fullKey] = asText(v);
         }
     }
     return { config, secretKeys };
@@ -105,6 +122,14 @@ export function registrableDomain(name: string): string {
 
 async function promiseOf<T>(o: pulumi.Input<T>): Promise<T> {
     return new Promise((resolve) => pulumi.output(o).apply((v) => resolve(v as T)));
+}
+
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
+/** The value inside a secret wrapper (to list its keys, never to print its values). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- inputs are untyped on the wire
+function revealShape(v: any): any {
+    return v && typeof v === "object" && Object.values(v).includes(SECRET_SIG) ? v.value : v;
 }
 
 function describe(r: Registration): string[] {
@@ -144,6 +169,20 @@ function describe(r: Registration): string[] {
             return [`${i.type} ${i.name} -> alias ${i.aliases?.[0]?.name} (zone ${i.aliases?.[0]?.zoneId})`];
         case "aws:s3/bucketObjectv2:BucketObjectv2":
             return [`${i.key}: ${i.contentType}; ${i.cacheControl}`];
+        case "pulumiservice:index:DeploymentSettings": {
+            // Secret inputs arrive wrapped ({<sig>: <secret sig>, value}); the env values stay hidden.
+            const ctx = revealShape(i.operationContext);
+            return [
+                `git ${i.sourceContext?.git?.repoUrl} ${i.sourceContext?.git?.branch}${i.sourceContext?.git?.repoDir ? ` dir ${i.sourceContext.git.repoDir}` : ""}`,
+                `pre-run: ${(ctx?.preRunCommands ?? []).join("; ")}; env: ${Object.keys(ctx?.environmentVariables ?? {}).join(", ")} (secret)`,
+            ];
+        }
+        case "pulumiservice:index:DeploymentSchedule":
+            return [`${i.pulumiOperation} at cron "${i.scheduleCron}" (UTC)`];
+        case "pulumiservice:index:DriftSchedule":
+            return [`drift detection at cron "${i.scheduleCron}", autoRemediate=${i.autoRemediate}`];
+        case "pulumiservice:index:Webhook":
+            return [`${i.format} webhook on ${(i.filters ?? []).join(", ")}`];
         default:
             if (r.type.endsWith(":IamAcmeCertificate")) {
                 return [
@@ -234,12 +273,15 @@ export async function plan(argv: readonly string[], projectDir: string, out: (li
 
     pulumi.runtime.setAllConfig(config, secretKeys);
     const mocks = new OfflineAwsChina({ region, zoneName });
-    await pulumi.runtime.setMocks(mocks, PROJECT, args.stack, false);
+    await pulumi.runtime.setMocks(mocks, PROJECT, args.stack, false, args.organization);
 
     out(
         `cloudfront-china offline plan: stack ${args.stack} (${path.relative(projectDir, args.configFile) || args.configFile}), aws:region ${region || "(unset)"}`,
     );
     out("Evaluated under Pulumi runtime mocks: no AWS credentials, no Pulumi CLI, no network.");
+    if (config[`${PROJECT}:deployments`] && !argv.includes("--organization")) {
+        out(`Assumed Pulumi organization "${args.organization}" for the default renewal schedule (pass --organization to use yours).`);
+    }
     if (config[`${PROJECT}:hostedZoneId`] && args.hostedZoneName === undefined) {
         out(`Assumed hosted zone name "${zoneName}" for cloudfront-china:hostedZoneId (pass --hosted-zone-name to check another).`);
     }

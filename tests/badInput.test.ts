@@ -22,6 +22,10 @@ interface Case {
     message: RegExp;
     /** Needs one read (the hosted zone's name or list); still creates nothing. */
     readsZone?: boolean;
+    /** Stack keys that hold encrypted values (`pulumi config set --secret`). */
+    secretKeys?: string[];
+    /** Environment for the run (e.g. the backend the CLI is logged in to). */
+    env?: Record<string, string>;
 }
 
 const stack = (over: Record<string, unknown>) => ({ "aws:region": "cn-north-1", "cloudfront-china:domains": ["www.example.cn"], ...over });
@@ -31,6 +35,69 @@ const component = (over: Partial<ChinaCdnArgs> & Record<string, unknown>) => ({
     iamCertificateId: "ASCAEXAMPLE0123456789",
     ...over,
 });
+
+/** `cloudfront-china:deployments` values, each refused before anything is registered. */
+function deploymentsCases(): Case[] {
+    const key = "cloudfront-china:deployments";
+    const good = { repoUrl: "https://github.com/acme/site.git", awsAccessKeyId: "AKIAEXAMPLE", awsSecretAccessKey: "secret" };
+    const secret = (over: Record<string, unknown>, label: string, message: RegExp, extra: Partial<Case> = {}): Case => ({
+        label: `deployments: ${label}`,
+        layer: "stack",
+        input: stack({ [key]: { ...good, ...over } }),
+        secretKeys: [key],
+        message,
+        ...extra,
+    });
+    return [
+        secret({ schedule: "every day" }, "bad cron", /`cloudfront-china:deployments\.schedule` "every day" must have 5 fields/),
+        secret({ schedule: "0 24 * * *" }, "hour out of range", /the hour field "24" must be \*, a number 0-23/),
+        secret({ driftSchedule: "*/0 * * * *" }, "zero step", /`cloudfront-china:deployments\.driftSchedule` .*minute field/),
+        secret(
+            { repoUrl: "git@github.com:acme/site.git" },
+            "ssh repo URL",
+            /`cloudfront-china:deployments\.repoUrl` .*must be an https URL/,
+        ),
+        secret({ repoUrl: undefined }, "missing repoUrl", /`cloudfront-china:deployments\.repoUrl` is required/),
+        secret(
+            { notify: { url: "https://hooks.slack.com/x", format: "discord" } },
+            "unknown format",
+            /`cloudfront-china:deployments\.notify\.format` "discord" .*slack, ms_teams, raw/,
+        ),
+        secret(
+            { notify: { url: "http://hooks.example.cn/x" } },
+            "plain-http webhook",
+            /`cloudfront-china:deployments\.notify\.url` must be an https webhook URL/,
+        ),
+        secret(
+            { awsSecretAccessKey: undefined },
+            "missing key",
+            /`cloudfront-china:deployments\.awsSecretAccessKey` is required.*--secret --path/,
+        ),
+        secret(
+            { oidcRole: "arn:aws-cn:iam::1:role/x" },
+            "unknown setting",
+            /`cloudfront-china:deployments\.oidcRole` is not a deployments setting/,
+        ),
+        {
+            label: "deployments: credentials as plain config",
+            layer: "stack",
+            input: stack({ [key]: good }),
+            message:
+                /`cloudfront-china:deployments\.awsAccessKeyId`, `cloudfront-china:deployments\.awsSecretAccessKey` are in plain text .*pulumi config set --secret --path/,
+        },
+        secret({}, "self-managed backend", /needs Pulumi Cloud .*s3:\/\/state-bucket\?region=cn-north-1.*\.github\/workflows\/renew\.yml/, {
+            env: { PULUMI_BACKEND_URL: "s3://state-bucket?region=cn-north-1" },
+        }),
+        {
+            ...secret(
+                {},
+                "with aws:profile",
+                /`aws:profile` .* with `cloudfront-china:deployments`: the Deployments runner has no ~\/\.aws files/,
+            ),
+            input: { ...stack({ [key]: good }), "aws:profile": "china-prod" },
+        },
+    ];
+}
 
 const CASES: Case[] = [
     // Stack configuration, through index.ts.
@@ -176,6 +243,7 @@ const CASES: Case[] = [
         input: stack({ "aws:assumeRoles": [{ roleArn: "arn:aws-cn:iam::123456789012:role/deploy", duration: "24h" }] }),
         message: /`aws:assumeRoles\[0\]\.duration` must be between 15m and 12h/,
     },
+    ...deploymentsCases(),
     // The component (library use), China-incompatible overrides among them.
     {
         label: "cache policy",
@@ -337,7 +405,8 @@ describe("bad input: refused before anything is created, with no AWS or ACME req
                                 .filter(([, v]) => v !== undefined)
                                 .map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]),
                         );
-                        pulumi.runtime.setAllConfig(config, []);
+                        pulumi.runtime.setAllConfig(config, c.secretKeys ?? []);
+                        Object.assign(process.env, c.env);
                         // eslint-disable-next-line @typescript-eslint/no-require-imports -- the program is a CommonJS `export =` function
                         await (require("../index") as () => Promise<unknown>)();
                     } else {
@@ -348,6 +417,7 @@ describe("bad input: refused before anything is created, with no AWS or ACME req
                     return (e as Error).message;
                 } finally {
                     process.env.AWS_REGION = "cn-north-1";
+                    Object.keys(c.env ?? {}).forEach((k) => delete process.env[k]);
                     await new Promise((r) => setTimeout(r, 20));
                     registrations = mocks.registrations.length;
                     zoneReads = mocks.calls.filter((call) => call.token === "aws:route53/getZone:getZone").length;

@@ -3,6 +3,7 @@ import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { EXIT, compatibilityReport, loadStackConfig, plan, registrableDomain } from "../scripts/plan";
 import { OfflineAwsChina } from "../scripts/offlineMocks";
+import { defaultSchedule } from "../components/deployments";
 
 const root = path.resolve(__dirname, "..");
 const fixture = (name: string) => path.join(root, "tests", "fixtures", `Pulumi.${name}.yaml`);
@@ -82,6 +83,22 @@ describe("offline plan (npm run plan)", () => {
         assert.match(r.text, /Resources \(8\):/);
         assert.doesNotMatch(r.text, /route53|BucketObjectv2|logging:/);
         assert.deepEqual(loadStackConfig(root, fixture("minimal")).secretKeys, ["cloudfront-china:secretThing"]);
+    });
+
+    it("plans the renewal schedule from a stack whose deployments credentials are encrypted (--path --secret)", async () => {
+        const r = await runPlan("--stack", "prod", "--config-file", fixture("deployments"), "--organization", "acme");
+        assert.equal(r.code, EXIT.ok, r.text);
+        assert.deepEqual(loadStackConfig(root, fixture("deployments")).secretKeys, ["cloudfront-china:deployments"]);
+        assert.match(
+            r.text,
+            /\+ pulumiservice:index:DeploymentSettings\s+renewal-settings\n\s+git https:\/\/github\.com\/acme\/site\.git refs\/heads\/main/,
+        );
+        assert.match(r.text, /pre-run: npm ci; env: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY \(secret\)/);
+        assert.ok(r.text.includes(`update at cron "${defaultSchedule("acme", "cloudfront-china", "prod")}" (UTC)`), r.text);
+        assert.match(r.text, /slack webhook on deployment_failed, update_failed, drift_detected/);
+        assert.doesNotMatch(r.text, /AAAAAAAA|BBBBBBBB|CCCCCCCC/, "encrypted values are never shown");
+        const guessed = await runPlan("--stack", "prod", "--config-file", fixture("deployments"));
+        assert.match(guessed.text, /Assumed Pulumi organization "organization" for the default renewal schedule/);
     });
 
     it("exits 2 on usage errors", async () => {

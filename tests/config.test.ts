@@ -39,6 +39,7 @@ describe("stack configuration", () => {
             iamCertificateId: undefined,
             contentDir: undefined,
             defaultRootObject: "index.html",
+            deployments: undefined,
             spa: false,
             logging: false,
             forwardQueryString: false,

@@ -6,6 +6,7 @@
 #   - moto in server mode (IAM, Route 53, S3, CloudFront), pinned, in a venv.
 #   - A private CA and a TLS certificate for 127.0.0.1 that Pebble serves; Node trusts it through
 #     NODE_EXTRA_CA_CERTS, so TLS verification stays on.
+#   - actionlint (Go module), which validates the shipped GitHub Actions workflows.
 # A peer that cannot be installed fails the run with its name: nothing in CI is skipped.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -14,6 +15,7 @@ mkdir -p "$tools/bin"
 
 PEBBLE_VERSION=v2.10.1
 MOTO_VERSION=5.2.5
+ACTIONLINT_VERSION=v1.7.12
 
 fail() { echo "peer install failed: $*" >&2; exit 1; }
 
@@ -36,6 +38,14 @@ if [ ! -x "$tools/moto/bin/moto_server" ] || [ "$(cat "$tools/moto.version" 2>/d
   echo "$MOTO_VERSION" > "$tools/moto.version"
 fi
 
+if [ ! -x "$tools/bin/actionlint" ] || [ "$(cat "$tools/actionlint.version" 2>/dev/null)" != "$ACTIONLINT_VERSION" ]; then
+  command -v go >/dev/null || fail "actionlint needs Go (go install), and no 'go' is on PATH"
+  echo "installing actionlint $ACTIONLINT_VERSION (go install)"
+  GOBIN="$tools/bin" GOFLAGS=-mod=mod go install "github.com/rhysd/actionlint/cmd/actionlint@$ACTIONLINT_VERSION" \
+    || fail "actionlint $ACTIONLINT_VERSION: go install failed"
+  echo "$ACTIONLINT_VERSION" > "$tools/actionlint.version"
+fi
+
 certs="$tools/certs"
 if [ ! -s "$certs/pebble.pem" ]; then
   command -v openssl >/dev/null || fail "the Pebble TLS certificate needs openssl"
@@ -49,4 +59,4 @@ if [ ! -s "$certs/pebble.pem" ]; then
   openssl x509 -req -in "$certs/pebble.csr" -CA "$certs/ca.pem" -CAkey "$certs/ca.key" -CAcreateserial \
     -days 3650 -extfile "$certs/san.ext" -out "$certs/pebble.pem" 2>/dev/null
 fi
-echo "peers installed: pebble $PEBBLE_VERSION, moto $MOTO_VERSION"
+echo "peers installed: pebble $PEBBLE_VERSION, moto $MOTO_VERSION, actionlint $ACTIONLINT_VERSION"

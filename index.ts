@@ -6,6 +6,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ChinaCdn, ChinaCdnArgs, validateChinaCdnArgs } from "./components/chinaCdn";
 import { SiteConfig, readSiteConfig } from "./components/config";
+import { CertificateWatch } from "./components/certificateWatch";
 import { ScheduledDeployments } from "./components/deployments";
 import { InputError, zoneCoverageProblems } from "./components/validation";
 import { AcmeAccount } from "./providers/acmeAccount";
@@ -72,6 +73,19 @@ async function main() {
     validateChinaCdnArgs({ ...siteArgs, iamCertificateId: "to-be-issued" });
     const certificate = certificateFor(settings, dnsRecords && { [dnsRecords.zoneName.replace(/\.$/, "")]: dnsRecords.hostedZoneId });
     const site = new ChinaCdn("site", { ...siteArgs, iamCertificateId: certificate.id });
+    // Watches what the edge serves, independent of the certificate resource (opt-in).
+    const watch =
+        settings.watch &&
+        new CertificateWatch("watch", {
+            distributionId: site.distributionId,
+            distributionArn: site.distributionArn,
+            aliases: settings.domains,
+            iamPathPrefix: `/cloudfront/${pulumi.getStack()}/`,
+            emails: settings.watch.emails,
+            schedule: settings.watch.schedule,
+            warnDays: settings.watch.warnDays,
+            tags: settings.tags,
+        });
     // The schedule that makes renewal happen: a `pulumi up` of this stack every day (opt-in).
     const renewal =
         settings.deployments &&
@@ -96,6 +110,7 @@ async function main() {
         certificateNotAfter: certificate.notAfter,
         certificateRenewAfter: certificate.renewAfter,
         renewalSchedule: renewal?.schedule,
+        watchTopicArn: watch?.topicArn,
     };
 }
 

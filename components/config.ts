@@ -4,6 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { AwsIdentity, identityFromStackConfig, stackAwsConfig } from "../providers/awsIdentity";
+import { WatchConfig, readWatchConfig } from "./certificateWatch";
 import { DeploymentsConfig, currentBackendUrl, readDeploymentsConfig } from "./deployments";
 import { KeyType, LETS_ENCRYPT_PRODUCTION, checkInputs } from "../providers/certificateLogic";
 import { contentDirProblems, domainsProblems, iamCertificateIdProblems, regionProblems, tagsProblems, throwIfProblems } from "./validation";
@@ -37,6 +38,8 @@ export interface SiteConfig {
     tags: Record<string, string>;
     /** Scheduled renewal with Pulumi Deployments (opt-in). */
     deployments?: DeploymentsConfig;
+    /** The in-account watch with alarms (opt-in). */
+    watch?: WatchConfig;
     /** Certificate issuance (used when iamCertificateId is unset). */
     acme: {
         directoryUrl: string;
@@ -167,6 +170,8 @@ export function readSiteConfig(): SiteConfig {
         awsProfileSet: identity.identity?.profile !== undefined || identity.identity?.sharedCredentialsFiles !== undefined,
     });
     problems.push(...deployments.problems);
+    const watch = readWatchConfig(raw(config, "watch"), key("watch"));
+    problems.push(...watch.problems);
 
     const settings: SiteConfig = {
         region: region ?? "",
@@ -182,6 +187,7 @@ export function readSiteConfig(): SiteConfig {
         versioning: bool(config, "versioning", problems),
         tags: (tags as Record<string, string> | undefined) ?? {},
         deployments: deployments.deployments,
+        watch: watch.watch,
         acme,
     };
     throwIfProblems(problems);

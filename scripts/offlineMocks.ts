@@ -50,6 +50,13 @@ export class OfflineAwsChina implements pulumi.runtime.Mocks {
         switch (args.token) {
             case "aws:index/getPartition:getPartition":
                 return { id: "aws-cn", partition: "aws-cn", dnsSuffix: "amazonaws.com.cn", reverseDnsPrefix: "cn.com.amazonaws" };
+            case "aws:index/getCallerIdentity:getCallerIdentity":
+                return {
+                    id: this.accountId,
+                    accountId: this.accountId,
+                    arn: `arn:aws-cn:iam::${this.accountId}:user/offline`,
+                    userId: "AIDAOFFLINE",
+                };
             case "aws:index/getRegion:getRegion":
                 return { id: this.options.region, name: this.options.region, region: this.options.region };
             case "aws:route53/getZone:getZone":
@@ -119,7 +126,34 @@ export class OfflineAwsChina implements pulumi.runtime.Mocks {
                 return { id: `${name}-id`, state: { ...inputs } };
             case "cloudfront-china:index:ChinaCdn":
             case "cloudfront-china:index:ScheduledDeployments":
+            case "cloudfront-china:index:CertificateWatch":
                 return { id: "", state: {} };
+            // The watch (cloudfront-china:watch).
+            case "aws:sns/topic:Topic":
+            case "aws:iam/role:Role":
+            case "aws:lambda/function:Function":
+            case "aws:cloudwatch/eventRule:EventRule": {
+                const kind = {
+                    "aws:sns/topic:Topic": "sns",
+                    "aws:iam/role:Role": "iam",
+                    "aws:lambda/function:Function": "lambda",
+                    "aws:cloudwatch/eventRule:EventRule": "events",
+                }[type];
+                const resource = {
+                    sns: `${region}:${this.accountId}:${name}`,
+                    iam: `:${this.accountId}:role/${name}`,
+                    lambda: `${region}:${this.accountId}:function:${name}`,
+                    events: `${region}:${this.accountId}:rule/${name}`,
+                }[kind!];
+                return { id: name, state: { ...inputs, name, arn: `arn:aws-cn:${kind}:${resource}` } };
+            }
+            case "aws:sns/topicSubscription:TopicSubscription":
+            case "aws:iam/rolePolicy:RolePolicy":
+            case "aws:lambda/permission:Permission":
+            case "aws:cloudwatch/logGroup:LogGroup":
+            case "aws:cloudwatch/eventTarget:EventTarget":
+            case "aws:cloudwatch/metricAlarm:MetricAlarm":
+                return { id: `${name}-id`, state: { ...inputs } };
             // Pulumi Cloud's own resources (Deployments), registered when `deployments` is set.
             case "pulumiservice:index:DeploymentSettings":
             case "pulumiservice:index:DeploymentSchedule":

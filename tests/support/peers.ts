@@ -307,7 +307,15 @@ export interface FaultProxy {
     seen: string[];
     /** Every request with the service and access key id of its SigV4 signature: who made each call. */
     signed: SignedCall[];
+    /** Answers of moto rewritten on the way back (e.g. AliasICPRecordals, which moto never fills). */
+    rewrites: Rewrite[];
     stop(): void;
+}
+
+export interface Rewrite {
+    /** Matches the action as in `seen` ("GET /2020-05-31/distribution/E…"). */
+    match: RegExp;
+    transform(body: string): string;
 }
 
 export interface SignedCall {
@@ -350,6 +358,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     const faults: Fault[] = [];
     const seen: string[] = [];
     const signed: SignedCall[] = [];
+    const rewrites: Rewrite[] = [];
     const targetUrl = new URL(target);
     const server = http.createServer((req, res) => {
         const chunks: Buffer[] = [];
@@ -393,7 +402,9 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
                     const parts: Buffer[] = [];
                     up.on("data", (c: Buffer) => parts.push(c));
                     up.on("end", () => {
-                        const text = uniqueServerCertificateIds(Buffer.concat(parts).toString("utf8"));
+                        const text = rewrites
+                            .filter((r) => r.match.test(action))
+                            .reduce((t, r) => r.transform(t), uniqueServerCertificateIds(Buffer.concat(parts).toString("utf8")));
                         const headers = { ...up.headers, "content-length": String(Buffer.byteLength(text)) };
                         delete headers["transfer-encoding"];
                         res.writeHead(up.statusCode ?? 502, headers);
@@ -410,7 +421,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     });
     const port = await freePort();
     await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
-    return { url: `http://127.0.0.1:${port}`, faults, seen, signed, stop: () => server.close() };
+    return { url: `http://127.0.0.1:${port}`, faults, seen, signed, rewrites, stop: () => server.close() };
 }
 
 export function tempDir(prefix: string): string {
@@ -533,4 +544,65 @@ export async function countConnections<T>(fn: () => Promise<T>): Promise<{ resul
     } finally {
         net.Socket.prototype.connect = original;
     }
+}
+
+export interface ServedPair {
+    /** Leaf + chain, PEM. */
+    cert: string;
+    key: string;
+}
+
+export interface SniServer {
+    /** "127.0.0.1:<port>": where the check connects for every alias. */
+    address: string;
+    /** What is served for each SNI name (a name without an entry: the handshake is refused). */
+    serving: Map<string, ServedPair>;
+    stop(): void;
+}
+
+/**
+ * A TLS server on 127.0.0.1 that serves, per SNI name, the certificate a test chose: the stand-in
+ * for CloudFront's edge in the live-check tests.
+ */
+export async function startSniServer(): Promise<SniServer> {
+    const tls = await import("node:tls");
+    const serving = new Map<string, ServedPair>();
+    const contexts = new Map<ServedPair, import("node:tls").SecureContext>();
+    const server = tls.createServer({
+        SNICallback: (name, callback) => {
+            const pair = serving.get(name);
+            if (!pair) {
+                callback(new Error(`no certificate for ${name}`));
+                return;
+            }
+            let context = contexts.get(pair);
+            if (!context) {
+                context = tls.createSecureContext({ cert: pair.cert, key: pair.key });
+                contexts.set(pair, context);
+            }
+            callback(null, context);
+        },
+    });
+    server.on("tlsClientError", () => undefined);
+    server.on("secureConnection", (socket) => socket.end());
+    const port = await freePort();
+    await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
+    return { address: `127.0.0.1:${port}`, serving, stop: () => server.close() };
+}
+
+/** A file trusting the test CA (Pebble's HTTPS) and Pebble's current issuing root, for NODE_EXTRA_CA_CERTS. */
+export async function trustPebbleRoots(pebble: Pebble, dir: string): Promise<string> {
+    const https = await import("node:https");
+    const root = await new Promise<string>((resolve, reject) => {
+        https
+            .get(`${pebble.managementUrl}/roots/0`, (res) => {
+                let body = "";
+                res.on("data", (d: Buffer) => (body += d.toString()));
+                res.on("end", () => resolve(body));
+            })
+            .on("error", reject);
+    });
+    const file = path.join(dir, "trusted.pem");
+    fs.writeFileSync(file, `${fs.readFileSync(path.join(tools, "certs", "ca.pem"), "utf8").trim()}\n${root.trim()}\n`);
+    return file;
 }

@@ -35,3 +35,6 @@ export const renewAfter = certificate.renewAfter;
 export const notAfter = certificate.notAfter;
 export const privateKeyPem = certificate.privateKeyPem;
 export const distributionId = distribution.id;
+// The product's output names, which `npm run status` reads.
+export const certificateId = certificate.serverCertificateId;
+export const certificateRenewAfter = certificate.renewAfter;

@@ -19,6 +19,34 @@ function client(region: string): CF.CloudFrontClient {
     return new CloudFrontClient({ region });
 }
 
+/** The distribution config the stand-in creates (also used by tests that need a distribution in moto). */
+export function testDistributionConfig(aliases: string[], iamCertificateId: string): CF.DistributionConfig {
+    return {
+        CallerReference: `engine-test-${Date.now()}-${Math.random()}`,
+        Comment: "cloudfront-china engine test",
+        Enabled: true,
+        Aliases: { Quantity: aliases.length, Items: aliases },
+        Origins: {
+            Quantity: 1,
+            // A custom origin: moto takes S3 origins only when they end in "amazonaws.com", not China's ".com.cn".
+            Items: [
+                {
+                    Id: "s3",
+                    DomainName: "site.s3.cn-north-1.amazonaws.com.cn",
+                    CustomOriginConfig: { HTTPPort: 80, HTTPSPort: 443, OriginProtocolPolicy: "https-only" },
+                },
+            ],
+        },
+        DefaultCacheBehavior: {
+            TargetOriginId: "s3",
+            ViewerProtocolPolicy: "redirect-to-https",
+            ForwardedValues: { QueryString: false, Cookies: { Forward: "none" } },
+            MinTTL: 0,
+        },
+        ViewerCertificate: { IAMCertificateId: iamCertificateId, SSLSupportMethod: "sni-only", MinimumProtocolVersion: "TLSv1.2_2021" },
+    };
+}
+
 const provider: pulumi.dynamic.ResourceProvider = {
     async diff(_id: string, olds: Inputs, news: Inputs) {
         return {
@@ -28,36 +56,7 @@ const provider: pulumi.dynamic.ResourceProvider = {
     async create(inputs: Inputs) {
         const { CreateDistributionCommand } = require("@aws-sdk/client-cloudfront") as typeof CF;
         const out = await client(inputs.region).send(
-            new CreateDistributionCommand({
-                DistributionConfig: {
-                    CallerReference: `engine-test-${Date.now()}`,
-                    Comment: "cloudfront-china engine test",
-                    Enabled: true,
-                    Aliases: { Quantity: inputs.aliases.length, Items: inputs.aliases },
-                    Origins: {
-                        Quantity: 1,
-                        // A custom origin: moto takes S3 origins only when they end in "amazonaws.com", not China's ".com.cn".
-                        Items: [
-                            {
-                                Id: "s3",
-                                DomainName: "site.s3.cn-north-1.amazonaws.com.cn",
-                                CustomOriginConfig: { HTTPPort: 80, HTTPSPort: 443, OriginProtocolPolicy: "https-only" },
-                            },
-                        ],
-                    },
-                    DefaultCacheBehavior: {
-                        TargetOriginId: "s3",
-                        ViewerProtocolPolicy: "redirect-to-https",
-                        ForwardedValues: { QueryString: false, Cookies: { Forward: "none" } },
-                        MinTTL: 0,
-                    },
-                    ViewerCertificate: {
-                        IAMCertificateId: inputs.iamCertificateId,
-                        SSLSupportMethod: "sni-only",
-                        MinimumProtocolVersion: "TLSv1.2_2021",
-                    },
-                },
-            }),
+            new CreateDistributionCommand({ DistributionConfig: testDistributionConfig(inputs.aliases, inputs.iamCertificateId) }),
         );
         console.log(`[test-distribution] created ${out.Distribution?.Id} with certificate ${inputs.iamCertificateId}`);
         return { id: out.Distribution?.Id ?? "", outs: inputs };

@@ -1,0 +1,259 @@
+/**
+ * CertificateWatch: an in-account watch of the site (opt-in stack config `cloudfront-china:watch`).
+ * A Lambda runs the live check (watch/liveCheck.ts, closure-serialized with watch/handler.ts) on an
+ * EventBridge schedule and publishes per-alias metrics; CloudWatch alarms mail an SNS topic when a
+ * certificate nears expiry, a probe fails, an ICP recordal is not APPROVED, or data stops coming.
+ *
+ * It depends on the distribution only, never on the certificate resource: it must keep watching
+ * when renewal is broken. China specifics (../shared/facts/operations.md): runtime nodejs22.x
+ * (creating nodejs20.x functions is blocked), service principals `lambda.amazonaws.com` and
+ * `events.amazonaws.com` (not .com.cn), every ARN from the partition.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { METRICS, handler } from "../watch/handler";
+
+export const WATCH_NAMESPACE = "CloudFrontChina/Site";
+export const WATCH_RUNTIME = "nodejs22.x";
+
+export interface WatchConfig {
+    emails: string[];
+    /** EventBridge `rate(...)`, between 5 minutes and 12 hours. */
+    schedule: string;
+    warnDays?: number;
+}
+
+export const WATCH_DEFAULTS = { schedule: "rate(1 hour)" } as const;
+
+/** Seconds between runs of an EventBridge `rate(N unit)` expression; undefined if malformed. */
+export function rateSeconds(expression: string): number | undefined {
+    const m = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/.exec(expression);
+    if (!m || Number(m[1]) < 1 || (Number(m[1]) === 1) !== !m[2].endsWith("s")) {
+        return undefined;
+    }
+    return Number(m[1]) * { minute: 60, hour: 3600, day: 86400 }[m[2].replace(/s$/, "") as "minute" | "hour" | "day"];
+}
+
+/** Validates `cloudfront-china:watch`; every problem names the key and the fix. */
+export function readWatchConfig(value: unknown, key: string): { watch?: WatchConfig; problems: string[] } {
+    if (value === undefined) {
+        return { problems: [] };
+    }
+    if (value === null || typeof value !== "object" || Array.isArray(value)) {
+        return { problems: [`\`${key}\` must be an object like {"emails": ["ops@example.cn"]} (got ${JSON.stringify(value)})`] };
+    }
+    const w = value as Record<string, unknown>;
+    const problems: string[] = [];
+    for (const k of Object.keys(w).filter((k) => !["emails", "schedule", "warnDays"].includes(k))) {
+        problems.push(`\`${key}.${k}\` is not a watch setting: use emails, schedule, warnDays`);
+    }
+    const emails = w.emails;
+    if (!Array.isArray(emails) || emails.length === 0) {
+        problems.push(`\`${key}.emails\` must list at least one address that receives the alarms, e.g. ["ops@example.cn"]`);
+    } else {
+        emails
+            .filter((e) => typeof e !== "string" || !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(e))
+            .forEach((e) => problems.push(`\`${key}.emails\` has ${JSON.stringify(e)}, which is not an email address`));
+    }
+    const schedule = w.schedule ?? WATCH_DEFAULTS.schedule;
+    const seconds = typeof schedule === "string" ? rateSeconds(schedule) : undefined;
+    if (seconds === undefined) {
+        problems.push(
+            `\`${key}.schedule\` ${JSON.stringify(schedule)} must be an EventBridge rate such as "rate(1 hour)" or "rate(30 minutes)"`,
+        );
+    } else if (seconds < 300 || seconds > 12 * 3600) {
+        // Alarms evaluate two periods of one run interval each, and CloudWatch caps that at one day.
+        problems.push(`\`${key}.schedule\` ${JSON.stringify(schedule)} must run between every 5 minutes and every 12 hours`);
+    }
+    if (w.warnDays !== undefined && (typeof w.warnDays !== "number" || !(w.warnDays > 0) || w.warnDays >= 90)) {
+        problems.push(
+            `\`${key}.warnDays\` must be a number of days in (0, 90), e.g. 10; leave it unset to scale it to each certificate's lifetime`,
+        );
+    }
+    return problems.length > 0
+        ? { problems }
+        : { problems, watch: { emails: emails as string[], schedule: schedule as string, warnDays: w.warnDays as number | undefined } };
+}
+
+export interface CertificateWatchArgs {
+    /** The distribution to watch. */
+    readonly distributionId: pulumi.Input<string>;
+    readonly distributionArn: pulumi.Input<string>;
+    /** Served host names; an alarm set per name (wildcards: the ICP alarm only). Changing them replaces those alarms. */
+    readonly aliases: readonly string[];
+    /** IAM path whose certificates are counted (the stack's "/cloudfront/<stack>/"). */
+    readonly iamPathPrefix: string;
+    /** Addresses subscribed to the alarm topic (each confirms by email). */
+    readonly emails: readonly string[];
+    /** EventBridge rate. Defaults to "rate(1 hour)". */
+    readonly schedule?: string;
+    /** Days left that alarm. Defaults to a quarter of each certificate's lifetime (watch/liveCheck.ts). */
+    readonly warnDays?: number;
+    readonly tags?: Record<string, string>;
+}
+
+/** Why each alarm fires and what to do: the alarm description people read in the email. */
+const ALARMS = [
+    {
+        id: "expiry",
+        metric: METRICS.expiryOk,
+        probed: true,
+        what: "the certificate served for this alias is close to expiry (or expired) and has not been renewed",
+        todo: "run `pulumi up` for the stack and read its output; check that the renewal schedule runs",
+    },
+    {
+        id: "probe",
+        metric: METRICS.probeOk,
+        probed: true,
+        what: "no valid TLS handshake for this alias (refused, timed out, untrusted chain, or the name is not covered)",
+        todo: "run `npm run status -- --stack <stack>` for the reason",
+    },
+    {
+        id: "icp",
+        metric: METRICS.icpApproved,
+        probed: false,
+        what: "the alias's ICP recordal is not APPROVED: SUSPENDED means CloudFront does not serve it, PENDING that its status is unknown",
+        todo: "check the recordal with your ICP provider (MIIT) and the CloudFront console",
+    },
+];
+
+export class CertificateWatch extends pulumi.ComponentResource {
+    public readonly topicArn: pulumi.Output<string>;
+    public readonly functionName: pulumi.Output<string>;
+
+    constructor(name: string, args: CertificateWatchArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("cloudfront-china:index:CertificateWatch", name, {}, opts);
+        const schedule = args.schedule ?? WATCH_DEFAULTS.schedule;
+        const period = rateSeconds(schedule);
+        if (period === undefined) {
+            throw new Error(
+                `CertificateWatch ${name}: \`schedule\` ${JSON.stringify(schedule)} must be an EventBridge rate such as "rate(1 hour)"`,
+            );
+        }
+        const partition = aws.getPartitionOutput({}, { parent: this }).partition;
+        const region = aws.getRegionOutput({}, { parent: this }).name;
+        const account = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
+        const tags = args.tags;
+
+        const topic = new aws.sns.Topic(`${name}-alarms`, { tags }, { parent: this });
+        args.emails.forEach(
+            (email, i) =>
+                new aws.sns.TopicSubscription(
+                    `${name}-email-${i}`,
+                    { topic: topic.arn, protocol: "email", endpoint: email },
+                    { parent: this },
+                ),
+        );
+
+        const role = new aws.iam.Role(
+            `${name}-role`,
+            {
+                // Service principals are the same in aws-cn (operations.md): never built from the DNS suffix.
+                assumeRolePolicy: JSON.stringify({
+                    Version: "2012-10-17",
+                    Statement: [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }],
+                }),
+                tags,
+            },
+            { parent: this },
+        );
+        const code = pulumi
+            .output(pulumi.runtime.serializeFunction(handler))
+            .apply((serialized) => new pulumi.asset.AssetArchive({ "index.js": new pulumi.asset.StringAsset(serialized.text) }));
+        const fn = new aws.lambda.Function(
+            `${name}-function`,
+            {
+                runtime: WATCH_RUNTIME,
+                handler: "index.handler",
+                code,
+                role: role.arn,
+                memorySize: 128,
+                timeout: 60,
+                environment: {
+                    variables: {
+                        DISTRIBUTION_ID: args.distributionId,
+                        METRIC_NAMESPACE: WATCH_NAMESPACE,
+                        IAM_PATH_PREFIX: args.iamPathPrefix,
+                        ...(args.warnDays !== undefined ? { WARN_DAYS: String(args.warnDays) } : {}),
+                    },
+                },
+                tags,
+            },
+            { parent: this },
+        );
+        const logGroup = new aws.cloudwatch.LogGroup(
+            `${name}-logs`,
+            { name: pulumi.interpolate`/aws/lambda/${fn.name}`, retentionInDays: 30, tags },
+            { parent: this },
+        );
+        new aws.iam.RolePolicy(
+            `${name}-policy`,
+            {
+                role: role.id,
+                policy: pulumi.jsonStringify({
+                    Version: "2012-10-17",
+                    Statement: [
+                        { Effect: "Allow", Action: ["cloudfront:GetDistribution"], Resource: args.distributionArn },
+                        { Effect: "Allow", Action: ["iam:ListServerCertificates"], Resource: "*" },
+                        {
+                            Effect: "Allow",
+                            Action: ["iam:GetServerCertificate"],
+                            Resource: pulumi.interpolate`arn:${partition}:iam::${account}:server-certificate/cloudfront/*`,
+                        },
+                        {
+                            Effect: "Allow",
+                            Action: ["cloudwatch:PutMetricData"],
+                            Resource: "*",
+                            Condition: { StringEquals: { "cloudwatch:namespace": WATCH_NAMESPACE } },
+                        },
+                        {
+                            Effect: "Allow",
+                            Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+                            Resource: pulumi.interpolate`arn:${partition}:logs:${region}:${account}:log-group:${logGroup.name}:*`,
+                        },
+                    ],
+                }),
+            },
+            { parent: this },
+        );
+
+        const rule = new aws.cloudwatch.EventRule(`${name}-schedule`, { scheduleExpression: schedule, tags }, { parent: this });
+        new aws.lambda.Permission(
+            `${name}-invoke`,
+            { action: "lambda:InvokeFunction", function: fn.name, principal: "events.amazonaws.com", sourceArn: rule.arn },
+            { parent: this },
+        );
+        new aws.cloudwatch.EventTarget(`${name}-target`, { rule: rule.name, arn: fn.arn }, { parent: this, dependsOn: [logGroup] });
+
+        for (const alias of args.aliases) {
+            const wildcard = alias.startsWith("*.");
+            for (const alarm of ALARMS.filter((a) => !(wildcard && a.probed))) {
+                new aws.cloudwatch.MetricAlarm(
+                    `${name}-${alarm.id}-${alias.replace(/^\*\./, "wildcard.")}`,
+                    {
+                        namespace: WATCH_NAMESPACE,
+                        metricName: alarm.metric,
+                        dimensions: { DistributionId: args.distributionId, Alias: alias },
+                        statistic: "Minimum",
+                        period,
+                        // Two runs in a row: one late run is not an alarm, two missing runs are.
+                        evaluationPeriods: 2,
+                        datapointsToAlarm: 2,
+                        threshold: 1,
+                        comparisonOperator: "LessThanThreshold",
+                        // A dead watch (Lambda failing, schedule stopped) alarms too.
+                        treatMissingData: "breaching",
+                        alarmDescription: `${alias}: ${alarm.what}. What to do: ${alarm.todo}.`,
+                        alarmActions: [topic.arn],
+                        okActions: [topic.arn],
+                        tags,
+                    },
+                    { parent: this },
+                );
+            }
+        }
+        this.topicArn = topic.arn;
+        this.functionName = fn.name;
+        this.registerOutputs({ topicArn: this.topicArn, functionName: this.functionName });
+    }
+}

@@ -1,0 +1,195 @@
+/**
+ * `npm run status -- --stack <name>`: is the site healthy right now? Reads the stack's outputs (the
+ * Automation API, i.e. the installed `pulumi`, or `--outputs-file` with the JSON of
+ * `pulumi stack output --json`), then runs the live check (watch/liveCheck.ts) with the stack's AWS
+ * identity (the same `aws:` settings the program uses), and prints one row per alias.
+ *
+ *   npm run status -- --stack cn-north-1 [--outputs-file outputs.json] [--json] [--warn-days N]
+ *                     [--dir <project dir>] [--connect alias=host:port …]
+ *
+ * Exit codes: 0 ok, 1 warn, 2 fail, 3 could not check (with the reason).
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { credentialsFor, identityFromStackConfig, stackAwsConfig } from "../providers/awsIdentity";
+import { CheckReport, Verdict, runCheck } from "../watch/liveCheck";
+import { loadStackConfig } from "./plan";
+
+export const STATUS_EXIT: Record<Verdict | "unchecked", number> = { ok: 0, warn: 1, fail: 2, unchecked: 3 };
+
+interface StatusArgs {
+    stack: string;
+    dir: string;
+    outputsFile?: string;
+    json: boolean;
+    warnDays?: number;
+    connect: Record<string, string>;
+}
+
+/** A problem that stops the check before it starts: exit 3 with this message. */
+class CannotCheck extends Error {}
+
+export function parseStatusArgs(argv: readonly string[], projectDir: string): StatusArgs {
+    const args: StatusArgs = { stack: "", dir: projectDir, json: false, connect: {} };
+    for (let i = 0; i < argv.length; i++) {
+        const flag = argv[i];
+        const value = () => {
+            const v = argv[++i];
+            if (v === undefined || v.startsWith("--")) {
+                throw new CannotCheck(`${flag} needs a value`);
+            }
+            return v;
+        };
+        switch (flag) {
+            case "--stack":
+                args.stack = value();
+                break;
+            case "--dir":
+                args.dir = path.resolve(value());
+                break;
+            case "--outputs-file":
+                args.outputsFile = value();
+                break;
+            case "--json":
+                args.json = true;
+                break;
+            case "--warn-days": {
+                const n = Number(value());
+                if (!(n > 0)) {
+                    throw new CannotCheck("--warn-days must be a positive number of days");
+                }
+                args.warnDays = n;
+                break;
+            }
+            case "--connect": {
+                const [alias, address] = value().split("=");
+                if (!alias || !/^[^:]+:\d+$/.test(address ?? "")) {
+                    throw new CannotCheck("--connect takes alias=host:port");
+                }
+                args.connect[alias] = address;
+                break;
+            }
+            default:
+                throw new CannotCheck(`unknown option ${flag}`);
+        }
+    }
+    if (!args.stack) {
+        throw new CannotCheck("--stack is required");
+    }
+    return args;
+}
+
+/** The stack outputs as plain values (`pulumi stack output --json` shape). */
+async function stackOutputs(args: StatusArgs): Promise<Record<string, unknown>> {
+    if (args.outputsFile) {
+        try {
+            return JSON.parse(fs.readFileSync(args.outputsFile, "utf8")) as Record<string, unknown>;
+        } catch (e) {
+            throw new CannotCheck(`cannot read --outputs-file ${args.outputsFile}: ${(e as Error).message}`);
+        }
+    }
+    const { LocalWorkspace } = await import("@pulumi/pulumi/automation");
+    try {
+        const stack = await LocalWorkspace.selectStack({ stackName: args.stack, workDir: args.dir });
+        const outputs = await stack.outputs();
+        return Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, v.value]));
+    } catch (e) {
+        throw new CannotCheck(
+            `cannot read the outputs of stack ${args.stack} with the pulumi CLI (${(e as Error).message.split("\n")[0]}): ` +
+                "log in to its backend, or pass --outputs-file with the JSON of `pulumi stack output --json`",
+        );
+    }
+}
+
+/** Region and identity from the stack file, as the program reads them; else the environment. */
+function awsTarget(args: StatusArgs) {
+    const file = path.join(args.dir, `Pulumi.${args.stack}.yaml`);
+    const config = fs.existsSync(file) ? loadStackConfig(args.dir, file).config : {};
+    const region = config["aws:region"] ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
+    if (!region) {
+        throw new CannotCheck(`no aws:region in ${file} and no AWS_REGION: set one of them`);
+    }
+    const { identity, problems } = identityFromStackConfig(stackAwsConfig((k) => config[`aws:${k}`]));
+    if (problems.length > 0) {
+        throw new CannotCheck(problems.join("; "));
+    }
+    return { region, identity };
+}
+
+const pad = (rows: string[][]) => {
+    const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+    return rows.map((r) =>
+        r
+            .map((c, i) => c.padEnd(widths[i]))
+            .join("  ")
+            .trimEnd(),
+    );
+};
+
+export function formatReport(report: CheckReport): string[] {
+    const rows = [["alias", "ICP", "served serial", "attached?", "days left", "renews from", "verdict"]];
+    for (const a of report.aliases) {
+        rows.push([
+            a.alias,
+            a.icp ?? "-",
+            a.served?.serialNumber.slice(0, 16) ?? "-",
+            a.servesAttached === undefined ? "-" : a.servesAttached ? "yes" : "NO",
+            a.daysLeft === undefined ? "-" : a.daysLeft.toFixed(1),
+            a.renewAfter ?? "-",
+            a.verdict.toUpperCase(),
+        ]);
+    }
+    const lines = pad(rows);
+    for (const a of report.aliases) {
+        a.reasons.forEach((r) => lines.push(`  ${a.alias}: ${r}`));
+    }
+    report.reasons.forEach((r) => lines.push(`  ${r}`));
+    const attached = report.attached ? `${report.attached.name} (${report.attached.id}, valid until ${report.attached.notAfter})` : "none";
+    lines.push(
+        `${report.verdict.toUpperCase()}: distribution ${report.distribution.id} ${report.distribution.status}, certificate ${attached}, ` +
+            `${report.certificatesUnderPath ?? "?"} IAM certificate(s) under the stack's path, ${report.aliases.length} alias(es) checked at ${report.checkedAt}`,
+    );
+    return lines;
+}
+
+export async function status(argv: readonly string[], projectDir: string, out: (line: string) => void): Promise<number> {
+    let json = argv.includes("--json");
+    try {
+        const args = parseStatusArgs(argv, projectDir);
+        json = args.json;
+        const outputs = await stackOutputs(args);
+        if (typeof outputs.distributionId !== "string") {
+            throw new CannotCheck(`stack ${args.stack} has no distributionId output: has it been deployed (\`pulumi up\`)?`);
+        }
+        const target = awsTarget(args);
+        const report = await runCheck({
+            distributionId: outputs.distributionId,
+            region: target.region,
+            credentials: credentialsFor(target),
+            expectedCertificateId: typeof outputs.certificateId === "string" ? outputs.certificateId : undefined,
+            renewAfter: typeof outputs.certificateRenewAfter === "string" ? outputs.certificateRenewAfter : undefined,
+            iamPathPrefix: `/cloudfront/${args.stack}/`,
+            warnDays: args.warnDays,
+            connect: args.connect,
+        }).catch((e: Error) => {
+            throw new CannotCheck(`cannot read the distribution or IAM (${e.name}: ${e.message}): check the AWS identity and region`);
+        });
+        (json ? [JSON.stringify(report, null, 2)] : formatReport(report)).forEach((l) => out(l));
+        return STATUS_EXIT[report.verdict];
+    } catch (e) {
+        if (!(e instanceof CannotCheck)) {
+            throw e;
+        }
+        out(json ? JSON.stringify({ verdict: "unchecked", reason: e.message }) : `COULD NOT CHECK: ${e.message}`);
+        return STATUS_EXIT.unchecked;
+    }
+}
+
+if (require.main === module) {
+    status(process.argv.slice(2), path.resolve(__dirname, ".."), (line) => console.log(line))
+        .then((code) => process.exit(code))
+        .catch((e) => {
+            console.error(e instanceof Error ? e.stack : e);
+            process.exit(STATUS_EXIT.unchecked);
+        });
+}

@@ -1,0 +1,360 @@
+/**
+ * "Is it healthy?": the live check (watch/liveCheck.ts) through `npm run status` and through the
+ * watch's Lambda handler, against real peers: moto (CloudFront, IAM, CloudWatch) behind the fault
+ * proxy (which fills AliasICPRecordals: moto never does), and a TLS server on 127.0.0.1 standing in
+ * for the edge, serving Pebble-issued certificates per SNI name. Every check runs in a fresh process
+ * whose NODE_EXTRA_CA_CERTS trusts Pebble's root (TLS verification stays on).
+ */
+import * as assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { CloudFrontClient, CreateDistributionCommand } from "@aws-sdk/client-cloudfront";
+import { CloudWatchClient, GetMetricStatisticsCommand, ListMetricsCommand } from "@aws-sdk/client-cloudwatch";
+import * as pulumi from "@pulumi/pulumi";
+import { acmeAccountProvider } from "../providers/acmeAccount";
+import type { CertificateInputs } from "../providers/certificateLogic";
+import { iamAcmeCertificateProvider as provider } from "../providers/iamAcmeCertificate";
+import { handler } from "../watch/handler";
+import type { CheckReport } from "../watch/liveCheck";
+import { judgeAlias, warnThresholdDays } from "../watch/liveCheck";
+import { testDistributionConfig } from "./engine/program/testDistribution";
+import { Peers, createZone, usePeers } from "./support/fixture";
+import { SniServer, freePort, startSniServer, tempDir, trustPebbleRoots } from "./support/peers";
+
+const root = path.resolve(__dirname, "..");
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- provider results are untyped (dynamic provider contract)
+type Outs = Record<string, any>;
+
+interface Run {
+    code: number | null;
+    stdout: string;
+    stderr: string;
+}
+
+function run(args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
+    return new Promise((resolve) => {
+        const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...env } });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+        child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+        child.on("close", (code) => resolve({ code, stdout, stderr }));
+    });
+}
+
+/** A GetDistribution rewrite: AliasICPRecordals for every alias (APPROVED unless listed), and a chosen status. */
+function distributionRewrite(icp: Record<string, string>, status: { value: string; since?: Date } = { value: "Deployed" }) {
+    return (body: string) => {
+        const aliases = [...(/<Aliases>[\s\S]*?<\/Aliases>/.exec(body)?.[0] ?? "").matchAll(/<CNAME>([^<]+)<\/CNAME>/g)].map((m) => m[1]);
+        const recordals = aliases
+            .map(
+                (a) =>
+                    `<AliasICPRecordal><CNAME>${a}</CNAME><ICPRecordalStatus>${icp[a] ?? "APPROVED"}</ICPRecordalStatus></AliasICPRecordal>`,
+            )
+            .join("");
+        let out = body.replace(/<Status>[^<]*<\/Status>/, `<Status>${status.value}</Status>`);
+        if (status.since) {
+            out = out.replace(
+                /<LastModifiedTime>[^<]*<\/LastModifiedTime>/,
+                `<LastModifiedTime>${status.since.toISOString()}</LastModifiedTime>`,
+            );
+        }
+        return out.replace("</DistributionConfig>", `</DistributionConfig><AliasICPRecordals>${recordals}</AliasICPRecordals>`);
+    };
+}
+
+describe("warning threshold (pure)", () => {
+    it("scales with the certificate's lifetime, below the renewal point, at least 7 days where a third allows", () => {
+        assert.deepEqual(
+            [90, 64, 45, 160 / 24].map((d) => Math.round(warnThresholdDays(d) * 100) / 100),
+            [22.5, 16, 11.25, 2.22],
+        );
+        for (const lifetime of [90, 64, 45, 160 / 24, 1]) {
+            assert.ok(warnThresholdDays(lifetime) < lifetime / 3 + 1e-9, "renewal (a third left) comes before the warning");
+        }
+    });
+
+    it("judges ICP, expiry and staleness from the facts", () => {
+        const served = {
+            serialNumber: "AB",
+            notBefore: "2026-11-01T00:00:00.000Z",
+            notAfter: "2027-01-30T00:00:00.000Z",
+            issuer: "x",
+            subjectAltName: "DNS:a.cn",
+            coversAlias: true,
+            chainVerified: true,
+        };
+        const facts = {
+            icp: new Map([["a.cn", "APPROVED"]]),
+            attached: { id: "ASCA1", name: "n", serialNumber: "AB" },
+            distribution: { id: "E1", status: "Deployed" },
+        };
+        const now = Date.parse("2026-12-01T00:00:00Z");
+        assert.equal(judgeAlias("a.cn", { served }, facts, {}, now).verdict, "ok");
+        assert.equal(judgeAlias("a.cn", { served }, facts, {}, Date.parse("2027-01-10T00:00:00Z")).verdict, "warn", "20 days left of 90");
+        assert.equal(judgeAlias("a.cn", { served }, { ...facts, icp: new Map([["a.cn", "SUSPENDED"]]) }, {}, now).verdict, "fail");
+        const stale = judgeAlias("a.cn", { served }, { ...facts, attached: { ...facts.attached, serialNumber: "CD" } }, {}, now);
+        assert.equal(stale.verdict, "warn");
+        assert.match(stale.reasons[0], /stale: the edge serves serial AB/);
+    });
+});
+
+describe("live check against moto and a local TLS edge", function () {
+    this.timeout(240_000);
+    let peers: Peers;
+    let edge: SniServer;
+    let trusted: string;
+    let dir: string;
+    let zone: { id: string; name: string };
+    let account: { accountUrl: string; accountKeyPem: string };
+    const certs: Record<string, Outs> = {};
+    const names = (...labels: string[]) => labels.map((l) => (l === "*" ? `*.${zone.name}` : `${l}.${zone.name}`));
+    const STACK = "watch";
+
+    const inputs = (domains: string[], extra: Partial<CertificateInputs> = {}): CertificateInputs => ({
+        domains,
+        acmeDirectoryUrl: peers.pebble.directoryUrl,
+        accountUrl: account.accountUrl,
+        accountKeyPem: account.accountKeyPem,
+        region: "cn-north-1",
+        path: `/cloudfront/${STACK}/site/`,
+        keyType: "rsa-2048",
+        profile: "default",
+        dnsResolvers: [peers.dns.address],
+        propagationTimeoutSeconds: 30,
+        pollIntervalSeconds: 0.2,
+        deleteConflictTimeoutSeconds: 20,
+        ...extra,
+    });
+    const issue = async (label: string, domains: string[], extra: Partial<CertificateInputs> = {}) =>
+        (certs[label] = (await provider.create(inputs(domains, extra))).outs as Outs);
+    const pair = (c: Outs) => ({ cert: `${c.certificatePem}${c.chainPem}`, key: c.privateKeyPem as string });
+
+    async function distribution(aliases: string[], certificateId: string): Promise<string> {
+        const out = await new CloudFrontClient({ region: "cn-north-1" }).send(
+            new CreateDistributionCommand({ DistributionConfig: testDistributionConfig(aliases, certificateId) }),
+        );
+        return out.Distribution?.Id ?? "";
+    }
+
+    /** `npm run status` in a fresh process, on an outputs file, every alias pointed at the local edge. */
+    async function status(outputs: Record<string, unknown>, extra: string[] = []): Promise<Run & { report?: CheckReport }> {
+        const file = path.join(dir, `outputs-${Math.random().toString(36).slice(2)}.json`);
+        fs.writeFileSync(file, JSON.stringify(outputs));
+        const connect = names("ok", "stale", "name", "expiring", "expired", "suspended", "pending").flatMap((a) => [
+            "--connect",
+            `${a}=${edge.address}`,
+        ]);
+        const r = await run(
+            ["-r", "ts-node/register/transpile-only", "scripts/status.ts", "--stack", STACK, "--outputs-file", file, ...connect, ...extra],
+            { NODE_EXTRA_CA_CERTS: trusted },
+        );
+        const report = extra.includes("--json") && r.stdout.trim().startsWith("{") ? (JSON.parse(r.stdout) as CheckReport) : undefined;
+        return { ...r, report };
+    }
+
+    before(async () => {
+        peers = await usePeers();
+        edge = await startSniServer();
+        dir = tempDir("cfcn-watch-");
+        trusted = await trustPebbleRoots(peers.pebble, dir);
+        zone = await createZone("example.cn");
+        account = (await acmeAccountProvider.create({ directoryUrl: peers.pebble.directoryUrl })).outs;
+        // The certificate the distribution has (90 days), and what the edge serves instead for some names.
+        await issue("attached", names("ok", "stale", "name", "refused", "expiring", "expired", "suspended", "pending", "*"));
+        await issue("expired", names("expired"), { profile: "shortlived" });
+        await issue("old", names("stale"));
+        await issue("elsewhere", names("elsewhere"));
+        for (const alias of names("ok", "suspended", "pending")) {
+            edge.serving.set(alias, pair(certs.attached));
+        }
+        edge.serving.set(names("stale")[0], pair(certs.old));
+        edge.serving.set(names("name")[0], pair(certs.elsewhere));
+        edge.serving.set(names("expired")[0], pair(certs.expired));
+    });
+
+    after(() => {
+        edge?.stop();
+        peers.proxy.rewrites.length = 0;
+    });
+
+    afterEach(() => {
+        peers.proxy.rewrites.length = 0;
+    });
+
+    it("one row per alias: ok, stale, name not covered, refused, expiring, expired, ICP SUSPENDED and PENDING, wildcard (exit 2)", async () => {
+        const aliases = names("ok", "stale", "name", "refused", "expiring", "expired", "suspended", "pending", "*");
+        const id = await distribution(aliases, certs.attached.serverCertificateId);
+        peers.proxy.rewrites.push({
+            match: /^GET \/2020-05-31\/distribution\/[^/]+$/,
+            transform: distributionRewrite({ [names("suspended")[0]]: "SUSPENDED", [names("pending")[0]]: "PENDING" }),
+        });
+        const wait = Date.parse(certs.expired.notAfter) - Date.now();
+        if (wait > 0) {
+            await new Promise((r) => setTimeout(r, wait + 1000));
+        }
+        // Expiring: a 12-second certificate, issued now so that it is still valid when the check runs.
+        await issue("expiring", names("expiring"), { profile: "shortlived" });
+        edge.serving.set(names("expiring")[0], pair(certs.expiring));
+        const refusedPort = await freePort();
+        const r = await status(
+            { distributionId: id, certificateId: certs.attached.serverCertificateId, certificateRenewAfter: certs.attached.renewAfter },
+            ["--json", "--warn-days", "30", "--connect", `${names("refused")[0]}=127.0.0.1:${refusedPort}`],
+        );
+        assert.equal(r.code, 2, r.stdout + r.stderr);
+        const report = r.report!;
+        const byAlias = Object.fromEntries(report.aliases.map((a) => [a.alias.split(".")[0], a]));
+        const verdicts = Object.fromEntries(Object.entries(byAlias).map(([k, a]) => [k, a.verdict]));
+        assert.deepEqual(verdicts, {
+            ok: "ok",
+            stale: "warn",
+            name: "fail",
+            refused: "fail",
+            expiring: "warn",
+            expired: "fail",
+            suspended: "fail",
+            pending: "warn",
+            "*": "ok",
+        });
+        assert.equal(byAlias.ok.servesAttached, true);
+        assert.equal(byAlias.ok.icp, "APPROVED");
+        assert.ok(byAlias.ok.daysLeft! > 89 && byAlias.ok.daysLeft! <= 90, String(byAlias.ok.daysLeft));
+        assert.equal(byAlias.ok.renewAfter, certs.attached.renewAfter);
+        assert.equal(byAlias.ok.served?.serialNumber, certs.attached.serialNumber.toUpperCase().replace(/^0+/, ""));
+        assert.match(byAlias.stale.reasons.join(), /stale: the edge serves serial .*, the distribution has /);
+        assert.equal(byAlias.name.served?.coversAlias, false);
+        assert.match(byAlias.name.reasons.join(), /does not cover name\./);
+        assert.match(byAlias.refused.reasons.join(), /ECONNREFUSED/);
+        assert.match(byAlias.expiring.reasons.join(), /days left \(warning at 30\): is renewal running\?/);
+        assert.match(byAlias.expired.reasons.join(), /the served certificate has expired \(CERT_HAS_EXPIRED/);
+        assert.match(byAlias.suspended.reasons.join(), /ICP recordal SUSPENDED: CloudFront does not serve this alias/);
+        assert.match(byAlias.pending.reasons.join(), /ICP recordal PENDING/);
+        assert.equal(byAlias["*"].probed, false);
+        assert.equal(report.attached?.expected, true);
+        assert.equal(report.attached?.name, certs.attached.name);
+        assert.equal(report.certificatesUnderPath, 5, "the certificates this test uploaded under /cloudfront/watch/");
+        assert.doesNotMatch(r.stdout + r.stderr, /PRIVATE KEY/);
+    });
+
+    it("healthy: exit 0 with a table; ICP PENDING: exit 1; the stack expecting another certificate: a warning", async () => {
+        const id = await distribution(names("ok"), certs.attached.serverCertificateId);
+        const icp: Record<string, string> = {};
+        peers.proxy.rewrites.push({ match: /^GET \/2020-05-31\/distribution\/[^/]+$/, transform: (b) => distributionRewrite(icp)(b) });
+        const healthy = await status({ distributionId: id, certificateId: certs.attached.serverCertificateId });
+        assert.equal(healthy.code, 0, healthy.stdout + healthy.stderr);
+        const [header, row] = healthy.stdout.split("\n");
+        assert.match(header, /^alias\s+ICP\s+served serial\s+attached\?\s+days left\s+renews from\s+verdict$/);
+        assert.match(
+            row,
+            new RegExp(`^ok\\.${zone.name.replace(/\./g, "\\.")}\\s+APPROVED\\s+[0-9A-F]+\\s+yes\\s+(89|90)\\.\\d\\s+-\\s+OK$`),
+        );
+        assert.match(healthy.stdout, /^OK: distribution \w+ Deployed, certificate .* 1 alias\(es\) checked/m);
+
+        icp[names("ok")[0]] = "PENDING";
+        assert.equal((await status({ distributionId: id })).code, 1);
+        delete icp[names("ok")[0]];
+        const drift = await status({ distributionId: id, certificateId: certs.old.serverCertificateId }, ["--json"]);
+        assert.equal(drift.code, 1);
+        assert.match(drift.report!.reasons.join(), /the distribution serves .*, the stack expects /);
+    });
+
+    it("a distribution InProgress for longer than the bound is reported; could not check exits 3 with the reason", async () => {
+        const id = await distribution(names("ok"), certs.attached.serverCertificateId);
+        peers.proxy.rewrites.push({
+            match: /^GET \/2020-05-31\/distribution\/[^/]+$/,
+            transform: distributionRewrite({}, { value: "InProgress", since: new Date(Date.now() - 2 * 3600_000) }),
+        });
+        const stuck = await status({ distributionId: id }, ["--json"]);
+        assert.equal(stuck.code, 1, stuck.stdout + stuck.stderr);
+        assert.match(stuck.report!.reasons.join(), /distribution InProgress for 120 minutes \(more than 60\)/);
+
+        const missing = await status({ distributionId: "E0NOSUCHDIST" });
+        assert.equal(missing.code, 3);
+        assert.match(missing.stdout, /^COULD NOT CHECK: cannot read the distribution or IAM \(NoSuchDistribution/m);
+        const noOutputs = await status({});
+        assert.equal(noOutputs.code, 3);
+        assert.match(noOutputs.stdout, /has no distributionId output: has it been deployed/);
+    });
+
+    it("the watch's Lambda code (serialized handler) writes ProbeOk, IcpApproved, ExpiryOk and DaysToExpiry per alias", async () => {
+        const aliases = names("ok", "pending", "*");
+        const id = await distribution(aliases, certs.attached.serverCertificateId);
+        peers.proxy.rewrites.push({
+            match: /^GET \/2020-05-31\/distribution\/[^/]+$/,
+            transform: distributionRewrite({ [names("pending")[0]]: "PENDING" }),
+        });
+        const { text } = await pulumi.runtime.serializeFunction(handler);
+        const required = [...text.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]);
+        assert.deepEqual(
+            required.filter((m) => !m.startsWith("node:") && !m.startsWith("@aws-sdk/client-")),
+            [],
+            "only the Lambda runtime's AWS SDK v3 and Node built-ins",
+        );
+        const file = path.join(dir, "index.js");
+        fs.writeFileSync(file, text);
+        const namespace = `CloudFrontChina/Test-${Date.now()}`;
+        const r = await run(
+            [
+                "-e",
+                `require(${JSON.stringify(file)}).handler().then((r) => { console.log(JSON.stringify({ r, rssMb: process.resourceUsage().maxRSS / 1024 })); process.exit(0); }, (e) => { console.error(e); process.exit(1); })`,
+            ],
+            {
+                NODE_EXTRA_CA_CERTS: trusted,
+                NODE_PATH: path.join(root, "node_modules"),
+                DISTRIBUTION_ID: id,
+                METRIC_NAMESPACE: namespace,
+                IAM_PATH_PREFIX: `/cloudfront/${STACK}/`,
+                PROBE_ADDRESSES: JSON.stringify({ [names("ok")[0]]: edge.address, [names("pending")[0]]: edge.address }),
+            },
+        );
+        assert.equal(r.code, 0, r.stdout + r.stderr);
+        const result = JSON.parse(r.stdout.trim().split("\n").pop()!) as { r: { verdict: string }; rssMb: number };
+        assert.equal(result.r.verdict, "warn");
+        assert.ok(result.rssMb < 128, `fits a 128 MB Lambda (${result.rssMb} MB)`);
+
+        const cloudwatch = new CloudWatchClient({ region: "cn-north-1" });
+        const metrics = (await cloudwatch.send(new ListMetricsCommand({ Namespace: namespace }))).Metrics ?? [];
+        const seen = metrics.map((m) => `${m.MetricName} ${(m.Dimensions ?? []).map((d) => `${d.Name}=${d.Value}`).join(",")}`).sort();
+        const dims = (alias: string) => `DistributionId=${id},Alias=${alias}`;
+        const [ok, pending, wildcard] = aliases;
+        assert.deepEqual(
+            seen,
+            [
+                `DaysToExpiry ${dims(ok)}`,
+                `DaysToExpiry ${dims(pending)}`,
+                `ExpiryOk ${dims(ok)}`,
+                `ExpiryOk ${dims(pending)}`,
+                `IcpApproved ${dims(wildcard)}`,
+                `IcpApproved ${dims(ok)}`,
+                `IcpApproved ${dims(pending)}`,
+                `ProbeOk ${dims(ok)}`,
+                `ProbeOk ${dims(pending)}`,
+            ].sort(),
+        );
+        const value = async (metric: string, alias: string) => {
+            const stats = await cloudwatch.send(
+                new GetMetricStatisticsCommand({
+                    Namespace: namespace,
+                    MetricName: metric,
+                    Dimensions: [
+                        { Name: "DistributionId", Value: id },
+                        { Name: "Alias", Value: alias },
+                    ],
+                    StartTime: new Date(Date.now() - 3600_000),
+                    EndTime: new Date(Date.now() + 60_000),
+                    Period: 60,
+                    Statistics: ["Minimum"],
+                }),
+            );
+            return stats.Datapoints?.[0]?.Minimum;
+        };
+        assert.deepEqual(
+            [await value("ProbeOk", ok), await value("IcpApproved", ok), await value("IcpApproved", pending), await value("ExpiryOk", ok)],
+            [1, 1, 0, 1],
+        );
+        const days = await value("DaysToExpiry", ok);
+        assert.ok(days !== undefined && days > 89 && days <= 90, String(days));
+    });
+});

@@ -1,0 +1,73 @@
+/**
+ * The watch's Lambda: runs the live check (./liveCheck.ts) for the distribution named in its
+ * environment and publishes one set of metrics per alias. Alarms treat missing data as breaching, so
+ * a check that throws (and publishes nothing), a Lambda that stops, or a schedule that stops all
+ * alarm too. Closure-serialized into the function's code (components/certificateWatch.ts): modules
+ * are `require`d inside, and only the runtime's AWS SDK v3 is needed.
+ *
+ * Environment: DISTRIBUTION_ID, METRIC_NAMESPACE, IAM_PATH_PREFIX, WARN_DAYS (optional),
+ * PROBE_ADDRESSES (optional JSON {alias: "host:port"}: tests and private network paths),
+ * AWS_REGION (set by Lambda).
+ */
+/* eslint-disable @typescript-eslint/no-require-imports -- required inside functions on purpose (serialization) */
+import type * as CW from "@aws-sdk/client-cloudwatch";
+import { CheckReport, runCheck } from "./liveCheck";
+
+/** Metric names, one value per alias and check. */
+export const METRICS = {
+    daysToExpiry: "DaysToExpiry",
+    expiryOk: "ExpiryOk",
+    probeOk: "ProbeOk",
+    icpApproved: "IcpApproved",
+} as const;
+
+/** The data points of a report: every alias IcpApproved; probed aliases ProbeOk, ExpiryOk, and DaysToExpiry when a certificate was read. */
+export function metricData(report: CheckReport): CW.MetricDatum[] {
+    const at = new Date(report.checkedAt);
+    const data: CW.MetricDatum[] = [];
+    for (const a of report.aliases) {
+        const dimensions = [
+            { Name: "DistributionId", Value: report.distribution.id },
+            { Name: "Alias", Value: a.alias },
+        ];
+        const point = (name: string, value: number, unit: CW.StandardUnit = "None") =>
+            data.push({ MetricName: name, Dimensions: dimensions, Value: value, Unit: unit, Timestamp: at });
+        point(METRICS.icpApproved, a.icp === "APPROVED" ? 1 : 0);
+        if (!a.probed) {
+            continue; // a wildcard alias: no handshake, so no probe or expiry data
+        }
+        point(METRICS.probeOk, a.probeError === undefined ? 1 : 0);
+        // The check's own judgement of the served certificate's remaining days (scaled threshold).
+        point(METRICS.expiryOk, a.served !== undefined && !a.expiring ? 1 : 0);
+        if (a.daysLeft !== undefined) {
+            point(METRICS.daysToExpiry, a.daysLeft, "Count");
+        }
+    }
+    return data;
+}
+
+export async function handler(): Promise<{ verdict: string; aliases: Array<{ alias: string; verdict: string; reasons: string[] }> }> {
+    const { CloudWatchClient, PutMetricDataCommand } = require("@aws-sdk/client-cloudwatch") as typeof CW;
+    const env = process.env;
+    const region = env.AWS_REGION ?? "cn-north-1";
+    const report = await runCheck({
+        distributionId: env.DISTRIBUTION_ID ?? "",
+        region,
+        iamPathPrefix: env.IAM_PATH_PREFIX,
+        warnDays: env.WARN_DAYS ? Number(env.WARN_DAYS) : undefined,
+        connect: env.PROBE_ADDRESSES ? (JSON.parse(env.PROBE_ADDRESSES) as Record<string, string>) : undefined,
+    });
+    const data = metricData(report);
+    const cloudwatch = new CloudWatchClient({ region });
+    // PutMetricData takes at most 1000 data points per call.
+    for (let i = 0; i < data.length; i += 1000) {
+        await cloudwatch.send(new PutMetricDataCommand({ Namespace: env.METRIC_NAMESPACE, MetricData: data.slice(i, i + 1000) }));
+    }
+    const summary = {
+        verdict: report.verdict,
+        reasons: report.reasons,
+        aliases: report.aliases.map((a) => ({ alias: a.alias, verdict: a.verdict, reasons: a.reasons })),
+    };
+    console.log(JSON.stringify(summary));
+    return summary;
+}

@@ -1,0 +1,337 @@
+/**
+ * The live check of a site: what the edge really serves, what CloudFront and IAM say, and a verdict
+ * per alias. One module for every caller: `npm run status` (scripts/status.ts) and the in-account
+ * watch's Lambda (./handler.ts), which carries this code closure-serialized. So: no Pulumi, no npm
+ * module beyond the AWS SDK v3 that the Lambda runtime provides, modules `require`d inside functions.
+ *
+ * Why it exists (../shared/facts/operations.md, "Nobody else warns before expiry"): Let's Encrypt
+ * sends no expiry emails since June 2025, AWS Config and Security Hub flag IAM certificates only once
+ * expired, and CloudFront China serves an alias only while its ICP recordal is APPROVED.
+ */
+/* eslint-disable @typescript-eslint/no-require-imports -- required inside functions on purpose (serialization) */
+import type * as CF from "@aws-sdk/client-cloudfront";
+import type * as IAM from "@aws-sdk/client-iam";
+import type { AwsCredentialIdentityProvider } from "@aws-sdk/types";
+import type { PeerCertificate } from "node:tls";
+
+export type Verdict = "ok" | "warn" | "fail";
+
+export interface CheckOptions {
+    distributionId: string;
+    /** An aws-cn region for the SDK clients (CloudFront and IAM have one control plane each). */
+    region: string;
+    /** Credentials (the stack's identity for the status command); unset: the SDK's default chain (the Lambda's role). */
+    credentials?: AwsCredentialIdentityProvider;
+    /** The ServerCertificateId the stack expects to be attached (stack output `certificateId`). */
+    expectedCertificateId?: string;
+    /** IAM path whose certificates are counted against the quota, e.g. "/cloudfront/prod/". Defaults to "/cloudfront/". */
+    iamPathPrefix?: string;
+    /** From when `pulumi up` renews the stack's certificate (stack output `certificateRenewAfter`). */
+    renewAfter?: string;
+    /** Warn when the served certificate has at most this many days left. Defaults to `warnThresholdDays(lifetime)`. */
+    warnDays?: number;
+    /** A distribution not `Deployed` for longer than this is reported. Defaults to 60 minutes. */
+    notDeployedMinutes?: number;
+    /** Bound of each TLS handshake. Defaults to 10 s. */
+    timeoutMs?: number;
+    /** Where to connect for an alias instead of its DNS name ("host:port"): tests, or a private network path. */
+    connect?: Record<string, string>;
+    /** For tests: the current time. */
+    now?: number;
+}
+
+export interface ServedCertificate {
+    serialNumber: string;
+    notBefore: string;
+    notAfter: string;
+    issuer: string;
+    subjectAltName: string;
+    coversAlias: boolean;
+    chainVerified: boolean;
+}
+
+export interface AliasReport {
+    alias: string;
+    /** False for a wildcard alias: no single host name to connect to. */
+    probed: boolean;
+    /** APPROVED, SUSPENDED, PENDING, or undefined when CloudFront reported none. */
+    icp?: string;
+    served?: ServedCertificate;
+    /** Why no certificate could be read (refused, timeout, chain not trusted, expired). */
+    probeError?: string;
+    /** The edge serves the certificate attached to the distribution (serials equal). */
+    servesAttached?: boolean;
+    daysLeft?: number;
+    warnAtDays?: number;
+    /** The served certificate has expired or is within the warning threshold. */
+    expiring?: boolean;
+    renewAfter?: string;
+    verdict: Verdict;
+    reasons: string[];
+}
+
+export interface CheckReport {
+    checkedAt: string;
+    distribution: { id: string; status: string; lastModifiedTime?: string; iamCertificateId?: string };
+    attached?: { id: string; name: string; notAfter?: string; serialNumber?: string; expected?: boolean };
+    certificatesUnderPath?: number;
+    aliases: AliasReport[];
+    /** Findings about the distribution or IAM rather than one alias. */
+    reasons: string[];
+    verdict: Verdict;
+}
+
+const DAY_MS = 86_400_000;
+/** IAM's default quota of server certificates per account. */
+export const IAM_CERTIFICATE_QUOTA = 20;
+
+/**
+ * Days left at which a certificate is reported, scaled to its own lifetime: a quarter of it, but at
+ * least 7 days where a third of the lifetime allows. Renewal starts when a third is left (Let's
+ * Encrypt's guide), so warning at a third would fire on every renewal day; a fixed 30 days would fire
+ * every cycle on 45-day certificates. 90 d → 22.5, 64 d → 16, 45 d → 11.25, 160 h → 2.2.
+ */
+export function warnThresholdDays(lifetimeDays: number): number {
+    return Math.max(lifetimeDays / 4, Math.min(7, lifetimeDays / 3));
+}
+
+const normalSerial = (hex: string) =>
+    hex
+        .toUpperCase()
+        .replace(/[^0-9A-F]/g, "")
+        .replace(/^0+/, "");
+const worst = (verdicts: Verdict[]): Verdict => (verdicts.includes("fail") ? "fail" : verdicts.includes("warn") ? "warn" : "ok");
+
+/** A TLS handshake with SNI = alias, verification on; the certificate is kept even when only the name fails. */
+export function probeTls(
+    alias: string,
+    address: string | undefined,
+    timeoutMs: number,
+): Promise<{ served?: ServedCertificate; error?: string }> {
+    const tls = require("node:tls") as typeof import("node:tls");
+    const [host, port] = address
+        ? [address.slice(0, address.lastIndexOf(":")), Number(address.slice(address.lastIndexOf(":") + 1))]
+        : [alias, 443];
+    const describe = (c: PeerCertificate, coversAlias: boolean): ServedCertificate => ({
+        serialNumber: normalSerial(c.serialNumber ?? ""),
+        notBefore: new Date(c.valid_from).toISOString(),
+        notAfter: new Date(c.valid_to).toISOString(),
+        issuer: [c.issuer?.CN ?? ""].flat().join(", "),
+        subjectAltName: c.subjectaltname ?? "",
+        coversAlias,
+        chainVerified: true,
+    });
+    return new Promise((resolve) => {
+        let named: PeerCertificate | undefined;
+        let settled = false;
+        // Declared before `done` uses them (the closure serializer reads free variables in order).
+        // eslint-disable-next-line prefer-const -- assigned once the callbacks exist
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const socket = tls.connect({
+            host,
+            port,
+            servername: alias,
+            // Called only once the chain verified: keep the certificate, then let Node check the name.
+            checkServerIdentity: (hostname, cert) => {
+                named = cert;
+                return tls.checkServerIdentity(hostname, cert);
+            },
+        });
+        const done = (result: { served?: ServedCertificate; error?: string }) => {
+            if (!settled) {
+                settled = true;
+                clearTimeout(timer);
+                socket.destroy();
+                resolve(result);
+            }
+        };
+        timer = setTimeout(() => done({ error: `no TLS handshake within ${timeoutMs} ms` }), timeoutMs);
+        socket.once("secureConnect", () => done({ served: describe(socket.getPeerCertificate(), true) }));
+        socket.once("error", (e: Error & { code?: string }) => {
+            if (named && e.code === "ERR_TLS_CERT_ALTNAME_INVALID") {
+                done({ served: describe(named, false), error: `the served certificate does not cover ${alias} (${named.subjectaltname})` });
+            } else {
+                done({ error: `${e.code ?? e.name}: ${e.message}` });
+            }
+        });
+    });
+}
+
+interface AwsFacts {
+    distribution: CheckReport["distribution"];
+    aliases: string[];
+    icp: Map<string, string>;
+    attached?: CheckReport["attached"];
+    certificatesUnderPath?: number;
+}
+
+/** GetDistribution, then the attached certificate in IAM (by id, under /cloudfront/) and the count under the stack's path. */
+async function readAws(o: CheckOptions): Promise<AwsFacts> {
+    const { CloudFrontClient, GetDistributionCommand } = require("@aws-sdk/client-cloudfront") as typeof CF;
+    const { IAMClient, ListServerCertificatesCommand, GetServerCertificateCommand } = require("@aws-sdk/client-iam") as typeof IAM;
+    const { X509Certificate } = require("node:crypto") as typeof import("node:crypto");
+    const config = { region: o.region, credentials: o.credentials };
+    const iam = new IAMClient(config);
+    const listing = (async () => {
+        const all: IAM.ServerCertificateMetadata[] = [];
+        let marker: string | undefined;
+        do {
+            const page = await iam.send(new ListServerCertificatesCommand({ PathPrefix: "/cloudfront/", Marker: marker }));
+            all.push(...(page.ServerCertificateMetadataList ?? []));
+            marker = page.IsTruncated ? page.Marker : undefined;
+        } while (marker);
+        return all;
+    })();
+    const got = await new CloudFrontClient(config).send(new GetDistributionCommand({ Id: o.distributionId }));
+    const d = got.Distribution;
+    const iamCertificateId = d?.DistributionConfig?.ViewerCertificate?.IAMCertificateId;
+    const facts: AwsFacts = {
+        distribution: {
+            id: o.distributionId,
+            status: d?.Status ?? "unknown",
+            lastModifiedTime: d?.LastModifiedTime?.toISOString(),
+            iamCertificateId,
+        },
+        aliases: d?.DistributionConfig?.Aliases?.Items ?? [],
+        icp: new Map((d?.AliasICPRecordals ?? []).map((r) => [r.CNAME ?? "", r.ICPRecordalStatus ?? ""])),
+    };
+    const certificates = await listing;
+    const prefix = o.iamPathPrefix ?? "/cloudfront/";
+    facts.certificatesUnderPath = certificates.filter((m) => m.Path?.startsWith(prefix)).length;
+    const meta = certificates.find((m) => m.ServerCertificateId === iamCertificateId);
+    if (iamCertificateId && meta?.ServerCertificateName) {
+        const body = (await iam.send(new GetServerCertificateCommand({ ServerCertificateName: meta.ServerCertificateName })))
+            .ServerCertificate?.CertificateBody;
+        const x509 = body ? new X509Certificate(body) : undefined;
+        facts.attached = {
+            id: iamCertificateId,
+            name: meta.ServerCertificateName,
+            notAfter: x509 ? new Date(x509.validTo).toISOString() : meta.Expiration?.toISOString(),
+            serialNumber: x509 ? normalSerial(x509.serialNumber) : undefined,
+            expected: o.expectedCertificateId === undefined ? undefined : o.expectedCertificateId === iamCertificateId,
+        };
+    }
+    return facts;
+}
+
+/** The verdict of one alias from its probe, its ICP status and the attached certificate. */
+export function judgeAlias(
+    alias: string,
+    probe: { served?: ServedCertificate; error?: string } | undefined,
+    facts: Pick<AwsFacts, "icp" | "attached" | "distribution">,
+    o: Pick<CheckOptions, "warnDays" | "renewAfter">,
+    now: number,
+): AliasReport {
+    const report: AliasReport = {
+        alias,
+        probed: probe !== undefined,
+        icp: facts.icp.get(alias),
+        verdict: "ok",
+        reasons: [],
+        renewAfter: o.renewAfter,
+    };
+    const verdicts: Verdict[] = [];
+    const say = (v: Verdict, reason: string) => {
+        verdicts.push(v);
+        report.reasons.push(reason);
+    };
+    if (report.icp === "SUSPENDED") {
+        say(
+            "fail",
+            "ICP recordal SUSPENDED: CloudFront does not serve this alias (no valid ICP number); renew the recordal with your ICP provider",
+        );
+    } else if (report.icp === "PENDING") {
+        say("warn", "ICP recordal PENDING: CloudFront could not determine the status; it retries, check again later");
+    } else if (report.icp === undefined) {
+        say("warn", "no ICP recordal status reported for this alias");
+    }
+    if (probe === undefined) {
+        report.reasons.push("not probed: a wildcard alias has no single host name to connect to");
+    } else {
+        report.served = probe.served;
+        if (probe.error) {
+            report.probeError = probe.error;
+            say("fail", /CERT_HAS_EXPIRED/.test(probe.error) ? `the served certificate has expired (${probe.error})` : probe.error);
+        }
+        const served = probe.served;
+        if (served) {
+            const lifetimeDays = (Date.parse(served.notAfter) - Date.parse(served.notBefore)) / DAY_MS;
+            const daysLeft = (Date.parse(served.notAfter) - now) / DAY_MS;
+            const warnAt = o.warnDays ?? warnThresholdDays(lifetimeDays);
+            // Rounded for people; judged on the exact values.
+            report.daysLeft = Math.round(daysLeft * 100) / 100;
+            report.warnAtDays = Math.round(warnAt * 100) / 100;
+            report.expiring = daysLeft <= warnAt;
+            if (daysLeft <= 0) {
+                say("fail", `the served certificate expired at ${served.notAfter}`);
+            } else if (daysLeft <= warnAt) {
+                say(
+                    "warn",
+                    `the served certificate has ${report.daysLeft} days left (warning at ${report.warnAtDays}): is renewal running?`,
+                );
+            }
+            if (facts.attached?.serialNumber) {
+                report.servesAttached = served.serialNumber === facts.attached.serialNumber;
+                if (!report.servesAttached) {
+                    const deploying = facts.distribution.status !== "Deployed" ? " while the distribution deploys" : "";
+                    say(
+                        "warn",
+                        `stale: the edge serves serial ${served.serialNumber}, the distribution has ${facts.attached.name} (serial ${facts.attached.serialNumber})${deploying}`,
+                    );
+                }
+            }
+        }
+    }
+    report.verdict = worst(verdicts);
+    return report;
+}
+
+/** Runs the whole check: AWS reads and every alias's handshake concurrently. Throws when AWS cannot be read. */
+export async function runCheck(o: CheckOptions): Promise<CheckReport> {
+    const now = o.now ?? Date.now();
+    const timeoutMs = o.timeoutMs ?? 10_000;
+    const facts = await readAws(o);
+    const probes = await Promise.all(
+        facts.aliases.map((alias) =>
+            alias.startsWith("*.") ? Promise.resolve(undefined) : probeTls(alias, o.connect?.[alias], timeoutMs),
+        ),
+    );
+    const aliases = facts.aliases.map((alias, i) => judgeAlias(alias, probes[i], facts, o, now));
+    const reasons: string[] = [];
+    const verdicts: Verdict[] = aliases.map((a) => a.verdict);
+    const flag = (v: Verdict, reason: string) => {
+        verdicts.push(v);
+        reasons.push(reason);
+    };
+    const bound = o.notDeployedMinutes ?? 60;
+    const since = facts.distribution.lastModifiedTime ? Date.parse(facts.distribution.lastModifiedTime) : now;
+    if (facts.distribution.status !== "Deployed" && now - since > bound * 60_000) {
+        flag(
+            "warn",
+            `distribution ${facts.distribution.status} for ${Math.round((now - since) / 60_000)} minutes (more than ${bound}): a change is not reaching the edge`,
+        );
+    }
+    if (!facts.attached) {
+        flag("fail", `the distribution's certificate ${facts.distribution.iamCertificateId ?? "(none)"} is not in IAM under /cloudfront/`);
+    } else if (facts.attached.expected === false) {
+        flag(
+            "warn",
+            `the distribution serves ${facts.attached.id}, the stack expects ${o.expectedCertificateId}: run \`pulumi up\` (or refresh)`,
+        );
+    }
+    if ((facts.certificatesUnderPath ?? 0) >= IAM_CERTIFICATE_QUOTA - 2) {
+        flag(
+            "warn",
+            `${facts.certificatesUnderPath} IAM server certificates under ${o.iamPathPrefix ?? "/cloudfront/"}: the quota is ${IAM_CERTIFICATE_QUOTA} by default and renewal needs a free slot`,
+        );
+    }
+    return {
+        checkedAt: new Date(now).toISOString(),
+        distribution: facts.distribution,
+        attached: facts.attached,
+        certificatesUnderPath: facts.certificatesUnderPath,
+        aliases,
+        reasons,
+        verdict: worst(verdicts),
+    };
+}

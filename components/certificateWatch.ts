@@ -75,6 +75,14 @@ export function readWatchConfig(value: unknown, key: string): { watch?: WatchCon
         : { problems, watch: { emails: emails as string[], schedule: schedule as string, warnDays: w.warnDays as number | undefined } };
 }
 
+/**
+ * The Lambda's whole code: the handler and the live check, closure-serialized into one file that
+ * exports `handler` and requires only the runtime's AWS SDK v3 and Node built-ins.
+ */
+export async function lambdaCode(): Promise<string> {
+    return (await pulumi.runtime.serializeFunction(handler)).text;
+}
+
 export interface CertificateWatchArgs {
     /** The distribution to watch. */
     readonly distributionId: pulumi.Input<string>;
@@ -158,8 +166,8 @@ export class CertificateWatch extends pulumi.ComponentResource {
             { parent: this },
         );
         const code = pulumi
-            .output(pulumi.runtime.serializeFunction(handler))
-            .apply((serialized) => new pulumi.asset.AssetArchive({ "index.js": new pulumi.asset.StringAsset(serialized.text) }));
+            .output(lambdaCode())
+            .apply((text) => new pulumi.asset.AssetArchive({ "index.js": new pulumi.asset.StringAsset(text) }));
         const fn = new aws.lambda.Function(
             `${name}-function`,
             {

@@ -99,6 +99,37 @@ function deploymentsCases(): Case[] {
     ];
 }
 
+/** `cloudfront-china:watch` values, each refused before anything is registered. */
+function watchCases(): Case[] {
+    const watch = (value: unknown, label: string, message: RegExp): Case => ({
+        label: `watch: ${label}`,
+        layer: "stack",
+        input: stack({ "cloudfront-china:watch": value }),
+        message,
+    });
+    return [
+        watch({}, "no emails", /`cloudfront-china:watch\.emails` must list at least one address/),
+        watch({ emails: ["ops"] }, "bad email", /`cloudfront-china:watch\.emails` has "ops", which is not an email address/),
+        watch(
+            { emails: ["ops@example.cn"], schedule: "cron(0 * * * ? *)" },
+            "cron instead of rate",
+            /`cloudfront-china:watch\.schedule` .*must be an EventBridge rate/,
+        ),
+        watch(
+            { emails: ["ops@example.cn"], schedule: "rate(1 minute)" },
+            "too often",
+            /must run between every 5 minutes and every 12 hours/,
+        ),
+        watch(
+            { emails: ["ops@example.cn"], warnDays: 0 },
+            "warnDays zero",
+            /`cloudfront-china:watch\.warnDays` must be a number of days in \(0, 90\)/,
+        ),
+        watch({ emails: ["ops@example.cn"], email: "x" }, "unknown setting", /`cloudfront-china:watch\.email` is not a watch setting/),
+        watch(["ops@example.cn"], "a list instead of an object", /`cloudfront-china:watch` must be an object like \{"emails"/),
+    ];
+}
+
 const CASES: Case[] = [
     // Stack configuration, through index.ts.
     { label: "no region", layer: "stack", input: stack({ "aws:region": undefined }), message: /`aws:region` .*aws-cn partition/ },
@@ -244,6 +275,7 @@ const CASES: Case[] = [
         message: /`aws:assumeRoles\[0\]\.duration` must be between 15m and 12h/,
     },
     ...deploymentsCases(),
+    ...watchCases(),
     // The component (library use), China-incompatible overrides among them.
     {
         label: "cache policy",

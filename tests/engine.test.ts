@@ -5,7 +5,6 @@
  * and be unexpired.
  */
 import * as assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { X509Certificate } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -14,86 +13,18 @@ import { GetServerCertificateCommand, IAMClient, ListServerCertificatesCommand }
 import { ListResourceRecordSetsCommand, Route53Client } from "@aws-sdk/client-route-53";
 import { Peers, createZone, usePeers } from "./support/fixture";
 import { tempDir } from "./support/peers";
+import { Run, configureStack, engineEnv, runPulumi } from "./support/engine";
 
-const root = path.resolve(__dirname, "..");
-const program = path.join(root, "tests", "engine", "program");
 const STACK = "engine";
 const IAM_PATH = `/cloudfront/${STACK}/certificate/`;
 /** Lifetime of Pebble's "minutes" profile and the renewal lead used here (renewBeforeDays). */
 const LIFETIME_S = 90;
 const RENEW_BEFORE_S = 45;
 
-interface Run {
-    code: number | null;
-    output: string;
-    seconds: number;
-}
-
 interface EngineEvent {
     op: string;
     type: string;
     name: string;
-}
-
-function pulumiBinDir(): string {
-    const file = path.join(root, ".tools", "pulumi", "bin-dir");
-    if (!fs.existsSync(file)) {
-        throw new Error("no Pulumi CLI: run `bash tests/peers/install-pulumi.sh` (npm test does)");
-    }
-    return fs.readFileSync(file, "utf8").trim();
-}
-
-/** Environment for a `file://` backend in `work`, with the built CLI first on PATH. */
-function engineEnv(work: string): NodeJS.ProcessEnv {
-    return {
-        ...process.env,
-        PATH: `${pulumiBinDir()}${path.delimiter}${process.env.PATH}`,
-        PULUMI_BACKEND_URL: `file://${work}`,
-        PULUMI_CONFIG_PASSPHRASE: "engine-test",
-        PULUMI_SKIP_UPDATE_CHECK: "1",
-        PULUMI_HOME: path.join(work, ".pulumi-home"),
-        PULUMI_NODEJS_TRANSPILE_ONLY: "true",
-        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-        // Enables `--event-log` (the engine events the ordering assertions read).
-        PULUMI_DEBUG_COMMANDS: "true",
-    };
-}
-
-/** Runs the CLI in the test program without blocking this event loop (proxy and DNS live here). */
-function runPulumi(env: NodeJS.ProcessEnv, stack: string, args: string[]): Promise<Run> {
-    const started = Date.now();
-    return new Promise((resolve) => {
-        const child = spawn(path.join(pulumiBinDir(), "pulumi"), [...args, "--non-interactive", "--stack", stack], { cwd: program, env });
-        let output = "";
-        child.stdout.on("data", (d: Buffer) => (output += d.toString()));
-        child.stderr.on("data", (d: Buffer) => (output += d.toString()));
-        child.on("close", (code) => resolve({ code, output, seconds: (Date.now() - started) / 1000 }));
-    });
-}
-
-/** Sets the test program's configuration for a stack whose names live in `zone`. */
-async function configureStack(
-    run: (...args: string[]) => Promise<Run>,
-    peers: Peers,
-    zone: { id: string; name: string },
-    profile: string,
-    renewBeforeDays: number,
-) {
-    await run("stack", "init");
-    await run("config", "set", "--path", "domains[0]", `www.${zone.name}`);
-    await run("config", "set", "--path", "domains[1]", zone.name);
-    const settings: Record<string, string> = {
-        directoryUrl: peers.pebble.directoryUrl,
-        profile,
-        renewBeforeDays: String(renewBeforeDays),
-        zoneName: zone.name,
-        zoneId: zone.id,
-        dnsResolver: peers.dns.address,
-        deleteConflictTimeoutSeconds: "60",
-    };
-    for (const [key, value] of Object.entries(settings)) {
-        await run("config", "set", key, value);
-    }
 }
 
 describe("zero-gap rotation under the real Pulumi engine", function () {

@@ -11,14 +11,15 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { CloudFrontClient, CreateDistributionCommand } from "@aws-sdk/client-cloudfront";
 import { CloudWatchClient, GetMetricStatisticsCommand, ListMetricsCommand } from "@aws-sdk/client-cloudwatch";
-import * as pulumi from "@pulumi/pulumi";
+import { GetServerCertificateCommand, IAMClient } from "@aws-sdk/client-iam";
 import { acmeAccountProvider } from "../providers/acmeAccount";
 import type { CertificateInputs } from "../providers/certificateLogic";
 import { iamAcmeCertificateProvider as provider } from "../providers/iamAcmeCertificate";
-import { handler } from "../watch/handler";
+import { lambdaCode } from "../components/certificateWatch";
 import type { CheckReport } from "../watch/liveCheck";
 import { judgeAlias, warnThresholdDays } from "../watch/liveCheck";
 import { testDistributionConfig } from "./engine/program/testDistribution";
+import { ENGINE_PROGRAM, Run as EngineRun, configureStack, engineEnv, runPulumi } from "./support/engine";
 import { Peers, createZone, usePeers } from "./support/fixture";
 import { SniServer, freePort, startSniServer, tempDir, trustPebbleRoots } from "./support/peers";
 
@@ -285,13 +286,9 @@ describe("live check against moto and a local TLS edge", function () {
             match: /^GET \/2020-05-31\/distribution\/[^/]+$/,
             transform: distributionRewrite({ [names("pending")[0]]: "PENDING" }),
         });
-        const { text } = await pulumi.runtime.serializeFunction(handler);
-        const required = [...text.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]);
-        assert.deepEqual(
-            required.filter((m) => !m.startsWith("node:") && !m.startsWith("@aws-sdk/client-")),
-            [],
-            "only the Lambda runtime's AWS SDK v3 and Node built-ins",
-        );
+        // The code the watch deploys (components/certificateWatch.ts), run as Lambda would: NODE_PATH
+        // stands in for the runtime's AWS SDK.
+        const text = await lambdaCode();
         const file = path.join(dir, "index.js");
         fs.writeFileSync(file, text);
         const namespace = `CloudFrontChina/Test-${Date.now()}`;
@@ -356,5 +353,96 @@ describe("live check against moto and a local TLS edge", function () {
         );
         const days = await value("DaysToExpiry", ok);
         assert.ok(days !== undefined && days > 89 && days <= 90, String(days));
+    });
+});
+
+describe("npm run status against a stack of the engine test program (Automation API, the CLI the tests build)", function () {
+    this.timeout(300_000);
+    const STACK = "status";
+    let peers: Peers;
+    let edge: SniServer;
+    let env: NodeJS.ProcessEnv;
+    let zone: { id: string; name: string };
+    const icp: Record<string, string> = {};
+    const pulumi = (...args: string[]) => runPulumi(env, STACK, args);
+    const ok = async (...args: string[]): Promise<EngineRun> => {
+        const r = await pulumi(...args);
+        assert.equal(r.code, 0, `pulumi ${args.join(" ")}:\n${r.output}`);
+        return r;
+    };
+    const output = async (name: string, ...flags: string[]) =>
+        JSON.parse((await ok("stack", "output", name, "--json", ...flags)).output) as string;
+    const status = (stack = STACK) =>
+        run(
+            [
+                "-r",
+                "ts-node/register/transpile-only",
+                "scripts/status.ts",
+                "--stack",
+                stack,
+                "--dir",
+                ENGINE_PROGRAM,
+                "--connect",
+                `www.${zone.name}=${edge.address}`,
+                "--connect",
+                `${zone.name}=${edge.address}`,
+            ],
+            env,
+        );
+
+    before(async () => {
+        peers = await usePeers();
+        edge = await startSniServer();
+        const work = tempDir("cfcn-status-");
+        env = { ...engineEnv(work), NODE_EXTRA_CA_CERTS: await trustPebbleRoots(peers.pebble, work) };
+        zone = await createZone("example.cn");
+        await configureStack(ok, peers, zone, "default", 30);
+        await ok("up", "--yes", "--skip-preview");
+        // The edge serves what the stack issued: body and chain from IAM, the key from the stack (secret).
+        const stored = (
+            await new IAMClient({ region: "cn-north-1" }).send(
+                new GetServerCertificateCommand({ ServerCertificateName: await output("certificateName") }),
+            )
+        ).ServerCertificate!;
+        const served = {
+            cert: `${stored.CertificateBody}\n${stored.CertificateChain}`,
+            key: await output("privateKeyPem", "--show-secrets"),
+        };
+        edge.serving.set(`www.${zone.name}`, served);
+        edge.serving.set(zone.name, served);
+        peers.proxy.rewrites.push({ match: /^GET \/2020-05-31\/distribution\/[^/]+$/, transform: (b) => distributionRewrite(icp)(b) });
+    });
+
+    after(async () => {
+        peers.proxy.rewrites.length = 0;
+        edge?.stop();
+        if (env) {
+            await pulumi("destroy", "--yes", "--skip-preview");
+        }
+    });
+
+    it("reads the outputs with the Automation API and exits 0, 1, 2 and 3 as the site's state says", async () => {
+        const healthy = await status();
+        assert.equal(healthy.code, 0, healthy.stdout + healthy.stderr);
+        assert.match(
+            healthy.stdout,
+            new RegExp(
+                `^www\\.${zone.name.replace(/\./g, "\\.")}\\s+APPROVED\\s+[0-9A-F]+\\s+yes\\s+\\d+\\.\\d\\s+20\\d\\d-\\S+\\s+OK$`,
+                "m",
+            ),
+        );
+        assert.match(healthy.stdout, /^OK: distribution \w+ Deployed, certificate www\./m);
+
+        icp[zone.name] = "PENDING";
+        assert.equal((await status()).code, 1);
+        icp[zone.name] = "SUSPENDED";
+        const suspended = await status();
+        assert.equal(suspended.code, 2);
+        assert.match(suspended.stdout, /ICP recordal SUSPENDED/);
+        delete icp[zone.name];
+
+        const unknown = await status("no-such-stack");
+        assert.equal(unknown.code, 3);
+        assert.match(unknown.stdout, /^COULD NOT CHECK: cannot read the outputs of stack no-such-stack with the pulumi CLI/m);
     });
 });

@@ -1,0 +1,276 @@
+/**
+ * The in-account watch (cloudfront-china:watch) under strict runtime mocks: the Lambda and its
+ * schedule, the least-privilege role, the alarms (missing data breaching) and the topic, and that
+ * none of it depends on the certificate resource.
+ */
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { WATCH_NAMESPACE, lambdaCode, rateSeconds, readWatchConfig } from "../components/certificateWatch";
+import type { OfflineAwsChina } from "../scripts/offlineMocks";
+import { promiseOf, recordDependencies, settle, useOfflineMocks } from "./support/pulumi";
+
+const KEY = "cloudfront-china:watch";
+
+async function runProgram(config: Record<string, unknown>) {
+    pulumi.runtime.setAllConfig(
+        Object.fromEntries(Object.entries(config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)])),
+        [],
+    );
+    const mocks: OfflineAwsChina = await useOfflineMocks({ zoneName: "example.cn" }, "cn-north-1");
+    const dependencies = recordDependencies();
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the program is a CommonJS `export =` function
+    const program = require("../index") as () => Promise<Record<string, pulumi.Input<unknown>>>;
+    const result = await program();
+    const outputs = Object.fromEntries(await Promise.all(Object.entries(result).map(async ([k, v]) => [k, await promiseOf(v)])));
+    await settle();
+    return { mocks, outputs, dependencies };
+}
+
+const base = {
+    "aws:region": "cn-north-1",
+    "cloudfront-china:domains": ["www.example.cn", "*.example.cn"],
+    "cloudfront-china:hostedZoneId": "Z0123456789EXAMPLE",
+};
+
+describe("the in-account watch (cloudfront-china:watch) under mocks", () => {
+    after(() => pulumi.runtime.setAllConfig({}, []));
+
+    it("validates the key: emails, an EventBridge rate between 5 minutes and 12 hours, warnDays", () => {
+        assert.deepEqual(readWatchConfig({ emails: ["ops@example.cn"] }, KEY), {
+            problems: [],
+            watch: { emails: ["ops@example.cn"], schedule: "rate(1 hour)", warnDays: undefined },
+        });
+        assert.deepEqual(
+            ["rate(1 hour)", "rate(30 minutes)", "rate(1 day)", "rate(1 hours)", "rate(2 hour)", "cron(0 * * * ? *)"].map(rateSeconds),
+            [3600, 1800, 86400, undefined, undefined, undefined],
+        );
+        assert.equal(readWatchConfig(undefined, KEY).watch, undefined);
+    });
+
+    it("absent: nothing of the watch is registered", async () => {
+        const { mocks, outputs } = await runProgram(base);
+        assert.deepEqual(
+            mocks.registrations.filter((r) => /lambda|sns|cloudwatch|iam\/role|CertificateWatch/.test(r.type)),
+            [],
+        );
+        assert.equal(outputs.watchTopicArn, undefined);
+    });
+
+    it("a nodejs22.x Lambda on an EventBridge schedule, with the check bundled and only the SDK required", async () => {
+        const { mocks } = await runProgram({
+            ...base,
+            [KEY]: { emails: ["ops@example.cn", "web@example.cn"], schedule: "rate(30 minutes)", warnDays: 10 },
+        });
+        const fn = mocks.find("aws:lambda/function:Function", "watch-function")[0];
+        assert.equal(fn.inputs.runtime, "nodejs22.x", "creating nodejs20.x functions is blocked in China");
+        assert.equal(fn.inputs.handler, "index.handler");
+        assert.equal(fn.inputs.memorySize, 128);
+        assert.deepEqual(fn.inputs.environment.variables, {
+            DISTRIBUTION_ID: mocks.find("aws:cloudfront/distribution:Distribution", "site-cdn")[0].id,
+            METRIC_NAMESPACE: WATCH_NAMESPACE,
+            IAM_PATH_PREFIX: "/cloudfront/cn-north-1/",
+            WARN_DAYS: "10",
+        });
+        // The archive holds one file: the closure-serialized handler with the check inside it.
+        assert.equal(fn.inputs.code.__pulumiArchive, true);
+        // The archive's one file: the closure-serialized handler with the check inside it.
+        const code = await lambdaCode();
+        assert.match(code, /exports\.handler = /);
+        assert.ok(code.includes("function /*probeTls*/"), "the TLS probe is in the bundle");
+        assert.deepEqual([...new Set([...code.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]))].sort(), [
+            "@aws-sdk/client-cloudfront",
+            "@aws-sdk/client-cloudwatch",
+            "@aws-sdk/client-iam",
+            "node:crypto",
+            "node:tls",
+        ]);
+        const rule = mocks.find("aws:cloudwatch/eventRule:EventRule", "watch-schedule")[0];
+        assert.equal(rule.inputs.scheduleExpression, "rate(30 minutes)");
+        const target = mocks.find("aws:cloudwatch/eventTarget:EventTarget", "watch-target")[0];
+        assert.equal(target.inputs.arn, "arn:aws-cn:lambda:cn-north-1:123456789012:function:watch-function");
+        const permission = mocks.find("aws:lambda/permission:Permission", "watch-invoke")[0];
+        assert.deepEqual(
+            [permission.inputs.principal, permission.inputs.sourceArn, permission.inputs.action],
+            ["events.amazonaws.com", "arn:aws-cn:events:cn-north-1:123456789012:rule/watch-schedule", "lambda:InvokeFunction"],
+        );
+        const subscriptions = mocks.find("aws:sns/topicSubscription:TopicSubscription");
+        assert.deepEqual(
+            subscriptions.map((s) => [s.inputs.protocol, s.inputs.endpoint, s.inputs.topic]),
+            [
+                ["email", "ops@example.cn", "arn:aws-cn:sns:cn-north-1:123456789012:watch-alarms"],
+                ["email", "web@example.cn", "arn:aws-cn:sns:cn-north-1:123456789012:watch-alarms"],
+            ],
+        );
+    });
+
+    it("a least-privilege role: lambda.amazonaws.com, GetDistribution on this distribution, IAM reads, metrics in its namespace, its own logs", async () => {
+        const { mocks } = await runProgram({ ...base, [KEY]: { emails: ["ops@example.cn"] } });
+        const role = mocks.find("aws:iam/role:Role", "watch-role")[0];
+        assert.deepEqual(JSON.parse(role.inputs.assumeRolePolicy).Statement[0].Principal, { Service: "lambda.amazonaws.com" });
+        const policy = JSON.parse(mocks.find("aws:iam/rolePolicy:RolePolicy", "watch-policy")[0].inputs.policy) as {
+            Statement: Array<{ Action: string[]; Resource: string; Condition?: unknown }>;
+        };
+        const distributionArn = mocks.find("aws:cloudfront/distribution:Distribution", "site-cdn")[0].state.arn;
+        assert.deepEqual(
+            policy.Statement.map((s) => [s.Action.join(","), s.Resource]),
+            [
+                ["cloudfront:GetDistribution", distributionArn],
+                ["iam:ListServerCertificates", "*"],
+                ["iam:GetServerCertificate", "arn:aws-cn:iam::123456789012:server-certificate/cloudfront/*"],
+                ["cloudwatch:PutMetricData", "*"],
+                [
+                    "logs:CreateLogStream,logs:PutLogEvents",
+                    "arn:aws-cn:logs:cn-north-1:123456789012:log-group:/aws/lambda/watch-function:*",
+                ],
+            ],
+        );
+        assert.deepEqual(policy.Statement[3].Condition, { StringEquals: { "cloudwatch:namespace": WATCH_NAMESPACE } });
+        for (const s of policy.Statement) {
+            assert.doesNotMatch(s.Resource, /arn:aws:/, "every ARN from the partition");
+        }
+        const logs = mocks.find("aws:cloudwatch/logGroup:LogGroup", "watch-logs")[0];
+        assert.deepEqual([logs.inputs.name, logs.inputs.retentionInDays], ["/aws/lambda/watch-function", 30]);
+    });
+
+    it("alarms per alias, missing data breaching, two runs in a row, to the topic; a wildcard gets the ICP alarm only", async () => {
+        const { mocks } = await runProgram({ ...base, [KEY]: { emails: ["ops@example.cn"], schedule: "rate(2 hours)" } });
+        const alarms = mocks.find("aws:cloudwatch/metricAlarm:MetricAlarm");
+        assert.deepEqual(alarms.map((a) => a.name).sort(), [
+            "watch-expiry-www.example.cn",
+            "watch-icp-wildcard.example.cn",
+            "watch-icp-www.example.cn",
+            "watch-probe-www.example.cn",
+        ]);
+        const distributionId = mocks.find("aws:cloudfront/distribution:Distribution", "site-cdn")[0].id;
+        for (const a of alarms) {
+            assert.equal(a.inputs.namespace, WATCH_NAMESPACE);
+            assert.equal(a.inputs.treatMissingData, "breaching", `${a.name}: a dead watch alarms too`);
+            assert.deepEqual(
+                [
+                    a.inputs.comparisonOperator,
+                    a.inputs.threshold,
+                    a.inputs.statistic,
+                    a.inputs.period,
+                    a.inputs.evaluationPeriods,
+                    a.inputs.datapointsToAlarm,
+                ],
+                ["LessThanThreshold", 1, "Minimum", 7200, 2, 2],
+            );
+            assert.equal(a.inputs.dimensions.DistributionId, distributionId);
+            assert.deepEqual(a.inputs.alarmActions, ["arn:aws-cn:sns:cn-north-1:123456789012:watch-alarms"]);
+            assert.match(a.inputs.alarmDescription, /What to do: /);
+        }
+        assert.deepEqual(Object.fromEntries(alarms.map((a) => [a.name, a.inputs.metricName])), {
+            "watch-expiry-www.example.cn": "ExpiryOk",
+            "watch-icp-wildcard.example.cn": "IcpApproved",
+            "watch-icp-www.example.cn": "IcpApproved",
+            "watch-probe-www.example.cn": "ProbeOk",
+        });
+        assert.equal(alarms.find((a) => a.name === "watch-icp-wildcard.example.cn")?.inputs.dimensions.Alias, "*.example.cn");
+    });
+
+    it("depends on the distribution, never on the certificate resource (it must keep watching when renewal is broken)", async () => {
+        const { mocks, dependencies } = await runProgram({ ...base, [KEY]: { emails: ["ops@example.cn"] } });
+        const watchResources = mocks.registrations.filter((r) => r.name.startsWith("watch-")).map((r) => r.name);
+        assert.ok(watchResources.length >= 10, watchResources.join(", "));
+        for (const name of watchResources) {
+            for (const dep of dependencies[name] ?? []) {
+                assert.ok(!["certificate", "acme-account"].includes(dep), `${name} depends on ${dep}`);
+            }
+        }
+        assert.ok(
+            watchResources.some((n) => (dependencies[n] ?? []).includes("site-cdn")),
+            "the distribution id and ARN are its inputs",
+        );
+    });
+
+    it("docs/iam-policy.json lets the deploying identity create, read, update and delete every watch resource", () => {
+        // The API actions each resource type's create/read/update/delete makes (terraform-provider-aws,
+        // which pulumi-aws wraps), on the ARN the resource gets (Pulumi names children <name>-<hex>).
+        const needed: Array<[string, string[]]> = [
+            [
+                "arn:aws-cn:sns:cn-north-1:123456789012:watch-alarms-1a2b3c4",
+                [
+                    "sns:CreateTopic",
+                    "sns:GetTopicAttributes",
+                    "sns:SetTopicAttributes",
+                    "sns:DeleteTopic",
+                    "sns:TagResource",
+                    "sns:ListTagsForResource",
+                    "sns:Subscribe",
+                    "sns:GetSubscriptionAttributes",
+                    "sns:Unsubscribe",
+                ],
+            ],
+            [
+                "arn:aws-cn:iam::123456789012:role/watch-role-1a2b3c4",
+                [
+                    "iam:CreateRole",
+                    "iam:GetRole",
+                    "iam:UpdateAssumeRolePolicy",
+                    "iam:DeleteRole",
+                    "iam:ListRolePolicies",
+                    "iam:ListAttachedRolePolicies",
+                    "iam:PutRolePolicy",
+                    "iam:GetRolePolicy",
+                    "iam:DeleteRolePolicy",
+                    "iam:PassRole",
+                    "iam:TagRole",
+                ],
+            ],
+            [
+                "arn:aws-cn:lambda:cn-north-1:123456789012:function:watch-function-1a2b3c4",
+                [
+                    "lambda:CreateFunction",
+                    "lambda:GetFunction",
+                    "lambda:UpdateFunctionCode",
+                    "lambda:UpdateFunctionConfiguration",
+                    "lambda:DeleteFunction",
+                    "lambda:AddPermission",
+                    "lambda:GetPolicy",
+                    "lambda:RemovePermission",
+                    "lambda:ListVersionsByFunction",
+                    "lambda:GetFunctionCodeSigningConfig",
+                    "lambda:TagResource",
+                ],
+            ],
+            [
+                "arn:aws-cn:logs:cn-north-1:123456789012:log-group:/aws/lambda/watch-function-1a2b3c4",
+                ["logs:CreateLogGroup", "logs:PutRetentionPolicy", "logs:DeleteLogGroup", "logs:ListTagsForResource", "logs:TagResource"],
+            ],
+            [
+                "arn:aws-cn:events:cn-north-1:123456789012:rule/watch-schedule-1a2b3c4",
+                [
+                    "events:PutRule",
+                    "events:DescribeRule",
+                    "events:DeleteRule",
+                    "events:PutTargets",
+                    "events:ListTargetsByRule",
+                    "events:RemoveTargets",
+                    "events:ListTagsForResource",
+                ],
+            ],
+            [
+                "arn:aws-cn:cloudwatch:cn-north-1:123456789012:alarm:watch-expiry-www.example.cn-1a2b3c4",
+                [
+                    "cloudwatch:PutMetricAlarm",
+                    "cloudwatch:DescribeAlarms",
+                    "cloudwatch:DeleteAlarms",
+                    "cloudwatch:ListTagsForResource",
+                    "cloudwatch:TagResource",
+                ],
+            ],
+            ["*", ["logs:DescribeLogGroups"]],
+        ];
+        const policy = JSON.parse(fs.readFileSync(path.join(__dirname, "..", "docs", "iam-policy.json"), "utf8")) as {
+            Statement: Array<{ Action: string[]; Resource: string | string[] }>;
+        };
+        const glob = (pattern: string) => new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*")}$`);
+        const allows = (action: string, arn: string) =>
+            policy.Statement.some((s) => s.Action.includes(action) && [s.Resource].flat().some((r) => glob(r).test(arn)));
+        const missing = needed.flatMap(([arn, actions]) => actions.filter((a) => !allows(a, arn)).map((a) => `${a} on ${arn}`));
+        assert.deepEqual(missing, []);
+    });
+});

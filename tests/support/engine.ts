@@ -1,0 +1,81 @@
+/**
+ * The real Pulumi engine for tests: the CLI built by tests/peers/install-pulumi.sh, a `file://`
+ * backend per test, and the engine test program (tests/engine/program) configured against the peers.
+ */
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { Peers } from "./fixture";
+
+const root = path.resolve(__dirname, "..", "..");
+export const ENGINE_PROGRAM = path.join(root, "tests", "engine", "program");
+
+export interface Run {
+    code: number | null;
+    output: string;
+    seconds: number;
+}
+
+export function pulumiBinDir(): string {
+    const file = path.join(root, ".tools", "pulumi", "bin-dir");
+    if (!fs.existsSync(file)) {
+        throw new Error("no Pulumi CLI: run `bash tests/peers/install-pulumi.sh` (npm test does)");
+    }
+    return fs.readFileSync(file, "utf8").trim();
+}
+
+/** Environment for a `file://` backend in `work`, with the built CLI first on PATH. */
+export function engineEnv(work: string): NodeJS.ProcessEnv {
+    return {
+        ...process.env,
+        PATH: `${pulumiBinDir()}${path.delimiter}${process.env.PATH}`,
+        PULUMI_BACKEND_URL: `file://${work}`,
+        PULUMI_CONFIG_PASSPHRASE: "engine-test",
+        PULUMI_SKIP_UPDATE_CHECK: "1",
+        PULUMI_HOME: path.join(work, ".pulumi-home"),
+        PULUMI_NODEJS_TRANSPILE_ONLY: "true",
+        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+        // Enables `--event-log` (the engine events the ordering assertions read).
+        PULUMI_DEBUG_COMMANDS: "true",
+    };
+}
+
+/** Runs the CLI in the test program without blocking this event loop (proxy and DNS live here). */
+export function runPulumi(env: NodeJS.ProcessEnv, stack: string, args: string[]): Promise<Run> {
+    const started = Date.now();
+    return new Promise((resolve) => {
+        const child = spawn(path.join(pulumiBinDir(), "pulumi"), [...args, "--non-interactive", "--stack", stack], {
+            cwd: ENGINE_PROGRAM,
+            env,
+        });
+        let output = "";
+        child.stdout.on("data", (d: Buffer) => (output += d.toString()));
+        child.stderr.on("data", (d: Buffer) => (output += d.toString()));
+        child.on("close", (code) => resolve({ code, output, seconds: (Date.now() - started) / 1000 }));
+    });
+}
+
+/** Sets the test program's configuration for a stack whose names live in `zone`. */
+export async function configureStack(
+    run: (...args: string[]) => Promise<Run>,
+    peers: Peers,
+    zone: { id: string; name: string },
+    profile: string,
+    renewBeforeDays: number,
+) {
+    await run("stack", "init");
+    await run("config", "set", "--path", "domains[0]", `www.${zone.name}`);
+    await run("config", "set", "--path", "domains[1]", zone.name);
+    const settings: Record<string, string> = {
+        directoryUrl: peers.pebble.directoryUrl,
+        profile,
+        renewBeforeDays: String(renewBeforeDays),
+        zoneName: zone.name,
+        zoneId: zone.id,
+        dnsResolver: peers.dns.address,
+        deleteConflictTimeoutSeconds: "60",
+    };
+    for (const [key, value] of Object.entries(settings)) {
+        await run("config", "set", key, value);
+    }
+}

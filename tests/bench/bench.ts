@@ -5,7 +5,9 @@
  * their TXT records into the same Route 53 through their hook interfaces (tests/bench/route53_txt.py),
  * so all three pay the same DNS path. Prints a table and writes .tools/bench/result.json. Not part of `npm test`'s assertions.
  *
- *   npm run bench [-- --runs 5 --sizes 1,10,50,100 --lego-max 10]
+ * It also measures the live check (tests/bench/liveCheckBench.ts): 1, 10, 50 aliases, and the watch's Lambda.
+ *
+ *   npm run bench [-- --runs 5 --sizes 1,10,50,100 --lego-max 10 --edge-rtt-ms 30] [-- --only live-check]
  */
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
@@ -17,6 +19,7 @@ import { acmeAccountProvider } from "../../providers/acmeAccount";
 import { iamAcmeCertificateProvider } from "../../providers/iamAcmeCertificate";
 import { OfflineAwsChina } from "../../scripts/offlineMocks";
 import { countConnections, startDnsFromRoute53, startFaultProxy, startMoto, startPebble, tempDir } from "../support/peers";
+import { benchLiveCheck } from "./liveCheckBench";
 
 const root = path.resolve(__dirname, "..", "..");
 const arg = (name: string, fallback: string) => {
@@ -27,6 +30,8 @@ const RUNS = Number(arg("runs", "5"));
 const SIZES = arg("sizes", "1,10,50,100").split(",").map(Number);
 /** lego's exec provider solves names one after another: larger sizes take minutes per run. */
 const LEGO_MAX = Number(arg("lego-max", "10"));
+const ONLY = arg("only", "");
+const EDGE_RTT_MS = Number(arg("edge-rtt-ms", "30"));
 
 interface Sample {
     seconds: number;
@@ -98,6 +103,52 @@ async function main() {
 
     // Ours: the serialized provider in a fresh process, as the engine's host runs it.
     const account = (await acmeAccountProvider.create({ directoryUrl: pebble.directoryUrl })).outs as Record<string, string>;
+
+    const liveCheck = await benchLiveCheck({
+        pebble,
+        proxy,
+        work,
+        runs: RUNS,
+        rttMs: EDGE_RTT_MS,
+        zoneNames: async (n) => (await zones(n)).names,
+        certificateInputs: (names) => ({
+            domains: names,
+            acmeDirectoryUrl: pebble.directoryUrl,
+            accountUrl: account.accountUrl,
+            accountKeyPem: account.accountKeyPem,
+            region: "cn-north-1",
+            path: "/cloudfront/bench/live-check/",
+            keyType: (process.env.BENCH_EDGE_KEY as "rsa-2048" | "ecdsa-p256" | undefined) ?? "rsa-2048",
+            profile: "default",
+            dnsResolvers: [dns.address],
+            propagationTimeoutSeconds: 60,
+            pollIntervalSeconds: 0.2,
+            deleteConflictTimeoutSeconds: 60,
+        }),
+    });
+    console.log(
+        `\nLive check (npm run status / the watch), median of ${RUNS} warm runs, seconds by aliases:\n` +
+            Object.entries(liveCheck.aliases)
+                .map(
+                    ([rtt, byCount]) =>
+                        `  edge round trip ${rtt} ms: ` +
+                        Object.entries(byCount)
+                            .map(([n, s]) => `${n}: ${s.toFixed(3)}`)
+                            .join(", ") +
+                        ` (50 vs 1: ${(byCount[50] / byCount[1]).toFixed(2)}x)`,
+                )
+                .join("\n") +
+            `\nWatch Lambda: bundle ${(liveCheck.bundleBytes / 1024).toFixed(1)} KiB, ` +
+            `one invocation over 50 aliases ${liveCheck.handlerSeconds.toFixed(2)} s (cold process), peak RSS ${liveCheck.handlerPeakRssMb.toFixed(0)} MB. ` +
+            `Goals: ${JSON.stringify(liveCheck.goals)}`,
+    );
+    if (ONLY === "live-check") {
+        pebble.stop();
+        dns.stop();
+        proxy.stop();
+        moto.stop();
+        return;
+    }
     const mocks = new OfflineAwsChina({ region: "cn-north-1" });
     await pulumi.runtime.setMocks(mocks, "cloudfront-china", "bench", false);
     const { IamAcmeCertificate } = await import("../../providers/iamAcmeCertificate");
@@ -314,7 +365,7 @@ async function main() {
     fs.writeFileSync(
         path.join(out, "result.json"),
         JSON.stringify(
-            { machine, runs: RUNS, results, noOpDiff: { microseconds: (diffSeconds / iterations) * 1e6, connections }, goals },
+            { machine, runs: RUNS, results, liveCheck, noOpDiff: { microseconds: (diffSeconds / iterations) * 1e6, connections }, goals },
             null,
             2,
         ),

@@ -606,3 +606,31 @@ export async function trustPebbleRoots(pebble: Pebble, dir: string): Promise<str
     fs.writeFileSync(file, `${fs.readFileSync(path.join(tools, "certs", "ca.pem"), "utf8").trim()}\n${root.trim()}\n`);
     return file;
 }
+
+/**
+ * A TCP relay on 127.0.0.1 that delays every flight by half of `rttMs` each way (and the connection
+ * by a full round trip): loopback with a network's round-trip time, for measuring what concurrency
+ * buys when the peer is far away. Benchmarks only.
+ */
+export async function startLatencyRelay(target: string, rttMs: number): Promise<{ address: string; stop(): void }> {
+    const [host, port] = [target.slice(0, target.lastIndexOf(":")), Number(target.slice(target.lastIndexOf(":") + 1))];
+    const delayed = (from: net.Socket, to: net.Socket) => {
+        from.on("data", (chunk: Buffer) => setTimeout(() => to.writable && to.write(chunk), rttMs / 2));
+        from.on("end", () => setTimeout(() => to.end(), rttMs / 2));
+        from.on("error", () => to.destroy());
+    };
+    const server = net.createServer((client) => {
+        client.pause();
+        setTimeout(() => {
+            const upstream = net.connect(port, host, () => {
+                delayed(client, upstream);
+                delayed(upstream, client);
+                client.resume();
+            });
+            upstream.on("error", () => client.destroy());
+        }, rttMs);
+    });
+    const listen = await freePort();
+    await new Promise<void>((resolve) => server.listen(listen, "127.0.0.1", resolve));
+    return { address: `127.0.0.1:${listen}`, stop: () => server.close() };
+}

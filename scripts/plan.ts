@@ -177,6 +177,14 @@ function describe(r: Registration): string[] {
                 `pre-run: ${(ctx?.preRunCommands ?? []).join("; ")}; env: ${Object.keys(ctx?.environmentVariables ?? {}).join(", ")} (secret)`,
             ];
         }
+        case "aws:lambda/function:Function":
+            return [`runtime ${i.runtime}, ${i.memorySize} MB, handler ${i.handler}`];
+        case "aws:cloudwatch/eventRule:EventRule":
+            return [`schedule ${i.scheduleExpression}`];
+        case "aws:cloudwatch/metricAlarm:MetricAlarm":
+            return [`${i.metricName} < ${i.threshold} for ${i.evaluationPeriods} x ${i.period} s, missing data ${i.treatMissingData}`];
+        case "aws:sns/topicSubscription:TopicSubscription":
+            return [`${i.protocol} ${i.endpoint}`];
         case "pulumiservice:index:DeploymentSchedule":
             return [`${i.pulumiOperation} at cron "${i.scheduleCron}" (UTC)`];
         case "pulumiservice:index:DriftSchedule":

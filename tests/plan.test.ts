@@ -1,5 +1,7 @@
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { EXIT, compatibilityReport, loadStackConfig, plan, registrableDomain } from "../scripts/plan";
 import { OfflineAwsChina } from "../scripts/offlineMocks";
@@ -99,6 +101,17 @@ describe("offline plan (npm run plan)", () => {
         assert.doesNotMatch(r.text, /AAAAAAAA|BBBBBBBB|CCCCCCCC/, "encrypted values are never shown");
         const guessed = await runPlan("--stack", "prod", "--config-file", fixture("deployments"));
         assert.match(guessed.text, /Assumed Pulumi organization "organization" for the default renewal schedule/);
+    });
+
+    it("plans the in-account watch: the Lambda, its schedule, the alarms and the subscriptions", async () => {
+        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "cfcn-plan-")), "Pulumi.watch.yaml");
+        fs.writeFileSync(file, fs.readFileSync(fixture("minimal"), "utf8") + '  cloudfront-china:watch:\n    emails: ["ops@example.cn"]\n');
+        const r = await runPlan("--stack", "watch", "--config-file", file);
+        assert.equal(r.code, EXIT.ok, r.text);
+        assert.match(r.text, /\+ aws:lambda\/function:Function\s+watch-function\n\s+runtime nodejs22\.x, 128 MB, handler index\.handler/);
+        assert.match(r.text, /schedule rate\(1 hour\)/);
+        assert.match(r.text, /ExpiryOk < 1 for 2 x 3600 s, missing data breaching/);
+        assert.match(r.text, /email ops@example\.cn/);
     });
 
     it("exits 2 on usage errors", async () => {

@@ -5,7 +5,6 @@
  * credentials file; the process environment holds a third key ("testing") that must never sign.
  */
 import * as assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
@@ -13,8 +12,8 @@ import { acmeAccountProvider } from "../providers/acmeAccount";
 import { AwsIdentity, durationSeconds, identityFromStackConfig, identityProblems } from "../providers/awsIdentity";
 import type { CertificateInputs } from "../providers/certificateLogic";
 import { iamAcmeCertificateProvider as provider } from "../providers/iamAcmeCertificate";
-import { Peers, countConnections, createZone, usePeers } from "./support/fixture";
-import { SignedCall, tempDir } from "./support/peers";
+import { certificateInputs, countConnections, createZone, Peers, usePeers } from "./support/fixture";
+import { SignedCall, runNode, tempDir } from "./support/peers";
 import { promiseOf, settle, useOfflineMocks } from "./support/pulumi";
 
 const root = path.resolve(__dirname, "..");
@@ -24,17 +23,6 @@ const ROLE = "arn:aws-cn:iam::123456789012:role/cloudfront-china-deploy";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- provider results are untyped (dynamic provider contract)
 type Outs = Record<string, any>;
-
-function runNode(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-    return new Promise((resolve) => {
-        const child = spawn(process.execPath, args, { cwd: root, env: process.env });
-        let stdout = "";
-        let stderr = "";
-        child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-        child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-        child.on("close", (status) => resolve({ status, stdout, stderr }));
-    });
-}
 
 describe("AWS identity from stack config (pure)", () => {
     it("takes aws:profile, the shared files and aws:assumeRoles as pulumi-aws does, duration in seconds", () => {
@@ -101,26 +89,8 @@ describe("one AWS identity for every call of the certificate provider (moto, sig
     let account: { accountUrl: string; accountKeyPem: string };
     let credentialsFile: string;
 
-    const inputs = (
-        domains: string[],
-        awsIdentity: AwsIdentity | undefined,
-        extra: Partial<CertificateInputs> = {},
-    ): CertificateInputs => ({
-        domains,
-        acmeDirectoryUrl: peers.pebble.directoryUrl,
-        accountUrl: account.accountUrl,
-        accountKeyPem: account.accountKeyPem,
-        region: "cn-north-1",
-        path: "/cloudfront/identity/site/",
-        keyType: "rsa-2048",
-        profile: "default",
-        dnsResolvers: [peers.dns.address],
-        propagationTimeoutSeconds: 30,
-        pollIntervalSeconds: 0.2,
-        deleteConflictTimeoutSeconds: 20,
-        awsIdentity,
-        ...extra,
-    });
+    const inputs = (domains: string[], awsIdentity: AwsIdentity | undefined, extra: Partial<CertificateInputs> = {}): CertificateInputs =>
+        certificateInputs(peers, account, domains, { path: "/cloudfront/identity/site/", awsIdentity, ...extra });
     const stackProfile = (): AwsIdentity => ({ profile: "stack", sharedCredentialsFiles: [credentialsFile] });
     const otherProfile = (): AwsIdentity => ({ profile: "other", sharedCredentialsFiles: [credentialsFile] });
 

@@ -8,25 +8,11 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { WATCH_NAMESPACE, lambdaCode, rateSeconds, readWatchConfig } from "../components/certificateWatch";
-import type { OfflineAwsChina } from "../scripts/offlineMocks";
-import { promiseOf, recordDependencies, settle, useOfflineMocks } from "./support/pulumi";
+import { runProgramUnderMocks } from "./support/pulumi";
 
 const KEY = "cloudfront-china:watch";
 
-async function runProgram(config: Record<string, unknown>) {
-    pulumi.runtime.setAllConfig(
-        Object.fromEntries(Object.entries(config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)])),
-        [],
-    );
-    const mocks: OfflineAwsChina = await useOfflineMocks({ zoneName: "example.cn" }, "cn-north-1");
-    const dependencies = recordDependencies();
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the program is a CommonJS `export =` function
-    const program = require("../index") as () => Promise<Record<string, pulumi.Input<unknown>>>;
-    const result = await program();
-    const outputs = Object.fromEntries(await Promise.all(Object.entries(result).map(async ([k, v]) => [k, await promiseOf(v)])));
-    await settle();
-    return { mocks, outputs, dependencies };
-}
+const runProgram = (config: Record<string, unknown>) => runProgramUnderMocks(config);
 
 const base = {
     "aws:region": "cn-north-1",

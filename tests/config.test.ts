@@ -20,8 +20,10 @@ const good = {
 };
 
 describe("stack configuration", () => {
-    const saved = { AWS_REGION: process.env.AWS_REGION, AWS_DEFAULT_REGION: process.env.AWS_DEFAULT_REGION };
+    // Saved when the suite runs, not when it is defined: the peers set AWS_REGION after definition.
+    let saved: Record<string, string | undefined> = {};
     before(() => {
+        saved = { AWS_REGION: process.env.AWS_REGION, AWS_DEFAULT_REGION: process.env.AWS_DEFAULT_REGION };
         delete process.env.AWS_REGION;
         delete process.env.AWS_DEFAULT_REGION;
     });
@@ -40,6 +42,7 @@ describe("stack configuration", () => {
             contentDir: undefined,
             defaultRootObject: "index.html",
             deployments: undefined,
+            watch: undefined,
             spa: false,
             logging: false,
             forwardQueryString: false,

@@ -6,8 +6,7 @@
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import { cronProblems, defaultSchedule, isSelfManagedBackend } from "../components/deployments";
-import type { OfflineAwsChina } from "../scripts/offlineMocks";
-import { promiseOf, recordDependencies, settle, useOfflineMocks } from "./support/pulumi";
+import { runProgramUnderMocks } from "./support/pulumi";
 
 const KEY = "cloudfront-china:deployments";
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
@@ -18,21 +17,9 @@ const isSecret = (v: any) => v !== null && typeof v === "object" && v[SIG_KEY] =
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- inputs are untyped on the wire
 const reveal = (v: any) => (isSecret(v) ? v.value : v);
 
-/** Runs index.ts with `config` (`secretKeys` encrypted); records each resource's dependencies. */
-async function runProgram(config: Record<string, unknown>, secretKeys: string[] = [KEY], stack = "cn-north-1") {
-    pulumi.runtime.setAllConfig(
-        Object.fromEntries(Object.entries(config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)])),
-        secretKeys,
-    );
-    const mocks: OfflineAwsChina = await useOfflineMocks({}, stack, "acme");
-    const dependsOn = recordDependencies();
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the program is a CommonJS `export =` function
-    const program = require("../index") as () => Promise<Record<string, pulumi.Input<unknown>>>;
-    const result = await program();
-    const outputs = Object.fromEntries(await Promise.all(Object.entries(result).map(async ([k, v]) => [k, await promiseOf(v)])));
-    await settle();
-    return { mocks, outputs, dependsOn };
-}
+/** Runs index.ts with `config` under mocks, the deployments key encrypted unless `secretKeys` says otherwise. */
+/** Runs index.ts with `config` (`secretKeys` encrypted) under mocks. */
+const runProgram = (config: Record<string, unknown>, secretKeys: string[] = [KEY]) => runProgramUnderMocks(config, { secretKeys });
 
 const base = {
     "aws:region": "cn-north-1",
@@ -96,7 +83,7 @@ describe("renewal schedule with Pulumi Deployments (cloudfront-china:deployments
     });
 
     it("registers settings (git, npm ci, secret AWS keys), a daily update schedule and nothing optional", async () => {
-        const { mocks, outputs, dependsOn } = await runProgram({ ...base, [KEY]: deployments });
+        const { mocks, outputs, dependencies: dependsOn } = await runProgram({ ...base, [KEY]: deployments });
         const settings = mocks.find("pulumiservice:index:DeploymentSettings", "renewal-settings")[0];
         assert.deepEqual(
             [settings.inputs.organization, settings.inputs.project, settings.inputs.stack],
@@ -132,7 +119,7 @@ describe("renewal schedule with Pulumi Deployments (cloudfront-china:deployments
     });
 
     it("a chosen schedule, drift detection, a private repository token and a failure webhook", async () => {
-        const { mocks, dependsOn } = await runProgram({
+        const { mocks, dependencies: dependsOn } = await runProgram({
             ...base,
             [KEY]: {
                 ...deployments,

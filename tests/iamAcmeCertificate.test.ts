@@ -3,7 +3,6 @@
  * answers from moto's Route 53), moto (IAM, Route 53), a fault proxy in front of moto.
  */
 import * as assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { X509Certificate, createPrivateKey } from "node:crypto";
@@ -14,8 +13,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { acmeAccountProvider } from "../providers/acmeAccount";
 import type { CertificateInputs } from "../providers/certificateLogic";
 import { iamAcmeCertificateProvider as provider } from "../providers/iamAcmeCertificate";
-import { SignedCall, serverCertificateIdFor } from "./support/peers";
-import { Peers, SHORTLIVED_SECONDS, countConnections, createZone, usePeers } from "./support/fixture";
+import { SignedCall, runNode, serverCertificateIdFor } from "./support/peers";
+import { certificateInputs, countConnections, createZone, Peers, SHORTLIVED_SECONDS, usePeers } from "./support/fixture";
 import { promiseOf, settle, useOfflineMocks } from "./support/pulumi";
 
 const iam = () => new IAMClient({ region: "cn-north-1" });
@@ -42,22 +41,6 @@ async function allChallengeRecords(zoneId: string): Promise<string[]> {
         .map((s) => s.Name ?? "");
 }
 
-/** Runs node with `args` in the project folder, without blocking this event loop (the peers' proxy and DNS live here). */
-function runNode(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-    return new Promise((resolve) => {
-        const child = spawn(process.execPath, args, { cwd: root, env: process.env });
-        let stdout = "";
-        let stderr = "";
-        child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-        child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-        const timer = setTimeout(() => child.kill(), 60_000);
-        child.on("close", (status) => {
-            clearTimeout(timer);
-            resolve({ status, stdout, stderr });
-        });
-    });
-}
-
 /** Route 53 change batches per zone seen by the proxy since `from`. */
 function changeBatches(peers: Peers, from: number): Record<string, number> {
     const counts: Record<string, number> = {};
@@ -75,21 +58,8 @@ describe("IamAcmeCertificate against Pebble and moto", function () {
     let peers: Peers;
     let account: { accountUrl: string; accountKeyPem: string };
 
-    const inputs = (domains: string[], extra: Partial<CertificateInputs> = {}): CertificateInputs => ({
-        domains,
-        acmeDirectoryUrl: peers.pebble.directoryUrl,
-        accountUrl: account.accountUrl,
-        accountKeyPem: account.accountKeyPem,
-        region: "cn-north-1",
-        path: "/cloudfront/test/site/",
-        keyType: "rsa-2048",
-        profile: "default",
-        dnsResolvers: [peers.dns.address],
-        propagationTimeoutSeconds: 30,
-        pollIntervalSeconds: 0.2,
-        deleteConflictTimeoutSeconds: 20,
-        ...extra,
-    });
+    const inputs = (domains: string[], extra: Partial<CertificateInputs> = {}): CertificateInputs =>
+        certificateInputs(peers, account, domains, extra);
 
     before(async () => {
         peers = await usePeers();

@@ -6,7 +6,6 @@
  * whose NODE_EXTRA_CA_CERTS trusts Pebble's root (TLS verification stays on).
  */
 import * as assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { CloudFrontClient, CreateDistributionCommand } from "@aws-sdk/client-cloudfront";
@@ -20,32 +19,14 @@ import type { CheckReport } from "../watch/liveCheck";
 import { judgeAlias, warnThresholdDays } from "../watch/liveCheck";
 import { testDistributionConfig } from "./engine/program/testDistribution";
 import { ENGINE_PROGRAM, Run as EngineRun, configureStack, engineEnv, runPulumi } from "./support/engine";
-import { Peers, createZone, usePeers } from "./support/fixture";
-import { SniServer, freePort, startSniServer, tempDir, trustPebbleRoots } from "./support/peers";
+import { certificateInputs, createZone, Peers, usePeers } from "./support/fixture";
+import { SniServer, freePort, runNode, startSniServer, tempDir, trustPebbleRoots } from "./support/peers";
 
 const root = path.resolve(__dirname, "..");
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- provider results are untyped (dynamic provider contract)
 type Outs = Record<string, any>;
 
-interface Run {
-    code: number | null;
-    stdout: string;
-    stderr: string;
-}
-
-function run(args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
-    return new Promise((resolve) => {
-        const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...env } });
-        let stdout = "";
-        let stderr = "";
-        child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-        child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-        child.on("close", (code) => resolve({ code, stdout, stderr }));
-    });
-}
-
-/** A GetDistribution rewrite: AliasICPRecordals for every alias (APPROVED unless listed), and a chosen status. */
 function distributionRewrite(icp: Record<string, string>, status: { value: string; since?: Date } = { value: "Deployed" }) {
     return (body: string) => {
         const aliases = [...(/<Aliases>[\s\S]*?<\/Aliases>/.exec(body)?.[0] ?? "").matchAll(/<CNAME>([^<]+)<\/CNAME>/g)].map((m) => m[1]);
@@ -114,21 +95,8 @@ describe("live check against moto and a local TLS edge", function () {
     const names = (...labels: string[]) => labels.map((l) => (l === "*" ? `*.${zone.name}` : `${l}.${zone.name}`));
     const STACK = "watch";
 
-    const inputs = (domains: string[], extra: Partial<CertificateInputs> = {}): CertificateInputs => ({
-        domains,
-        acmeDirectoryUrl: peers.pebble.directoryUrl,
-        accountUrl: account.accountUrl,
-        accountKeyPem: account.accountKeyPem,
-        region: "cn-north-1",
-        path: `/cloudfront/${STACK}/site/`,
-        keyType: "rsa-2048",
-        profile: "default",
-        dnsResolvers: [peers.dns.address],
-        propagationTimeoutSeconds: 30,
-        pollIntervalSeconds: 0.2,
-        deleteConflictTimeoutSeconds: 20,
-        ...extra,
-    });
+    const inputs = (domains: string[], extra: Partial<CertificateInputs> = {}): CertificateInputs =>
+        certificateInputs(peers, account, domains, { path: `/cloudfront/${STACK}/site/`, ...extra });
     const issue = async (label: string, domains: string[], extra: Partial<CertificateInputs> = {}) =>
         (certs[label] = (await provider.create(inputs(domains, extra))).outs as Outs);
     const pair = (c: Outs) => ({ cert: `${c.certificatePem}${c.chainPem}`, key: c.privateKeyPem as string });
@@ -141,16 +109,20 @@ describe("live check against moto and a local TLS edge", function () {
     }
 
     /** `npm run status` in a fresh process, on an outputs file, every alias pointed at the local edge. */
-    async function status(outputs: Record<string, unknown>, extra: string[] = []): Promise<Run & { report?: CheckReport }> {
+    async function status(
+        outputs: Record<string, unknown>,
+        extra: string[] = [],
+    ): Promise<Awaited<ReturnType<typeof runNode>> & { report?: CheckReport }> {
         const file = path.join(dir, `outputs-${Math.random().toString(36).slice(2)}.json`);
         fs.writeFileSync(file, JSON.stringify(outputs));
         const connect = names("ok", "stale", "name", "expiring", "expired", "suspended", "pending").flatMap((a) => [
             "--connect",
             `${a}=${edge.address}`,
         ]);
-        const r = await run(
+        const r = await runNode(
             ["-r", "ts-node/register/transpile-only", "scripts/status.ts", "--stack", STACK, "--outputs-file", file, ...connect, ...extra],
-            { NODE_EXTRA_CA_CERTS: trusted },
+            // The region the stack would have in its aws:region (the status command reads it from there, else AWS_REGION).
+            { NODE_EXTRA_CA_CERTS: trusted, AWS_REGION: "cn-north-1" },
         );
         const report = extra.includes("--json") && r.stdout.trim().startsWith("{") ? (JSON.parse(r.stdout) as CheckReport) : undefined;
         return { ...r, report };
@@ -204,7 +176,7 @@ describe("live check against moto and a local TLS edge", function () {
             { distributionId: id, certificateId: certs.attached.serverCertificateId, certificateRenewAfter: certs.attached.renewAfter },
             ["--json", "--warn-days", "30", "--connect", `${names("refused")[0]}=127.0.0.1:${refusedPort}`],
         );
-        assert.equal(r.code, 2, r.stdout + r.stderr);
+        assert.equal(r.status, 2, r.stdout + r.stderr);
         const report = r.report!;
         const byAlias = Object.fromEntries(report.aliases.map((a) => [a.alias.split(".")[0], a]));
         const verdicts = Object.fromEntries(Object.entries(byAlias).map(([k, a]) => [k, a.verdict]));
@@ -244,7 +216,7 @@ describe("live check against moto and a local TLS edge", function () {
         const icp: Record<string, string> = {};
         peers.proxy.rewrites.push({ match: /^GET \/2020-05-31\/distribution\/[^/]+$/, transform: (b) => distributionRewrite(icp)(b) });
         const healthy = await status({ distributionId: id, certificateId: certs.attached.serverCertificateId });
-        assert.equal(healthy.code, 0, healthy.stdout + healthy.stderr);
+        assert.equal(healthy.status, 0, healthy.stdout + healthy.stderr);
         const [header, row] = healthy.stdout.split("\n");
         assert.match(header, /^alias\s+ICP\s+served serial\s+attached\?\s+days left\s+renews from\s+verdict$/);
         assert.match(
@@ -254,10 +226,10 @@ describe("live check against moto and a local TLS edge", function () {
         assert.match(healthy.stdout, /^OK: distribution \w+ Deployed, certificate .* 1 alias\(es\) checked/m);
 
         icp[names("ok")[0]] = "PENDING";
-        assert.equal((await status({ distributionId: id })).code, 1);
+        assert.equal((await status({ distributionId: id })).status, 1);
         delete icp[names("ok")[0]];
         const drift = await status({ distributionId: id, certificateId: certs.old.serverCertificateId }, ["--json"]);
-        assert.equal(drift.code, 1);
+        assert.equal(drift.status, 1);
         assert.match(drift.report!.reasons.join(), /the distribution serves .*, the stack expects /);
     });
 
@@ -268,14 +240,14 @@ describe("live check against moto and a local TLS edge", function () {
             transform: distributionRewrite({}, { value: "InProgress", since: new Date(Date.now() - 2 * 3600_000) }),
         });
         const stuck = await status({ distributionId: id }, ["--json"]);
-        assert.equal(stuck.code, 1, stuck.stdout + stuck.stderr);
+        assert.equal(stuck.status, 1, stuck.stdout + stuck.stderr);
         assert.match(stuck.report!.reasons.join(), /distribution InProgress for 120 minutes \(more than 60\)/);
 
         const missing = await status({ distributionId: "E0NOSUCHDIST" });
-        assert.equal(missing.code, 3);
+        assert.equal(missing.status, 3);
         assert.match(missing.stdout, /^COULD NOT CHECK: cannot read the distribution or IAM \(NoSuchDistribution/m);
         const noOutputs = await status({});
-        assert.equal(noOutputs.code, 3);
+        assert.equal(noOutputs.status, 3);
         assert.match(noOutputs.stdout, /has no distributionId output: has it been deployed/);
     });
 
@@ -292,7 +264,7 @@ describe("live check against moto and a local TLS edge", function () {
         const file = path.join(dir, "index.js");
         fs.writeFileSync(file, text);
         const namespace = `CloudFrontChina/Test-${Date.now()}`;
-        const r = await run(
+        const r = await runNode(
             [
                 "-e",
                 `require(${JSON.stringify(file)}).handler().then((r) => { console.log(JSON.stringify({ r, rssMb: process.resourceUsage().maxRSS / 1024 })); process.exit(0); }, (e) => { console.error(e); process.exit(1); })`,
@@ -306,7 +278,7 @@ describe("live check against moto and a local TLS edge", function () {
                 PROBE_ADDRESSES: JSON.stringify({ [names("ok")[0]]: edge.address, [names("pending")[0]]: edge.address }),
             },
         );
-        assert.equal(r.code, 0, r.stdout + r.stderr);
+        assert.equal(r.status, 0, r.stdout + r.stderr);
         const result = JSON.parse(r.stdout.trim().split("\n").pop()!) as { r: { verdict: string }; rssMb: number };
         assert.equal(result.r.verdict, "warn");
         assert.ok(result.rssMb < 128, `fits a 128 MB Lambda (${result.rssMb} MB)`);
@@ -373,7 +345,7 @@ describe("npm run status against a stack of the engine test program (Automation 
     const output = async (name: string, ...flags: string[]) =>
         JSON.parse((await ok("stack", "output", name, "--json", ...flags)).output) as string;
     const status = (stack = STACK) =>
-        run(
+        runNode(
             [
                 "-r",
                 "ts-node/register/transpile-only",
@@ -394,7 +366,7 @@ describe("npm run status against a stack of the engine test program (Automation 
         peers = await usePeers();
         edge = await startSniServer();
         const work = tempDir("cfcn-status-");
-        env = { ...engineEnv(work), NODE_EXTRA_CA_CERTS: await trustPebbleRoots(peers.pebble, work) };
+        env = { ...engineEnv(work), AWS_REGION: "cn-north-1", NODE_EXTRA_CA_CERTS: await trustPebbleRoots(peers.pebble, work) };
         zone = await createZone("example.cn");
         await configureStack(ok, peers, zone, "default", 30);
         await ok("up", "--yes", "--skip-preview");
@@ -423,7 +395,7 @@ describe("npm run status against a stack of the engine test program (Automation 
 
     it("reads the outputs with the Automation API and exits 0, 1, 2 and 3 as the site's state says", async () => {
         const healthy = await status();
-        assert.equal(healthy.code, 0, healthy.stdout + healthy.stderr);
+        assert.equal(healthy.status, 0, healthy.stdout + healthy.stderr);
         assert.match(
             healthy.stdout,
             new RegExp(
@@ -434,15 +406,15 @@ describe("npm run status against a stack of the engine test program (Automation 
         assert.match(healthy.stdout, /^OK: distribution \w+ Deployed, certificate www\./m);
 
         icp[zone.name] = "PENDING";
-        assert.equal((await status()).code, 1);
+        assert.equal((await status()).status, 1);
         icp[zone.name] = "SUSPENDED";
         const suspended = await status();
-        assert.equal(suspended.code, 2);
+        assert.equal(suspended.status, 2);
         assert.match(suspended.stdout, /ICP recordal SUSPENDED/);
         delete icp[zone.name];
 
         const unknown = await status("no-such-stack");
-        assert.equal(unknown.code, 3);
+        assert.equal(unknown.status, 3);
         assert.match(unknown.stdout, /^COULD NOT CHECK: cannot read the outputs of stack no-such-stack with the pulumi CLI/m);
     });
 });

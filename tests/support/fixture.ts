@@ -6,6 +6,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { CreateHostedZoneCommand, Route53Client } from "@aws-sdk/client-route-53";
+import type { CertificateInputs } from "../../providers/certificateLogic";
 import { FaultProxy, Moto, DnsServer, Pebble, startDnsFromRoute53, startFaultProxy, startMoto, startPebble, tempDir } from "./peers";
 export { countConnections } from "./peers";
 
@@ -68,6 +69,30 @@ export async function createZone(base: string): Promise<{ id: string; name: stri
     const r53 = new Route53Client({ region: "cn-north-1" });
     const zone = await r53.send(new CreateHostedZoneCommand({ Name: name, CallerReference: `${name}-${Math.random()}` }));
     return { id: (zone.HostedZone?.Id ?? "").replace(/^\/hostedzone\//, ""), name };
+}
+
+/** Provider inputs for `domains` against the peers (Pebble, the test DNS server), fast timeouts; `extra` overrides. */
+export function certificateInputs(
+    peers: Peers,
+    account: { accountUrl: string; accountKeyPem: string },
+    domains: string[],
+    extra: Partial<CertificateInputs> = {},
+): CertificateInputs {
+    return {
+        domains,
+        acmeDirectoryUrl: peers.pebble.directoryUrl,
+        accountUrl: account.accountUrl,
+        accountKeyPem: account.accountKeyPem,
+        region: "cn-north-1",
+        path: "/cloudfront/test/site/",
+        keyType: "rsa-2048",
+        profile: "default",
+        dnsResolvers: [peers.dns.address],
+        propagationTimeoutSeconds: 30,
+        pollIntervalSeconds: 0.2,
+        deleteConflictTimeoutSeconds: 20,
+        ...extra,
+    };
 }
 
 // Stop the peers when mocha's run ends (root hook, registered once by this module).

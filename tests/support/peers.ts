@@ -634,3 +634,26 @@ export async function startLatencyRelay(target: string, rttMs: number): Promise<
     await new Promise<void>((resolve) => server.listen(listen, "127.0.0.1", resolve));
     return { address: `127.0.0.1:${listen}`, stop: () => server.close() };
 }
+
+/**
+ * Runs node with `args` in the project folder without blocking this event loop (the peers' proxy,
+ * DNS and TLS servers live in it); killed after `timeoutMs`.
+ */
+export function runNode(
+    args: string[],
+    env: NodeJS.ProcessEnv = {},
+    timeoutMs = 120_000,
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
+    return new Promise((resolve) => {
+        const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...env } });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+        child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+        const timer = setTimeout(() => child.kill(), timeoutMs);
+        child.on("close", (status) => {
+            clearTimeout(timer);
+            resolve({ status, stdout, stderr });
+        });
+    });
+}

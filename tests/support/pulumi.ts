@@ -39,3 +39,26 @@ export function recordDependencies(): Record<string, string[]> {
     };
     return dependencies;
 }
+
+/**
+ * Runs the program (index.ts) under fresh strict mocks with `config` (values JSON-encoded as the CLI
+ * passes them; `secretKeys` encrypted), and returns the mocks, the resolved stack outputs and each
+ * resource's recorded dependencies.
+ */
+export async function runProgramUnderMocks(
+    config: Record<string, unknown>,
+    options: { secretKeys?: string[]; stack?: string; zoneName?: string } = {},
+): Promise<{ mocks: OfflineAwsChina; outputs: Record<string, unknown>; dependencies: Record<string, string[]> }> {
+    pulumi.runtime.setAllConfig(
+        Object.fromEntries(Object.entries(config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)])),
+        options.secretKeys ?? [],
+    );
+    const mocks = await useOfflineMocks({ zoneName: options.zoneName ?? "example.cn" }, options.stack ?? "cn-north-1", "acme");
+    const dependencies = recordDependencies();
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the program is a CommonJS `export =` function
+    const program = require("../../index") as () => Promise<Record<string, pulumi.Input<unknown>>>;
+    const result = await program();
+    const outputs = Object.fromEntries(await Promise.all(Object.entries(result).map(async ([k, v]) => [k, await promiseOf(v)])));
+    await settle();
+    return { mocks, outputs, dependencies };
+}

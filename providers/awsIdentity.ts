@@ -210,15 +210,14 @@ export function credentialsFor(target: AwsTarget): AwsCredentialIdentityProvider
     const cache = (g.__cloudfrontChinaCredentials ??= new Map());
     let entry = cache.get(cacheKey);
     if (!entry) {
-        const { fromNodeProviderChain, fromTemporaryCredentials } =
+        const { fromIni, fromNodeProviderChain, fromTemporaryCredentials } =
             require("@aws-sdk/credential-providers") as typeof import("@aws-sdk/credential-providers");
-        // The SDK's own chain with the stack's profile and files: like pulumi-aws, an explicit
-        // profile wins over AWS_ACCESS_KEY_ID in the environment.
-        let provider: AwsCredentialIdentityProvider = fromNodeProviderChain({
-            profile: identity.profile,
-            filepath: identity.sharedCredentialsFiles?.[0],
-            configFilepath: identity.sharedConfigFiles?.[0],
-        });
+        const files = { filepath: identity.sharedCredentialsFiles?.[0], configFilepath: identity.sharedConfigFiles?.[0] };
+        // Like pulumi-aws, an explicit profile wins over AWS_ACCESS_KEY_ID in the environment: read
+        // only the profile (any kind: keys, SSO, credential_process, role_arn). Files without a
+        // profile: the SDK's chain with those files (environment first, then their default profile).
+        let provider: AwsCredentialIdentityProvider =
+            identity.profile !== undefined ? fromIni({ profile: identity.profile, ...files }) : fromNodeProviderChain(files);
         for (const role of roles) {
             provider = fromTemporaryCredentials({
                 masterCredentials: provider,

@@ -12,10 +12,11 @@
  *           and the next `pulumi up` uploads that same certificate in `update` without a new order.
  *   update: finishes a pending upload; applies tags; recomputes renewAfter for a new renewBeforeDays.
  *   read:   looks the certificate up in IAM; gone out of band => reported gone (next `up` issues anew).
- *   Every AWS call uses the `awsIdentity` input (the stack's aws:profile / files / assumeRoles by
- *   default, see ./awsIdentity.ts); a new identity is an in-place update, never a replacement.
  *   delete: DeleteServerCertificate, retrying DeleteConflict up to deleteConflictTimeoutSeconds
  *           (NoSuchEntity counts as deleted). Never revokes.
+ *
+ * Every AWS call uses the `awsIdentity` input (by default the stack's aws:profile, shared files and
+ * assumeRoles, see ./awsIdentity.ts); a new identity is an in-place update, never a replacement.
  *
  * The provider object is serialized into the state (closure serialization). So npm modules are
  * `require`d inside functions (./awsCalls, ./acmeOrder), AWS clients are built per call, and the
@@ -190,11 +191,11 @@ export const iamAcmeCertificateProvider: pulumi.dynamic.ResourceProvider = {
         if (failures.length === 0) {
             failures.push(...localIdentityProblems(news.awsIdentity as AwsIdentity | undefined));
         }
-        // A name with no hosted zone: asked of Route 53 only when the names or zones changed, so an
-        // unchanged stack makes no call here.
-        const zoneInputsChanged =
-            JSON.stringify(olds.domains) !== JSON.stringify(news.domains) ||
-            JSON.stringify(olds.hostedZones) !== JSON.stringify(news.hostedZones);
+        // A name with no hosted zone: asked of Route 53 only when the names, the zones or the identity
+        // (which may not see the same zones) changed, so an unchanged stack makes no call here.
+        const zoneInputsChanged = ["domains", "hostedZones", "awsIdentity"].some(
+            (k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]),
+        );
         const allKnown = [news.domains, news.region, news.hostedZones, news.awsIdentity].every(
             (v) => !JSON.stringify(v ?? null).includes("04da6b54-80e4-46f7-96ec-b56ff0331ba9"),
         );

@@ -153,6 +153,11 @@ describe("one AWS identity for every call of the certificate provider (moto, sig
         assert.equal(connections, 0);
         assert.deepEqual(await provider.diff!(created.id, created.outs, { ...i, awsIdentity: otherProfile() }), { changes: true });
         assert.deepEqual(await provider.diff!(created.id, created.outs, { ...i, awsIdentity: undefined }), { changes: true });
+        // check looks the zones up again with the new identity (it may not see them), and not at all when nothing changed.
+        assert.deepEqual(await callsDuring(() => provider.check!(created.outs, i)), []);
+        const rechecked = await callsDuring(() => provider.check!(created.outs, { ...i, awsIdentity: otherProfile() }));
+        assert.ok(rechecked.length > 0, "the zones are listed again");
+        assert.deepEqual(keysOf(rechecked), [OTHER_KEY]);
         const updated = await provider.update!(created.id, created.outs, { ...i, awsIdentity: otherProfile() });
         assert.deepEqual((updated.outs as Outs).awsIdentity, otherProfile(), "the new identity is stored for later calls");
         assert.equal((updated.outs as Outs).serialNumber, created.outs.serialNumber, "same certificate");

@@ -13,7 +13,7 @@
 /* eslint-disable @typescript-eslint/no-require-imports -- required inside methods on purpose (serialization) */
 import * as pulumi from "@pulumi/pulumi";
 import type * as Acme from "acme-client";
-import { assertCaReachable } from "./acmeOrder";
+import { assertCaReachable, withNonceRetries } from "./acmeOrder";
 import { LETS_ENCRYPT_PRODUCTION, withoutUndefined } from "./certificateLogic";
 
 export interface AcmeAccountArgs {
@@ -75,11 +75,13 @@ export const acmeAccountProvider: pulumi.dynamic.ResourceProvider = {
         const started = Date.now();
         await assertCaReachable(inputs.directoryUrl);
         const accountKey = await acme.crypto.createPrivateEcdsaKey("P-256");
-        const client = new acme.Client({
-            directoryUrl: inputs.directoryUrl,
-            accountKey,
-            externalAccountBinding: inputs.eabKeyId ? { kid: inputs.eabKeyId, hmacKey: inputs.eabHmacKey ?? "" } : undefined,
-        });
+        const client = withNonceRetries(
+            new acme.Client({
+                directoryUrl: inputs.directoryUrl,
+                accountKey,
+                externalAccountBinding: inputs.eabKeyId ? { kid: inputs.eabKeyId, hmacKey: inputs.eabHmacKey ?? "" } : undefined,
+            }),
+        );
         await client.createAccount({ termsOfServiceAgreed: true, contact: contact(inputs.email) });
         const accountUrl = client.getAccountUrl();
         console.log(`[acme] account registered at ${inputs.directoryUrl}: ${accountUrl} (${((Date.now() - started) / 1000).toFixed(2)} s)`);
@@ -95,7 +97,9 @@ export const acmeAccountProvider: pulumi.dynamic.ResourceProvider = {
 
     async update(_id: string, olds: AccountOutputs, news: AccountInputs) {
         const acme = require("acme-client") as typeof Acme;
-        const client = new acme.Client({ directoryUrl: olds.directoryUrl, accountKey: olds.accountKeyPem, accountUrl: olds.accountUrl });
+        const client = withNonceRetries(
+            new acme.Client({ directoryUrl: olds.directoryUrl, accountKey: olds.accountKeyPem, accountUrl: olds.accountUrl }),
+        );
         await client.updateAccount({ contact: contact(news.email) });
         return { outs: withoutUndefined({ ...olds, email: news.email } satisfies AccountOutputs) };
     },

@@ -116,7 +116,7 @@ export function identityProblems(identity: unknown, property = "awsIdentity"): I
             const arn = role?.roleArn;
             if (typeof arn !== "string" || !ROLE_ARN.test(arn)) {
                 const hint =
-                    typeof arn === "string" && arn.startsWith("arn:aws:")
+                    typeof arn === "string" && /^arn:aws:/.test(arn)
                         ? "it is an ARN of the global partition; roles in AWS China are arn:aws-cn:iam::<account>:role/<name>"
                         : 'use "arn:aws-cn:iam::<12-digit account>:role/<name>"';
                 fail(`\`${at}.roleArn\` ${JSON.stringify(arn)} is not an AWS China role ARN: ${hint}`);

@@ -147,7 +147,8 @@ export function formatReport(report: CheckReport): string[] {
     const attached = report.attached ? `${report.attached.name} (${report.attached.id}, valid until ${report.attached.notAfter})` : "none";
     lines.push(
         `${report.verdict.toUpperCase()}: distribution ${report.distribution.id} ${report.distribution.status}, certificate ${attached}, ` +
-            `${report.certificatesUnderPath ?? "?"} IAM certificate(s) under the stack's path, ${report.aliases.length} alias(es) checked at ${report.checkedAt}`,
+            `${report.certificatesUnderPath ?? "?"} IAM certificate(s) under the stack's path (${report.certificatesInAccount ?? "?"} in the account), ` +
+            `${report.aliases.length} alias(es) checked at ${report.checkedAt}`,
     );
     return lines;
 }

@@ -208,6 +208,7 @@ describe("live check against moto and a local TLS edge", function () {
         assert.equal(report.attached?.expected, true);
         assert.equal(report.attached?.name, certs.attached.name);
         assert.equal(report.certificatesUnderPath, 5, "the certificates this test uploaded under /cloudfront/watch/");
+        assert.ok(report.certificatesInAccount! >= 5, "the quota counts every certificate of the account");
         assert.doesNotMatch(r.stdout + r.stderr, /PRIVATE KEY/);
     });
 

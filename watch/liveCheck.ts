@@ -75,6 +75,8 @@ export interface CheckReport {
     distribution: { id: string; status: string; lastModifiedTime?: string; iamCertificateId?: string };
     attached?: { id: string; name: string; notAfter?: string; serialNumber?: string; expected?: boolean };
     certificatesUnderPath?: number;
+    /** Every server certificate of the account: the quota (20 by default) counts them all. */
+    certificatesInAccount?: number;
     aliases: AliasReport[];
     /** Findings about the distribution or IAM rather than one alias. */
     reasons: string[];
@@ -95,6 +97,7 @@ export function warnThresholdDays(lifetimeDays: number): number {
     return Math.max(lifetimeDays / 4, Math.min(7, lifetimeDays / 3));
 }
 
+const prefixOf = (o: Pick<CheckOptions, "iamPathPrefix">) => o.iamPathPrefix ?? "/cloudfront/";
 const normalSerial = (hex: string) =>
     hex
         .toUpperCase()
@@ -167,6 +170,7 @@ interface AwsFacts {
     icp: Map<string, string>;
     attached?: CheckReport["attached"];
     certificatesUnderPath?: number;
+    certificatesInAccount?: number;
 }
 
 /** GetDistribution, then the attached certificate in IAM (by id, under /cloudfront/) and the count under the stack's path. */
@@ -180,7 +184,7 @@ async function readAws(o: CheckOptions): Promise<AwsFacts> {
         const all: IAM.ServerCertificateMetadata[] = [];
         let marker: string | undefined;
         do {
-            const page = await iam.send(new ListServerCertificatesCommand({ PathPrefix: "/cloudfront/", Marker: marker }));
+            const page = await iam.send(new ListServerCertificatesCommand({ Marker: marker }));
             all.push(...(page.ServerCertificateMetadataList ?? []));
             marker = page.IsTruncated ? page.Marker : undefined;
         } while (marker);
@@ -200,8 +204,9 @@ async function readAws(o: CheckOptions): Promise<AwsFacts> {
         icp: new Map((d?.AliasICPRecordals ?? []).map((r) => [r.CNAME ?? "", r.ICPRecordalStatus ?? ""])),
     };
     const certificates = await listing;
-    const prefix = o.iamPathPrefix ?? "/cloudfront/";
+    const prefix = prefixOf(o);
     facts.certificatesUnderPath = certificates.filter((m) => m.Path?.startsWith(prefix)).length;
+    facts.certificatesInAccount = certificates.length;
     const meta = certificates.find((m) => m.ServerCertificateId === iamCertificateId);
     if (iamCertificateId && meta?.ServerCertificateName) {
         const body = (await iam.send(new GetServerCertificateCommand({ ServerCertificateName: meta.ServerCertificateName })))
@@ -325,10 +330,10 @@ export async function runCheck(o: CheckOptions): Promise<CheckReport> {
             `the distribution serves ${facts.attached.id}, the stack expects ${o.expectedCertificateId}: run \`pulumi up\` (or refresh)`,
         );
     }
-    if ((facts.certificatesUnderPath ?? 0) >= IAM_CERTIFICATE_QUOTA - 2) {
+    if ((facts.certificatesInAccount ?? 0) >= IAM_CERTIFICATE_QUOTA - 2) {
         flag(
             "warn",
-            `${facts.certificatesUnderPath} IAM server certificates under ${o.iamPathPrefix ?? "/cloudfront/"}: the quota is ${IAM_CERTIFICATE_QUOTA} by default and renewal needs a free slot`,
+            `${facts.certificatesInAccount} IAM server certificates in the account (${facts.certificatesUnderPath} under ${prefixOf(o)}): the quota is ${IAM_CERTIFICATE_QUOTA} by default and renewal needs a free slot`,
         );
     }
     return {
@@ -336,6 +341,7 @@ export async function runCheck(o: CheckOptions): Promise<CheckReport> {
         distribution: facts.distribution,
         attached: facts.attached,
         certificatesUnderPath: facts.certificatesUnderPath,
+        certificatesInAccount: facts.certificatesInAccount,
         aliases,
         reasons,
         verdict: worst(verdicts),

@@ -5,7 +5,7 @@
  * identity (the same `aws:` settings the program uses), and prints one row per alias.
  *
  *   npm run status -- --stack cn-north-1 [--outputs-file outputs.json] [--json] [--warn-days N]
- *                     [--dir <project dir>] [--connect alias=host:port …]
+ *                     [--dir <project dir>] [--iam-quota N] [--connect alias=host:port …]
  *
  * Exit codes: 0 ok, 1 warn, 2 fail, 3 could not check (with the reason).
  */
@@ -23,6 +23,7 @@ interface StatusArgs {
     outputsFile?: string;
     json: boolean;
     warnDays?: number;
+    iamQuota?: number;
     connect: Record<string, string>;
 }
 
@@ -59,6 +60,14 @@ export function parseStatusArgs(argv: readonly string[], projectDir: string): St
                     throw new CannotCheck("--warn-days must be a positive number of days");
                 }
                 args.warnDays = n;
+                break;
+            }
+            case "--iam-quota": {
+                const n = Number(value());
+                if (!Number.isInteger(n) || n < 1) {
+                    throw new CannotCheck("--iam-quota must be the account's server-certificate quota, e.g. 20");
+                }
+                args.iamQuota = n;
                 break;
             }
             case "--connect": {
@@ -171,6 +180,7 @@ export async function status(argv: readonly string[], projectDir: string, out: (
             renewAfter: typeof outputs.certificateRenewAfter === "string" ? outputs.certificateRenewAfter : undefined,
             iamPathPrefix: `/cloudfront/${args.stack}/`,
             warnDays: args.warnDays,
+            iamCertificateQuota: args.iamQuota,
             connect: args.connect,
         }).catch((e: Error) => {
             throw new CannotCheck(`cannot read the distribution or IAM (${e.name}: ${e.message}): check the AWS identity and region`);

@@ -115,12 +115,26 @@ describe("live check against moto and a local TLS edge", function () {
     ): Promise<Awaited<ReturnType<typeof runNode>> & { report?: CheckReport }> {
         const file = path.join(dir, `outputs-${Math.random().toString(36).slice(2)}.json`);
         fs.writeFileSync(file, JSON.stringify(outputs));
+        // moto is shared by every suite of the run, which leave certificates in it: a quota no run reaches,
+        // unless a test passes its own.
+        const quota = extra.includes("--iam-quota") ? [] : ["--iam-quota", "10000"];
         const connect = names("ok", "stale", "name", "expiring", "expired", "suspended", "pending").flatMap((a) => [
             "--connect",
             `${a}=${edge.address}`,
         ]);
         const r = await runNode(
-            ["-r", "ts-node/register/transpile-only", "scripts/status.ts", "--stack", STACK, "--outputs-file", file, ...connect, ...extra],
+            [
+                "-r",
+                "ts-node/register/transpile-only",
+                "scripts/status.ts",
+                "--stack",
+                STACK,
+                "--outputs-file",
+                file,
+                ...connect,
+                ...quota,
+                ...extra,
+            ],
             // The region the stack would have in its aws:region (the status command reads it from there, else AWS_REGION).
             { NODE_EXTRA_CA_CERTS: trusted, AWS_REGION: "cn-north-1" },
         );
@@ -244,6 +258,11 @@ describe("live check against moto and a local TLS edge", function () {
         assert.equal(stuck.status, 1, stuck.stdout + stuck.stderr);
         assert.match(stuck.report!.reasons.join(), /distribution InProgress for 120 minutes \(more than 60\)/);
 
+        const full = await status({ distributionId: id }, ["--json", "--iam-quota", "3"]);
+        assert.match(
+            full.report!.reasons.join(),
+            /IAM server certificates in the account \(\d+ under \/cloudfront\/watch\/\): the quota is 3 and renewal needs a free slot/,
+        );
         const missing = await status({ distributionId: "E0NOSUCHDIST" });
         assert.equal(missing.status, 3);
         assert.match(missing.stdout, /^COULD NOT CHECK: cannot read the distribution or IAM \(NoSuchDistribution/m);
@@ -355,6 +374,8 @@ describe("npm run status against a stack of the engine test program (Automation 
                 stack,
                 "--dir",
                 ENGINE_PROGRAM,
+                "--iam-quota",
+                "10000",
                 "--connect",
                 `www.${zone.name}=${edge.address}`,
                 "--connect",

@@ -30,6 +30,8 @@ export interface CheckOptions {
     renewAfter?: string;
     /** Warn when the served certificate has at most this many days left. Defaults to `warnThresholdDays(lifetime)`. */
     warnDays?: number;
+    /** The account's server-certificate quota (raisable). Defaults to IAM's default, 20. */
+    iamCertificateQuota?: number;
     /** A distribution not `Deployed` for longer than this is reported. Defaults to 60 minutes. */
     notDeployedMinutes?: number;
     /** Bound of each TLS handshake. Defaults to 10 s. */
@@ -330,10 +332,11 @@ export async function runCheck(o: CheckOptions): Promise<CheckReport> {
             `the distribution serves ${facts.attached.id}, the stack expects ${o.expectedCertificateId}: run \`pulumi up\` (or refresh)`,
         );
     }
-    if ((facts.certificatesInAccount ?? 0) >= IAM_CERTIFICATE_QUOTA - 2) {
+    const quota = o.iamCertificateQuota ?? IAM_CERTIFICATE_QUOTA;
+    if ((facts.certificatesInAccount ?? 0) >= quota - 2) {
         flag(
             "warn",
-            `${facts.certificatesInAccount} IAM server certificates in the account (${facts.certificatesUnderPath} under ${prefixOf(o)}): the quota is ${IAM_CERTIFICATE_QUOTA} by default and renewal needs a free slot`,
+            `${facts.certificatesInAccount} IAM server certificates in the account (${facts.certificatesUnderPath} under ${prefixOf(o)}): the quota is ${quota}${o.iamCertificateQuota === undefined ? " by default" : ""} and renewal needs a free slot`,
         );
     }
     return {

@@ -6,7 +6,7 @@
  *
  * It depends on the distribution only, never on the certificate resource: it must keep watching
  * when renewal is broken. China specifics (../shared/facts/operations.md): runtime nodejs22.x
- * (creating nodejs20.x functions is blocked), service principals `lambda.amazonaws.com` and
+ * (new functions on the Node 20 runtime are blocked), service principals `lambda.amazonaws.com` and
  * `events.amazonaws.com` (not .com.cn), every ARN from the partition.
  */
 import * as aws from "@pulumi/aws";

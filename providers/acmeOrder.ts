@@ -1,14 +1,17 @@
 /**
- * One ACME order over DNS-01, driven with acme-client's low-level calls (not `auto()`, whose DNS
- * self-check uses the system resolver and whose record handling is one name at a time): all TXT
- * values of a zone go out in one Route 53 batch, all challenges are answered at once, and the
- * records are removed in a `finally`. Serialized with the provider: npm modules are required inside.
+ * One ACME order, driven with acme-client's low-level calls (not `auto()`, whose DNS self-check
+ * uses the system resolver and whose record handling is one name at a time). Each name follows the
+ * plan made before the order (./dnsChallenge.ts): dns-persist-01 names need no DNS write; dns-01
+ * values (in the name's own zone or at its delegation target) go out in one Route 53 batch per
+ * zone; all challenges are answered at once, and the TXT values are removed in a `finally`.
+ * Serialized with the provider: npm modules are required inside.
  */
 /* eslint-disable @typescript-eslint/no-require-imports -- required inside functions on purpose (serialization) */
 import type * as Acme from "acme-client";
 import { Log, TxtRecord, changeChallengeRecords, verifyTxt, waitForChanges } from "./awsCalls";
 import type { AwsTarget } from "./awsIdentity";
 import type { KeyType } from "./certificateLogic";
+import type { ChallengeMode, NamePlan } from "./dnsChallenge";
 
 export interface OrderRequest {
     directoryUrl: string;
@@ -19,8 +22,11 @@ export interface OrderRequest {
     preferredChain?: string;
     /** ACME profile (Let's Encrypt: "classic", "tlsserver", "shortlived"); the CA's default when unset. */
     profile?: string;
-    /** Zone id per domain. */
-    zones: Record<string, string>;
+    /** How each name (as in `domains`) is validated, planned before the order. */
+    plans: Record<string, NamePlan>;
+    mode: ChallengeMode;
+    /** In `auto`: the dns-01 plan of names whose standing record the CA turns out not to take. */
+    dns01Fallback?: (domains: string[]) => Promise<Record<string, NamePlan>>;
     /** Region and identity of the Route 53 calls. */
     aws: AwsTarget;
     resolvers: string[];
@@ -72,13 +78,20 @@ export function acmeClient(directoryUrl: string, accountKeyPem: string, accountU
     );
 }
 
+/** What the provider reads from an ACME directory (RFC 8555 §7.1.1, RFC 9773). */
+export interface AcmeDirectory {
+    renewalInfo?: string;
+    meta?: { caaIdentities?: string[]; profiles?: Record<string, string> };
+}
+
 /**
- * Fails fast, naming the CA, when its directory cannot be reached (acme-client itself reports a
- * refused connection as "Cannot read properties of undefined (reading 'config')").
+ * The CA's directory; fails fast, naming the CA, when it cannot be reached (acme-client itself
+ * reports a refused connection as "Cannot read properties of undefined (reading 'config')").
  */
-export async function assertCaReachable(directoryUrl: string): Promise<void> {
+export async function assertCaReachable(directoryUrl: string): Promise<AcmeDirectory> {
     try {
-        await fetch(directoryUrl, { signal: AbortSignal.timeout(30_000) });
+        const response = await fetch(directoryUrl, { signal: AbortSignal.timeout(30_000) });
+        return (await response.json().catch(() => ({}))) as AcmeDirectory;
     } catch (e) {
         const cause = (e as { cause?: { code?: string; message?: string } }).cause;
         throw new Error(
@@ -88,11 +101,11 @@ export async function assertCaReachable(directoryUrl: string): Promise<void> {
     }
 }
 
+/** Orders, validates and downloads one certificate. The caller has checked the CA (assertCaReachable) and planned the challenges. */
 export async function orderCertificate(req: OrderRequest, log: Log): Promise<IssuedCertificate> {
     const acme = require("acme-client") as typeof Acme;
     const primary = req.domains[0];
     const started = Date.now();
-    await assertCaReachable(req.directoryUrl);
     const client = acmeClient(req.directoryUrl, req.accountKeyPem, req.accountUrl);
 
     const privateKey =
@@ -105,31 +118,74 @@ export async function orderCertificate(req: OrderRequest, log: Log): Promise<Iss
     log(`[acme] [${primary}] order created for ${req.domains.length} name(s): ${order.url} (${seconds(started)})`);
 
     const authorizations = (await client.getAuthorizations(order)).filter((a) => a.status !== "valid");
-    const pending: Array<{ authz: Acme.Authorization; challenge: Acme.Authorization["challenges"][number]; record: TxtRecord }> = [];
+    // acme-client's types know http-01 and dns-01 only; dns-persist-01 carries `issuer-domain-names`.
+    type Challenge = Acme.Authorization["challenges"][number];
+    type AnyChallenge = Omit<Challenge, "type"> & { type: string; "issuer-domain-names"?: string[] };
+    const pending: Array<{ authz: Acme.Authorization; challenge: Challenge; record?: TxtRecord }> = [];
+    const dns01: Array<{ authz: Acme.Authorization; domain: string; plan: NamePlan }> = [];
+    const fallback: Array<{ authz: Acme.Authorization; domain: string }> = [];
     for (const authz of authorizations) {
+        // Wildcards arrive as the base name with authz.wildcard = true.
+        const domain = authz.wildcard ? `*.${authz.identifier.value}` : authz.identifier.value;
+        const plan = req.plans[domain] ?? {};
+        if (plan.persist) {
+            const persist = (authz.challenges as AnyChallenge[]).find((c) => c.type === "dns-persist-01");
+            const issuers = persist?.["issuer-domain-names"] ?? [];
+            if (persist && issuers.includes(plan.persist.issuer)) {
+                pending.push({ authz, challenge: persist as Challenge });
+                continue;
+            }
+            const why = persist
+                ? `its dns-persist-01 challenge accepts issuer names ${JSON.stringify(issuers)}, and ${plan.persist.recordName} names "${plan.persist.issuer}"`
+                : "the CA offers no dns-persist-01 challenge for it";
+            if (req.mode !== "auto" || !req.dns01Fallback) {
+                throw new Error(
+                    `cannot validate ${domain} with dns-persist-01: ${why}. Set cloudfront-china:challenge to "auto" or "dns-01" to use dns-01 (a Route 53 zone or a delegation CNAME); nothing was issued`,
+                );
+            }
+            log(`[acme] [${domain}] ${why}: dns-01 instead`);
+            fallback.push({ authz, domain });
+            continue;
+        }
+        dns01.push({ authz, domain, plan });
+    }
+    if (fallback.length > 0 && req.dns01Fallback) {
+        const plans = await req.dns01Fallback(fallback.map((f) => f.domain));
+        dns01.push(...fallback.map((f) => ({ ...f, plan: plans[f.domain] ?? {} })));
+    }
+    for (const { authz, domain, plan } of dns01) {
         const challenge = authz.challenges.find((c) => c.type === "dns-01");
         if (!challenge) {
-            throw new Error(`the CA offers no dns-01 challenge for ${authz.identifier.value}`);
+            throw new Error(`the CA offers no dns-01 challenge for ${domain}`);
         }
-        const name = authz.identifier.value; // wildcards arrive as the base name with authz.wildcard = true
-        const zoneId = req.zones[name] ?? req.zones[`*.${name}`];
+        if (!plan.dns01) {
+            throw new Error(`no dns-01 route for ${domain}: it is in no Route 53 zone of this account and not delegated`);
+        }
         // getChallengeKeyAuthorization already returns the dns-01 TXT value (base64url SHA-256).
         const value = await client.getChallengeKeyAuthorization(challenge);
-        pending.push({ authz, challenge, record: { zoneId, name: `_acme-challenge.${name}`, value } });
+        pending.push({ authz, challenge, record: { zoneId: plan.dns01.zoneId, name: plan.dns01.recordName, value } });
     }
+    const persistCount = pending.filter((p) => !p.record).length;
+    const delegatedCount = dns01.filter((d) => d.plan.dns01?.kind === "delegated").length;
+    log(
+        `[acme] [${primary}] ${pending.length} authorization(s) to validate: ${persistCount} by dns-persist-01 (no DNS write), ` +
+            `${pending.length - persistCount - delegatedCount} by dns-01 in Route 53, ${delegatedCount} by dns-01 through a delegation CNAME`,
+    );
 
-    const records = pending.map((p) => p.record);
+    const records = pending.flatMap((p) => (p.record ? [p.record] : []));
     try {
         if (records.length > 0) {
             const changeIds = await changeChallengeRecords(req.aws, records, "add", log);
             await waitForChanges(req.aws, changeIds, req.propagationTimeoutMs, req.pollMs, log);
             await verifyTxt(req.resolvers, records, req.propagationTimeoutMs, req.pollMs, log);
+        }
+        if (pending.length > 0) {
             const validating = Date.now();
             await Promise.all(pending.map((p) => client.completeChallenge(p.challenge)));
             await Promise.all(
                 pending.map((p) =>
                     client.waitForValidStatus(p.authz).catch((e: Error) => {
-                        throw new Error(`the CA did not validate dns-01 for ${p.authz.identifier.value}: ${caProblem(e)}`);
+                        throw new Error(`the CA did not validate ${p.challenge.type} for ${p.authz.identifier.value}: ${caProblem(e)}`);
                     }),
                 ),
             );

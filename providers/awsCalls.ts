@@ -89,46 +89,79 @@ async function listPublicZones(aws: AwsTarget): Promise<Array<[string, string]>>
 }
 
 /**
- * The hosted zone of each name: from `given` (exact or longest suffix) or else discovered as the
- * public zone with the longest matching suffix. Names without a zone are returned in `missing`.
+ * The Route 53 zone id of a name: from `given` (exact or longest suffix), else the public zone of
+ * this account with the longest matching suffix. The account's zones are listed once, on the first
+ * name `given` does not cover, so a stack that names its zones (or uses only dns-persist-01) makes
+ * no Route 53 call here.
  */
-export async function resolveZones(
+export function zoneLookup(
     aws: AwsTarget,
-    domains: readonly string[],
     given: Record<string, string> | undefined,
     zoneFor: (domain: string, zones: Record<string, string>) => string | undefined,
-): Promise<{ zones: Record<string, string>; missing: string[] }> {
-    let known = given ?? {};
-    if (!given || domains.some((d) => zoneFor(d, known) === undefined)) {
-        known = { ...Object.fromEntries(await listPublicZones(aws)), ...(given ?? {}) };
-    }
-    const zones: Record<string, string> = {};
-    const missing: string[] = [];
-    for (const d of domains) {
-        const id = zoneFor(d, known);
-        if (id === undefined) {
-            missing.push(d);
-        } else {
-            zones[d] = id.replace(/^\/hostedzone\//, "");
+): (name: string) => Promise<string | undefined> {
+    let listed: Promise<Record<string, string>> | undefined;
+    return async (name) => {
+        const known = zoneFor(name, given ?? {});
+        if (known !== undefined) {
+            return known.replace(/^\/hostedzone\//, "");
         }
-    }
-    return { zones, missing };
+        listed ??= listPublicZones(aws).then((zones) => ({ ...Object.fromEntries(zones), ...(given ?? {}) }));
+        return zoneFor(name, await listed)?.replace(/^\/hostedzone\//, "");
+    };
 }
 
 const quote = (v: string) => `"${v}"`;
 const unquote = (v: string) => v.replace(/^"|"$/g, "");
 
-/** The TXT values and TTL currently at `name` in the zone (none: `[]`). */
-async function currentTxt(client: R53.Route53Client, zoneId: string, name: string): Promise<{ values: string[]; ttl: number }> {
+interface TxtSet {
+    values: string[];
+    ttl: number;
+}
+
+/** TTL of the record sets we create: short, so a stale challenge value does not linger in caches. */
+const CHALLENGE_TTL = 60;
+/** Above this many names in one zone, one listing of the zone is cheaper than a read per name (Route 53 allows 5 requests/s). */
+const PER_NAME_READS_MAX = 3;
+
+/** The TXT sets currently at `names` in the zone (absent names: no entry). */
+async function currentTxt(client: R53.Route53Client, zoneId: string, names: readonly string[]): Promise<Map<string, TxtSet>> {
     const { ListResourceRecordSetsCommand } = require("@aws-sdk/client-route-53") as typeof R53;
-    const page = await client.send(
-        new ListResourceRecordSetsCommand({ HostedZoneId: zoneId, StartRecordName: name, StartRecordType: "TXT", MaxItems: 1 }),
-    );
-    const set = (page.ResourceRecordSets ?? [])[0];
-    if (!set || set.Type !== "TXT" || set.Name?.replace(/\.$/, "") !== name) {
-        return { values: [], ttl: 60 };
+    const wanted = new Set(names);
+    const sets = new Map<string, TxtSet>();
+    const take = (page: R53.ListResourceRecordSetsCommandOutput) => {
+        for (const set of page.ResourceRecordSets ?? []) {
+            const name = set.Name?.replace(/\.$/, "") ?? "";
+            if (set.Type === "TXT" && wanted.has(name)) {
+                sets.set(name, { values: (set.ResourceRecords ?? []).map((r) => unquote(r.Value ?? "")), ttl: set.TTL ?? CHALLENGE_TTL });
+            }
+        }
+    };
+    if (names.length <= PER_NAME_READS_MAX) {
+        for (const name of names) {
+            take(
+                await client.send(
+                    new ListResourceRecordSetsCommand({ HostedZoneId: zoneId, StartRecordName: name, StartRecordType: "TXT", MaxItems: 1 }),
+                ),
+            );
+        }
+        return sets;
     }
-    return { values: (set.ResourceRecords ?? []).map((r) => unquote(r.Value ?? "")), ttl: set.TTL ?? 60 };
+    let start: { name?: string; type?: R53.RRType } = {};
+    for (;;) {
+        const page = await client.send(
+            new ListResourceRecordSetsCommand({
+                HostedZoneId: zoneId,
+                StartRecordName: start.name,
+                StartRecordType: start.type,
+                MaxItems: 300,
+            }),
+        );
+        take(page);
+        if (!page.IsTruncated) {
+            return sets;
+        }
+        start = { name: page.NextRecordName, type: page.NextRecordType };
+    }
 }
 
 /** Groups records by zone, then by record name (apex and wildcard share `_acme-challenge.<name>`). */
@@ -142,9 +175,19 @@ function byZoneAndName(records: readonly TxtRecord[]): Map<string, Map<string, s
     return zones;
 }
 
+/** Attempts of one zone's compare-and-swap before giving up (each lost race re-reads the sets). */
+export const CAS_ATTEMPTS = 12;
+
 /**
  * Writes or removes our TXT values with **one** change batch per hosted zone, keeping every value
  * we did not write (another client's challenge, a verification record). Returns the change ids.
+ *
+ * Route 53 has no "add a value" action, and UPSERT of a read-modify-write loses a value when two
+ * writers (two stacks renewing `example.cn` and `*.example.cn`, or another ACME client) change the
+ * same name at once. A batch is atomic, and DELETE must match the current set exactly while CREATE
+ * fails when a set exists: so DELETE(what we read) + CREATE(what we want) is a compare-and-swap
+ * that fails with InvalidChangeBatch when someone changed the set in between; then we re-read and
+ * try again (bounded, with jitter).
  */
 export async function changeChallengeRecords(
     aws: AwsTarget,
@@ -171,48 +214,61 @@ export async function changeChallengeRecords(
 
     async function changeZone(zoneId: string, names: Map<string, string[]>): Promise<void> {
         const started = Date.now();
-        const changes: R53.Change[] = [];
-        for (const [name, ours] of names) {
-            const current = await currentTxt(client, zoneId, name);
-            const next = action === "add" ? [...new Set([...current.values, ...ours])] : current.values.filter((v) => !ours.includes(v));
-            if (action === "remove" && next.length === current.values.length) {
-                continue; // nothing of ours is there any more
+        for (let attempt = 1; ; attempt++) {
+            const current = await currentTxt(client, zoneId, [...names.keys()]);
+            const changes: R53.Change[] = [];
+            for (const [name, ours] of names) {
+                const now = current.get(name) ?? { values: [], ttl: CHALLENGE_TTL };
+                const next = action === "add" ? [...new Set([...now.values, ...ours])] : now.values.filter((v) => !ours.includes(v));
+                if (next.length === now.values.length && next.every((v) => now.values.includes(v))) {
+                    continue; // already as wanted (ours all there, or none of ours left)
+                }
+                const set = (values: string[]) => ({
+                    Name: name,
+                    Type: "TXT" as const,
+                    TTL: now.ttl,
+                    ResourceRecords: values.map((v) => ({ Value: quote(v) })),
+                });
+                if (now.values.length > 0) {
+                    changes.push({ Action: "DELETE", ResourceRecordSet: set(now.values) });
+                }
+                if (next.length > 0) {
+                    changes.push({ Action: "CREATE", ResourceRecordSet: set(next) });
+                }
             }
-            const set = (values: string[]) => ({
-                Name: name,
-                Type: "TXT" as const,
-                TTL: current.ttl,
-                ResourceRecords: values.map((v) => ({ Value: quote(v) })),
-            });
-            if (next.length === 0) {
-                changes.push({ Action: "DELETE", ResourceRecordSet: set(current.values) });
-            } else {
-                changes.push({ Action: "UPSERT", ResourceRecordSet: set(next) });
+            if (changes.length === 0) {
+                return;
+            }
+            try {
+                const result = await client.send(
+                    new ChangeResourceRecordSetsCommand({
+                        HostedZoneId: zoneId,
+                        ChangeBatch: { Comment: `cloudfront-china dns-01 ${action}`, Changes: changes },
+                    }),
+                );
+                const id = result.ChangeInfo?.Id?.replace(/^\/change\//, "") ?? "";
+                changeIds.push(id);
+                log(
+                    `[route53] [${zoneId}] ${action === "add" ? "TXT change submitted" : "TXT cleanup submitted"}: ${changes.length} change(s), ${[...names.values()].flat().length} value(s), change ${id}${attempt > 1 ? ` after ${attempt - 1} lost race(s)` : ""} (${seconds(started)})`,
+                );
+                return;
+            } catch (e) {
+                if (errorName(e) === "NoSuchHostedZone") {
+                    throw providerError(
+                        `Route 53 hosted zone ${zoneId} no longer exists (NoSuchHostedZone): fix hostedZones, or leave it unset to discover the zones`,
+                        "NoSuchHostedZone",
+                    );
+                }
+                // Another writer changed one of the sets between our read and our batch: read again.
+                // (Route 53: "… but the values provided do not match the current values" / "… but it already exists".)
+                const lostRace =
+                    errorName(e) === "InvalidChangeBatch" && /do not match|already exists|not found/i.test((e as Error).message);
+                if (!lostRace || attempt >= CAS_ATTEMPTS) {
+                    throw e;
+                }
+                await sleep(Math.min(100 * 2 ** (attempt - 1), 3000) * (0.5 + Math.random()));
             }
         }
-        if (changes.length === 0) {
-            return;
-        }
-        const result = await client
-            .send(
-                new ChangeResourceRecordSetsCommand({
-                    HostedZoneId: zoneId,
-                    ChangeBatch: { Comment: `cloudfront-china dns-01 ${action}`, Changes: changes },
-                }),
-            )
-            .catch((e: Error) => {
-                throw errorName(e) === "NoSuchHostedZone"
-                    ? providerError(
-                          `Route 53 hosted zone ${zoneId} no longer exists (NoSuchHostedZone): fix hostedZones, or leave it unset to discover the zones`,
-                          "NoSuchHostedZone",
-                      )
-                    : e;
-            });
-        const id = result.ChangeInfo?.Id?.replace(/^\/change\//, "") ?? "";
-        changeIds.push(id);
-        log(
-            `[route53] [${zoneId}] ${action === "add" ? "TXT change submitted" : "TXT cleanup submitted"}: ${changes.length} record set(s), ${[...names.values()].flat().length} value(s), change ${id} (${seconds(started)})`,
-        );
     }
 }
 

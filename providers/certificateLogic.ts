@@ -5,6 +5,7 @@
  */
 import { domainsProblems } from "../components/validation";
 import { AwsIdentity, identityProblems } from "./awsIdentity";
+import { CHALLENGE_MODES, ChallengeMode, baseName } from "./dnsChallenge";
 
 export const KEY_TYPES = ["rsa-2048", "ecdsa-p256"] as const;
 export type KeyType = (typeof KEY_TYPES)[number];
@@ -107,6 +108,10 @@ export interface CertificateInputs {
     preferredChain?: string;
     profile?: string;
     hostedZones?: Record<string, string>;
+    /** "auto" (default), "dns-01" or "dns-persist-01" (./dnsChallenge.ts). */
+    challenge?: ChallengeMode;
+    /** dns-01 delegation targets by name, when the CNAME cannot be looked up. */
+    challengeDelegations?: Record<string, string>;
     dnsResolvers?: string[];
     propagationTimeoutSeconds: number;
     pollIntervalSeconds: number;
@@ -212,17 +217,39 @@ export function checkInputs(inputs: Record<string, unknown>): CheckFailure[] {
 
     failures.push(...identityProblems(inputs.awsIdentity));
 
-    const zones = inputs.hostedZones;
-    if (zones !== undefined && known(zones) && Array.isArray(domains)) {
-        for (const d of domains as string[]) {
-            if (typeof d === "string" && !zoneFor(d, zones as Record<string, string>)) {
-                fail(
-                    "hostedZones",
-                    `"${d}" has no hosted zone in \`hostedZones\`: add {"${d.replace(/^\*\./, "")}": "Z…"} or leave \`hostedZones\` unset to discover zones`,
-                );
+    const challenge = inputs.challenge;
+    if (challenge !== undefined && known(challenge) && !(CHALLENGE_MODES as readonly unknown[]).includes(challenge)) {
+        fail(
+            "challenge",
+            `\`challenge\` ${JSON.stringify(challenge)} is not a challenge mode: use "auto" (default), "dns-01" or "dns-persist-01"`,
+        );
+    }
+    const delegations = inputs.challengeDelegations;
+    if (delegations !== undefined && known(delegations)) {
+        const names = Array.isArray(domains) ? (domains as unknown[]).filter((d): d is string => typeof d === "string").map(baseName) : [];
+        if (typeof delegations !== "object" || delegations === null || Array.isArray(delegations)) {
+            fail(
+                "challengeDelegations",
+                `\`challengeDelegations\` must be an object of name → target, e.g. {"example.cn": "_acme-challenge.example.cn.acme.example.net"}`,
+            );
+        } else {
+            for (const [name, to] of Object.entries(delegations)) {
+                if (names.length > 0 && !names.includes(baseName(name))) {
+                    fail(
+                        "challengeDelegations",
+                        `\`challengeDelegations\` names "${name}", which is not on the certificate (domains: ${names.join(", ")}): remove it or fix the name`,
+                    );
+                }
+                if (typeof to !== "string" || !/^([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}\.?$/i.test(to)) {
+                    fail(
+                        "challengeDelegations",
+                        `\`challengeDelegations\` target for "${name}" (${JSON.stringify(to)}) is not a DNS name: give the CNAME's target, e.g. "_acme-challenge.${baseName(name)}.acme.example.net"`,
+                    );
+                }
             }
         }
     }
+
     return failures;
 }
 
@@ -247,6 +274,9 @@ export function inPlaceChanges(olds: Record<string, unknown>, news: Record<strin
         "renewBeforeDays",
         "tags",
         "hostedZones",
+        // How names are validated, not what is issued: the next order uses the new way.
+        "challenge",
+        "challengeDelegations",
         "dnsResolvers",
         "propagationTimeoutSeconds",
         "pollIntervalSeconds",

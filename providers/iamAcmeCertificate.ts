@@ -29,14 +29,15 @@
 import * as pulumi from "@pulumi/pulumi";
 import { throwIfProblems } from "../components/validation";
 import { AcmeAccount } from "./acmeAccount";
-import { certificateFacts, fetchRenewalWindow, orderCertificate } from "./acmeOrder";
+import { assertCaReachable, certificateFacts, fetchRenewalWindow, orderCertificate } from "./acmeOrder";
 import {
     authoritativeResolvers,
     deleteServerCertificate,
     getServerCertificate,
-    resolveZones,
+    providerError,
     setServerCertificateTags,
     uploadServerCertificate,
+    zoneLookup,
 } from "./awsCalls";
 import { AwsIdentity, AwsTarget, identityFromStackConfig, localIdentityProblems, stackAwsConfig } from "./awsIdentity";
 import {
@@ -52,6 +53,7 @@ import {
     withoutUndefined,
     zoneFor,
 } from "./certificateLogic";
+import { ChallengeMode, ChallengePlanResult, PlanRequest, planChallenges } from "./dnsChallenge";
 
 export interface IamAcmeCertificateArgs {
     /** Names on the certificate; the first is the common name. Wildcards as "*.example.cn". Changing them replaces the certificate. */
@@ -72,7 +74,17 @@ export interface IamAcmeCertificateArgs {
     readonly profile?: pulumi.Input<string | undefined>;
     /** Hosted zone id per name (exact or parent domain). Defaults to discovery: the public zone with the longest matching suffix. */
     readonly hostedZones?: pulumi.Input<Record<string, pulumi.Input<string>> | undefined>;
-    /** Resolvers ("ip" or "ip:port") that must show the TXT values before the CA is asked. Defaults to the zone's authoritative servers; [] skips. */
+    /**
+     * How names prove control: "auto" (default: dns-persist-01 where its standing record is in place
+     * and the CA offers it, else dns-01), "dns-01", or "dns-persist-01". Changing it updates in place.
+     */
+    readonly challenge?: pulumi.Input<ChallengeMode | undefined>;
+    /**
+     * dns-01 delegation targets by name, e.g. {"example.cn": "_acme-challenge.example.cn.acme.example.net"}: for
+     * names whose `_acme-challenge` CNAME cannot be looked up from where `pulumi up` runs. Defaults to looking it up.
+     */
+    readonly challengeDelegations?: pulumi.Input<Record<string, pulumi.Input<string>> | undefined>;
+    /** Resolvers ("ip" or "ip:port") that must show the TXT values before the CA is asked, and that answer the CNAME and dns-persist-01 lookups. Defaults to the zone's authoritative servers (lookups: the system's); [] skips the wait. */
     readonly dnsResolvers?: pulumi.Input<pulumi.Input<string>[] | undefined>;
     /** Seconds to wait for Route 53 INSYNC and for the resolvers. Defaults to 300. */
     readonly propagationTimeoutSeconds?: pulumi.Input<number>;
@@ -147,6 +159,8 @@ function echoInputs(
         preferredChain: i.preferredChain,
         profile: i.profile,
         hostedZones: i.hostedZones,
+        challenge: i.challenge,
+        challengeDelegations: i.challengeDelegations,
         dnsResolvers: i.dnsResolvers,
         propagationTimeoutSeconds: i.propagationTimeoutSeconds,
         pollIntervalSeconds: i.pollIntervalSeconds,
@@ -184,6 +198,20 @@ async function uploadOrKeep(outs: CertificateOutputs, providerText: unknown): Pr
     }
 }
 
+/** How each name is validated (./dnsChallenge.ts); `issuers` undefined leaves dns-persist-01 unchecked. */
+function planFor(inputs: CertificateInputs, issuers: readonly string[] | undefined): Promise<ChallengePlanResult> {
+    const request: PlanRequest = {
+        domains: inputs.domains,
+        mode: inputs.challenge ?? "auto",
+        resolvers: inputs.dnsResolvers ?? [],
+        zoneOf: zoneLookup(target(inputs), inputs.hostedZones, zoneFor),
+        delegations: inputs.challengeDelegations,
+        persist: issuers === undefined ? undefined : { accountUrl: inputs.accountUrl, issuers },
+        now: Date.now(),
+    };
+    return planChallenges(request);
+}
+
 export const iamAcmeCertificateProvider: pulumi.dynamic.ResourceProvider = {
     async check(olds: Record<string, unknown>, news: Record<string, unknown>) {
         const failures = checkInputs(news);
@@ -191,32 +219,46 @@ export const iamAcmeCertificateProvider: pulumi.dynamic.ResourceProvider = {
         if (failures.length === 0) {
             failures.push(...localIdentityProblems(news.awsIdentity as AwsIdentity | undefined));
         }
-        // A name with no hosted zone: asked of Route 53 only when the names, the zones or the identity
-        // (which may not see the same zones) changed, so an unchanged stack makes no call here.
-        const zoneInputsChanged = ["domains", "hostedZones", "awsIdentity"].some(
-            (k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]),
-        );
-        const allKnown = [news.domains, news.region, news.hostedZones, news.awsIdentity].every(
-            (v) => !JSON.stringify(v ?? null).includes("04da6b54-80e4-46f7-96ec-b56ff0331ba9"),
-        );
-        if (failures.length === 0 && zoneInputsChanged && allKnown) {
+        // How each name will be validated: planned (Route 53 zone list, read-only DNS lookups) only
+        // when something that decides it changed, so an unchanged stack makes no call here.
+        const planInputsChanged = [
+            "domains",
+            "hostedZones",
+            "awsIdentity",
+            "challenge",
+            "challengeDelegations",
+            "dnsResolvers",
+            "accountUrl",
+        ].some((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]));
+        const allKnown = [
+            news.domains,
+            news.region,
+            news.hostedZones,
+            news.awsIdentity,
+            news.challengeDelegations,
+            news.dnsResolvers,
+        ].every((v) => !JSON.stringify(v ?? null).includes("04da6b54-80e4-46f7-96ec-b56ff0331ba9"));
+        if (failures.length === 0 && planInputsChanged && allKnown) {
+            const inputs = news as unknown as CertificateInputs;
+            const accountKnown = typeof news.accountUrl === "string" && !news.accountUrl.includes("04da6b54-80e4-46f7-96ec-b56ff0331ba9");
             try {
-                const { missing } = await resolveZones(
-                    target(news as unknown as CertificateInputs),
-                    news.domains as string[],
-                    news.hostedZones as Record<string, string> | undefined,
-                    zoneFor,
-                );
-                for (const d of missing) {
-                    failures.push({
-                        property: "domains",
-                        reason: `"${d}" is in no Route 53 hosted zone of this account: create the zone, or give its id in \`hostedZones\``,
-                    });
+                // The CA's issuer names, for the dns-persist-01 records; unreachable now means checked again at create.
+                const issuers =
+                    inputs.challenge !== "dns-01" && accountKnown
+                        ? ((await assertCaReachable(inputs.acmeDirectoryUrl).catch(() => undefined))?.meta?.caaIdentities ?? undefined)
+                        : undefined;
+                const planned = await planFor(inputs, issuers);
+                for (const p of planned.problems) {
+                    // Until the account exists its standing record cannot be written: that is checked at create.
+                    if (inputs.challenge !== "dns-01" && issuers === undefined) {
+                        continue;
+                    }
+                    failures.push({ property: "domains", reason: p.reason });
                 }
             } catch (e) {
                 failures.push({
                     property: "hostedZones",
-                    reason: `cannot list Route 53 hosted zones to find the zone of each name (${(e as Error).name}: ${(e as Error).message}): check credentials, or give \`hostedZones\``,
+                    reason: `cannot find how to validate each name (${(e as Error).name}: ${(e as Error).message}): check credentials and dnsResolvers, or give \`hostedZones\``,
                 });
             }
         }
@@ -244,11 +286,18 @@ export const iamAcmeCertificateProvider: pulumi.dynamic.ResourceProvider = {
 
     async create(inputs: CertificateInputs & { __provider?: string }) {
         const started = Date.now();
-        const { zones, missing } = await resolveZones(target(inputs), inputs.domains, inputs.hostedZones, zoneFor);
-        if (missing.length > 0) {
-            throw new Error(`no Route 53 hosted zone for ${missing.join(", ")}: create the zone, or give its id in hostedZones`);
+        const directory = await assertCaReachable(inputs.acmeDirectoryUrl);
+        const planned = await planFor(inputs, directory.meta?.caaIdentities ?? []);
+        if (planned.problems.length > 0) {
+            throw providerError(
+                `nothing was ordered: ${planned.problems.length} name(s) cannot be validated yet.\n` +
+                    planned.problems.map((p) => `  - ${p.reason}`).join("\n") +
+                    "\nAdd the record(s) at the DNS host and run `pulumi up` again (a new ACME account, e.g. another acmeDirectoryUrl, needs new dns-persist-01 records).",
+                "ChallengeUnavailable",
+            );
         }
-        const resolvers = inputs.dnsResolvers ?? (await authoritativeResolvers(target(inputs), Object.values(zones)));
+        const dns01Zones = Object.values(planned.plans).flatMap((p) => (p.dns01 ? [p.dns01.zoneId] : []));
+        const resolvers = inputs.dnsResolvers ?? (await authoritativeResolvers(target(inputs), dns01Zones));
         const issued = await orderCertificate(
             {
                 directoryUrl: inputs.acmeDirectoryUrl,
@@ -258,7 +307,18 @@ export const iamAcmeCertificateProvider: pulumi.dynamic.ResourceProvider = {
                 keyType: inputs.keyType,
                 preferredChain: inputs.preferredChain,
                 profile: inputs.profile,
-                zones,
+                plans: planned.plans,
+                mode: inputs.challenge ?? "auto",
+                dns01Fallback: async (domains) => {
+                    const fallback = await planFor({ ...inputs, domains, challenge: "dns-01" }, []);
+                    if (fallback.problems.length > 0) {
+                        throw providerError(
+                            `nothing was issued: ${fallback.problems.map((p) => p.reason).join("; ")}`,
+                            "ChallengeUnavailable",
+                        );
+                    }
+                    return fallback.plans;
+                },
                 aws: target(inputs),
                 resolvers,
                 propagationTimeoutMs: inputs.propagationTimeoutSeconds * 1000,
@@ -368,6 +428,8 @@ export class IamAcmeCertificate extends pulumi.dynamic.Resource {
                 preferredChain: args.preferredChain,
                 profile: args.profile,
                 hostedZones: args.hostedZones,
+                challenge: args.challenge ?? "auto",
+                challengeDelegations: args.challengeDelegations,
                 dnsResolvers: args.dnsResolvers,
                 propagationTimeoutSeconds: args.propagationTimeoutSeconds ?? 300,
                 pollIntervalSeconds: args.pollIntervalSeconds ?? 5,

@@ -367,15 +367,28 @@ const CASES: Case[] = [
     {
         label: "name in no hosted zone",
         layer: "provider",
-        input: { domains: ["www.nobody-owns-this.cn"] },
-        message: /"www\.nobody-owns-this\.cn" is in no Route 53 hosted zone/,
+        input: { domains: ["www.nobody-owns-this.cn"], challenge: "dns-01" },
+        message:
+            /www\.nobody-owns-this\.cn cannot be validated \(dns-01: www\.nobody-owns-this\.cn is in no Route 53 hosted zone of this account and _acme-challenge\.www\.nobody-owns-this\.cn is no CNAME\): add CNAME _acme-challenge\.www\.nobody-owns-this\.cn → .* \(or create its zone in Route 53\)/,
         readsZone: true,
     },
     {
-        label: "zone map missing a name",
+        label: "unknown challenge mode",
         layer: "provider",
-        input: { domains: ["www.example.cn"], hostedZones: { "example.com": "Z1" } },
-        message: /"www\.example\.cn" has no hosted zone in `hostedZones`/,
+        input: { challenge: "http-01" },
+        message: /`challenge` "http-01" is not a challenge mode: use "auto" \(default\), "dns-01" or "dns-persist-01"/,
+    },
+    {
+        label: "delegation for a name not on the certificate",
+        layer: "provider",
+        input: { challengeDelegations: { "shop.example.cn": "_acme-challenge.shop.example.cn.acme.example.net" } },
+        message: /`challengeDelegations` names "shop\.example\.cn", which is not on the certificate \(domains: www\.example\.cn\)/,
+    },
+    {
+        label: "delegation target that is no DNS name",
+        layer: "provider",
+        input: { challengeDelegations: { "www.example.cn": "http://acme.example.net/" } },
+        message: /`challengeDelegations` target for "www\.example\.cn" \("http:\/\/acme\.example\.net\/"\) is not a DNS name/,
     },
     {
         label: "unknown AWS profile",
@@ -402,6 +415,8 @@ describe("bad input: refused before anything is created, with no AWS or ACME req
         region: "cn-north-1",
         path: "/cloudfront/bad-input/site/",
         keyType: "rsa-2048",
+        // Lookups (CNAMEs, standing records) go to the test DNS server only, never the system's.
+        dnsResolvers: [peers.dns.address],
         propagationTimeoutSeconds: 30,
         pollIntervalSeconds: 1,
         deleteConflictTimeoutSeconds: 60,

@@ -96,7 +96,8 @@ describe("certificate input checks (pure)", () => {
         ["global region", { region: "us-east-1" }, "region", /aws-cn partition/],
         ["zero timeout", { propagationTimeoutSeconds: 0 }, "propagationTimeoutSeconds", /positive number/],
         ["resolver host name", { dnsResolvers: ["ns1.example.cn"] }, "dnsResolvers", /IP addresses/],
-        ["zone map missing a name", { hostedZones: { "example.com": "Z1" } }, "hostedZones", /"www\.example\.cn" has no hosted zone/],
+        ["unknown challenge mode", { challenge: "tls-alpn-01" }, "challenge", /not a challenge mode/],
+        ["delegation of a name not on the certificate", { challengeDelegations: { "a.example.com": "x.example.net" } }, "challengeDelegations", /not on the certificate/],
     ];
 
     it("accepts valid inputs, loopback http directories, and unknown (preview) values", () => {

@@ -13,7 +13,7 @@ import type { CertificateInputs } from "../providers/certificateLogic";
 import { iamAcmeCertificateProvider as provider } from "../providers/iamAcmeCertificate";
 import { Peers, createZone, usePeers } from "./support/fixture";
 import { AcmeProxy, Pebble, freePort, startAcmeFaultProxy, startPebble, tempDir } from "./support/peers";
-import { promiseOf, settle, useOfflineMocks } from "./support/pulumi";
+import { serializedCertificateProvider } from "./support/pulumi";
 import { spawn } from "node:child_process";
 import * as path from "node:path";
 
@@ -234,21 +234,6 @@ describe("faults", function () {
     });
 
     describe("process", () => {
-        /** The serialized provider text, as the program registers it. */
-        async function serializedProvider(): Promise<string> {
-            const mocks = await useOfflineMocks();
-            const { IamAcmeCertificate } = await import("../providers/iamAcmeCertificate");
-            const { AcmeAccount } = await import("../providers/acmeAccount");
-            const cert = new IamAcmeCertificate("cert", {
-                domains: ["www.example.cn"],
-                account: new AcmeAccount("acct", {}),
-                region: "cn-north-1",
-            });
-            await promiseOf(cert.id);
-            await settle();
-            return mocks.find("pulumi-nodejs:dynamic/cloudfront-china:IamAcmeCertificate", "cert")[0].inputs.__provider;
-        }
-
         /** Runs create in a fresh process (as the engine's host would); kills it when `killOn` is printed. */
         function createInChild(dir: string, killOn?: RegExp): Promise<{ code: number | null; signal: string | null; stdout: string }> {
             return new Promise((resolve) => {
@@ -278,7 +263,7 @@ describe("faults", function () {
             const zone = await createZone("example.cn");
             const iamPath = "/cloudfront/faults/killed/";
             const dir = tempDir("cfcn-killed-");
-            fs.writeFileSync(path.join(dir, "provider.js"), await serializedProvider());
+            fs.writeFileSync(path.join(dir, "provider.js"), await serializedCertificateProvider());
             fs.writeFileSync(
                 path.join(dir, "inputs.json"),
                 JSON.stringify(await inputsFor(peers.pebble.directoryUrl, [`www.${zone.name}`], iamPath)),

@@ -303,7 +303,10 @@ describe("IamAcmeCertificate against Pebble and moto", function () {
         assert.deepEqual(result.failures, [
             {
                 property: "domains",
-                reason: '"www.not-a-zone-here.cn" is in no Route 53 hosted zone of this account: create the zone, or give its id in `hostedZones`',
+                reason:
+                    `www.not-a-zone-here.cn cannot be validated (dns-persist-01: no TXT record; dns-01: www.not-a-zone-here.cn is in no Route 53 hosted zone of this account and _acme-challenge.www.not-a-zone-here.cn is no CNAME): ` +
+                    `either add TXT _validation-persist.www.not-a-zone-here.cn "pebble.letsencrypt.org; accounturi=${account.accountUrl}" at its DNS host (dns-persist-01: no DNS write per renewal), ` +
+                    "or add CNAME _acme-challenge.www.not-a-zone-here.cn → _acme-challenge.www.not-a-zone-here.cn.<a Route 53 zone of this account> (dns-01 by delegation), or create its zone in Route 53",
             },
         ]);
         assert.equal(peers.pebble.ordersCreated(), orders);
@@ -319,7 +322,9 @@ describe("IamAcmeCertificate against Pebble and moto", function () {
         );
         const childId = (child.HostedZone?.Id ?? "").replace(/^\/hostedzone\//, "");
         await assert.rejects(
-            provider.create(inputs([`shop.${parent.name}`], { dnsResolvers: [], hostedZones: { [parent.name]: parent.id } })),
+            provider.create(
+                inputs([`shop.${parent.name}`], { dnsResolvers: [], challenge: "dns-01", hostedZones: { [parent.name]: parent.id } }),
+            ),
             /the CA did not validate dns-01 for shop\..*urn:ietf:params:acme:error:unauthorized/,
         );
         assert.deepEqual(await allChallengeRecords(parent.id), []);

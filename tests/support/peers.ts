@@ -92,6 +92,11 @@ export interface DnsServer {
     address: string;
     /** Every question received, as "TYPE name". */
     questions: string[];
+    /**
+     * Records of zones hosted "elsewhere" (a DNS host we cannot write through Route 53, like Alibaba
+     * Cloud DNS or DNSPod): tests put TXT values and CNAMEs here by hand, as a user would in a console.
+     */
+    elsewhere: { txt: Map<string, string[]>; cname: Map<string, string> };
     stop(): void;
 }
 
@@ -108,7 +113,11 @@ function singleFlight<T>(read: (key: string) => Promise<T>): (key?: string) => P
     };
 }
 
-/** A DNS server (UDP and TCP) whose TXT answers come from the Route 53 records stored in moto. */
+/**
+ * A DNS server (UDP and TCP) whose TXT answers come from the Route 53 records stored in moto and from
+ * the `elsewhere` records; it follows CNAME chains like a recursive resolver (the chain, then the
+ * TXT values at its end; SERVFAIL on a loop), which is how a CA sees a delegated challenge name.
+ */
 export async function startDnsFromRoute53(motoUrl: string): Promise<DnsServer> {
     const route53 = new Route53Client({
         region: "cn-north-1",
@@ -117,6 +126,7 @@ export async function startDnsFromRoute53(motoUrl: string): Promise<DnsServer> {
     });
     const socket = dgram.createSocket("udp4");
     const questions: string[] = [];
+    const elsewhere = { txt: new Map<string, string[]>(), cname: new Map<string, string>() };
 
     // The zone list is cached for a second and fetched again on a miss (tests create zones as they
     // go); record sets are read after the question arrives (see below), so answers follow exactly
@@ -177,20 +187,40 @@ export async function startDnsFromRoute53(motoUrl: string): Promise<DnsServer> {
             return undefined;
         }
         const answers: dnsPacket.Answer[] = [];
+        let servfail = false;
         for (const q of query.questions ?? []) {
             questions.push(`${q.type} ${q.name}`);
+            let name = q.name.toLowerCase().replace(/\.$/, "");
+            if (q.type === "CNAME") {
+                const target = elsewhere.cname.get(name);
+                if (target) {
+                    answers.push({ type: "CNAME", name: q.name, ttl: 0, class: "IN", data: target });
+                }
+            }
             if (q.type === "TXT") {
-                for (const value of await txtValues(q.name.toLowerCase().replace(/\.$/, ""))) {
-                    answers.push({ type: "TXT", name: q.name, ttl: 0, class: "IN", data: [value] });
+                const seen = new Set<string>();
+                for (let target = elsewhere.cname.get(name); target !== undefined; target = elsewhere.cname.get(name)) {
+                    if (seen.has(target) || seen.size > 16) {
+                        servfail = true;
+                        break;
+                    }
+                    seen.add(target);
+                    answers.push({ type: "CNAME", name, ttl: 0, class: "IN", data: target });
+                    name = target;
+                }
+                if (!servfail) {
+                    for (const value of [...(elsewhere.txt.get(name) ?? []), ...(await txtValues(name))]) {
+                        answers.push({ type: "TXT", name, ttl: 0, class: "IN", data: [value] });
+                    }
                 }
             }
         }
         return dnsPacket.encode({
             type: "response",
             id: query.id,
-            flags: dnsPacket.AUTHORITATIVE_ANSWER,
+            flags: dnsPacket.AUTHORITATIVE_ANSWER | (servfail ? 2 : 0),
             questions: query.questions,
-            answers,
+            answers: servfail ? [] : answers,
         });
     }
 
@@ -226,6 +256,7 @@ export async function startDnsFromRoute53(motoUrl: string): Promise<DnsServer> {
     return {
         address: `127.0.0.1:${port}`,
         questions,
+        elsewhere,
         stop: () => {
             socket.close();
             tcp.close();
@@ -350,9 +381,122 @@ function uniqueServerCertificateIds(xml: string): string {
     });
 }
 
+const xmlUnescape = (v: string) =>
+    v
+        .replace(/&quot;/g, '"')
+        .replace(/&apos;/g, "'")
+        .replace(/&lt;/g, "<")
+        .replace(/&gt;/g, ">")
+        .replace(/&amp;/g, "&");
+const xmlEscape = (v: string) => v.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+
+interface TxtChange {
+    action: string;
+    type?: string;
+    name: string;
+    ttl: number;
+    values: string[];
+}
+
 /**
- * An HTTP proxy in front of moto that answers chosen IAM actions with AWS-shaped errors, and gives
- * each server certificate its own id (moto returns one constant id for all).
+ * Route 53's change-batch semantics for TXT sets, which moto 5.2.5 does not model: a batch applies in
+ * order and atomically, DELETE must name the set's current TTL and values exactly, CREATE fails when
+ * the set exists (after the batch's earlier changes). moto instead checks DELETE against its change
+ * journal and CREATE before the batch's DELETEs run, so compare-and-swap writers could neither lose
+ * a race nor win one there. Batches of a zone are serialized; a valid batch reaches moto as one
+ * UPSERT or DELETE per touched name; an invalid one gets Route 53's InvalidChangeBatch.
+ */
+function route53TxtSemantics<R>(
+    motoUrl: string,
+): (zoneId: string, body: string, forward: (body: string) => Promise<R>) => Promise<R | { error: string }> {
+    const client = new Route53Client({
+        region: "cn-north-1",
+        endpoint: motoUrl,
+        credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
+    });
+    const locks = new Map<string, Promise<unknown>>();
+    const current = async (zoneId: string, name: string) => {
+        const page = await client.send(
+            new ListResourceRecordSetsCommand({ HostedZoneId: zoneId, StartRecordName: name, StartRecordType: "TXT", MaxItems: 1 }),
+        );
+        const set = (page.ResourceRecordSets ?? [])[0];
+        return set && set.Type === "TXT" && set.Name?.replace(/\.$/, "") === name
+            ? { ttl: set.TTL ?? 0, values: (set.ResourceRecords ?? []).map((r) => r.Value ?? "") }
+            : undefined;
+    };
+    const sameSet = (a: string[], b: string[]) => a.length === b.length && [...a].sort().every((v, i) => v === [...b].sort()[i]);
+    return (zoneId, body, forward) => {
+        const run = async (): Promise<R | { error: string }> => {
+            const changes: TxtChange[] = [...body.matchAll(/<Change>([\s\S]*?)<\/Change>/g)].map((m) => ({
+                action: /<Action>([^<]+)<\/Action>/.exec(m[1])?.[1] ?? "",
+                name: (/<Name>([^<]+)<\/Name>/.exec(m[1])?.[1] ?? "").replace(/\.$/, "").toLowerCase(),
+                ttl: Number(/<TTL>([^<]+)<\/TTL>/.exec(m[1])?.[1] ?? 0),
+                values: [...m[1].matchAll(/<Value>([\s\S]*?)<\/Value>/g)].map((v) => xmlUnescape(v[1])),
+                type: /<Type>([^<]+)<\/Type>/.exec(m[1])?.[1],
+            }));
+            if (changes.length === 0 || changes.some((c) => c.type !== "TXT")) {
+                return forward(body); // not a TXT-only batch: moto as it is
+            }
+            const state = new Map<string, { ttl: number; values: string[] } | undefined>();
+            for (const name of new Set(changes.map((c) => c.name))) {
+                state.set(name, await current(zoneId, name));
+            }
+            const before = new Map(state);
+            for (const c of changes) {
+                const now = state.get(c.name);
+                const where = `[name='${c.name}.', type='TXT']`;
+                if (c.action === "DELETE") {
+                    if (!now) {
+                        return { error: `Tried to delete resource record set ${where} but it was not found` };
+                    }
+                    if (now.ttl !== c.ttl || !sameSet(now.values, c.values)) {
+                        return {
+                            error: `Tried to delete resource record set ${where} but the values provided do not match the current values`,
+                        };
+                    }
+                    state.set(c.name, undefined);
+                } else if (c.action === "CREATE") {
+                    if (now) {
+                        return { error: `Tried to create resource record set ${where} but it already exists` };
+                    }
+                    state.set(c.name, { ttl: c.ttl, values: c.values });
+                } else {
+                    state.set(c.name, { ttl: c.ttl, values: c.values });
+                }
+            }
+            const set = (name: string, s: { ttl: number; values: string[] }) =>
+                `<ResourceRecordSet><Name>${name}</Name><Type>TXT</Type><TTL>${s.ttl}</TTL><ResourceRecords>` +
+                s.values.map((v) => `<ResourceRecord><Value>${xmlEscape(v)}</Value></ResourceRecord>`).join("") +
+                "</ResourceRecords></ResourceRecordSet>";
+            const forwarded: string[] = [];
+            for (const [name, after] of state) {
+                const was = before.get(name);
+                if (after) {
+                    forwarded.push(`<Change><Action>UPSERT</Action>${set(name, after)}</Change>`);
+                } else if (was) {
+                    forwarded.push(`<Change><Action>DELETE</Action>${set(name, was)}</Change>`);
+                }
+            }
+            // Forwarded inside the zone's lock: the next batch is checked against this one's result.
+            return forward(
+                '<?xml version="1.0" encoding="UTF-8"?><ChangeResourceRecordSetsRequest xmlns="https://route53.amazonaws.com/doc/2013-04-01/">' +
+                    `<ChangeBatch><Changes>${forwarded.join("")}</Changes></ChangeBatch></ChangeResourceRecordSetsRequest>`,
+            );
+        };
+        // One batch at a time per zone, like Route 53's own serialization of a zone's changes.
+        const result = (locks.get(zoneId) ?? Promise.resolve()).then(run, run);
+        locks.set(
+            zoneId,
+            result.catch(() => undefined),
+        );
+        return result;
+    };
+}
+
+/**
+ * An HTTP proxy in front of moto that answers chosen IAM actions with AWS-shaped errors, gives
+ * each server certificate its own id (moto returns one constant id for all), and applies Route 53's
+ * change-batch semantics to TXT sets (route53TxtSemantics).
  */
 export async function startFaultProxy(target: string): Promise<FaultProxy> {
     const faults: Fault[] = [];
@@ -360,11 +504,12 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     const signed: SignedCall[] = [];
     const rewrites: Rewrite[] = [];
     const targetUrl = new URL(target);
+    const txtSemantics = route53TxtSemantics<{ status: number; headers: http.IncomingHttpHeaders; text: string }>(target);
     const server = http.createServer((req, res) => {
         const chunks: Buffer[] = [];
         req.on("data", (c: Buffer) => chunks.push(c));
-        req.on("end", () => {
-            const body = Buffer.concat(chunks);
+        req.on("end", () => void handle(Buffer.concat(chunks)));
+        async function handle(body: Buffer): Promise<void> {
             const action = new URLSearchParams(body.toString("utf8")).get("Action") ?? `${req.method} ${req.url}`;
             seen.push(action);
             signed.push({ action, ...signer(req.headers.authorization) });
@@ -396,28 +541,46 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
                 );
                 return;
             }
-            const upstream = http.request(
-                { host: targetUrl.hostname, port: targetUrl.port, method: req.method, path: req.url, headers: req.headers },
-                (up) => {
-                    const parts: Buffer[] = [];
-                    up.on("data", (c: Buffer) => parts.push(c));
-                    up.on("end", () => {
-                        const text = rewrites
-                            .filter((r) => r.match.test(action))
-                            .reduce((t, r) => r.transform(t), uniqueServerCertificateIds(Buffer.concat(parts).toString("utf8")));
-                        const headers = { ...up.headers, "content-length": String(Buffer.byteLength(text)) };
-                        delete headers["transfer-encoding"];
-                        res.writeHead(up.statusCode ?? 502, headers);
-                        res.end(text);
-                    });
-                },
-            );
-            upstream.on("error", () => {
-                res.writeHead(502);
-                res.end();
-            });
-            upstream.end(body);
-        });
+            const send = (upstreamBody: Buffer) =>
+                new Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }>((resolve) => {
+                    const headers = { ...req.headers, "content-length": String(upstreamBody.length) };
+                    const upstream = http.request(
+                        { host: targetUrl.hostname, port: targetUrl.port, method: req.method, path: req.url, headers },
+                        (up) => {
+                            const parts: Buffer[] = [];
+                            up.on("data", (c: Buffer) => parts.push(c));
+                            up.on("end", () => {
+                                const text = rewrites
+                                    .filter((r) => r.match.test(action))
+                                    .reduce((t, r) => r.transform(t), uniqueServerCertificateIds(Buffer.concat(parts).toString("utf8")));
+                                resolve({ status: up.statusCode ?? 502, headers: up.headers, text });
+                            });
+                        },
+                    );
+                    upstream.on("error", () => resolve({ status: 502, headers: {}, text: "" }));
+                    upstream.end(upstreamBody);
+                });
+            const rrset = /^POST \/2013-04-01\/hostedzone\/([^/]+)\/rrset\/?$/.exec(action);
+            const answer = rrset
+                ? await txtSemantics(rrset[1], body.toString("utf8"), (forward) => send(Buffer.from(forward, "utf8"))).catch(
+                      (e: Error) => ({
+                          error: `proxy: ${e.message}`,
+                      }),
+                  )
+                : await send(body);
+            if ("error" in answer) {
+                res.writeHead(400, { "content-type": "text/xml" });
+                res.end(
+                    `<ErrorResponse xmlns="https://route53.amazonaws.com/doc/2013-04-01/"><Error><Type>Sender</Type><Code>InvalidChangeBatch</Code>` +
+                        `<Message>${xmlEscape(answer.error)}</Message></Error><RequestId>route53-semantics</RequestId></ErrorResponse>`,
+                );
+                return;
+            }
+            const headers = { ...answer.headers, "content-length": String(Buffer.byteLength(answer.text)) };
+            delete headers["transfer-encoding"];
+            res.writeHead(answer.status, headers);
+            res.end(answer.text);
+        }
     });
     const port = await freePort();
     await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));

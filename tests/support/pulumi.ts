@@ -62,3 +62,18 @@ export async function runProgramUnderMocks(
     await settle();
     return { mocks, outputs, dependencies };
 }
+
+/** The serialized IamAcmeCertificate provider text, as the program registers it (what the engine runs). */
+export async function serializedCertificateProvider(): Promise<string> {
+    const mocks = await useOfflineMocks();
+    const { IamAcmeCertificate } = await import("../../providers/iamAcmeCertificate");
+    const { AcmeAccount } = await import("../../providers/acmeAccount");
+    const cert = new IamAcmeCertificate("cert", {
+        domains: ["www.example.cn"],
+        account: new AcmeAccount("acct", {}),
+        region: "cn-north-1",
+    });
+    await promiseOf(cert.id);
+    await settle();
+    return mocks.find("pulumi-nodejs:dynamic/cloudfront-china:IamAcmeCertificate", "cert")[0].inputs.__provider;
+}

@@ -11,11 +11,43 @@ import { ScheduledDeployments } from "./components/deployments";
 import { InputError, zoneCoverageProblems } from "./components/validation";
 import { AcmeAccount } from "./providers/acmeAccount";
 import { IamAcmeCertificate } from "./providers/iamAcmeCertificate";
+import { ChallengeRecord, acmeChallengeName, baseName, persistRecords } from "./providers/dnsChallenge";
+import { zoneFor } from "./providers/certificateLogic";
 
 interface CertificateChoice {
     id: pulumi.Input<string>;
     notAfter?: pulumi.Output<string>;
     renewAfter?: pulumi.Output<string>;
+    /** DNS records the user adds once at the DNS host (dns-persist-01 records, delegation CNAMEs). */
+    dnsChallengeRecords?: pulumi.Output<ChallengeRecord[]>;
+}
+
+/**
+ * The records a user adds once at a DNS host we cannot write: the delegation CNAMEs of
+ * `challengeDelegations`, and (modes "auto" and "dns-persist-01") the standing dns-persist-01 record
+ * of every name outside the program's own zone. Known once the ACME account exists.
+ */
+function recordsToAdd(
+    settings: SiteConfig,
+    account: AcmeAccount,
+    ownZone: Record<string, string> | undefined,
+): pulumi.Output<ChallengeRecord[]> {
+    const delegations: ChallengeRecord[] = Object.entries(settings.acme.challengeDelegations ?? {}).map(([domain, target]) => ({
+        domain,
+        name: acmeChallengeName(domain),
+        type: "CNAME",
+        value: target,
+    }));
+    if (settings.acme.challenge === "dns-01") {
+        return pulumi.output(delegations);
+    }
+    const elsewhere = settings.domains.filter((d) => zoneFor(d, ownZone ?? {}) === undefined);
+    return pulumi
+        .all([account.accountUrl, account.issuerDomainNames])
+        .apply(([accountUrl, issuers]) => [
+            ...((issuers ?? []).length > 0 ? persistRecords(elsewhere, (issuers ?? [])[0], accountUrl) : []),
+            ...delegations,
+        ]);
 }
 
 /**
@@ -28,19 +60,54 @@ function certificateFor(settings: SiteConfig, hostedZones: Record<string, string
         return { id: settings.iamCertificateId };
     }
     const account = new AcmeAccount("acme-account", { directoryUrl: settings.acme.directoryUrl, email: settings.acme.email });
-    const certificate = new IamAcmeCertificate("certificate", {
-        domains: settings.domains,
-        account,
-        region: settings.region,
-        awsIdentity: settings.awsIdentity,
-        keyType: settings.acme.keyType,
-        profile: settings.acme.profile,
-        renewBeforeDays: settings.acme.renewBeforeDays,
-        dnsResolvers: settings.acme.dnsResolvers,
-        hostedZones,
-        tags: settings.tags,
-    });
-    return { id: certificate.serverCertificateId, notAfter: certificate.notAfter, renewAfter: certificate.renewAfter };
+    // dns-persist-01 in the program's own zone: the standing records are ordinary Route 53 records,
+    // durable (not per order); the certificate waits for them.
+    const standing =
+        settings.acme.challenge === "dns-persist-01" && hostedZones
+            ? pulumi.all([account.accountUrl, account.issuerDomainNames]).apply(([accountUrl, issuers]) =>
+                  persistRecords(
+                      settings.domains.filter((d) => zoneFor(d, hostedZones) !== undefined),
+                      (issuers ?? [])[0] ?? "",
+                      accountUrl,
+                  ),
+              )
+            : undefined;
+    const persistRecordsInZone = standing
+        ? [...new Set(settings.domains.filter((d) => zoneFor(d, hostedZones ?? {}) !== undefined).map(baseName))].map(
+              (base, i) =>
+                  new aws.route53.Record(`dns-persist-${i}`, {
+                      zoneId: zoneFor(base, hostedZones ?? {}) as string,
+                      name: `_validation-persist.${base}`,
+                      type: "TXT",
+                      ttl: 300,
+                      records: standing.apply((records) => [records.find((r) => baseName(r.domain) === base)?.value ?? ""]),
+                  }),
+          )
+        : [];
+    const certificate = new IamAcmeCertificate(
+        "certificate",
+        {
+            domains: settings.domains,
+            account,
+            region: settings.region,
+            awsIdentity: settings.awsIdentity,
+            keyType: settings.acme.keyType,
+            profile: settings.acme.profile,
+            renewBeforeDays: settings.acme.renewBeforeDays,
+            dnsResolvers: settings.acme.dnsResolvers,
+            challenge: settings.acme.challenge,
+            challengeDelegations: settings.acme.challengeDelegations,
+            hostedZones,
+            tags: settings.tags,
+        },
+        { dependsOn: persistRecordsInZone },
+    );
+    return {
+        id: certificate.serverCertificateId,
+        notAfter: certificate.notAfter,
+        renewAfter: certificate.renewAfter,
+        dnsChallengeRecords: recordsToAdd(settings, account, hostedZones),
+    };
 }
 
 async function main() {
@@ -109,6 +176,7 @@ async function main() {
         certificateId: certificate.id,
         certificateNotAfter: certificate.notAfter,
         certificateRenewAfter: certificate.renewAfter,
+        dnsChallengeRecords: certificate.dnsChallengeRecords,
         renewalSchedule: renewal?.schedule,
         watchTopicArn: watch?.topicArn,
     };

@@ -7,6 +7,7 @@ import { AwsIdentity, identityFromStackConfig, stackAwsConfig } from "../provide
 import { WatchConfig, readWatchConfig } from "./certificateWatch";
 import { DeploymentsConfig, currentBackendUrl, readDeploymentsConfig } from "./deployments";
 import { KeyType, LETS_ENCRYPT_PRODUCTION, checkInputs } from "../providers/certificateLogic";
+import { ChallengeMode } from "../providers/dnsChallenge";
 import { contentDirProblems, domainsProblems, iamCertificateIdProblems, regionProblems, tagsProblems, throwIfProblems } from "./validation";
 
 export const PROJECT = "cloudfront-china";
@@ -20,6 +21,7 @@ export const CONFIG_DEFAULTS = {
     defaultRootObject: "index.html",
     acmeDirectoryUrl: LETS_ENCRYPT_PRODUCTION,
     keyType: "rsa-2048",
+    challenge: "auto",
 } as const;
 
 export interface SiteConfig {
@@ -48,6 +50,10 @@ export interface SiteConfig {
         keyType: KeyType;
         renewBeforeDays?: number;
         dnsResolvers?: string[];
+        /** How names prove control: "auto" (default), "dns-01", "dns-persist-01". */
+        challenge: ChallengeMode;
+        /** dns-01 delegation targets by name, when the CNAME cannot be looked up from where `pulumi up` runs. */
+        challengeDelegations?: Record<string, string>;
     };
 }
 
@@ -57,6 +63,8 @@ const CERTIFICATE_KEYS: Record<string, string> = {
     keyType: "keyType",
     renewBeforeDays: "renewBeforeDays",
     dnsResolvers: "dnsResolvers",
+    challenge: "challenge",
+    challengeDelegations: "challengeDelegations",
 };
 
 const key = (name: string) => `${PROJECT}:${name}`;
@@ -145,6 +153,8 @@ export function readSiteConfig(): SiteConfig {
         keyType: (optionalString(config, "keyType", problems) ?? CONFIG_DEFAULTS.keyType) as KeyType,
         renewBeforeDays: raw(config, "renewBeforeDays") as number | undefined,
         dnsResolvers: raw(config, "dnsResolvers") as string[] | undefined,
+        challenge: (optionalString(config, "challenge", problems) ?? CONFIG_DEFAULTS.challenge) as ChallengeMode,
+        challengeDelegations: raw(config, "challengeDelegations") as Record<string, string> | undefined,
     };
     if (acme.email !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(acme.email)) {
         problems.push(`\`${key("acmeEmail")}\` "${acme.email}" is not an email address: use e.g. ops@example.cn, or unset it`);
@@ -152,6 +162,9 @@ export function readSiteConfig(): SiteConfig {
     // The provider's own input checks, reported under the stack keys that feed them (the inputs
     // not given here, like domains and path, are checked elsewhere).
     const certificateProblems = checkInputs({
+        domains,
+        challenge: acme.challenge,
+        challengeDelegations: acme.challengeDelegations,
         acmeDirectoryUrl: acme.directoryUrl,
         keyType: acme.keyType,
         renewBeforeDays: acme.renewBeforeDays,

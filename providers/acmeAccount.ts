@@ -3,9 +3,12 @@
  * (Let's Encrypt allows 10 new accounts per IP per 3 hours, and ARI `replaces` needs the same
  * account). The account key is generated here and kept in the state as a secret.
  *
- *   create: generate the key, register the account (terms agreed, optional contact, optional EAB).
- *   diff:   a new directory or EAB key id needs a new account (replace); a new email is an update.
- *   update: updates the contact.
+ *   create: generate the key, register the account (terms agreed, optional contact, optional EAB);
+ *           keep the CA's issuer domain names (directory `meta.caaIdentities`), which dns-persist-01
+ *           records name next to the account URL.
+ *   diff:   a new directory or EAB key id needs a new account (replace); a new email is an update,
+ *           and so is state written before issuer names were kept (update reads them).
+ *   update: updates the contact; reads the issuer names again.
  *   delete: forgets the account (no ACME call: deactivation cannot be undone, and nothing is owed).
  *
  * Methods `require` npm modules inside (serialized with the resource; see iamAcmeCertificate.ts).
@@ -40,6 +43,8 @@ interface AccountOutputs {
     eabKeyId?: string;
     accountUrl: string;
     accountKeyPem: string;
+    /** The CA's issuer domain names (directory `meta.caaIdentities`; [] when it lists none). */
+    issuerDomainNames?: string[];
 }
 
 const contact = (email?: string) => (email ? [`mailto:${email}`] : []);
@@ -67,13 +72,13 @@ export const acmeAccountProvider: pulumi.dynamic.ResourceProvider = {
         if (replaces.length > 0) {
             return { changes: true, replaces };
         }
-        return { changes: (olds.email ?? "") !== (news.email ?? "") };
+        return { changes: (olds.email ?? "") !== (news.email ?? "") || olds.issuerDomainNames === undefined };
     },
 
     async create(inputs: AccountInputs) {
         const acme = require("acme-client") as typeof Acme;
         const started = Date.now();
-        await assertCaReachable(inputs.directoryUrl);
+        const directory = await assertCaReachable(inputs.directoryUrl);
         const accountKey = await acme.crypto.createPrivateEcdsaKey("P-256");
         const client = withNonceRetries(
             new acme.Client({
@@ -91,6 +96,7 @@ export const acmeAccountProvider: pulumi.dynamic.ResourceProvider = {
             eabKeyId: inputs.eabKeyId,
             accountUrl,
             accountKeyPem: accountKey.toString(),
+            issuerDomainNames: directory.meta?.caaIdentities ?? [],
         };
         return { id: accountUrl, outs: withoutUndefined(outs) };
     },
@@ -100,8 +106,11 @@ export const acmeAccountProvider: pulumi.dynamic.ResourceProvider = {
         const client = withNonceRetries(
             new acme.Client({ directoryUrl: olds.directoryUrl, accountKey: olds.accountKeyPem, accountUrl: olds.accountUrl }),
         );
-        await client.updateAccount({ contact: contact(news.email) });
-        return { outs: withoutUndefined({ ...olds, email: news.email } satisfies AccountOutputs) };
+        if ((olds.email ?? "") !== (news.email ?? "")) {
+            await client.updateAccount({ contact: contact(news.email) });
+        }
+        const issuerDomainNames = (await assertCaReachable(olds.directoryUrl)).meta?.caaIdentities ?? [];
+        return { outs: withoutUndefined({ ...olds, email: news.email, issuerDomainNames } satisfies AccountOutputs) };
     },
 
     async delete() {
@@ -116,6 +125,8 @@ export class AcmeAccount extends pulumi.dynamic.Resource {
     declare public readonly accountUrl: pulumi.Output<string>;
     /** The account's private key (PEM). Secret. */
     declare public readonly accountKeyPem: pulumi.Output<string>;
+    /** The CA's issuer domain names, as dns-persist-01 records name them (e.g. "letsencrypt.org"). */
+    declare public readonly issuerDomainNames: pulumi.Output<string[]>;
 
     constructor(name: string, args: AcmeAccountArgs, opts?: pulumi.CustomResourceOptions) {
         super(
@@ -128,6 +139,7 @@ export class AcmeAccount extends pulumi.dynamic.Resource {
                 eabHmacKey: args.eabHmacKey === undefined ? undefined : pulumi.secret(args.eabHmacKey),
                 accountUrl: undefined,
                 accountKeyPem: undefined,
+                issuerDomainNames: undefined,
             },
             pulumi.mergeOptions(opts, { additionalSecretOutputs: ["accountKeyPem"] }),
             "cloudfront-china",

@@ -198,6 +198,11 @@ async function uploadOrKeep(outs: CertificateOutputs, providerText: unknown): Pr
     }
 }
 
+/** In dns-persist-01 mode, a name in a zone given in `hostedZones`: its standing record is an ordinary Route 53 record of the program. */
+function managedPersistRecord(inputs: CertificateInputs, domain: string): boolean {
+    return inputs.challenge === "dns-persist-01" && zoneFor(domain, inputs.hostedZones ?? {}) !== undefined;
+}
+
 /** How each name is validated (./dnsChallenge.ts); `issuers` undefined leaves dns-persist-01 unchecked. */
 function planFor(inputs: CertificateInputs, issuers: readonly string[] | undefined): Promise<ChallengePlanResult> {
     const request: PlanRequest = {
@@ -249,8 +254,9 @@ export const iamAcmeCertificateProvider: pulumi.dynamic.ResourceProvider = {
                         : undefined;
                 const planned = await planFor(inputs, issuers);
                 for (const p of planned.problems) {
-                    // Until the account exists its standing record cannot be written: that is checked at create.
-                    if (inputs.challenge !== "dns-01" && issuers === undefined) {
+                    // Until the account exists its standing record cannot be written, and a record the
+                    // program writes into its Route 53 zone may not exist yet: both are checked at create.
+                    if ((inputs.challenge !== "dns-01" && issuers === undefined) || managedPersistRecord(inputs, p.domain)) {
                         continue;
                     }
                     failures.push({ property: "domains", reason: p.reason });
@@ -287,7 +293,19 @@ export const iamAcmeCertificateProvider: pulumi.dynamic.ResourceProvider = {
     async create(inputs: CertificateInputs & { __provider?: string }) {
         const started = Date.now();
         const directory = await assertCaReachable(inputs.acmeDirectoryUrl);
-        const planned = await planFor(inputs, directory.meta?.caaIdentities ?? []);
+        let planned = await planFor(inputs, directory.meta?.caaIdentities ?? []);
+        // Standing records the program writes into its own Route 53 zone (dns-persist-01 with
+        // hostedZoneId) were created just before this resource: wait for them to show, bounded.
+        const deadline = Date.now() + inputs.propagationTimeoutSeconds * 1000;
+        while (
+            planned.problems.length > 0 &&
+            planned.problems.every((p) => managedPersistRecord(inputs, p.domain)) &&
+            Date.now() < deadline
+        ) {
+            log(`[dns] waiting for ${planned.problems.length} dns-persist-01 record(s) in Route 53 to show at the resolvers`);
+            await new Promise((resolve) => setTimeout(resolve, inputs.pollIntervalSeconds * 1000));
+            planned = await planFor(inputs, directory.meta?.caaIdentities ?? []);
+        }
         if (planned.problems.length > 0) {
             throw providerError(
                 `nothing was ordered: ${planned.problems.length} name(s) cannot be validated yet.\n` +

@@ -28,6 +28,9 @@ export interface OfflineOptions {
 }
 
 /** A short stable hex string, so ids repeat from run to run (and tests can compare them). */
+/** The ACME account URL offline: the real one exists after the first `pulumi up` (dns-persist-01 records name it). */
+export const OFFLINE_ACCOUNT_URL = "<ACME account URL, known after the first pulumi up>";
+
 const hash = (s: string, n = 13) => crypto.createHash("sha256").update(s).digest("hex").slice(0, n).toUpperCase();
 
 export class OfflineAwsChina implements pulumi.runtime.Mocks {
@@ -195,7 +198,10 @@ export class OfflineAwsChina implements pulumi.runtime.Mocks {
             };
         }
         if (type.endsWith(":AcmeAccount")) {
-            return { id: `${name}-offline`, state: { ...inputs, accountUrl: "offline", accountKeyPem: "offline" } };
+            return {
+                id: `${name}-offline`,
+                state: { ...inputs, accountUrl: OFFLINE_ACCOUNT_URL, accountKeyPem: "offline", issuerDomainNames: ["letsencrypt.org"] },
+            };
         }
         throw new Error(`Mock newResource not implemented: ${type} (${name})`);
     }

@@ -14,7 +14,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { CHINA_RULES, Violation, checkBucketPolicy, checkDistribution } from "../components/chinaRules";
 import { PROJECT } from "../components/config";
 import { OFFLINE_SECRET } from "../components/deployments";
-import { checkInputs } from "../providers/certificateLogic";
+import { checkInputs, zoneFor } from "../providers/certificateLogic";
+import { acmeChallengeName, baseName, persistRecordName } from "../providers/dnsChallenge";
 import { InputError } from "../components/validation";
 import { OfflineAwsChina, Registration } from "./offlineMocks";
 
@@ -166,7 +167,9 @@ function describe(r: Registration): string[] {
                     `${s.Effect} ${s.Action} ${JSON.stringify(s.Principal)}${s.Condition ? " " + JSON.stringify(s.Condition) : ""}`,
             );
         case "aws:route53/record:Record":
-            return [`${i.type} ${i.name} -> alias ${i.aliases?.[0]?.name} (zone ${i.aliases?.[0]?.zoneId})`];
+            return i.aliases
+                ? [`${i.type} ${i.name} -> alias ${i.aliases?.[0]?.name} (zone ${i.aliases?.[0]?.zoneId})`]
+                : [`${i.type} ${i.name} "${(i.records ?? []).join('" "')}" (zone ${i.zoneId}, TTL ${i.ttl})`];
         case "aws:s3/bucketObjectv2:BucketObjectv2":
             return [`${i.key}: ${i.contentType}; ${i.cacheControl}`];
         case "pulumiservice:index:DeploymentSettings": {
@@ -195,11 +198,48 @@ function describe(r: Registration): string[] {
             if (r.type.endsWith(":IamAcmeCertificate")) {
                 return [
                     `domains: ${(i.domains ?? []).join(", ")}; path ${i.path}; directory ${i.acmeDirectoryUrl}; keyType ${i.keyType}`,
+                    ...challengeLines(i),
                     "issued by the ACME CA at `pulumi up` (offline: not issued)",
                 ];
             }
             return [];
     }
+}
+
+/**
+ * Which mechanism each name will use, as far as the configuration decides it offline (CNAME
+ * lookups and standing-record checks happen at `pulumi up`, read-only, before anything is ordered).
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- registration inputs are untyped
+function challengeLines(i: any): string[] {
+    const mode: string = i.challenge ?? "auto";
+    const zones: Record<string, string> = i.hostedZones ?? {};
+    const delegations: Record<string, string> = i.challengeDelegations ?? {};
+    return [
+        `challenge ${mode}:`,
+        ...(i.domains ?? []).map((d: string) => {
+            const base = baseName(d);
+            const delegated = delegations[base] ?? delegations[`*.${base}`];
+            const zone = zoneFor(d, zones);
+            const persist = `dns-persist-01 (TXT ${persistRecordName(base)}, in dnsChallengeRecords)`;
+            const dns01 = delegated
+                ? `dns-01 via CNAME ${acmeChallengeName(base)} -> ${delegated} (add it once at the DNS host)`
+                : zone
+                  ? `dns-01 in Route 53 zone ${zone}`
+                  : "dns-01 in the account's Route 53 zone of the name, or through the CNAME found at _acme-challenge";
+            const how =
+                mode === "dns-01"
+                    ? dns01
+                    : mode === "dns-persist-01"
+                      ? zone
+                          ? `dns-persist-01 (TXT ${persistRecordName(base)} written by this program in zone ${zone})`
+                          : persist
+                      : zone
+                        ? `${dns01}, or ${persist} once added`
+                        : `${persist} when in place, else ${dns01}`;
+            return `  ${d}: ${how}`;
+        }),
+    ];
 }
 
 /** Runs the China rules on what the program registered. */

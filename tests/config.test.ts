@@ -55,6 +55,8 @@ describe("stack configuration", () => {
                 keyType: "rsa-2048",
                 renewBeforeDays: undefined,
                 dnsResolvers: undefined,
+                challenge: "auto",
+                challengeDelegations: undefined,
             },
         });
     });
@@ -77,6 +79,8 @@ describe("stack configuration", () => {
             "cloudfront-china:keyType": "ecdsa-p256",
             "cloudfront-china:renewBeforeDays": "20",
             "cloudfront-china:dnsResolvers": ["223.5.5.5", "127.0.0.1:8053"],
+            "cloudfront-china:challenge": "dns-01",
+            "cloudfront-china:challengeDelegations": { "example.cn": "_acme-challenge.example.cn.acme.example.net" },
         })();
         assert.deepEqual(s.acme, {
             directoryUrl: "https://acme-staging-v02.api.letsencrypt.org/directory",
@@ -85,6 +89,8 @@ describe("stack configuration", () => {
             keyType: "ecdsa-p256",
             renewBeforeDays: 20,
             dnsResolvers: ["223.5.5.5", "127.0.0.1:8053"],
+            challenge: "dns-01",
+            challengeDelegations: { "example.cn": "_acme-challenge.example.cn.acme.example.net" },
         });
         assert.equal(s.hostedZoneId, "Z0123456789EXAMPLE");
         assert.equal(s.iamCertificateId, "ASCAEXAMPLE0123456789");
@@ -131,6 +137,16 @@ describe("stack configuration", () => {
         ["content is a file", { "cloudfront-china:contentDir": path.join(root, "package.json") }, /is a file, not a folder/],
         ["spa not a boolean", { "cloudfront-china:spa": "yes" }, /`cloudfront-china:spa` must be true or false \(got "yes"\)/],
         ["tags not an object", { "cloudfront-china:tags": ["a"] }, /`cloudfront-china:tags` must be an object/],
+        [
+            "unknown challenge mode",
+            { "cloudfront-china:challenge": "dns01" },
+            /`cloudfront-china:challenge` "dns01" is not a challenge mode: use "auto" \(default\), "dns-01" or "dns-persist-01"/,
+        ],
+        [
+            "delegation of a name not on the certificate",
+            { "cloudfront-china:challengeDelegations": { "shop.example.cn": "x.acme.example.net" } },
+            /`cloudfront-china:challengeDelegations` names "shop\.example\.cn", which is not on the certificate/,
+        ],
         [
             "unknown key type",
             { "cloudfront-china:keyType": "rsa-4096" },

@@ -6,7 +6,7 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { ListResourceRecordSetsCommand, Route53Client } from "@aws-sdk/client-route-53";
+import { ChangeResourceRecordSetsCommand, ListResourceRecordSetsCommand, Route53Client } from "@aws-sdk/client-route-53";
 import { acmeAccountProvider } from "../providers/acmeAccount";
 import { changeChallengeRecords } from "../providers/awsCalls";
 import type { CertificateInputs } from "../providers/certificateLogic";
@@ -185,6 +185,54 @@ describe("DNS anywhere against Pebble, the test DNS server and moto", function (
                 assert.equal(peers.pebble.ordersCreated(), orders, "no order");
             });
         }
+
+        it("a standing record the program writes into its own Route 53 zone is waited for, not refused", async () => {
+            const zone = await createZone("example.cn");
+            const name = `www.${zone.name}`;
+            const i = inputs([name], { challenge: "dns-persist-01", hostedZones: { [zone.name]: zone.id } });
+            // At check time the record does not exist yet (the engine creates it just before the certificate).
+            assert.deepEqual((await provider.check!({}, i)).failures, []);
+            setTimeout(() => {
+                void new Route53Client({ region: "cn-north-1" }).send(
+                    new ChangeResourceRecordSetsCommand({
+                        HostedZoneId: zone.id,
+                        ChangeBatch: {
+                            Changes: [
+                                {
+                                    Action: "CREATE",
+                                    ResourceRecordSet: {
+                                        Name: `_validation-persist.${name}`,
+                                        Type: "TXT",
+                                        TTL: 300,
+                                        ResourceRecords: [{ Value: `"${persistRecordValue(ISSUER, account.accountUrl, false)}"` }],
+                                    },
+                                },
+                            ],
+                        },
+                    }),
+                );
+            }, 1000);
+            const created = await provider.create(i);
+            assert.deepEqual((created.outs as Outs).domains, [name]);
+        });
+
+        it("the account keeps the CA's issuer names; state from before is updated in place, not replaced", async () => {
+            const created = (await acmeAccountProvider.create({ directoryUrl: peers.pebble.directoryUrl })).outs as Outs;
+            assert.deepEqual(created.issuerDomainNames, [ISSUER]);
+            const older = { ...created };
+            delete older.issuerDomainNames;
+            const diff = await acmeAccountProvider.diff!(created.accountUrl, older, { directoryUrl: peers.pebble.directoryUrl });
+            assert.deepEqual(diff, { changes: true });
+            const updated = await acmeAccountProvider.update!(created.accountUrl, older, { directoryUrl: peers.pebble.directoryUrl });
+            assert.deepEqual((updated.outs as Outs).issuerDomainNames, [ISSUER]);
+            assert.equal((updated.outs as Outs).accountUrl, created.accountUrl, "the same account");
+            assert.deepEqual(
+                await acmeAccountProvider.diff!(created.accountUrl, updated.outs, { directoryUrl: peers.pebble.directoryUrl }),
+                {
+                    changes: false,
+                },
+            );
+        });
 
         it("first run: the account exists before its record can be added; the error gives the record, and the next run issues", async () => {
             // The documented sequence (README, "DNS hosted elsewhere"): `pulumi up` creates the

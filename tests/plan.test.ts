@@ -44,6 +44,62 @@ describe("offline plan (npm run plan)", () => {
         assert.doesNotMatch(r.stderr, /promises were still active/);
     });
 
+    it("shows which mechanism each name will use and the records to add (DNS hosted elsewhere)", async () => {
+        const { code, text } = await runPlan("--stack", "elsewhere", "--config-file", fixture("dns-elsewhere"));
+        assert.equal(code, EXIT.ok, text);
+        assert.match(text, /challenge auto:/);
+        assert.match(
+            text,
+            /www\.shop\.cn: dns-persist-01 \(TXT _validation-persist\.www\.shop\.cn, in dnsChallengeRecords\) when in place, else dns-01 in the account's Route 53 zone of the name, or through the CNAME found at _acme-challenge/,
+        );
+        assert.match(
+            text,
+            /cdn\.example\.cn: .* else dns-01 via CNAME _acme-challenge\.cdn\.example\.cn -> _acme-challenge\.cdn\.example\.cn\.acme\.example\.net \(add it once at the DNS host\)/,
+        );
+        const records = JSON.parse(/dnsChallengeRecords: (.*)/.exec(text)?.[1] ?? "[]") as Array<Record<string, string>>;
+        assert.deepEqual(records, [
+            {
+                domain: "www.shop.cn",
+                name: "_validation-persist.www.shop.cn",
+                type: "TXT",
+                value: "letsencrypt.org; accounturi=<ACME account URL, known after the first pulumi up>",
+            },
+            {
+                domain: "*.shop.cn",
+                name: "_validation-persist.shop.cn",
+                type: "TXT",
+                value: "letsencrypt.org; accounturi=<ACME account URL, known after the first pulumi up>; policy=wildcard",
+            },
+            {
+                domain: "cdn.example.cn",
+                name: "_validation-persist.cdn.example.cn",
+                type: "TXT",
+                value: "letsencrypt.org; accounturi=<ACME account URL, known after the first pulumi up>",
+            },
+            {
+                domain: "cdn.example.cn",
+                name: "_acme-challenge.cdn.example.cn",
+                type: "CNAME",
+                value: "_acme-challenge.cdn.example.cn.acme.example.net",
+            },
+        ]);
+    });
+
+    it("dns-persist-01 with the zone in Route 53: the program writes one standing TXT per base name, before the certificate", async () => {
+        const { code, text } = await runPlan("--stack", "persist", "--config-file", fixture("dns-persist-route53"));
+        assert.equal(code, EXIT.ok, text);
+        assert.match(
+            text,
+            /\+ aws:route53\/record:Record\s+dns-persist-0\n\s+TXT _validation-persist\.www\.example\.cn "letsencrypt\.org; accounturi=<ACME account URL, known after the first pulumi up>" \(zone Z0123456789EXAMPLE, TTL 300\)/,
+        );
+        assert.match(text, /\+ aws:route53\/record:Record\s+dns-persist-1\n\s+TXT _validation-persist\.example\.cn ".*; policy=wildcard"/);
+        assert.match(
+            text,
+            /www\.example\.cn: dns-persist-01 \(TXT _validation-persist\.www\.example\.cn written by this program in zone Z0123456789EXAMPLE\)/,
+        );
+        assert.match(text, /dnsChallengeRecords: \[\]/, "nothing to add by hand");
+    });
+
     it("exits 2 with every configuration problem named, from the command line", function () {
         this.timeout(120_000);
         const r = spawnSync("npm", ["run", "--silent", "plan", "--", "--stack", "bad", "--config-file", fixture("bad-domains")], {

@@ -1,7 +1,7 @@
 /** The whole program (index.ts) under strict aws-cn mocks: config in, resource graph and outputs out. */
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
-import type { OfflineAwsChina } from "../scripts/offlineMocks";
+import { OFFLINE_ACCOUNT_URL, type OfflineAwsChina } from "../scripts/offlineMocks";
 import { promiseOf, settle, useOfflineMocks } from "./support/pulumi";
 
 const CERTIFICATE = "pulumi-nodejs:dynamic/cloudfront-china:IamAcmeCertificate";
@@ -55,6 +55,55 @@ describe("program (index.ts) under mocks", () => {
         assert.equal(outputs.certificateId, cert.state.serverCertificateId);
         assert.equal(outputs.certificateRenewAfter, cert.state.renewAfter);
         assert.equal(outputs.certificateNotAfter, cert.state.notAfter);
+    });
+
+    it("dns-persist-01 in its own zone: standing TXT records in Route 53 that the certificate depends on; the challenge settings reach the provider", async () => {
+        const { runProgramUnderMocks } = await import("./support/pulumi");
+        const { mocks, outputs, dependencies } = await runProgramUnderMocks({
+            "aws:region": "cn-north-1",
+            "cloudfront-china:domains": ["www.example.cn", "*.example.cn", "example.cn"],
+            "cloudfront-china:hostedZoneId": "Z0123456789EXAMPLE",
+            "cloudfront-china:challenge": "dns-persist-01",
+        });
+        const records = mocks.registrations.filter((r) => r.type === "aws:route53/record:Record" && r.name.startsWith("dns-persist-"));
+        assert.deepEqual(
+            records.map((r) => [r.inputs.name, r.inputs.type, r.inputs.zoneId, r.inputs.records]),
+            [
+                ["_validation-persist.www.example.cn", "TXT", "Z0123456789EXAMPLE", [`letsencrypt.org; accounturi=${OFFLINE_ACCOUNT_URL}`]],
+                [
+                    "_validation-persist.example.cn",
+                    "TXT",
+                    "Z0123456789EXAMPLE",
+                    [`letsencrypt.org; accounturi=${OFFLINE_ACCOUNT_URL}; policy=wildcard`],
+                ],
+            ],
+        );
+        assert.deepEqual(dependencies.certificate.filter((d) => d.startsWith("dns-persist-")).sort(), ["dns-persist-0", "dns-persist-1"]);
+        const cert = mocks.find(CERTIFICATE, "certificate")[0];
+        assert.equal(cert.inputs.challenge, "dns-persist-01");
+        assert.deepEqual(outputs.dnsChallengeRecords, [], "nothing to add by hand");
+    });
+
+    it("default challenge is auto and writes no standing record; dns-01 lists only delegation CNAMEs", async () => {
+        const auto = await runProgram({
+            "aws:region": "cn-north-1",
+            "cloudfront-china:domains": ["www.example.cn"],
+            "cloudfront-china:hostedZoneId": "Z0123456789EXAMPLE",
+        });
+        assert.equal(auto.mocks.find(CERTIFICATE, "certificate")[0].inputs.challenge, "auto");
+        assert.equal(auto.mocks.registrations.filter((r) => r.name.startsWith("dns-persist-")).length, 0);
+        const dns01 = await runProgram({
+            "aws:region": "cn-north-1",
+            "cloudfront-china:domains": ["www.example.cn"],
+            "cloudfront-china:challenge": "dns-01",
+            "cloudfront-china:challengeDelegations": { "www.example.cn": "w.acme.example.net" },
+        });
+        assert.deepEqual(dns01.outputs.dnsChallengeRecords, [
+            { domain: "www.example.cn", name: "_acme-challenge.www.example.cn", type: "CNAME", value: "w.acme.example.net" },
+        ]);
+        assert.deepEqual(dns01.mocks.find(CERTIFICATE, "certificate")[0].inputs.challengeDelegations, {
+            "www.example.cn": "w.acme.example.net",
+        });
     });
 
     it("uses an existing IAM certificate instead when iamCertificateId is set (no ACME account, no order)", async () => {

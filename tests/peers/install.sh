@@ -13,7 +13,7 @@ cd "$(dirname "$0")/../.."
 tools="$PWD/.tools"
 mkdir -p "$tools/bin"
 
-PEBBLE_VERSION=v2.10.1
+PEBBLE_VERSION=v2.10.3
 MOTO_VERSION=5.2.5
 ACTIONLINT_VERSION=v1.7.12
 

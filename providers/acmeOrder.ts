@@ -173,6 +173,15 @@ export async function orderCertificate(req: OrderRequest, log: Log): Promise<Iss
     );
 
     const records = pending.flatMap((p) => (p.record ? [p.record] : []));
+    // The TXT values are removed as soon as every authorization is valid, while the CA finalizes
+    // and we download: the `finally` only waits for that cleanup (or starts it on a failure).
+    let cleanup: Promise<void> | undefined;
+    const removeRecords = () =>
+        (cleanup ??= changeChallengeRecords(req.aws, records, "remove", log).then(
+            () => undefined,
+            // Logged, not rethrown: a failed cleanup must not hide the order's own result.
+            (e: Error) => log(`[route53] [${primary}] TXT cleanup failed, remove _acme-challenge values by hand: ${e.message}`),
+        ));
     try {
         if (records.length > 0) {
             const changeIds = await changeChallengeRecords(req.aws, records, "add", log);
@@ -191,6 +200,9 @@ export async function orderCertificate(req: OrderRequest, log: Log): Promise<Iss
             );
             log(`[acme] [${primary}] ${pending.length} authorization(s) validated (${seconds(validating)})`);
         }
+        if (records.length > 0) {
+            void removeRecords();
+        }
         const finalized = await client.finalizeOrder(order, csr);
         const fullChain = await client.getCertificate(finalized, req.preferredChain).catch((e: Error) => {
             throw new Error(
@@ -206,12 +218,7 @@ export async function orderCertificate(req: OrderRequest, log: Log): Promise<Iss
         };
     } finally {
         if (records.length > 0) {
-            try {
-                await changeChallengeRecords(req.aws, records, "remove", log);
-            } catch (e) {
-                // Logged, not rethrown: a failed cleanup must not hide the order's own result.
-                log(`[route53] [${primary}] TXT cleanup failed, remove _acme-challenge values by hand: ${(e as Error).message}`);
-            }
+            await removeRecords();
         }
     }
 }

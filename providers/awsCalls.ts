@@ -300,6 +300,9 @@ export async function waitForChanges(
     log(`[route53] ${changeIds.length} change(s) in sync (${seconds(started)})`);
 }
 
+/** Names whose TXT values are polled at once per resolver. */
+const VERIFY_CONCURRENCY = 16;
+
 /**
  * Waits until every resolver answers every TXT value we wrote: the CA will ask the same question.
  * Resolvers are `ip` or `ip:port`; an empty list skips the check.
@@ -320,30 +323,40 @@ export async function verifyTxt(
     for (const r of records) {
         wanted.set(r.name, new Set([...(wanted.get(r.name) ?? []), r.value]));
     }
+    // Names are polled concurrently (a bounded pool): one after another, 100 names cost 100 round
+    // trips per pass before the CA could be asked.
+    const waitFor = async (server: string, name: string, values: Set<string>, resolver: import("node:dns/promises").Resolver) => {
+        for (;;) {
+            let seen: string[] = [];
+            try {
+                seen = (await resolver.resolveTxt(name)).map((chunks) => chunks.join(""));
+            } catch (e) {
+                if (!["ENOTFOUND", "ENODATA", "ETIMEOUT", "ESERVFAIL", "ECONNREFUSED"].includes((e as { code?: string }).code ?? "")) {
+                    throw e;
+                }
+            }
+            if ([...values].every((v) => seen.includes(v))) {
+                return;
+            }
+            if (Date.now() - started > timeoutMs) {
+                throw new Error(
+                    `TXT ${name} does not show the challenge value(s) at resolver ${server} after ${timeoutMs / 1000} s (propagationTimeoutSeconds): check the zone's delegation or dnsResolvers`,
+                );
+            }
+            await sleep(pollMs);
+        }
+    };
     for (const server of resolvers) {
         const resolver = new Resolver({ timeout: 2000, tries: 2 });
         resolver.setServers([server]);
-        for (const [name, values] of wanted) {
-            for (;;) {
-                let seen: string[] = [];
-                try {
-                    seen = (await resolver.resolveTxt(name)).map((chunks) => chunks.join(""));
-                } catch (e) {
-                    if (!["ENOTFOUND", "ENODATA", "ETIMEOUT", "ESERVFAIL", "ECONNREFUSED"].includes((e as { code?: string }).code ?? "")) {
-                        throw e;
-                    }
+        const queue = [...wanted];
+        await Promise.all(
+            Array.from({ length: Math.min(VERIFY_CONCURRENCY, queue.length) }, async () => {
+                for (let next = queue.shift(); next; next = queue.shift()) {
+                    await waitFor(server, next[0], next[1], resolver);
                 }
-                if ([...values].every((v) => seen.includes(v))) {
-                    break;
-                }
-                if (Date.now() - started > timeoutMs) {
-                    throw new Error(
-                        `TXT ${name} does not show the challenge value(s) at resolver ${server} after ${timeoutMs / 1000} s (propagationTimeoutSeconds): check the zone's delegation or dnsResolvers`,
-                    );
-                }
-                await sleep(pollMs);
-            }
-        }
+            }),
+        );
     }
     log(`[dns] ${records.length} TXT value(s) visible at ${resolvers.join(", ")} (${seconds(started)})`);
 }

@@ -203,8 +203,47 @@ function managedPersistRecord(inputs: CertificateInputs, domain: string): boolea
     return inputs.challenge === "dns-persist-01" && zoneFor(domain, inputs.hostedZones ?? {}) !== undefined;
 }
 
-/** How each name is validated (./dnsChallenge.ts); `issuers` undefined leaves dns-persist-01 unchecked. */
-function planFor(inputs: CertificateInputs, issuers: readonly string[] | undefined): Promise<ChallengePlanResult> {
+/** How long a plan made by `check` serves the `create` of the same `pulumi up`. */
+const PLAN_REUSE_MS = 120_000;
+
+/**
+ * How each name is validated (./dnsChallenge.ts); `issuers` undefined leaves dns-persist-01
+ * unchecked. The engine calls `check` and then `create` in one provider process within seconds:
+ * a plan without problems is kept (on globalThis: module state does not survive serialization) and
+ * reused once by `create`, so the lookups and the zone listing are not made twice per run.
+ */
+async function planFor(
+    inputs: CertificateInputs,
+    issuers: readonly string[] | undefined,
+    reuse: "keep" | "take" | "none" = "none",
+): Promise<ChallengePlanResult> {
+    const store = ((
+        globalThis as { __cloudfrontChinaPlans?: Map<string, { at: number; plan: ChallengePlanResult }> }
+    ).__cloudfrontChinaPlans ??= new Map());
+    const key = JSON.stringify([
+        inputs.domains,
+        inputs.challenge ?? "auto",
+        inputs.challengeDelegations ?? null,
+        inputs.dnsResolvers ?? null,
+        inputs.hostedZones ?? null,
+        inputs.accountUrl,
+        inputs.region,
+        inputs.awsIdentity ?? null,
+        inputs.challenge === "dns-01" ? null : (issuers ?? null),
+    ]);
+    const kept = store.get(key);
+    if (reuse === "take" && kept && Date.now() - kept.at < PLAN_REUSE_MS) {
+        store.delete(key);
+        return kept.plan;
+    }
+    const plan = await computePlan(inputs, issuers);
+    if (reuse === "keep" && plan.problems.length === 0) {
+        store.set(key, { at: Date.now(), plan });
+    }
+    return plan;
+}
+
+function computePlan(inputs: CertificateInputs, issuers: readonly string[] | undefined): Promise<ChallengePlanResult> {
     const request: PlanRequest = {
         domains: inputs.domains,
         mode: inputs.challenge ?? "auto",
@@ -252,7 +291,7 @@ export const iamAcmeCertificateProvider: pulumi.dynamic.ResourceProvider = {
                     inputs.challenge !== "dns-01" && accountKnown
                         ? ((await assertCaReachable(inputs.acmeDirectoryUrl).catch(() => undefined))?.meta?.caaIdentities ?? undefined)
                         : undefined;
-                const planned = await planFor(inputs, issuers);
+                const planned = await planFor(inputs, issuers, "keep");
                 for (const p of planned.problems) {
                     // Until the account exists its standing record cannot be written, and a record the
                     // program writes into its Route 53 zone may not exist yet: both are checked at create.
@@ -293,7 +332,7 @@ export const iamAcmeCertificateProvider: pulumi.dynamic.ResourceProvider = {
     async create(inputs: CertificateInputs & { __provider?: string }) {
         const started = Date.now();
         const directory = await assertCaReachable(inputs.acmeDirectoryUrl);
-        let planned = await planFor(inputs, directory.meta?.caaIdentities ?? []);
+        let planned = await planFor(inputs, directory.meta?.caaIdentities ?? [], "take");
         // Standing records the program writes into its own Route 53 zone (dns-persist-01 with
         // hostedZoneId) were created just before this resource: wait for them to show, bounded.
         const deadline = Date.now() + inputs.propagationTimeoutSeconds * 1000;

@@ -7,7 +7,7 @@
  *
  * It also measures the live check (tests/bench/liveCheckBench.ts): 1, 10, 50 aliases, and the watch's Lambda.
  *
- *   npm run bench [-- --runs 5 --sizes 1,10,50,100 --lego-max 10 --edge-rtt-ms 30] [-- --only live-check]
+ *   npm run bench [-- --runs 5 --sizes 1,10,50,100 --lego-max 10 --edge-rtt-ms 30 --tools floor,dns-01,delegated,persist,certbot,lego] [-- --only live-check|issuance]
  */
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
@@ -35,6 +35,10 @@ const EDGE_RTT_MS = Number(arg("edge-rtt-ms", "30"));
 
 interface Sample {
     seconds: number;
+    /** Every Route 53 request (zone listing, record reads, changes, GetChange). */
+    route53Calls: number;
+    /** DNS questions this side asked (UDP: the provider's lookups and propagation checks; the CA asks over TCP). */
+    lookups: number;
     changeCalls: number;
     getChangeCalls: number;
     acmeRequests: number;
@@ -87,13 +91,15 @@ async function main() {
     };
     const pebbleRequests = () => (fs.readFileSync(pebble.logFile, "utf8").match(/-> calling handler\(\)/g) ?? []).length;
     const measure = async (fn: () => Promise<number | undefined>): Promise<Sample> => {
-        const before = { seen: proxy.seen.length, acme: pebbleRequests() };
+        const before = { seen: proxy.seen.length, acme: pebbleRequests(), lookups: dns.udpQuestions.length };
         const started = process.hrtime.bigint();
         const peakRssMb = await fn();
         const seconds = Number(process.hrtime.bigint() - started) / 1e9;
         const calls = proxy.seen.slice(before.seen);
         return {
             seconds,
+            route53Calls: calls.filter((c) => c.includes("/2013-04-01/")).length,
+            lookups: dns.udpQuestions.length - before.lookups,
             changeCalls: calls.filter((c) => /^POST \/2013-04-01\/hostedzone\/[^/]+\/rrset/.test(c)).length,
             getChangeCalls: calls.filter((c) => /^GET \/2013-04-01\/change\//.test(c)).length,
             acmeRequests: pebbleRequests() - before.acme,
@@ -104,44 +110,49 @@ async function main() {
     // Ours: the serialized provider in a fresh process, as the engine's host runs it.
     const account = (await acmeAccountProvider.create({ directoryUrl: pebble.directoryUrl })).outs as Record<string, string>;
 
-    const liveCheck = await benchLiveCheck({
-        pebble,
-        proxy,
-        work,
-        runs: RUNS,
-        rttMs: EDGE_RTT_MS,
-        zoneNames: async (n) => (await zones(n)).names,
-        certificateInputs: (names) => ({
-            domains: names,
-            acmeDirectoryUrl: pebble.directoryUrl,
-            accountUrl: account.accountUrl,
-            accountKeyPem: account.accountKeyPem,
-            region: "cn-north-1",
-            path: "/cloudfront/bench/live-check/",
-            keyType: (process.env.BENCH_EDGE_KEY as "rsa-2048" | "ecdsa-p256" | undefined) ?? "rsa-2048",
-            profile: "default",
-            dnsResolvers: [dns.address],
-            propagationTimeoutSeconds: 60,
-            pollIntervalSeconds: 0.2,
-            deleteConflictTimeoutSeconds: 60,
-        }),
-    });
-    console.log(
-        `\nLive check (npm run status / the watch), median of ${RUNS} warm runs, seconds by aliases:\n` +
-            Object.entries(liveCheck.aliases)
-                .map(
-                    ([rtt, byCount]) =>
-                        `  edge round trip ${rtt} ms: ` +
-                        Object.entries(byCount)
-                            .map(([n, s]) => `${n}: ${s.toFixed(3)}`)
-                            .join(", ") +
-                        ` (50 vs 1: ${(byCount[50] / byCount[1]).toFixed(2)}x)`,
-                )
-                .join("\n") +
-            `\nWatch Lambda: bundle ${(liveCheck.bundleBytes / 1024).toFixed(1)} KiB, ` +
-            `one invocation over 50 aliases ${liveCheck.handlerSeconds.toFixed(2)} s (cold process), peak RSS ${liveCheck.handlerPeakRssMb.toFixed(0)} MB. ` +
-            `Goals: ${JSON.stringify(liveCheck.goals)}`,
-    );
+    // `--only issuance` skips the live check (and `--only live-check` the issuance).
+    const liveCheck =
+        ONLY === "issuance"
+            ? undefined
+            : await benchLiveCheck({
+                  pebble,
+                  proxy,
+                  work,
+                  runs: RUNS,
+                  rttMs: EDGE_RTT_MS,
+                  zoneNames: async (n) => (await zones(n)).names,
+                  certificateInputs: (names) => ({
+                      domains: names,
+                      acmeDirectoryUrl: pebble.directoryUrl,
+                      accountUrl: account.accountUrl,
+                      accountKeyPem: account.accountKeyPem,
+                      region: "cn-north-1",
+                      path: "/cloudfront/bench/live-check/",
+                      keyType: (process.env.BENCH_EDGE_KEY as "rsa-2048" | "ecdsa-p256" | undefined) ?? "rsa-2048",
+                      profile: "default",
+                      dnsResolvers: [dns.address],
+                      propagationTimeoutSeconds: 60,
+                      pollIntervalSeconds: 0.2,
+                      deleteConflictTimeoutSeconds: 60,
+                  }),
+              });
+    if (liveCheck)
+        console.log(
+            `\nLive check (npm run status / the watch), median of ${RUNS} warm runs, seconds by aliases:\n` +
+                Object.entries(liveCheck.aliases)
+                    .map(
+                        ([rtt, byCount]) =>
+                            `  edge round trip ${rtt} ms: ` +
+                            Object.entries(byCount)
+                                .map(([n, s]) => `${n}: ${s.toFixed(3)}`)
+                                .join(", ") +
+                            ` (50 vs 1: ${(byCount[50] / byCount[1]).toFixed(2)}x)`,
+                    )
+                    .join("\n") +
+                `\nWatch Lambda: bundle ${(liveCheck.bundleBytes / 1024).toFixed(1)} KiB, ` +
+                `one invocation over 50 aliases ${liveCheck.handlerSeconds.toFixed(2)} s (cold process), peak RSS ${liveCheck.handlerPeakRssMb.toFixed(0)} MB. ` +
+                `Goals: ${JSON.stringify(liveCheck.goals)}`,
+        );
     if (ONLY === "live-check") {
         pebble.stop();
         dns.stop();
@@ -168,27 +179,78 @@ async function main() {
         LEGO_CA_CERTIFICATES: path.join(root, ".tools", "certs", "ca.pem"),
     };
 
-    const results: Record<string, Record<number, Sample[]>> = { ours: {}, certbot: {}, lego: {} };
+    // Our three ways to validate, the raw ACME floor, and the two clients users compare us with.
+    type Tool = "floor" | "dns-01" | "delegated" | "persist" | "certbot" | "lego";
+    const TOOLS = (arg("tools", "floor,dns-01,delegated,persist,certbot,lego").split(",") as Tool[]).filter(Boolean);
+    const results: Record<string, Record<number, Sample[]>> = Object.fromEntries(TOOLS.map((t) => [t, {}]));
+    let elsewhereCounter = 0;
+    /** n names at a DNS host we cannot write (the test DNS server's hand-written records). */
+    const elsewhereNames = (n: number) => {
+        const base = `x${++elsewhereCounter}-${Date.now().toString(36)}.elsewhere.cn`;
+        return Array.from({ length: n }, (_, i) => `h${i}.${base}`);
+    };
+    /** The names of a run, with what a user would have set up at the DNS host beforehand. */
+    const namesFor = async (tool: Tool, n: number): Promise<string[]> => {
+        if (tool === "floor") {
+            return elsewhereNames(n);
+        }
+        if (tool === "persist") {
+            const names = elsewhereNames(n);
+            names.forEach((d) =>
+                dns.elsewhere.txt.set(`_validation-persist.${d}`, [`pebble.letsencrypt.org; accounturi=${account.accountUrl}`]),
+            );
+            return names;
+        }
+        if (tool === "delegated") {
+            // Delegation targets in as many Route 53 zones as dns-01 uses (2 at 100 names).
+            const targets = (await zones(n)).zones;
+            const names = elsewhereNames(n);
+            names.forEach((d, i) => dns.elsewhere.cname.set(`_acme-challenge.${d}`, `d${i}.${targets[i % targets.length].name}`));
+            return names;
+        }
+        return (await zones(n)).names;
+    };
     for (const n of SIZES) {
-        for (const tool of ["ours", "certbot", "lego"] as const) {
+        for (const tool of TOOLS) {
             if (tool === "lego" && n > LEGO_MAX) {
                 continue;
             }
             results[tool][n] = [];
             for (let r = 0; r < RUNS; r++) {
-                const { names } = await zones(n);
+                const names = await namesFor(tool, n);
                 const dir = fs.mkdtempSync(path.join(work, `${tool}-`));
                 const sample = await measure(async () => {
-                    if (tool === "ours") {
+                    if (tool === "floor") {
+                        const inputs = {
+                            directoryUrl: pebble.directoryUrl,
+                            accountUrl: account.accountUrl,
+                            accountKeyPem: account.accountKeyPem,
+                            domains: names,
+                            profile: "default",
+                            dnsManagementUrl: dns.managementUrl,
+                        };
+                        fs.writeFileSync(path.join(dir, "inputs.json"), JSON.stringify(inputs));
+                        const out = await run(
+                            process.execPath,
+                            [path.join(root, "tests", "bench", "floorDriver.js"), path.join(dir, "inputs.json")],
+                            process.env,
+                        );
+                        if (out.code !== 0) {
+                            throw new Error(`floor failed: ${out.out.slice(-2000)}`);
+                        }
+                        return JSON.parse(out.out.trim().split("\n").pop() ?? "{}").peakRssMb as number;
+                    }
+                    if (tool === "dns-01" || tool === "delegated" || tool === "persist") {
                         const inputs = {
                             domains: names,
                             acmeDirectoryUrl: pebble.directoryUrl,
                             accountUrl: account.accountUrl,
                             accountKeyPem: account.accountKeyPem,
                             region: "cn-north-1",
-                            path: `/cloudfront/bench/${n}-${r}/`,
+                            path: `/cloudfront/bench/${tool}-${n}-${r}/`,
                             keyType: "rsa-2048",
                             profile: "default",
+                            challenge: tool === "persist" ? "dns-persist-01" : "dns-01",
                             dnsResolvers: [dns.address],
                             propagationTimeoutSeconds: 60,
                             pollIntervalSeconds: 0.2,
@@ -206,7 +268,10 @@ async function main() {
                             process.env,
                         );
                         if (out.code !== 0) {
-                            throw new Error(`ours failed: ${out.out.slice(-2000)}`);
+                            throw new Error(`ours (${tool}) failed: ${out.out.slice(-2000)}`);
+                        }
+                        if (process.env.BENCH_VERBOSE) {
+                            console.log(out.out);
                         }
                         return JSON.parse(out.out.trim().split("\n").pop() ?? "{}").peakRssMb as number;
                     }
@@ -272,6 +337,12 @@ async function main() {
                 });
                 results[tool][n].push(sample);
                 process.stdout.write(`  ${tool} ${n} name(s) run ${r + 1}: ${sample.seconds.toFixed(2)} s\n`);
+                if (tool === "persist" || tool === "delegated") {
+                    names.forEach((d) => {
+                        dns.elsewhere.txt.delete(`_validation-persist.${d}`);
+                        dns.elsewhere.cname.delete(`_acme-challenge.${d}`);
+                    });
+                }
             }
         }
     }
@@ -306,57 +377,105 @@ async function main() {
         return Number(process.hrtime.bigint() - started) / 1e9;
     });
 
+    const med = (tool: string, n: number, pick: (s: Sample) => number) =>
+        results[tool]?.[n]?.length ? median(results[tool][n].map(pick)) : undefined;
+    const secs = (tool: string, n: number) => med(tool, n, (s) => s.seconds);
+    const fmt = (v?: number, digits = 2) => (v === undefined ? "-" : v.toFixed(digits));
+    const ratio = (a?: number, b?: number) => (a === undefined || b === undefined ? "-" : `${(a / b).toFixed(2)}x`);
     const table: string[] = [];
-    const row = (cells: string[]) => table.push(cells.map((c, i) => (i === 0 ? c.padEnd(6) : c.padStart(12))).join(" "));
+    const row = (cells: string[]) => table.push(cells.map((c, i) => (i === 0 ? c.padEnd(6) : c.padStart(11))).join(" "));
     row([
         "names",
-        "ours (s)",
+        "floor (s)",
+        "dns-01 (s)",
+        "delegated",
+        "persist (s)",
         "certbot (s)",
         "lego (s)",
-        "certbot/ours",
-        "lego/ours",
-        "R53 changes",
-        "GetChange",
-        "ACME reqs",
-        "peak RSS MB",
+        "dns-01/flr",
+        "persist/flr",
+        "certbot/d01",
     ]);
     for (const n of SIZES) {
-        const m = (tool: string) => (results[tool][n] ? median(results[tool][n].map((s) => s.seconds)) : undefined);
-        const ours = m("ours")!;
-        const fmt = (v?: number) => (v === undefined ? "not run" : v.toFixed(2));
-        const s = results.ours[n];
         row([
             String(n),
-            fmt(ours),
-            fmt(m("certbot")),
-            fmt(m("lego")),
-            m("certbot") ? `${(m("certbot")! / ours).toFixed(1)}x` : "-",
-            m("lego") ? `${(m("lego")! / ours).toFixed(1)}x` : "-",
-            String(median(s.map((x) => x.changeCalls))),
-            String(median(s.map((x) => x.getChangeCalls))),
-            String(median(s.map((x) => x.acmeRequests))),
-            String(Math.max(...s.map((x) => x.peakRssMb ?? 0)).toFixed(0)),
+            fmt(secs("floor", n)),
+            fmt(secs("dns-01", n)),
+            fmt(secs("delegated", n)),
+            fmt(secs("persist", n)),
+            fmt(secs("certbot", n)),
+            fmt(secs("lego", n)),
+            ratio(secs("dns-01", n), secs("floor", n)),
+            ratio(secs("persist", n), secs("floor", n)),
+            ratio(secs("certbot", n), secs("dns-01", n)),
+        ]);
+    }
+    const calls: string[] = [];
+    const callRow = (cells: string[]) => calls.push(cells.map((c, i) => (i === 0 ? c.padEnd(10) : c.padStart(9))).join(" "));
+    callRow(["mode", ...SIZES.flatMap((n) => [`R53@${n}`, `chg@${n}`, `dns@${n}`])]);
+    for (const tool of TOOLS.filter((t) => t !== "floor")) {
+        callRow([
+            tool,
+            ...SIZES.flatMap((n) => [
+                fmt(
+                    med(tool, n, (s) => s.route53Calls),
+                    0,
+                ),
+                fmt(
+                    med(tool, n, (s) => s.changeCalls),
+                    0,
+                ),
+                tool === "certbot" || tool === "lego"
+                    ? "-"
+                    : fmt(
+                          med(tool, n, (s) => s.lookups),
+                          0,
+                      ),
+            ]),
         ]);
     }
     const machine = `${os.cpus().length} x ${os.cpus()[0]?.model ?? "cpu"}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`;
-    console.log(`\nIssuance, order to certificate-in-IAM (ours) / certificate on disk (certbot, lego); median of ${RUNS} runs; ${machine}`);
+    console.log(
+        `\nIssuance, order to certificate-in-IAM (ours) / certificate on disk (certbot, lego, floor); median of ${RUNS} runs; ${machine}\n` +
+            "floor = the raw ACME exchange alone (acme-client, values set directly in the test DNS server, no Route 53, no IAM), in a fresh process like ours",
+    );
     console.log(table.join("\n"));
     console.log(
-        `\nR53 changes / GetChange / ACME reqs / peak RSS: ours, per issuance (median; RSS max). certbot and lego route 53 calls per issuance: ` +
-            SIZES.map(
-                (n) =>
-                    `${n}: certbot ${results.certbot[n] ? median(results.certbot[n].map((s) => s.changeCalls)) : "-"}, lego ${results.lego[n] ? median(results.lego[n].map((s) => s.changeCalls)) : "-"}`,
-            ).join("; "),
+        "\nCalls per issuance (median): R53 = every Route 53 request, chg = change batches, dns = DNS questions we asked (lookups and propagation checks)",
+    );
+    console.log(calls.join("\n"));
+    const rss = (tool: string) => Math.max(0, ...SIZES.flatMap((n) => (results[tool]?.[n] ?? []).map((s) => s.peakRssMb ?? 0)));
+    console.log(
+        `Peak RSS (MB, max over runs): ${TOOLS.filter((t) => t !== "certbot" && t !== "lego")
+            .map((t) => `${t} ${rss(t).toFixed(0)}`)
+            .join(", ")}`,
     );
     console.log(
         `No-op diff: ${((diffSeconds / iterations) * 1e6).toFixed(1)} µs per call over ${iterations} calls, ${connections} network connection(s)`,
     );
 
+    const has = (tool: string) => TOOLS.includes(tool as Tool);
+    const biggest = Math.max(...SIZES);
     const goals = {
-        changeCallsPerZone: SIZES.every((n) => median(results.ours[n].map((s) => s.changeCalls)) === (n >= 100 ? 4 : 2)),
-        fiftyNamesAtMostHalfOfCertbot:
-            !results.certbot[50] || median(results.ours[50].map((s) => s.seconds)) <= median(results.certbot[50].map((s) => s.seconds)) / 2,
-        peakMemoryUnder200Mb: SIZES.every((n) => Math.max(...results.ours[n].map((s) => s.peakRssMb ?? 0)) < 200),
+        dns01OneChangeBatchPerZoneEachWay:
+            !has("dns-01") || SIZES.every((n) => med("dns-01", n, (s) => s.changeCalls) === (n >= 100 ? 4 : 2)),
+        delegatedSameChangeBatchesAsDns01:
+            !has("delegated") || SIZES.every((n) => med("delegated", n, (s) => s.changeCalls) === (n >= 100 ? 4 : 2)),
+        // One CNAME lookup per name on top of what dns-01 asks (its propagation check).
+        delegatedAtMostOneExtraLookupPerName:
+            !has("delegated") ||
+            !has("dns-01") ||
+            SIZES.every((n) => (med("delegated", n, (s) => s.lookups) ?? 0) - (med("dns-01", n, (s) => s.lookups) ?? 0) <= n),
+        persistNoRoute53Call: !has("persist") || SIZES.every((n) => med("persist", n, (s) => s.route53Calls) === 0),
+        // Its only DNS traffic is the read of the standing records: one question per name.
+        persistOnlyItsRecordReads: !has("persist") || SIZES.every((n) => (med("persist", n, (s) => s.lookups) ?? 0) <= n),
+        persistNoSlowerThanDns01:
+            !has("persist") || !has("dns-01") || SIZES.every((n) => (secs("persist", n) ?? 0) <= (secs("dns-01", n) ?? 0)),
+        [`dns01Within2xOfFloorAt${biggest}`]: !has("floor") || (secs("dns-01", biggest) ?? Infinity) <= 2 * (secs("floor", biggest) ?? 0),
+        [`persistWithin1_5xOfFloorAt${biggest}`]:
+            !has("floor") || (secs("persist", biggest) ?? Infinity) <= 1.5 * (secs("floor", biggest) ?? 0),
+        fiftyNamesAtMostHalfOfCertbot: !results.certbot?.[50] || (secs("dns-01", 50) ?? Infinity) <= (secs("certbot", 50) ?? 0) / 2,
+        peakMemoryUnder200Mb: ["dns-01", "delegated", "persist"].every((t) => rss(t) < 200),
         noOpDiffNetworkCalls0: connections === 0,
     };
     console.log(`Goals: ${JSON.stringify(goals)}`);

@@ -92,6 +92,10 @@ export interface DnsServer {
     address: string;
     /** Every question received, as "TYPE name". */
     questions: string[];
+    /** Questions that came over UDP (Node's resolver: the provider's own lookups; Pebble asks over TCP). */
+    udpQuestions: string[];
+    /** `POST /set-txt` and `POST /clear-txt` ({host, value}) set `elsewhere` TXT values from another process (the bench's raw ACME floor). */
+    managementUrl: string;
     /**
      * Records of zones hosted "elsewhere" (a DNS host we cannot write through Route 53, like Alibaba
      * Cloud DNS or DNSPod): tests put TXT values and CNAMEs here by hand, as a user would in a console.
@@ -179,7 +183,8 @@ export async function startDnsFromRoute53(motoUrl: string): Promise<DnsServer> {
         return (await readZoneTxt(zone.id)).get(name) ?? [];
     }
 
-    async function answer(msg: Buffer): Promise<Buffer | undefined> {
+    const udpQuestions: string[] = [];
+    async function answer(msg: Buffer, udp = false): Promise<Buffer | undefined> {
         let query: dnsPacket.Packet;
         try {
             query = dnsPacket.decode(msg);
@@ -190,6 +195,9 @@ export async function startDnsFromRoute53(motoUrl: string): Promise<DnsServer> {
         let servfail = false;
         for (const q of query.questions ?? []) {
             questions.push(`${q.type} ${q.name}`);
+            if (udp) {
+                udpQuestions.push(`${q.type} ${q.name}`);
+            }
             let name = q.name.toLowerCase().replace(/\.$/, "");
             if (q.type === "CNAME") {
                 const target = elsewhere.cname.get(name);
@@ -226,7 +234,7 @@ export async function startDnsFromRoute53(motoUrl: string): Promise<DnsServer> {
 
     // UDP (Node's resolver) and TCP (Pebble's VA asks over TCP), both on the same port.
     socket.on("message", (msg, rinfo) => {
-        void answer(msg)
+        void answer(msg, true)
             .then((response) => response && socket.send(response, rinfo.port, rinfo.address))
             .catch(() => undefined);
     });
@@ -250,16 +258,35 @@ export async function startDnsFromRoute53(motoUrl: string): Promise<DnsServer> {
         });
         conn.on("error", () => undefined);
     });
+    const management = http.createServer((req, res) => {
+        let text = "";
+        req.on("data", (c: Buffer) => (text += c.toString()));
+        req.on("end", () => {
+            const { host, value } = JSON.parse(text || "{}") as { host?: string; value?: string };
+            const name = (host ?? "").toLowerCase().replace(/\.$/, "");
+            if (req.url === "/set-txt" && value !== undefined) {
+                elsewhere.txt.set(name, [...(elsewhere.txt.get(name) ?? []), value]);
+            } else if (req.url === "/clear-txt") {
+                elsewhere.txt.delete(name);
+            }
+            res.end();
+        });
+    });
     const port = await freePort();
     await new Promise<void>((resolve) => socket.bind(port, "127.0.0.1", resolve));
     await new Promise<void>((resolve) => tcp.listen(port, "127.0.0.1", resolve));
+    const managementPort = await freePort();
+    await new Promise<void>((resolve) => management.listen(managementPort, "127.0.0.1", resolve));
     return {
         address: `127.0.0.1:${port}`,
         questions,
+        udpQuestions,
+        managementUrl: `http://127.0.0.1:${managementPort}`,
         elsewhere,
         stop: () => {
             socket.close();
             tcp.close();
+            management.close();
         },
     };
 }
@@ -415,14 +442,27 @@ function route53TxtSemantics<R>(
         credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
     });
     const locks = new Map<string, Promise<unknown>>();
-    const current = async (zoneId: string, name: string) => {
-        const page = await client.send(
-            new ListResourceRecordSetsCommand({ HostedZoneId: zoneId, StartRecordName: name, StartRecordType: "TXT", MaxItems: 1 }),
-        );
-        const set = (page.ResourceRecordSets ?? [])[0];
-        return set && set.Type === "TXT" && set.Name?.replace(/\.$/, "") === name
-            ? { ttl: set.TTL ?? 0, values: (set.ResourceRecords ?? []).map((r) => r.Value ?? "") }
-            : undefined;
+    /** The zone's TXT sets by name, in one listing (a read per name made 100-name batches slow here). */
+    const currentSets = async (zoneId: string) => {
+        const sets = new Map<string, { ttl: number; values: string[] }>();
+        let start: { name?: string; type?: RRType } = {};
+        for (;;) {
+            const page = await client.send(
+                new ListResourceRecordSetsCommand({ HostedZoneId: zoneId, StartRecordName: start.name, StartRecordType: start.type }),
+            );
+            for (const set of page.ResourceRecordSets ?? []) {
+                if (set.Type === "TXT" && set.Name) {
+                    sets.set(set.Name.replace(/\.$/, ""), {
+                        ttl: set.TTL ?? 0,
+                        values: (set.ResourceRecords ?? []).map((r) => r.Value ?? ""),
+                    });
+                }
+            }
+            if (!page.IsTruncated) {
+                return sets;
+            }
+            start = { name: page.NextRecordName, type: page.NextRecordType };
+        }
     };
     const sameSet = (a: string[], b: string[]) => a.length === b.length && [...a].sort().every((v, i) => v === [...b].sort()[i]);
     return (zoneId, body, forward) => {
@@ -438,8 +478,9 @@ function route53TxtSemantics<R>(
                 return forward(body); // not a TXT-only batch: moto as it is
             }
             const state = new Map<string, { ttl: number; values: string[] } | undefined>();
+            const sets = await currentSets(zoneId);
             for (const name of new Set(changes.map((c) => c.name))) {
-                state.set(name, await current(zoneId, name));
+                state.set(name, sets.get(name));
             }
             const before = new Map(state);
             for (const c of changes) {

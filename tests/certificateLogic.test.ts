@@ -97,7 +97,12 @@ describe("certificate input checks (pure)", () => {
         ["zero timeout", { propagationTimeoutSeconds: 0 }, "propagationTimeoutSeconds", /positive number/],
         ["resolver host name", { dnsResolvers: ["ns1.example.cn"] }, "dnsResolvers", /IP addresses/],
         ["unknown challenge mode", { challenge: "tls-alpn-01" }, "challenge", /not a challenge mode/],
-        ["delegation of a name not on the certificate", { challengeDelegations: { "a.example.com": "x.example.net" } }, "challengeDelegations", /not on the certificate/],
+        [
+            "delegation of a name not on the certificate",
+            { challengeDelegations: { "a.example.com": "x.example.net" } },
+            "challengeDelegations",
+            /not on the certificate/,
+        ],
     ];
 
     it("accepts valid inputs, loopback http directories, and unknown (preview) values", () => {

@@ -27,13 +27,76 @@ interface EngineEvent {
     name: string;
 }
 
+const iam = () => new IAMClient({ region: "cn-north-1" });
+
+/** Completed steps from an --event-log file, in order. */
+function steps(eventLog: string): EngineEvent[] {
+    return fs
+        .readFileSync(eventLog, "utf8")
+        .split("\n")
+        .filter((l) => l.trim())
+        .map((l) => JSON.parse(l) as { resOutputsEvent?: { metadata: { op: string; type: string; urn: string } } })
+        .filter((e) => e.resOutputsEvent)
+        .map((e) => ({
+            op: e.resOutputsEvent!.metadata.op,
+            type: e.resOutputsEvent!.metadata.type,
+            name: e.resOutputsEvent!.metadata.urn.split("::").pop() ?? "",
+        }))
+        .filter((e) => e.op !== "same");
+}
+
+async function certificatesUnderPath(iamPath = IAM_PATH): Promise<Array<{ id: string; name: string }>> {
+    const list = await iam().send(new ListServerCertificatesCommand({ PathPrefix: iamPath }));
+    // Filtered here too: moto ignores PathPrefix.
+    return (list.ServerCertificateMetadataList ?? [])
+        .filter((m) => m.Path?.startsWith(iamPath))
+        .map((m) => ({
+            id: m.ServerCertificateId ?? "",
+            name: m.ServerCertificateName ?? "",
+        }));
+}
+
+/** Polls moto until stopped: the distribution's certificate must exist in IAM and be unexpired. */
+function watch(distributionId: string, iamPath = IAM_PATH): { stop: () => Promise<{ samples: number; gaps: string[] }> } {
+    let running = true;
+    let samples = 0;
+    const gaps: string[] = [];
+    const cloudfront = new CloudFrontClient({ region: "cn-north-1" });
+    const loop = (async () => {
+        while (running) {
+            const config = await cloudfront.send(new GetDistributionConfigCommand({ Id: distributionId }));
+            const attached = config.DistributionConfig?.ViewerCertificate?.IAMCertificateId ?? "";
+            const match = (await certificatesUnderPath(iamPath)).find((c) => c.id === attached);
+            const now = Date.now();
+            if (!match) {
+                gaps.push(`${new Date(now).toISOString()}: attached ${attached} is not in IAM`);
+            } else {
+                const body =
+                    (await iam().send(new GetServerCertificateCommand({ ServerCertificateName: match.name }))).ServerCertificate
+                        ?.CertificateBody ?? "";
+                if (Date.parse(new X509Certificate(body).validTo) <= now) {
+                    gaps.push(`${new Date(now).toISOString()}: attached ${match.name} has expired`);
+                }
+            }
+            samples++;
+            await new Promise((r) => setTimeout(r, 200));
+        }
+    })();
+    return {
+        stop: async () => {
+            running = false;
+            await loop;
+            return { samples, gaps };
+        },
+    };
+}
+
 describe("zero-gap rotation under the real Pulumi engine", function () {
     this.timeout(900_000);
     let peers: Peers;
     let env: NodeJS.ProcessEnv;
     let work: string;
     let zone: { id: string; name: string };
-    const iam = () => new IAMClient({ region: "cn-north-1" });
 
     const pulumi = (...args: string[]) => runPulumi(env, STACK, args);
 
@@ -41,68 +104,6 @@ describe("zero-gap rotation under the real Pulumi engine", function () {
         const run = await pulumi(...args);
         assert.equal(run.code, 0, `pulumi ${args.join(" ")} failed:\n${run.output}`);
         return run;
-    }
-
-    /** Completed steps from an --event-log file, in order. */
-    function steps(eventLog: string): EngineEvent[] {
-        return fs
-            .readFileSync(eventLog, "utf8")
-            .split("\n")
-            .filter((l) => l.trim())
-            .map((l) => JSON.parse(l) as { resOutputsEvent?: { metadata: { op: string; type: string; urn: string } } })
-            .filter((e) => e.resOutputsEvent)
-            .map((e) => ({
-                op: e.resOutputsEvent!.metadata.op,
-                type: e.resOutputsEvent!.metadata.type,
-                name: e.resOutputsEvent!.metadata.urn.split("::").pop() ?? "",
-            }))
-            .filter((e) => e.op !== "same");
-    }
-
-    async function certificatesUnderPath(): Promise<Array<{ id: string; name: string }>> {
-        const list = await iam().send(new ListServerCertificatesCommand({ PathPrefix: IAM_PATH }));
-        // Filtered here too: moto ignores PathPrefix.
-        return (list.ServerCertificateMetadataList ?? [])
-            .filter((m) => m.Path?.startsWith(IAM_PATH))
-            .map((m) => ({
-                id: m.ServerCertificateId ?? "",
-                name: m.ServerCertificateName ?? "",
-            }));
-    }
-
-    /** Polls moto until stopped: the distribution's certificate must exist in IAM and be unexpired. */
-    function watch(distributionId: string): { stop: () => Promise<{ samples: number; gaps: string[] }> } {
-        let running = true;
-        let samples = 0;
-        const gaps: string[] = [];
-        const cloudfront = new CloudFrontClient({ region: "cn-north-1" });
-        const loop = (async () => {
-            while (running) {
-                const config = await cloudfront.send(new GetDistributionConfigCommand({ Id: distributionId }));
-                const attached = config.DistributionConfig?.ViewerCertificate?.IAMCertificateId ?? "";
-                const match = (await certificatesUnderPath()).find((c) => c.id === attached);
-                const now = Date.now();
-                if (!match) {
-                    gaps.push(`${new Date(now).toISOString()}: attached ${attached} is not in IAM`);
-                } else {
-                    const body =
-                        (await iam().send(new GetServerCertificateCommand({ ServerCertificateName: match.name }))).ServerCertificate
-                            ?.CertificateBody ?? "";
-                    if (Date.parse(new X509Certificate(body).validTo) <= now) {
-                        gaps.push(`${new Date(now).toISOString()}: attached ${match.name} has expired`);
-                    }
-                }
-                samples++;
-                await new Promise((r) => setTimeout(r, 200));
-            }
-        })();
-        return {
-            stop: async () => {
-                running = false;
-                await loop;
-                return { samples, gaps };
-            },
-        };
     }
 
     /** Waits until the stack's certificate is due for renewal. */
@@ -290,5 +291,76 @@ describe("a failed IAM upload under the real engine", function () {
         ).deployment.resources.find((r) => r.type.endsWith(":IamAcmeCertificate"))!;
         assert.equal(after.outputs?.serialNumber, serial);
         assert.equal(after.outputs?.uploadPending, false);
+    });
+});
+
+describe("dns-persist-01 under the real engine: names hosted elsewhere, first run to renewal", function () {
+    this.timeout(600_000);
+    const STACK_PERSIST = "engine-persist";
+    const iamPath = `/cloudfront/${STACK_PERSIST}/certificate/`;
+    let peers: Peers;
+    let env: NodeJS.ProcessEnv;
+    let work: string;
+    const domain = `persist-${Date.now().toString(36)}.elsewhere.cn`;
+    const run = (...args: string[]) => runPulumi(env, STACK_PERSIST, args);
+    async function ok(...args: string[]): Promise<Run> {
+        const result = await run(...args);
+        assert.equal(result.code, 0, `pulumi ${args.join(" ")} failed:\n${result.output}`);
+        return result;
+    }
+    const output = async (name: string) => JSON.parse((await ok("stack", "output", name, "--json")).output) as string;
+
+    before(async () => {
+        peers = await usePeers();
+        work = tempDir("cfcn-engine-persist-");
+        env = engineEnv(work);
+        await configureStack(run, peers, domain, "minutes", RENEW_BEFORE_S / 86400, { challenge: "dns-persist-01" });
+    });
+
+    after(async () => {
+        if (env) {
+            await run("destroy", "--yes", "--skip-preview");
+        }
+    });
+
+    it("first up stops before any order with the exact records; once added, up issues; the renewal is create-before-delete with no gap and no Route 53 call", async () => {
+        const orders = peers.pebble.ordersCreated();
+        const first = await run("up", "--yes", "--skip-preview");
+        assert.notEqual(first.code, 0, "no records yet");
+        assert.equal(peers.pebble.ordersCreated(), orders, "nothing was ordered");
+        // The engine prints the error twice (as it happens and in the summary).
+        const records = [...new Map([...first.output.matchAll(/add TXT (\S+) "([^"]+)" at its DNS host/g)].map((m) => [m[1], m[2]]))];
+        assert.deepEqual(
+            records.map(([name]) => name).sort(),
+            [`_validation-persist.${domain}`, `_validation-persist.www.${domain}`],
+            first.output,
+        );
+        // What the user types into the DNS host's console, from the message.
+        records.forEach(([name, value]) => peers.dns.elsewhere.txt.set(name, [value]));
+        await ok("up", "--yes", "--skip-preview");
+        assert.equal((await certificatesUnderPath(iamPath)).length, 1);
+
+        const renewAfter = Date.parse(await output("renewAfter"));
+        await new Promise((r) => setTimeout(r, Math.max(0, renewAfter - Date.now()) + 250));
+        const distributionId = await output("distributionId");
+        const before = await output("certificateName");
+        const eventLog = path.join(work, "persist-renewal.events.jsonl");
+        const from = peers.proxy.signed.length;
+        const watcher = watch(distributionId, iamPath);
+        await ok("up", "--yes", "--skip-preview", "--event-log", eventLog);
+        const watched = await watcher.stop();
+        assert.deepEqual(
+            steps(eventLog)
+                .filter((s) => s.name !== STACK_PERSIST)
+                .map((s) => `${s.op} ${s.name}`),
+            ["create-replacement certificate", "replace certificate", "update distribution", "delete-replaced certificate"],
+        );
+        assert.deepEqual(watched.gaps, []);
+        assert.notEqual(await output("certificateName"), before);
+        assert.deepEqual(
+            peers.proxy.signed.slice(from).filter((c) => c.service === "route53"),
+            [],
+            "the renewal made no Route 53 call (no DNS write, no zone lookup)",
+        );
     });
 });

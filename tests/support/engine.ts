@@ -55,25 +55,30 @@ export function runPulumi(env: NodeJS.ProcessEnv, stack: string, args: string[])
     });
 }
 
-/** Sets the test program's configuration for a stack whose names live in `zone`. */
+/**
+ * Sets the test program's configuration for a stack whose names live in `zone` (a Route 53 zone in
+ * moto), or, given a domain name instead, in a zone hosted elsewhere (no Route 53 zone given).
+ */
 export async function configureStack(
     run: (...args: string[]) => Promise<Run>,
     peers: Peers,
-    zone: { id: string; name: string },
+    zone: { id: string; name: string } | string,
     profile: string,
     renewBeforeDays: number,
+    extra: Record<string, string> = {},
 ) {
+    const name = typeof zone === "string" ? zone : zone.name;
     await run("stack", "init");
-    await run("config", "set", "--path", "domains[0]", `www.${zone.name}`);
-    await run("config", "set", "--path", "domains[1]", zone.name);
+    await run("config", "set", "--path", "domains[0]", `www.${name}`);
+    await run("config", "set", "--path", "domains[1]", name);
     const settings: Record<string, string> = {
         directoryUrl: peers.pebble.directoryUrl,
         profile,
         renewBeforeDays: String(renewBeforeDays),
-        zoneName: zone.name,
-        zoneId: zone.id,
+        ...(typeof zone === "string" ? {} : { zoneName: zone.name, zoneId: zone.id }),
         dnsResolver: peers.dns.address,
         deleteConflictTimeoutSeconds: "60",
+        ...extra,
     };
     for (const [key, value] of Object.entries(settings)) {
         await run("config", "set", key, value);

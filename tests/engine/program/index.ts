@@ -17,7 +17,9 @@ const certificate = new IamAcmeCertificate("certificate", {
     region: "cn-north-1",
     profile: config.require("profile"),
     renewBeforeDays: config.requireNumber("renewBeforeDays"),
-    hostedZones: { [config.require("zoneName")]: config.require("zoneId") },
+    // Unset for names hosted elsewhere (dns-persist-01 test): then no zone is given.
+    hostedZones: config.get("zoneName") ? { [config.require("zoneName")]: config.require("zoneId") } : undefined,
+    challenge: (config.get("challenge") as "auto" | "dns-01" | "dns-persist-01" | undefined) ?? "auto",
     dnsResolvers: [config.require("dnsResolver")],
     propagationTimeoutSeconds: 30,
     pollIntervalSeconds: 0.2,

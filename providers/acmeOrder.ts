@@ -22,6 +22,8 @@ export interface OrderRequest {
     preferredChain?: string;
     /** ACME profile (Let's Encrypt: "classic", "tlsserver", "shortlived"); the CA's default when unset. */
     profile?: string;
+    /** ARI CertID of the certificate this order replaces (RFC 9773 §5), when there is one the CA knows. */
+    replaces?: string;
     /** How each name (as in `domains`) is validated, planned before the order. */
     plans: Record<string, NamePlan>;
     mode: ChallengeMode;
@@ -112,10 +114,30 @@ export async function orderCertificate(req: OrderRequest, log: Log): Promise<Iss
         req.keyType === "ecdsa-p256" ? await acme.crypto.createPrivateEcdsaKey("P-256") : await acme.crypto.createPrivateRsaKey(2048);
     const [, csr] = await acme.crypto.createCsr({ commonName: primary, altNames: req.domains }, privateKey);
 
-    // acme-client passes the payload through; its type lacks `profile` (draft-ietf-acme-profiles).
-    const payload = { identifiers: req.domains.map((value) => ({ type: "dns", value })), ...(req.profile ? { profile: req.profile } : {}) };
-    const order = await client.createOrder(payload as Parameters<Acme.Client["createOrder"]>[0]);
-    log(`[acme] [${primary}] order created for ${req.domains.length} name(s): ${order.url} (${seconds(started)})`);
+    // acme-client passes the payload through; its type lacks `profile` (draft-ietf-acme-profiles)
+    // and `replaces` (RFC 9773).
+    const payload = (replaces?: string) =>
+        ({
+            identifiers: req.domains.map((value) => ({ type: "dns", value })),
+            ...(req.profile ? { profile: req.profile } : {}),
+            ...(replaces ? { replaces } : {}),
+        }) as Parameters<Acme.Client["createOrder"]>[0];
+    let replaced = req.replaces;
+    const order = await client.createOrder(payload(replaced)).catch((e: Error) => {
+        if (!replaced) {
+            throw e;
+        }
+        // alreadyReplaced (an earlier replacement order of it was finalized), or the CA refusing the
+        // CertID (malformed, unauthorized): the certificate must still be renewed, so order once more
+        // as a plain order. It then counts against the rate limits, as every order did before ARI.
+        log(`[acme] [${primary}] the CA refused \`replaces\` ${replaced} (${e.message}): ordering without it`);
+        replaced = undefined;
+        return client.createOrder(payload());
+    });
+    log(
+        `[acme] [${primary}] order created for ${req.domains.length} name(s): ${order.url} ` +
+            `(${replaced ? `replacement of ${replaced}` : "not a replacement"}, ${seconds(started)})`,
+    );
 
     const authorizations = (await client.getAuthorizations(order)).filter((a) => a.status !== "valid");
     // acme-client's types know http-01 and dns-01 only; dns-persist-01 carries `issuer-domain-names`.
@@ -246,27 +268,48 @@ export function ariCertId(certificatePem: string): string | undefined {
     return `${b64url(aki.keyId)}.${b64url(cert.serialNumber)}`;
 }
 
+/** How long a renewal-information GET may take: a preview or an up must not hang on a slow CA. */
+export const ARI_TIMEOUT_MS = 5_000;
+
+/** The renewal-information URL of a certificate (`<renewalInfo>/<CertID>`), when the directory offers ARI. */
+export function renewalInfoUrl(directory: AcmeDirectory, certificatePem: string): string | undefined {
+    const certId = directory.renewalInfo ? ariCertId(certificatePem) : undefined;
+    return directory.renewalInfo && certId ? `${directory.renewalInfo.replace(/\/$/, "")}/${certId}` : undefined;
+}
+
+/**
+ * One unauthenticated GET of a certificate's renewal information (RFC 9773 §4.2), bounded in time.
+ * Throws with the reason on any failure or malformed answer (the caller falls back).
+ */
+export async function getRenewalWindow(url: string, timeoutMs = ARI_TIMEOUT_MS): Promise<{ start: string; end: string }> {
+    const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+    if (!response.ok) {
+        throw new Error(`HTTP ${response.status}`);
+    }
+    const info = (await response.json().catch(() => ({}))) as { suggestedWindow?: { start?: unknown; end?: unknown } };
+    const { start, end } = info.suggestedWindow ?? {};
+    // RFC 9773 §4.2: a window whose end is not after its start is invalid.
+    if (typeof start !== "string" || typeof end !== "string" || !(Date.parse(end) > Date.parse(start))) {
+        throw new Error(`no valid suggestedWindow in ${JSON.stringify(info).slice(0, 200)}`);
+    }
+    return { start, end };
+}
+
 /**
  * The CA's suggested renewal window for a certificate, when its directory offers ARI; undefined
  * otherwise or on any error (ARI is advice: the lifetime rule is the fallback).
  */
 export async function fetchRenewalWindow(
-    directoryUrl: string,
+    directory: AcmeDirectory,
     certificatePem: string,
     log: Log,
 ): Promise<{ start: string; end: string } | undefined> {
+    const url = renewalInfoUrl(directory, certificatePem);
+    if (!url) {
+        return undefined;
+    }
     try {
-        const directory = (await (await fetch(directoryUrl)).json()) as { renewalInfo?: string };
-        const certId = ariCertId(certificatePem);
-        if (!directory.renewalInfo || !certId) {
-            return undefined;
-        }
-        const response = await fetch(`${directory.renewalInfo.replace(/\/$/, "")}/${certId}`);
-        if (!response.ok) {
-            return undefined;
-        }
-        const info = (await response.json()) as { suggestedWindow?: { start: string; end: string } };
-        return info.suggestedWindow;
+        return await getRenewalWindow(url);
     } catch (e) {
         log(`[acme] renewal information (ARI) unavailable, using the lifetime rule: ${(e as Error).message}`);
         return undefined;

@@ -481,6 +481,24 @@ export async function getServerCertificate(aws: AwsTarget, name: string): Promis
     }
 }
 
+/** Names and expiry of the server certificates under an IAM path (ListServerCertificates, filtered here too). */
+export async function listServerCertificates(aws: AwsTarget, pathPrefix: string): Promise<Array<{ name: string; expiration?: string }>> {
+    const { ListServerCertificatesCommand } = require("@aws-sdk/client-iam") as typeof IAM;
+    const client = iam(aws);
+    const found: Array<{ name: string; expiration?: string }> = [];
+    let marker: string | undefined;
+    do {
+        const page = await client.send(new ListServerCertificatesCommand({ PathPrefix: pathPrefix, Marker: marker }));
+        for (const m of page.ServerCertificateMetadataList ?? []) {
+            if (m.Path?.startsWith(pathPrefix) && m.ServerCertificateName) {
+                found.push({ name: m.ServerCertificateName, expiration: m.Expiration?.toISOString() });
+            }
+        }
+        marker = page.IsTruncated ? page.Marker : undefined;
+    } while (marker);
+    return found;
+}
+
 /**
  * DeleteServerCertificate, retrying `DeleteConflict` (still attached while a distribution deploys)
  * with backoff for at most `timeoutMs`. `NoSuchEntity` counts as deleted. Never revokes.

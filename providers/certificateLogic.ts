@@ -70,6 +70,34 @@ export function renewAfter(times: CertificateTimes, opts: { renewBeforeDays?: nu
     return new Date(Math.floor(notAfter - remaining)).toISOString();
 }
 
+/**
+ * A number in [0, 1) fixed by the certificate's serial: where in the ARI window this certificate
+ * renews. Random across certificates (spreads renewals, as RFC 9773 §4.2 asks), stable for one,
+ * so a preview and the `up` after it, and every run's re-check, agree (FNV-1a over the serial).
+ */
+export function stableFraction(serialHex: string): number {
+    let hash = 0x811c9dc5;
+    for (const ch of serialHex.toLowerCase()) {
+        hash ^= ch.charCodeAt(0);
+        hash = Math.imul(hash, 0x01000193) >>> 0;
+    }
+    return hash / 2 ** 32;
+}
+
+/**
+ * The instant in the CA's current window at which this certificate renews: `stableFraction` of the
+ * way in; a window already past means now (RFC 9773 §4.2: renew immediately). Undefined for an
+ * invalid window (end not after start).
+ */
+export function ariRenewalInstant(window: AriWindow, serialHex: string): string | undefined {
+    const start = Date.parse(window.start);
+    const end = Date.parse(window.end);
+    if (!(Number.isFinite(start) && Number.isFinite(end) && end > start)) {
+        return undefined;
+    }
+    return new Date(Math.floor(start + stableFraction(serialHex) * (end - start))).toISOString();
+}
+
 /** True when the certificate must be replaced now. */
 export function isDue(renewAfterIso: string | undefined, now: number): boolean {
     if (renewAfterIso === undefined) {
@@ -263,9 +291,24 @@ export function zoneFor(domain: string, zones: Record<string, string>): string |
     return match === undefined ? undefined : (zones[match] ?? zones[`${match}.`]);
 }
 
+/**
+ * Whether two `domains` lists ask for different certificates: the primary (first) name is the
+ * common name, the others are a set of SANs whose order means nothing, so reordering them is no
+ * reason to issue again.
+ */
+export function domainsDiffer(olds: unknown, news: unknown): boolean {
+    if (!Array.isArray(olds) || !Array.isArray(news)) {
+        return JSON.stringify(olds ?? null) !== JSON.stringify(news ?? null);
+    }
+    const others = (list: unknown[]) => JSON.stringify([...new Set(list.slice(1).map(String))].sort());
+    return olds[0] !== news[0] || others(olds) !== others(news);
+}
+
 /** Names of the shaping inputs that differ between the stored outputs and the new inputs. */
 export function shapingChanges(olds: Record<string, unknown>, news: Record<string, unknown>): string[] {
-    return SHAPING_INPUTS.filter((k) => JSON.stringify(olds[k] ?? null) !== JSON.stringify(news[k] ?? null));
+    return SHAPING_INPUTS.filter((k) =>
+        k === "domains" ? domainsDiffer(olds[k], news[k]) : JSON.stringify(olds[k] ?? null) !== JSON.stringify(news[k] ?? null),
+    );
 }
 
 /** Names of the other inputs that differ (updated in place, no new certificate). */

@@ -29,11 +29,21 @@
 import * as pulumi from "@pulumi/pulumi";
 import { throwIfProblems } from "../components/validation";
 import { AcmeAccount } from "./acmeAccount";
-import { assertCaReachable, certificateFacts, fetchRenewalWindow, orderCertificate } from "./acmeOrder";
+import {
+    AcmeDirectory,
+    ariCertId,
+    assertCaReachable,
+    certificateFacts,
+    fetchRenewalWindow,
+    getRenewalWindow,
+    orderCertificate,
+    renewalInfoUrl,
+} from "./acmeOrder";
 import {
     authoritativeResolvers,
     deleteServerCertificate,
     getServerCertificate,
+    listServerCertificates,
     providerError,
     setServerCertificateTags,
     uploadServerCertificate,
@@ -43,6 +53,7 @@ import { AwsIdentity, AwsTarget, identityFromStackConfig, localIdentityProblems,
 import {
     CertificateInputs,
     KeyType,
+    ariRenewalInstant,
     certificateName,
     checkInputs,
     defaultIamPath,
@@ -50,6 +61,7 @@ import {
     isDue,
     renewAfter,
     shapingChanges,
+    stableFraction,
     withoutUndefined,
     zoneFor,
 } from "./certificateLogic";
@@ -116,6 +128,8 @@ interface CertificateOutputs extends Omit<CertificateInputs, "accountKeyPem"> {
     privateKeyPem: string;
     /** True while an issued certificate waits for its IAM upload (partial resource). */
     uploadPending: boolean;
+    /** `<renewalInfo>/<CertID>` when the CA offers ARI: `diff` reads the current window there (one GET). */
+    renewalInfoUrl?: string;
 }
 
 const log = (line: string) => console.log(line);
@@ -147,6 +161,7 @@ function echoInputs(
     | "chainPem"
     | "privateKeyPem"
     | "uploadPending"
+    | "renewalInfoUrl"
 > {
     return {
         domains: i.domains,
@@ -195,6 +210,84 @@ async function uploadOrKeep(outs: CertificateOutputs, providerText: unknown): Pr
             properties: withoutUndefined({ ...outs, uploadPending: true, __provider: providerText }),
             reasons: [message],
         });
+    }
+}
+
+/**
+ * The instant the CA's current ARI window says this certificate renews (one GET, bounded), or
+ * undefined when the CA offers no ARI for it or cannot answer now: then the stored `renewAfter`
+ * decides, and one log line says so. Never an AWS call, never a failure.
+ */
+async function currentAriInstant(olds: CertificateOutputs): Promise<string | undefined> {
+    let url = olds.renewalInfoUrl;
+    try {
+        if (url === undefined && olds.certificatePem) {
+            // State written before the URL was kept: find it in the directory (one more GET).
+            url = renewalInfoUrl(await assertCaReachable(olds.acmeDirectoryUrl), olds.certificatePem);
+        }
+        if (url === undefined) {
+            return undefined;
+        }
+        const window = await getRenewalWindow(url);
+        const instant = ariRenewalInstant(window, olds.serialNumber ?? "");
+        if (instant !== undefined && instant < olds.renewAfter) {
+            log(`[acme] [${olds.name}] the CA moved the renewal window to ${window.start} .. ${window.end}: renews from ${instant}`);
+        }
+        return instant;
+    } catch (e) {
+        log(
+            `[acme] [${olds.name}] renewal information unavailable (${(e as Error).message}): using the stored renewAfter ${olds.renewAfter}`,
+        );
+        return undefined;
+    }
+}
+
+/**
+ * The ARI CertID of the certificate this create replaces, for the order's `replaces` (RFC 9773 §5:
+ * a replacement placed inside the window is exempt from Let's Encrypt's rate limits). Create-before-
+ * delete means the old certificate is still in IAM under the resource's path. None on a first
+ * issuance, when the CA offers no ARI, when the old certificate came from another account (check
+ * records it) or another CA (its renewal information is not found there), or on any error.
+ */
+async function replacedCertificate(
+    inputs: CertificateInputs & { previousAccountUrl?: string },
+    directory: AcmeDirectory,
+): Promise<string | undefined> {
+    if (!directory.renewalInfo || (inputs.previousAccountUrl !== undefined && inputs.previousAccountUrl !== inputs.accountUrl)) {
+        return undefined;
+    }
+    try {
+        // The latest-expiring one (a leftover whose delete failed may sit beside it); the name carries
+        // notAfter too (certificateName), for stores that list no expiry.
+        const expiry = (c: { name: string; expiration?: string }) => c.expiration ?? /-(\d{8}T\d{4})-[0-9a-f]+$/.exec(c.name)?.[1] ?? "";
+        const previous = (await listServerCertificates(target(inputs), inputs.path)).sort((a, b) => expiry(b).localeCompare(expiry(a)))[0];
+        const stored = previous && (await getServerCertificate(target(inputs), previous.name));
+        const certId = stored?.body ? ariCertId(stored.body) : undefined;
+        if (!stored || !certId) {
+            return undefined;
+        }
+        // RFC 9773 §5: the order and the replaced certificate share at least one name (CAs refuse
+        // it otherwise); an unrelated certificate under a shared path is not ours to replace.
+        if (!certificateFacts(stored.body).domains.some((d) => inputs.domains.includes(d))) {
+            return undefined;
+        }
+        const url = renewalInfoUrl(directory, stored.body) as string;
+        const window = await getRenewalWindow(url).catch(() => undefined);
+        if (!window) {
+            log(`[acme] [${inputs.domains[0]}] ${stored.name} is unknown to this CA: not sent as replaced`);
+            return undefined;
+        }
+        const inside = Date.now() >= Date.parse(window.start);
+        log(
+            `[acme] [${inputs.domains[0]}] replacing ${stored.name} (${certId}): ${inside ? "inside" : "before"} its renewal window ` +
+                `${window.start} .. ${window.end}${inside ? ", exempt from rate limits" : ""}`,
+        );
+        return certId;
+    } catch (e) {
+        log(
+            `[acme] [${inputs.domains[0]}] could not read the certificate being replaced (${(e as Error).message}): ordering without \`replaces\``,
+        );
+        return undefined;
     }
 }
 
@@ -259,6 +352,13 @@ function computePlan(inputs: CertificateInputs, issuers: readonly string[] | und
 export const iamAcmeCertificateProvider: pulumi.dynamic.ResourceProvider = {
     async check(olds: Record<string, unknown>, news: Record<string, unknown>) {
         const failures = checkInputs(news);
+        // The account of the certificate a replacement would replace (`create` sees only the new
+        // inputs): `replaces` is sent only when both come from the same account (RFC 9773 §5).
+        if (typeof olds.accountUrl === "string") {
+            news = { ...news, previousAccountUrl: olds.accountUrl };
+        } else {
+            delete news.previousAccountUrl;
+        }
         // A profile or file missing on this machine: found here, before any request.
         if (failures.length === 0) {
             failures.push(...localIdentityProblems(news.awsIdentity as AwsIdentity | undefined));
@@ -320,6 +420,9 @@ export const iamAcmeCertificateProvider: pulumi.dynamic.ResourceProvider = {
             olds.renewBeforeDays === news.renewBeforeDays ? olds.renewAfter : renewAfter(olds, { renewBeforeDays: news.renewBeforeDays });
         if (isDue(window, Date.now())) {
             replaces.push("renewAfter");
+        } else if (replaces.length === 0 && news.renewBeforeDays === undefined && isDue(await currentAriInstant(olds), Date.now())) {
+            // The CA moved the window (e.g. ahead of a mass revocation): renew now, not at the stored instant.
+            replaces.push("renewalInfo");
         }
         if (replaces.length > 0) {
             return { changes: true, replaces, deleteBeforeReplace: false };
@@ -353,6 +456,7 @@ export const iamAcmeCertificateProvider: pulumi.dynamic.ResourceProvider = {
                 "ChallengeUnavailable",
             );
         }
+        const replaces = await replacedCertificate(inputs, directory);
         const dns01Zones = Object.values(planned.plans).flatMap((p) => (p.dns01 ? [p.dns01.zoneId] : []));
         const resolvers = inputs.dnsResolvers ?? (await authoritativeResolvers(target(inputs), dns01Zones));
         const issued = await orderCertificate(
@@ -364,6 +468,7 @@ export const iamAcmeCertificateProvider: pulumi.dynamic.ResourceProvider = {
                 keyType: inputs.keyType,
                 preferredChain: inputs.preferredChain,
                 profile: inputs.profile,
+                replaces,
                 plans: planned.plans,
                 mode: inputs.challenge ?? "auto",
                 dns01Fallback: async (domains) => {
@@ -384,10 +489,7 @@ export const iamAcmeCertificateProvider: pulumi.dynamic.ResourceProvider = {
             log,
         );
         const facts = certificateFacts(issued.certificatePem);
-        const ari =
-            inputs.renewBeforeDays === undefined
-                ? await fetchRenewalWindow(inputs.acmeDirectoryUrl, issued.certificatePem, log)
-                : undefined;
+        const ari = inputs.renewBeforeDays === undefined ? await fetchRenewalWindow(directory, issued.certificatePem, log) : undefined;
         const name = certificateName(inputs.domains[0], facts.notAfter, facts.serialNumber);
         const outs: CertificateOutputs = {
             ...echoInputs(inputs),
@@ -396,12 +498,13 @@ export const iamAcmeCertificateProvider: pulumi.dynamic.ResourceProvider = {
             name,
             notBefore: facts.notBefore,
             notAfter: facts.notAfter,
-            renewAfter: renewAfter(facts, { renewBeforeDays: inputs.renewBeforeDays, ari }),
+            renewAfter: renewAfter(facts, { renewBeforeDays: inputs.renewBeforeDays, ari, random: stableFraction(facts.serialNumber) }),
             serialNumber: facts.serialNumber,
             certificatePem: issued.certificatePem,
             chainPem: issued.chainPem,
             privateKeyPem: issued.privateKeyPem,
             uploadPending: true,
+            renewalInfoUrl: renewalInfoUrl(directory, issued.certificatePem),
         };
         const uploaded = await uploadOrKeep(outs, inputs.__provider);
         log(

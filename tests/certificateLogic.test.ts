@@ -137,3 +137,15 @@ describe("certificate input checks (pure)", () => {
         assert.deepEqual(shapingChanges(olds, { ...olds, domains: ["b.example.cn"], keyType: "ecdsa-p256" }), ["domains", "keyType"]);
     });
 });
+
+describe("what forces a new certificate", () => {
+    const olds = { domains: ["www.example.cn", "example.cn", "*.example.cn"], keyType: "rsa-2048" };
+    it("reordering the names after the primary is no reason to issue again", () => {
+        assert.deepEqual(shapingChanges(olds, { ...olds, domains: ["www.example.cn", "*.example.cn", "example.cn"] }), []);
+    });
+    it("a new primary name, an added or a removed name is", () => {
+        assert.deepEqual(shapingChanges(olds, { ...olds, domains: ["example.cn", "www.example.cn", "*.example.cn"] }), ["domains"]);
+        assert.deepEqual(shapingChanges(olds, { ...olds, domains: [...olds.domains, "api.example.cn"] }), ["domains"]);
+        assert.deepEqual(shapingChanges(olds, { ...olds, domains: olds.domains.slice(0, 2) }), ["domains"]);
+    });
+});

@@ -364,3 +364,137 @@ describe("dns-persist-01 under the real engine: names hosted elsewhere, first ru
         );
     });
 });
+
+describe("renewal that listens to the CA, under the real engine: renew now, revocation, a failed distribution update", function () {
+    this.timeout(600_000);
+    const STACK_ARI = "engine-ari";
+    const iamPath = `/cloudfront/${STACK_ARI}/certificate/`;
+    let peers: Peers;
+    let env: NodeJS.ProcessEnv;
+    let work: string;
+    const run = (...args: string[]) => runPulumi(env, STACK_ARI, args);
+    async function ok(...args: string[]): Promise<Run> {
+        const result = await run(...args);
+        assert.equal(result.code, 0, `pulumi ${args.join(" ")} failed:\n${result.output}`);
+        return result;
+    }
+    const output = async (name: string) => JSON.parse((await ok("stack", "output", name, "--json")).output) as string;
+    /** The certificate's URN, found the way the README says: `pulumi stack --show-urns`. */
+    const certificateUrn = async () => {
+        const urn = /urn:pulumi:\S+IamAcmeCertificate::certificate/.exec((await ok("stack", "--show-urns")).output)?.[0];
+        assert.ok(urn, "the certificate's URN is listed");
+        return urn;
+    };
+    const cloudfront = () => new CloudFrontClient({ region: "cn-north-1" });
+    const attachedId = async (distributionId: string) =>
+        (await cloudfront().send(new GetDistributionConfigCommand({ Id: distributionId }))).DistributionConfig?.ViewerCertificate
+            ?.IAMCertificateId;
+    const ordered = (eventLog: string) =>
+        steps(eventLog)
+            .filter((s) => s.name !== STACK_ARI)
+            .map((s) => `${s.op} ${s.name}`);
+    const ROTATION = ["create-replacement certificate", "replace certificate", "update distribution", "delete-replaced certificate"];
+
+    before(async () => {
+        peers = await usePeers();
+        work = tempDir("cfcn-engine-ari-");
+        env = engineEnv(work);
+        // 90-day certificates, no renewBeforeDays: only the CA's window (or --replace) renews them.
+        await configureStack(run, peers, await createZone("example.cn"), "default", undefined);
+        peers.proxy.conflictWhileAttached.on = true; // IAM refuses to delete an attached certificate
+        await ok("up", "--yes", "--skip-preview");
+    });
+
+    after(async () => {
+        peers.proxy.conflictWhileAttached.on = false;
+        peers.proxy.faults.length = 0;
+        if (env) {
+            await run("destroy", "--yes", "--skip-preview");
+        }
+    });
+
+    it("renew now: `pulumi up --replace <URN>` is create-before-delete with no gap, and the order names the certificate it replaces", async () => {
+        const distributionId = await output("distributionId");
+        const before = await output("certificateName");
+        const pebbleFrom = fs.readFileSync(peers.pebble.logFile, "utf8").length;
+        const eventLog = path.join(work, "renew-now.events.jsonl");
+        const watcher = watch(distributionId, iamPath);
+        const up = await ok("up", "--yes", "--skip-preview", "--replace", await certificateUrn(), "--event-log", eventLog);
+        const watched = await watcher.stop();
+        assert.deepEqual(ordered(eventLog), ROTATION);
+        assert.deepEqual(watched.gaps, []);
+        assert.match(up.output, /\(replacement of [\w-]+\.[\w-]+, /);
+        assert.match(fs.readFileSync(peers.pebble.logFile, "utf8").slice(pebbleFrom), /ARI: order "[^"]+" is a replacement of/);
+        assert.notEqual(await output("certificateName"), before);
+    });
+
+    it("a certificate revoked through ACME: the next preview shows the replacement, and up replaces it with no gap", async () => {
+        const exported = JSON.parse((await ok("stack", "export", "--show-secrets")).output) as {
+            deployment: { resources: Array<{ type: string; outputs?: Record<string, unknown> }> };
+        };
+        // With --show-secrets a secret is {<secret sig>: …, plaintext: "<JSON of the value>"}.
+        const reveal = (v: unknown) =>
+            typeof v === "object" && v !== null && "plaintext" in v
+                ? (JSON.parse((v as { plaintext: string }).plaintext) as string)
+                : (v as string);
+        const state = (type: string) =>
+            Object.fromEntries(
+                Object.entries(exported.deployment.resources.find((r) => r.type.endsWith(type))!.outputs!).map(([k, v]) => [k, reveal(v)]),
+            );
+        const accountState = state(":AcmeAccount");
+        const certificateState = state(":IamAcmeCertificate");
+        const { acmeClient } = await import("../providers/acmeOrder");
+        await acmeClient(peers.pebble.directoryUrl, accountState.accountKeyPem, accountState.accountUrl).revokeCertificate(
+            certificateState.certificatePem,
+        );
+        const preview = await ok("preview", "--diff");
+        assert.match(preview.output, /\+-.*certificate.*replace/s);
+        const distributionId = await output("distributionId");
+        const eventLog = path.join(work, "revoked.events.jsonl");
+        const watcher = watch(distributionId, iamPath);
+        const up = await ok("up", "--yes", "--skip-preview", "--event-log", eventLog);
+        const watched = await watcher.stop();
+        assert.deepEqual(ordered(eventLog), ROTATION);
+        assert.deepEqual(watched.gaps, []);
+        assert.match(up.output, /the CA moved the renewal window/);
+    });
+
+    it("a distribution update that fails: A keeps serving and stays; the next up re-points, then deletes A, with no new order and no gap", async () => {
+        const distributionId = await output("distributionId");
+        const a = await output("serverCertificateId");
+        const urn = await certificateUrn();
+        const orders = peers.pebble.ordersCreated();
+        // Past the SDK's retries: every UpdateDistribution of this run fails.
+        peers.proxy.faults.push({
+            action: /^PUT \/2020-05-31\/distribution\/[^/]+\/config$/,
+            times: 1000,
+            status: 503,
+            code: "ServiceUnavailable",
+        });
+        const watcher = watch(distributionId, iamPath);
+        const failed = await run("up", "--yes", "--skip-preview", "--replace", urn);
+        peers.proxy.faults.length = 0;
+        assert.notEqual(failed.code, 0, "the up fails");
+        assert.equal(peers.pebble.ordersCreated(), orders + 1, "B was issued");
+        assert.equal(await attachedId(distributionId), a, "the distribution still serves A");
+        assert.ok(
+            (await certificatesUnderPath(iamPath)).some((c) => c.id === a),
+            "A is not deleted",
+        );
+
+        const eventLog = path.join(work, "after-failed-update.events.jsonl");
+        await ok("up", "--yes", "--skip-preview", "--event-log", eventLog);
+        const watched = await watcher.stop();
+        // The engine kept A as "pending replace": it deletes it only after the distribution moved to B.
+        assert.deepEqual(ordered(eventLog), ["update distribution", "delete-replaced certificate"]);
+        assert.equal(peers.pebble.ordersCreated(), orders + 1, "no extra order");
+        assert.deepEqual(watched.gaps, [], "no gap across both runs");
+        const b = await output("serverCertificateId");
+        assert.notEqual(b, a);
+        assert.equal(await attachedId(distributionId), b);
+        assert.deepEqual(
+            (await certificatesUnderPath(iamPath)).map((c) => c.id),
+            [b],
+        );
+    });
+});

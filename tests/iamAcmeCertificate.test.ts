@@ -150,9 +150,9 @@ describe("IamAcmeCertificate against Pebble and moto", function () {
         console.log(`      50 names, 2 zones: issued and uploaded in ${seconds.toFixed(2)} s`);
     });
 
-    it("diff outside the window: no change and no network call", async () => {
+    it("diff outside the window with renewBeforeDays: no change and no network call", async () => {
         const zone = await createZone("example.cn");
-        const i = inputs([`www.${zone.name}`]);
+        const i = inputs([`www.${zone.name}`], { renewBeforeDays: 30 });
         const created = await provider.create(i);
         const before = {
             proxy: peers.proxy.seen.length,

@@ -58,6 +58,19 @@ describe("renewal simulation: two years of scheduled runs", function () {
         }
     });
 
+    it("the CA moving every window to now: each certificate is replaced at the next daily run, no gap, within the weekly limit", () => {
+        const moved = [...results.values()].filter((r) => r.scenario.includes("CA moves every window"));
+        assert.equal(moved.length, 4);
+        for (const r of moved) {
+            assert.ok(
+                r.replacedAfterMoveHours !== undefined && r.replacedAfterMoveHours <= 24,
+                `${r.scenario}: ${r.replacedAfterMoveHours} h`,
+            );
+            assert.equal(r.gapSeconds, 0, r.scenario);
+            assert.ok(r.maxOrdersPer7Days <= 5, r.scenario);
+        }
+    });
+
     it("a CA outage makes runs fail and retry, and renewal resumes afterwards", () => {
         const r = results.get("45d daily + 4-day CA outage")!;
         assert.ok(r.failedRuns >= 3, `only ${r.failedRuns} failed runs`);

@@ -377,6 +377,36 @@ async function main() {
         return Number(process.hrtime.bigint() - started) / 1e9;
     });
 
+    // The diff with the ARI re-check (renewBeforeDays unset, the CA offers ARI): one GET to the CA.
+    const ariZone = (await zones(1)).names;
+    const ariInputs = {
+        domains: ariZone,
+        acmeDirectoryUrl: pebble.directoryUrl,
+        accountUrl: account.accountUrl,
+        accountKeyPem: account.accountKeyPem,
+        region: "cn-north-1",
+        path: "/cloudfront/bench/ari/",
+        keyType: "rsa-2048" as const,
+        profile: "default",
+        challenge: "dns-01" as const,
+        dnsResolvers: [dns.address],
+        propagationTimeoutSeconds: 60,
+        pollIntervalSeconds: 0.2,
+        deleteConflictTimeoutSeconds: 60,
+    };
+    const ariCertificate = await iamAcmeCertificateProvider.create!(ariInputs);
+    const ariIterations = 200;
+    const ariBefore = { aws: proxy.seen.length, acme: pebbleRequests() };
+    const { result: ariSeconds, connections: ariConnections } = await countConnections(async () => {
+        const started = process.hrtime.bigint();
+        for (let i = 0; i < ariIterations; i++) {
+            await iamAcmeCertificateProvider.diff!(ariCertificate.id, ariCertificate.outs, ariInputs);
+        }
+        return Number(process.hrtime.bigint() - started) / 1e9;
+    });
+    const ariAcmeRequests = (pebbleRequests() - ariBefore.acme) / ariIterations;
+    const ariAwsRequests = proxy.seen.length - ariBefore.aws;
+
     const med = (tool: string, n: number, pick: (s: Sample) => number) =>
         results[tool]?.[n]?.length ? median(results[tool][n].map(pick)) : undefined;
     const secs = (tool: string, n: number) => med(tool, n, (s) => s.seconds);
@@ -453,6 +483,10 @@ async function main() {
     console.log(
         `No-op diff: ${((diffSeconds / iterations) * 1e6).toFixed(1)} µs per call over ${iterations} calls, ${connections} network connection(s)`,
     );
+    console.log(
+        `Diff with the ARI re-check (renewBeforeDays unset): ${((ariSeconds / ariIterations) * 1000).toFixed(1)} ms per call over ${ariIterations} calls, ` +
+            `${ariAcmeRequests.toFixed(2)} CA request(s) per call, ${ariAwsRequests} AWS request(s), ${ariConnections} connection(s) opened`,
+    );
 
     const has = (tool: string) => TOOLS.includes(tool as Tool);
     const biggest = Math.max(...SIZES);
@@ -477,6 +511,7 @@ async function main() {
         fiftyNamesAtMostHalfOfCertbot: !results.certbot?.[50] || (secs("dns-01", 50) ?? Infinity) <= (secs("certbot", 50) ?? 0) / 2,
         peakMemoryUnder200Mb: ["dns-01", "delegated", "persist"].every((t) => rss(t) < 200),
         noOpDiffNetworkCalls0: connections === 0,
+        ariDiffOneCaGetNoAws: Math.abs(ariAcmeRequests - 1) < 0.01 && ariAwsRequests === 0,
     };
     console.log(`Goals: ${JSON.stringify(goals)}`);
     const out = path.join(root, ".tools", "bench");
@@ -484,7 +519,19 @@ async function main() {
     fs.writeFileSync(
         path.join(out, "result.json"),
         JSON.stringify(
-            { machine, runs: RUNS, results, liveCheck, noOpDiff: { microseconds: (diffSeconds / iterations) * 1e6, connections }, goals },
+            {
+                machine,
+                runs: RUNS,
+                results,
+                liveCheck,
+                noOpDiff: { microseconds: (diffSeconds / iterations) * 1e6, connections },
+                ariDiff: {
+                    milliseconds: (ariSeconds / ariIterations) * 1000,
+                    caRequestsPerCall: ariAcmeRequests,
+                    awsRequests: ariAwsRequests,
+                },
+                goals,
+            },
             null,
             2,
         ),

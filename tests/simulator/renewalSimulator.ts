@@ -9,11 +9,15 @@
  *   -> delete A (DeleteConflict while a deploy still holds it, retried up to the 20-minute bound;
  *      past it, A stays in the stack and the next run deletes it).
  *
+ * With `ari`, `diff` re-reads each certificate's window at every run, as it does against a real CA:
+ * the simulated CA answers `fetch` (stubbed during the call) with the window it currently holds, and
+ * can move every window into the past at once (`caMovesWindowsAt`, as ahead of a mass revocation).
+ *
  * It measures what users care about: seconds without a valid attached certificate, issuances per
  * year, the most IAM certificates alive at once (quota), and the most orders for the same names in
  * any 7 days (Let's Encrypt allows 5 duplicate certificates per week).
  */
-import { AriWindow, renewAfter } from "../../providers/certificateLogic";
+import { AriWindow, renewAfter, stableFraction } from "../../providers/certificateLogic";
 import { iamAcmeCertificateProvider } from "../../providers/iamAcmeCertificate";
 
 const MINUTE = 60_000;
@@ -32,6 +36,8 @@ export interface Scenario {
      * `afterMs` (from the simulation start) becomes due.
      */
     caOutage?: { afterMs: number; durationMs: number };
+    /** The CA moves every existing certificate's window to "now" at this instant (ms from the start): replace all. */
+    caMovesWindowsAt?: number;
     /** CloudFront deployment time after UpdateDistribution. */
     deployMinutes: number;
     /** How long after the deploy IAM still answers DeleteConflict for the old certificate. */
@@ -47,6 +53,8 @@ export interface Result {
     issuancesPerYear: number;
     maxIamCertificates: number;
     maxOrdersPer7Days: number;
+    /** With `caMovesWindowsAt`: hours from the move until the certificate it covered was replaced. */
+    replacedAfterMoveHours?: number;
 }
 
 interface Certificate {
@@ -54,6 +62,8 @@ interface Certificate {
     notBefore: number;
     notAfter: number;
     renewAfter: string;
+    /** The window the simulated CA gives (ARI). */
+    window?: AriWindow;
 }
 
 /** A small deterministic PRNG (mulberry32). */
@@ -68,15 +78,32 @@ function prng(seed: number): () => number {
     };
 }
 
-/** The real diff, asked at simulated time `now`. */
-async function diffAt(now: number, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<boolean> {
+/**
+ * The real diff, asked at simulated time `now`; `ari` answers the renewal-information GETs it makes
+ * (a stubbed `fetch`: no network), undefined when the CA has no ARI.
+ */
+async function diffAt(
+    now: number,
+    olds: Record<string, unknown>,
+    news: Record<string, unknown>,
+    ari?: (url: string) => AriWindow | undefined,
+): Promise<boolean> {
     const realNow = Date.now;
+    const realFetch = globalThis.fetch;
+    const realLog = console.log;
     Date.now = () => now;
+    globalThis.fetch = (async (url: string | URL) => {
+        const window = ari?.(String(url));
+        return new Response(JSON.stringify(window ? { suggestedWindow: window } : {}), { status: window ? 200 : 404 });
+    }) as typeof fetch;
+    console.log = () => undefined; // the provider's one-line notes, thousands of times
     try {
         const result = await iamAcmeCertificateProvider.diff!("certificate", olds, news);
         return (result.replaces ?? []).length > 0;
     } finally {
         Date.now = realNow;
+        globalThis.fetch = realFetch;
+        console.log = realLog;
     }
 }
 
@@ -110,11 +137,34 @@ export async function simulate(s: Scenario, years = 2): Promise<Result> {
               }
             : undefined;
         const times = { notBefore: new Date(notBefore).toISOString(), notAfter: new Date(notAfter).toISOString() };
-        return { serial: ++serial, notBefore, notAfter, renewAfter: renewAfter(times, { ari, random: random() }) };
+        const id = ++serial;
+        // The instant create stores: the same stable point of the window that diff computes.
+        return {
+            serial: id,
+            notBefore,
+            notAfter,
+            renewAfter: renewAfter(times, { ari, random: stableFraction(id.toString(16)) }),
+            window: ari,
+        };
+    };
+    const issued = new Map<number, Certificate>();
+    let replacedAfterMove: number | undefined;
+    /** The window the CA answers now for `<...>/ari/<serial>`. */
+    const caWindow = (url: string, t: number): AriWindow | undefined => {
+        const cert = issued.get(Number(/\/ari\/(\d+)$/.exec(url)?.[1]));
+        if (!cert || !caUp(t)) {
+            return undefined;
+        }
+        if (s.caMovesWindowsAt !== undefined && t >= start + s.caMovesWindowsAt && cert.notBefore < start + s.caMovesWindowsAt) {
+            const at = start + s.caMovesWindowsAt;
+            return { start: new Date(at - HOUR).toISOString(), end: new Date(at - HOUR + 1000).toISOString() };
+        }
+        return cert.window;
     };
 
     // Timeline of what the distribution serves, and which certificates IAM holds.
     let current = issue(start);
+    issued.set(current.serial, current);
     let attached: Array<{ from: number; cert: Certificate }> = [{ from: start, cert: current }];
     const iam = new Map<number, { cert: Certificate; deletableFrom: number }>([[current.serial, { cert: current, deletableFrom: start }]]);
     let maxIam = 1;
@@ -133,11 +183,14 @@ export async function simulate(s: Scenario, years = 2): Promise<Result> {
         }
         const olds = {
             ...inputs,
+            name: `c${current.serial}`,
+            serialNumber: current.serial.toString(16),
             notBefore: new Date(current.notBefore).toISOString(),
             notAfter: new Date(current.notAfter).toISOString(),
             renewAfter: current.renewAfter,
+            renewalInfoUrl: s.ari ? `https://ca/ari/${current.serial}` : undefined,
         };
-        if (!(await diffAt(t, olds, inputs))) {
+        if (!(await diffAt(t, olds, inputs, (url) => caWindow(url, t)))) {
             continue;
         }
         if (s.caOutage && outageStart === undefined && t >= start + s.caOutage.afterMs) {
@@ -148,6 +201,10 @@ export async function simulate(s: Scenario, years = 2): Promise<Result> {
             continue;
         }
         const next = issue(t + 2 * MINUTE);
+        issued.set(next.serial, next);
+        if (s.caMovesWindowsAt !== undefined && replacedAfterMove === undefined && t >= start + s.caMovesWindowsAt) {
+            replacedAfterMove = t - (start + s.caMovesWindowsAt);
+        }
         iam.set(next.serial, { cert: next, deletableFrom: 0 });
         maxIam = Math.max(maxIam, iam.size);
         const deployed = t + 2 * MINUTE + s.deployMinutes * MINUTE;
@@ -186,6 +243,7 @@ export async function simulate(s: Scenario, years = 2): Promise<Result> {
         issuancesPerYear: Math.round(((orders.length - 1) / years) * 10) / 10,
         maxIamCertificates: maxIam,
         maxOrdersPer7Days: maxOrders,
+        replacedAfterMoveHours: replacedAfterMove === undefined ? undefined : Math.round((replacedAfterMove / HOUR) * 10) / 10,
     };
 }
 
@@ -221,13 +279,44 @@ export function scenarios(): Scenario[] {
             }
         }
     }
+    // The CA moves every window to "now" on a day of its choosing (here day 137, mid-lifetime for all).
+    for (const [label, lifetimeMs] of LIFETIMES) {
+        list.push({
+            name: `${label} daily ARI + CA moves every window to now`,
+            lifetimeMs,
+            schedule: "daily",
+            ari: true,
+            caMovesWindowsAt: 137 * DAY + 5 * HOUR,
+            deployMinutes: 10,
+            extraConflictMinutes: 0,
+            seed: seed++,
+        });
+    }
     return list;
 }
 
 export function formatTable(results: readonly Result[]): string {
-    const header = ["scenario", "runs", "failed runs", "gap (s)", "issuances/yr", "max IAM certs", "max orders/7d"];
+    const header = [
+        "scenario",
+        "runs",
+        "failed runs",
+        "gap (s)",
+        "issuances/yr",
+        "max IAM certs",
+        "max orders/7d",
+        "replaced after move (h)",
+    ];
     const rows = results.map((r) =>
-        [r.scenario, r.runs, r.failedRuns, r.gapSeconds, r.issuancesPerYear, r.maxIamCertificates, r.maxOrdersPer7Days].map(String),
+        [
+            r.scenario,
+            r.runs,
+            r.failedRuns,
+            r.gapSeconds,
+            r.issuancesPerYear,
+            r.maxIamCertificates,
+            r.maxOrdersPer7Days,
+            r.replacedAfterMoveHours ?? "-",
+        ].map(String),
     );
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
     const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");

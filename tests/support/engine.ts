@@ -64,7 +64,7 @@ export async function configureStack(
     peers: Peers,
     zone: { id: string; name: string } | string,
     profile: string,
-    renewBeforeDays: number,
+    renewBeforeDays: number | undefined,
     extra: Record<string, string> = {},
 ) {
     const name = typeof zone === "string" ? zone : zone.name;
@@ -74,7 +74,7 @@ export async function configureStack(
     const settings: Record<string, string> = {
         directoryUrl: peers.pebble.directoryUrl,
         profile,
-        renewBeforeDays: String(renewBeforeDays),
+        ...(renewBeforeDays === undefined ? {} : { renewBeforeDays: String(renewBeforeDays) }),
         ...(typeof zone === "string" ? {} : { zoneName: zone.name, zoneId: zone.id }),
         dnsResolver: peers.dns.address,
         deleteConflictTimeoutSeconds: "60",

@@ -18,6 +18,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as dnsPacket from "dns-packet";
 import { ListHostedZonesCommand, ListResourceRecordSetsCommand, Route53Client, RRType } from "@aws-sdk/client-route-53";
+import { CloudFrontClient, ListDistributionsCommand } from "@aws-sdk/client-cloudfront";
 
 const root = path.resolve(__dirname, "..", "..");
 const tools = path.join(root, ".tools");
@@ -367,6 +368,11 @@ export interface FaultProxy {
     signed: SignedCall[];
     /** Answers of moto rewritten on the way back (e.g. AliasICPRecordals, which moto never fills). */
     rewrites: Rewrite[];
+    /**
+     * IAM's own rule, which moto lacks: DeleteServerCertificate answers DeleteConflict while a
+     * distribution in moto still has the certificate attached. Off unless a test turns it on.
+     */
+    conflictWhileAttached: { on: boolean; answered: number };
     stop(): void;
 }
 
@@ -546,6 +552,17 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     const rewrites: Rewrite[] = [];
     const targetUrl = new URL(target);
     const txtSemantics = route53TxtSemantics<{ status: number; headers: http.IncomingHttpHeaders; text: string }>(target);
+    const conflictWhileAttached = { on: false, answered: 0 };
+    /** Whether a distribution in moto has the certificate `name` attached (by the id IAM gives it). */
+    const attached = async (name: string) => {
+        const cloudfront = new CloudFrontClient({
+            region: "cn-north-1",
+            endpoint: target,
+            credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
+        });
+        const list = await cloudfront.send(new ListDistributionsCommand({}));
+        return (list.DistributionList?.Items ?? []).some((d) => d.ViewerCertificate?.IAMCertificateId === serverCertificateIdFor(name));
+    };
     const server = http.createServer((req, res) => {
         const chunks: Buffer[] = [];
         req.on("data", (c: Buffer) => chunks.push(c));
@@ -554,6 +571,18 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
             const action = new URLSearchParams(body.toString("utf8")).get("Action") ?? `${req.method} ${req.url}`;
             seen.push(action);
             signed.push({ action, ...signer(req.headers.authorization) });
+            if (action === "DeleteServerCertificate" && conflictWhileAttached.on) {
+                const name = new URLSearchParams(body.toString("utf8")).get("ServerCertificateName") ?? "";
+                if (await attached(name)) {
+                    conflictWhileAttached.answered++;
+                    res.writeHead(409, { "content-type": "text/xml" });
+                    res.end(
+                        `<ErrorResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><Error><Type>Sender</Type><Code>DeleteConflict</Code>` +
+                            `<Message>Certificate: ${name} is currently in use by CloudFront.</Message></Error><RequestId>fault-proxy</RequestId></ErrorResponse>`,
+                    );
+                    return;
+                }
+            }
             const fault = faults.find((f) => (typeof f.action === "string" ? f.action === action : f.action.test(action)) && f.times > 0);
             if (fault) {
                 fault.times--;
@@ -625,7 +654,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     });
     const port = await freePort();
     await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
-    return { url: `http://127.0.0.1:${port}`, faults, seen, signed, rewrites, stop: () => server.close() };
+    return { url: `http://127.0.0.1:${port}`, faults, seen, signed, rewrites, conflictWhileAttached, stop: () => server.close() };
 }
 
 export function tempDir(prefix: string): string {

@@ -59,7 +59,12 @@ function certificateFor(settings: SiteConfig, hostedZones: Record<string, string
     if (settings.iamCertificateId !== undefined) {
         return { id: settings.iamCertificateId };
     }
-    const account = new AcmeAccount("acme-account", { directoryUrl: settings.acme.directoryUrl, email: settings.acme.email });
+    const account = new AcmeAccount("acme-account", {
+        directoryUrl: settings.acme.directoryUrl,
+        email: settings.acme.email,
+        eabKeyId: settings.acme.eab?.keyId,
+        eabHmacKey: settings.acme.eab && pulumi.secret(settings.acme.eab.hmacKey),
+    });
     // dns-persist-01 in the program's own zone: the standing records are ordinary Route 53 records,
     // durable (not per order); the certificate waits for them.
     const standing =
@@ -132,6 +137,8 @@ async function main() {
         forwardQueryString: settings.forwardQueryString,
         versioning: settings.versioning,
         logging: settings.logging,
+        destroyBuckets: settings.destroyBuckets,
+        logRetentionDays: settings.logRetentionDays,
         dnsRecords,
         contentDir: settings.contentDir,
         tags: settings.tags,

@@ -43,6 +43,14 @@ export interface ChinaCdnArgs {
     readonly forwardQueryString?: boolean;
     /** Keep object versions in the site bucket. Defaults to false. */
     readonly versioning?: boolean;
+    /**
+     * What `pulumi destroy` does with the site and log buckets: false (default) keeps them and their
+     * contents (the stack forgets them; delete them by hand); true deletes every object and version,
+     * then the buckets.
+     */
+    readonly destroyBuckets?: boolean;
+    /** Days access logs are kept in the log bucket (lifecycle expiry). Defaults to 90. */
+    readonly logRetentionDays?: number;
     /** Standard access logs into a separate private bucket (`${name}-logs`). Defaults to false. */
     readonly logging?: boolean;
     /** Write Route 53 alias A records for every domain. Defaults to none. */
@@ -83,6 +91,8 @@ export function ownedSettingProblems(overrides: DistributionOverrides): string[]
 /** TTLs used with legacy forwardedValues (China has no cache policies): objects' Cache-Control wins within them. */
 export const TTL = { min: 0, default: 3600, max: 31536000 } as const;
 const ORIGIN_ID = "s3-site";
+/** Access logs are kept this many days unless `logRetentionDays` says otherwise. */
+export const DEFAULT_LOG_RETENTION_DAYS = 90;
 
 /**
  * Checks every argument and the China rules on the distribution settings the component decides,
@@ -100,6 +110,12 @@ export function validateChinaCdnArgs(args: ChinaCdnArgs): PlainDistribution {
             ? [`\`defaultRootObject\` "${defaultRootObject}" must not start with "/": write "index.html"`]
             : []),
         ...ownedSettingProblems(args.distributionOverrides ?? {}),
+        ...(args.logRetentionDays !== undefined &&
+        !(Number.isInteger(args.logRetentionDays) && args.logRetentionDays >= 1 && args.logRetentionDays <= 36500)
+            ? [
+                  `\`logRetentionDays\` must be a whole number of days from 1 to 36500 (got ${JSON.stringify(args.logRetentionDays)}), e.g. 90`,
+              ]
+            : []),
     ]);
     const settings = distributionSettings(args, defaultRootObject);
     // The origin and the certificate id are resource outputs the rules cannot see here: check
@@ -186,7 +202,8 @@ export class ChinaCdn extends pulumi.ComponentResource {
 
         // Site bucket: owner-enforced (no ACLs); SSE-S3, since an OAI can read SSE-KMS objects only
         // with a key policy CloudFront in China cannot use.
-        const { bucket, publicAccessBlock } = this.privateBucket(`${name}-bucket`, name, "BucketOwnerEnforced", tags);
+        const keep = !args.destroyBuckets;
+        const { bucket, publicAccessBlock } = this.privateBucket(`${name}-bucket`, name, "BucketOwnerEnforced", tags, keep);
         if (args.versioning) {
             new aws.s3.BucketVersioning(
                 `${name}-versioning`,
@@ -215,7 +232,8 @@ export class ChinaCdn extends pulumi.ComponentResource {
             { parent: this, dependsOn: [publicAccessBlock] },
         );
 
-        const logBucket = args.logging ? this.logBucket(name, tags) : undefined;
+        const logs = args.logging ? this.logBucket(name, tags, keep, args.logRetentionDays ?? DEFAULT_LOG_RETENTION_DAYS) : undefined;
+        const logBucket = logs?.bucket;
 
         const distribution = new aws.cloudfront.Distribution(
             `${name}-cdn`,
@@ -238,7 +256,9 @@ export class ChinaCdn extends pulumi.ComponentResource {
                     : undefined,
                 tags,
             },
-            parent,
+            // CloudFront delivers standard logs with ACLs: CreateDistribution must not reach the log
+            // bucket before its ownership is BucketOwnerPreferred (ACLs enabled).
+            { parent: this, dependsOn: logs ? [logs.ownership] : [] },
         );
 
         if (args.dnsRecords) {
@@ -295,30 +315,64 @@ export class ChinaCdn extends pulumi.ComponentResource {
         });
     }
 
-    /** A private log bucket. CloudFront standard logs are written with ACLs, so ownership is BucketOwnerPreferred. */
-    private logBucket(name: string, tags: Readonly<Record<string, string>>): aws.s3.Bucket {
-        return this.privateBucket(`${name}-logs`, `${name}-logs`, "BucketOwnerPreferred", tags).bucket;
+    /**
+     * A private log bucket. CloudFront standard logs are written with ACLs, so ownership is
+     * BucketOwnerPreferred; logs expire after `retentionDays` (they would grow forever otherwise).
+     */
+    private logBucket(name: string, tags: Readonly<Record<string, string>>, keep: boolean, retentionDays: number) {
+        const logs = this.privateBucket(`${name}-logs`, `${name}-logs`, "BucketOwnerPreferred", tags, keep);
+        new aws.s3.BucketLifecycleConfiguration(
+            `${name}-logs-lifecycle`,
+            {
+                bucket: logs.bucket.id,
+                rules: [
+                    {
+                        id: "expire-access-logs",
+                        status: "Enabled",
+                        filter: { prefix: "cloudfront/" },
+                        expiration: { days: retentionDays },
+                        abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
+                    },
+                ],
+            },
+            { parent: this },
+        );
+        return logs;
     }
 
     /**
      * A bucket with public access fully blocked, the given object ownership and SSE-S3 by default.
      * Its settings are named `${prefix}-public-access-block`, `${prefix}-ownership`, `${prefix}-encryption`.
      */
-    private privateBucket(bucketName: string, prefix: string, objectOwnership: string, tags: Readonly<Record<string, string>>) {
+    private privateBucket(
+        bucketName: string,
+        prefix: string,
+        objectOwnership: string,
+        tags: Readonly<Record<string, string>>,
+        keepOnDestroy: boolean,
+    ) {
         const parent = { parent: this };
-        const bucket = new aws.s3.Bucket(bucketName, { forceDestroy: false, tags }, parent);
+        // `pulumi destroy` either keeps the bucket and everything in it (default: logs, objects
+        // uploaded outside Pulumi and old versions are never lost in silence), or, with
+        // destroyBuckets, empties it (every object and version) and deletes it. A plain delete
+        // would fail with BucketNotEmpty on the first log file or old version.
+        const bucket = new aws.s3.Bucket(bucketName, { forceDestroy: !keepOnDestroy, tags }, { ...parent, retainOnDelete: keepOnDestroy });
         const publicAccessBlock = new aws.s3.BucketPublicAccessBlock(
             `${prefix}-public-access-block`,
             { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
             parent,
         );
-        new aws.s3.BucketOwnershipControls(`${prefix}-ownership`, { bucket: bucket.id, rule: { objectOwnership } }, parent);
+        const ownership = new aws.s3.BucketOwnershipControls(
+            `${prefix}-ownership`,
+            { bucket: bucket.id, rule: { objectOwnership } },
+            parent,
+        );
         new aws.s3.BucketServerSideEncryptionConfiguration(
             `${prefix}-encryption`,
             { bucket: bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" }, bucketKeyEnabled: true }] },
             parent,
         );
-        return { bucket, publicAccessBlock };
+        return { bucket, publicAccessBlock, ownership };
     }
 }
 

@@ -5,7 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { AwsIdentity, identityFromStackConfig, stackAwsConfig } from "../providers/awsIdentity";
 import { WatchConfig, readWatchConfig } from "./certificateWatch";
-import { DeploymentsConfig, currentBackendUrl, readDeploymentsConfig } from "./deployments";
+import { DeploymentsConfig, OFFLINE_SECRET, currentBackendUrl, readDeploymentsConfig } from "./deployments";
 import { KeyType, LETS_ENCRYPT_PRODUCTION, checkInputs } from "../providers/certificateLogic";
 import { ChallengeMode } from "../providers/dnsChallenge";
 import { contentDirProblems, domainsProblems, iamCertificateIdProblems, regionProblems, tagsProblems, throwIfProblems } from "./validation";
@@ -18,6 +18,8 @@ export const CONFIG_DEFAULTS = {
     logging: false,
     forwardQueryString: false,
     versioning: false,
+    destroyBuckets: false,
+    logRetentionDays: 90,
     defaultRootObject: "index.html",
     acmeDirectoryUrl: LETS_ENCRYPT_PRODUCTION,
     keyType: "rsa-2048",
@@ -37,6 +39,9 @@ export interface SiteConfig {
     logging: boolean;
     forwardQueryString: boolean;
     versioning: boolean;
+    /** `pulumi destroy` deletes the buckets with everything in them (true) or keeps them (false). */
+    destroyBuckets: boolean;
+    logRetentionDays: number;
     tags: Record<string, string>;
     /** Scheduled renewal with Pulumi Deployments (opt-in). */
     deployments?: DeploymentsConfig;
@@ -54,7 +59,68 @@ export interface SiteConfig {
         challenge: ChallengeMode;
         /** dns-01 delegation targets by name, when the CNAME cannot be looked up from where `pulumi up` runs. */
         challengeDelegations?: Record<string, string>;
+        /** External Account Binding (ZeroSSL, Google Trust Services): key id and HMAC key (a secret). */
+        eab?: { keyId: string; hmacKey: string };
     };
+}
+
+/** Every `cloudfront-china:` key the program reads (Pulumi.yaml declares the same; tests/config.test.ts checks). */
+export const CONFIG_KEYS = [
+    "domains",
+    "hostedZoneId",
+    "iamCertificateId",
+    "contentDir",
+    "defaultRootObject",
+    "spa",
+    "logging",
+    "forwardQueryString",
+    "versioning",
+    "destroyBuckets",
+    "logRetentionDays",
+    "tags",
+    "acmeDirectoryUrl",
+    "acmeEmail",
+    "acmeProfile",
+    "acmeEabKeyId",
+    "acmeEabHmacKey",
+    "keyType",
+    "renewBeforeDays",
+    "dnsResolvers",
+    "challenge",
+    "challengeDelegations",
+    "deployments",
+    "watch",
+] as const;
+
+/** Edit distance (Levenshtein, case-insensitive), to name the key a typo meant. */
+function editDistance(a: string, b: string): number {
+    const [x, y] = [a.toLowerCase(), b.toLowerCase()];
+    let previous = Array.from({ length: y.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= x.length; i++) {
+        const current = [i];
+        for (let j = 1; j <= y.length; j++) {
+            current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x[i - 1] === y[j - 1] ? 0 : 1));
+        }
+        previous = current;
+    }
+    return previous[y.length];
+}
+
+/**
+ * Keys under `cloudfront-china:` that the program does not read: a typo (`acmeEmial`) or a provider
+ * argument set as config (`deleteConflictTimeoutSeconds`) would otherwise be ignored in silence.
+ */
+export function unknownKeyProblems(keys: readonly string[]): string[] {
+    return keys
+        .filter((k) => k.startsWith(`${PROJECT}:`) && !(CONFIG_KEYS as readonly string[]).includes(k.slice(PROJECT.length + 1)))
+        .map((k) => {
+            const name = k.slice(PROJECT.length + 1);
+            const nearest = [...CONFIG_KEYS].sort((a, b) => editDistance(name, a) - editDistance(name, b))[0];
+            return (
+                `\`${k}\` is not a setting of this program: did you mean \`${PROJECT}:${nearest}\`? ` +
+                `Remove it with \`pulumi config rm ${k}\` (the settings are listed in Pulumi.yaml and the README)`
+            );
+        });
 }
 
 /** Stack keys of the certificate settings, by the provider input they feed (for messages). */
@@ -69,6 +135,9 @@ const CERTIFICATE_KEYS: Record<string, string> = {
 
 const key = (name: string) => `${PROJECT}:${name}`;
 
+/** Whether a key holds encrypted values (`pulumi config set --secret`); the SDK's check is internal API (runtime/config.ts), stable since 3.x. */
+const isConfigSecret = (fullKey: string) => (pulumi.runtime as unknown as { isConfigSecret(k: string): boolean }).isConfigSecret(fullKey);
+
 /** Reads a value without throwing on a wrong type, so every problem can be reported at once. */
 function raw(config: pulumi.Config, name: string): unknown {
     const text = config.get(name);
@@ -82,7 +151,11 @@ function raw(config: pulumi.Config, name: string): unknown {
     }
 }
 
-function bool(config: pulumi.Config, name: "spa" | "logging" | "forwardQueryString" | "versioning", problems: string[]): boolean {
+function bool(
+    config: pulumi.Config,
+    name: "spa" | "logging" | "forwardQueryString" | "versioning" | "destroyBuckets",
+    problems: string[],
+): boolean {
     const v = raw(config, name);
     if (v === undefined) {
         return CONFIG_DEFAULTS[name];
@@ -113,6 +186,7 @@ function optionalString(config: pulumi.Config, name: string, problems: string[])
 export function readSiteConfig(): SiteConfig {
     const config = new pulumi.Config(PROJECT);
     const problems: string[] = [];
+    problems.push(...unknownKeyProblems(Object.keys(pulumi.runtime.allConfig())));
 
     // The provider cannot be asked for its region before it exists: read the same setting it reads.
     const awsConfig = new pulumi.Config("aws");
@@ -156,6 +230,20 @@ export function readSiteConfig(): SiteConfig {
         challenge: (optionalString(config, "challenge", problems) ?? CONFIG_DEFAULTS.challenge) as ChallengeMode,
         challengeDelegations: raw(config, "challengeDelegations") as Record<string, string> | undefined,
     };
+    const eabKeyId = optionalString(config, "acmeEabKeyId", problems);
+    const eabHmacKey = optionalString(config, "acmeEabHmacKey", problems);
+    if ((eabKeyId === undefined) !== (eabHmacKey === undefined)) {
+        problems.push(
+            `External Account Binding needs both \`${key("acmeEabKeyId")}\` and \`${key("acmeEabHmacKey")}\` (from your CA's account page, e.g. ZeroSSL's or Google Trust Services' EAB credentials)`,
+        );
+    } else if (eabHmacKey !== undefined && !isConfigSecret(key("acmeEabHmacKey"))) {
+        problems.push(
+            `\`${key("acmeEabHmacKey")}\` is stored in plaintext: set it with \`pulumi config set --secret ${key("acmeEabHmacKey")} <HMAC key>\` so that it is encrypted in the stack file`,
+        );
+    } else if (eabHmacKey !== undefined && eabHmacKey !== OFFLINE_SECRET && !/^[A-Za-z0-9_-]+={0,2}$/.test(eabHmacKey)) {
+        problems.push(`\`${key("acmeEabHmacKey")}\` must be the base64url HMAC key your CA gives (letters, digits, "-" and "_")`);
+    }
+    const acmeEab = eabKeyId !== undefined && eabHmacKey !== undefined ? { keyId: eabKeyId, hmacKey: eabHmacKey } : undefined;
     if (acme.email !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(acme.email)) {
         problems.push(`\`${key("acmeEmail")}\` "${acme.email}" is not an email address: use e.g. ops@example.cn, or unset it`);
     }
@@ -176,7 +264,7 @@ export function readSiteConfig(): SiteConfig {
 
     // Whether the key holds encrypted values (`pulumi config set --secret --path …`): credentials in
     // it are refused otherwise. The SDK's check is internal API (runtime/config.ts), stable since 3.x.
-    const isSecret = (pulumi.runtime as unknown as { isConfigSecret(k: string): boolean }).isConfigSecret(key("deployments"));
+    const isSecret = isConfigSecret(key("deployments"));
     const deployments = readDeploymentsConfig(raw(config, "deployments"), key("deployments"), {
         isSecret,
         backendUrl: currentBackendUrl(),
@@ -185,6 +273,16 @@ export function readSiteConfig(): SiteConfig {
     problems.push(...deployments.problems);
     const watch = readWatchConfig(raw(config, "watch"), key("watch"));
     problems.push(...watch.problems);
+
+    const logRetentionDays = raw(config, "logRetentionDays");
+    if (
+        logRetentionDays !== undefined &&
+        !(Number.isInteger(logRetentionDays) && (logRetentionDays as number) >= 1 && (logRetentionDays as number) <= 36500)
+    ) {
+        problems.push(
+            `\`${key("logRetentionDays")}\` must be a whole number of days from 1 to 36500 (got ${JSON.stringify(logRetentionDays)}): e.g. \`pulumi config set ${key("logRetentionDays")} 90\``,
+        );
+    }
 
     const settings: SiteConfig = {
         region: region ?? "",
@@ -198,10 +296,12 @@ export function readSiteConfig(): SiteConfig {
         logging: bool(config, "logging", problems),
         forwardQueryString: bool(config, "forwardQueryString", problems),
         versioning: bool(config, "versioning", problems),
+        destroyBuckets: bool(config, "destroyBuckets", problems),
+        logRetentionDays: typeof logRetentionDays === "number" ? logRetentionDays : CONFIG_DEFAULTS.logRetentionDays,
         tags: (tags as Record<string, string> | undefined) ?? {},
         deployments: deployments.deployments,
         watch: watch.watch,
-        acme,
+        acme: { ...acme, eab: acmeEab },
     };
     throwIfProblems(problems);
     return settings;

@@ -124,6 +124,7 @@ export class OfflineAwsChina implements pulumi.runtime.Mocks {
             case "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration":
             case "aws:s3/bucketVersioning:BucketVersioning":
             case "aws:s3/bucketPolicy:BucketPolicy":
+            case "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration":
             case "aws:s3/bucketObjectv2:BucketObjectv2":
             case "aws:route53/record:Record":
                 return { id: `${name}-id`, state: { ...inputs } };

@@ -166,6 +166,11 @@ function describe(r: Registration): string[] {
                 (s: Record<string, unknown>) =>
                     `${s.Effect} ${s.Action} ${JSON.stringify(s.Principal)}${s.Condition ? " " + JSON.stringify(s.Condition) : ""}`,
             );
+        case "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration":
+            return (i.rules ?? []).map(
+                (r: { id: string; filter?: { prefix?: string }; expiration?: { days?: number } }) =>
+                    `${r.id}: objects under ${r.filter?.prefix ?? "/"} expire after ${r.expiration?.days} days`,
+            );
         case "aws:route53/record:Record":
             return i.aliases
                 ? [`${i.type} ${i.name} -> alias ${i.aliases?.[0]?.name} (zone ${i.aliases?.[0]?.zoneId})`]

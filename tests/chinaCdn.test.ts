@@ -7,7 +7,7 @@ import type { ChinaCdnArgs } from "../components/chinaCdn";
 import { CHINA_RULES, CLOUDFRONT_CN_HOSTED_ZONE_ID } from "../components/chinaRules";
 import { CACHE_DEFAULT, CACHE_IMMUTABLE, CACHE_REVALIDATE } from "../components/content";
 import type { OfflineAwsChina, Registration } from "../scripts/offlineMocks";
-import { promiseOf, settle, useOfflineMocks } from "./support/pulumi";
+import { promiseOf, recordRegistrations, settle, useOfflineMocks } from "./support/pulumi";
 
 const DISTRIBUTION = "aws:cloudfront/distribution:Distribution";
 
@@ -267,6 +267,7 @@ describe("ChinaCdn component (runtime mocks)", () => {
                 "site-encryption",
                 "site-logs",
                 "site-logs-encryption",
+                "site-logs-lifecycle",
                 "site-logs-ownership",
                 "site-logs-public-access-block",
                 "site-oai",
@@ -421,3 +422,61 @@ describe("ChinaCdn component (runtime mocks)", () => {
 function checkNothing(inputs: Record<string, unknown>) {
     return CHINA_RULES.flatMap((r) => r.check(inputs));
 }
+
+describe("ChinaCdn from first deploy to last destroy (runtime mocks)", () => {
+    const args = (extra: Partial<ChinaCdnArgs> = {}): ChinaCdnArgs => ({
+        domains: ["www.example.cn"],
+        region: "cn-north-1",
+        iamCertificateId: "ASCAEXAMPLE0123456789",
+        logging: true,
+        ...extra,
+    });
+    async function build(extra: Partial<ChinaCdnArgs> = {}) {
+        const mocks = await useOfflineMocks();
+        const recorded = recordRegistrations();
+        const { ChinaCdn } = await import("../components/chinaCdn");
+        const site = new ChinaCdn("site", args(extra));
+        await promiseOf(site.distributionId);
+        await settle();
+        return { mocks, ...recorded };
+    }
+
+    it("the distribution waits for the log bucket's ownership setting (CloudFront writes logs with ACLs)", async () => {
+        const { dependencies } = await build();
+        assert.ok(dependencies["site-cdn"].includes("site-logs-ownership"), dependencies["site-cdn"].join(", "));
+    });
+
+    it("access logs expire (90 days by default, logRetentionDays otherwise)", async () => {
+        const rule = async (extra: Partial<ChinaCdnArgs>) =>
+            (await build(extra)).mocks.find("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "site-logs-lifecycle")[0]
+                .inputs.rules[0];
+        assert.deepEqual((await rule({})).expiration, { days: 90 });
+        assert.deepEqual((await rule({})).filter, { prefix: "cloudfront/" });
+        assert.deepEqual((await rule({ logRetentionDays: 14 })).expiration, { days: 14 });
+    });
+
+    it("destroy keeps both buckets and their contents by default, and empties and deletes them with destroyBuckets", async () => {
+        const kept = await build();
+        for (const bucket of ["site-bucket", "site-logs"]) {
+            assert.equal(kept.retainOnDelete[bucket], true, `${bucket} kept on destroy`);
+            assert.equal(kept.mocks.find("aws:s3/bucket:Bucket", bucket)[0].inputs.forceDestroy, false);
+        }
+        const destroyed = await build({ destroyBuckets: true, versioning: true });
+        for (const bucket of ["site-bucket", "site-logs"]) {
+            assert.equal(destroyed.retainOnDelete[bucket], false, `${bucket} deleted on destroy`);
+            assert.equal(
+                destroyed.mocks.find("aws:s3/bucket:Bucket", bucket)[0].inputs.forceDestroy,
+                true,
+                "with every object and version",
+            );
+        }
+    });
+
+    it("refuses a log retention that is not a whole number of days", async () => {
+        const { ChinaCdn } = await import("../components/chinaCdn");
+        assert.throws(
+            () => new ChinaCdn("bad", args({ logRetentionDays: 0.5 })),
+            /`logRetentionDays` must be a whole number of days from 1 to 36500 \(got 0\.5\)/,
+        );
+    });
+});

@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
 import * as pulumi from "@pulumi/pulumi";
-import { CONFIG_DEFAULTS, PROJECT, readSiteConfig } from "../components/config";
+import { CONFIG_DEFAULTS, CONFIG_KEYS, PROJECT, readSiteConfig } from "../components/config";
 import { InputError, domainsProblems, hostNameProblems, iamCertificateIdProblems, tagsProblems } from "../components/validation";
 
 const root = path.resolve(__dirname, "..");
@@ -47,6 +47,8 @@ describe("stack configuration", () => {
             logging: false,
             forwardQueryString: false,
             versioning: false,
+            destroyBuckets: false,
+            logRetentionDays: 90,
             tags: {},
             acme: {
                 directoryUrl: "https://acme-v02.api.letsencrypt.org/directory",
@@ -57,6 +59,7 @@ describe("stack configuration", () => {
                 dnsResolvers: undefined,
                 challenge: "auto",
                 challengeDelegations: undefined,
+                eab: undefined,
             },
         });
     });
@@ -71,6 +74,8 @@ describe("stack configuration", () => {
             "cloudfront-china:logging": "true",
             "cloudfront-china:forwardQueryString": "true",
             "cloudfront-china:versioning": "true",
+            "cloudfront-china:destroyBuckets": "true",
+            "cloudfront-china:logRetentionDays": "30",
             "cloudfront-china:defaultRootObject": "home.html",
             "cloudfront-china:tags": { team: "web" },
             "cloudfront-china:acmeDirectoryUrl": "https://acme-staging-v02.api.letsencrypt.org/directory",
@@ -91,10 +96,12 @@ describe("stack configuration", () => {
             dnsResolvers: ["223.5.5.5", "127.0.0.1:8053"],
             challenge: "dns-01",
             challengeDelegations: { "example.cn": "_acme-challenge.example.cn.acme.example.net" },
+            eab: undefined,
         });
         assert.equal(s.hostedZoneId, "Z0123456789EXAMPLE");
         assert.equal(s.iamCertificateId, "ASCAEXAMPLE0123456789");
-        assert.deepEqual([s.spa, s.logging, s.forwardQueryString, s.versioning], [true, true, true, true]);
+        assert.deepEqual([s.spa, s.logging, s.forwardQueryString, s.versioning, s.destroyBuckets], [true, true, true, true, true]);
+        assert.equal(s.logRetentionDays, 30);
         assert.equal(s.defaultRootObject, "home.html");
         assert.deepEqual(s.tags, { team: "web" });
     });
@@ -137,6 +144,31 @@ describe("stack configuration", () => {
         ["content is a file", { "cloudfront-china:contentDir": path.join(root, "package.json") }, /is a file, not a folder/],
         ["spa not a boolean", { "cloudfront-china:spa": "yes" }, /`cloudfront-china:spa` must be true or false \(got "yes"\)/],
         ["tags not an object", { "cloudfront-china:tags": ["a"] }, /`cloudfront-china:tags` must be an object/],
+        [
+            "log retention not a whole number of days",
+            { "cloudfront-china:logRetentionDays": "0" },
+            /`cloudfront-china:logRetentionDays` must be a whole number of days from 1 to 36500 \(got 0\)/,
+        ],
+        [
+            "a typo in a key",
+            { "cloudfront-china:acmeEmial": "ops@example.cn" },
+            /`cloudfront-china:acmeEmial` is not a setting of this program: did you mean `cloudfront-china:acmeEmail`\? Remove it with `pulumi config rm cloudfront-china:acmeEmial`/,
+        ],
+        [
+            "a provider argument set as config",
+            { "cloudfront-china:deleteConflictTimeoutSeconds": "600" },
+            /`cloudfront-china:deleteConflictTimeoutSeconds` is not a setting of this program: did you mean/,
+        ],
+        [
+            "half an External Account Binding",
+            { "cloudfront-china:acmeEabKeyId": "kid-1" },
+            /External Account Binding needs both `cloudfront-china:acmeEabKeyId` and `cloudfront-china:acmeEabHmacKey`/,
+        ],
+        [
+            "an EAB HMAC key in plaintext",
+            { "cloudfront-china:acmeEabKeyId": "kid-1", "cloudfront-china:acmeEabHmacKey": "c2VjcmV0" },
+            /`cloudfront-china:acmeEabHmacKey` is stored in plaintext: set it with `pulumi config set --secret cloudfront-china:acmeEabHmacKey <HMAC key>`/,
+        ],
         [
             "unknown challenge mode",
             { "cloudfront-china:challenge": "dns01" },
@@ -186,6 +218,19 @@ describe("stack configuration", () => {
         );
     });
 
+    it("an EAB HMAC key set as a secret reaches the settings", () => {
+        pulumi.runtime.setAllConfig(
+            {
+                "aws:region": "cn-north-1",
+                "cloudfront-china:domains": JSON.stringify(["www.example.cn"]),
+                "cloudfront-china:acmeEabKeyId": "kid-1",
+                "cloudfront-china:acmeEabHmacKey": "c2VjcmV0LWhtYWMta2V5",
+            },
+            ["cloudfront-china:acmeEabHmacKey"],
+        );
+        assert.deepEqual(readSiteConfig().acme.eab, { keyId: "kid-1", hmacKey: "c2VjcmV0LWhtYWMta2V5" });
+    });
+
     it("Pulumi.yaml declares exactly the keys the program reads, with the same defaults", () => {
         const project = yaml.load(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8")) as {
             name: string;
@@ -198,6 +243,7 @@ describe("stack configuration", () => {
         const source = fs.readFileSync(path.join(root, "components", "config.ts"), "utf8");
         const read = [...source.matchAll(/(?:raw|optionalString|bool)\(config, "([a-zA-Z]+)"/g)].map((m) => m[1]);
         assert.deepEqual(declared, [...new Set(read)].sort());
+        assert.deepEqual([...CONFIG_KEYS].sort(), declared, "the known-key list used to refuse unknown keys");
         for (const [k, v] of Object.entries(CONFIG_DEFAULTS)) {
             assert.equal(project.config[`${PROJECT}:${k}`].default, v, `default of ${k}`);
         }

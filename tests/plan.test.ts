@@ -140,7 +140,7 @@ describe("offline plan (npm run plan)", () => {
         assert.match(r.text, /aws:region cn-northwest-1/);
         assert.match(r.text, /Resources \(8\):/);
         assert.doesNotMatch(r.text, /route53|BucketObjectv2|logging:/);
-        assert.deepEqual(loadStackConfig(root, fixture("minimal")).secretKeys, ["cloudfront-china:secretThing"]);
+        assert.deepEqual(loadStackConfig(root, fixture("minimal")).secretKeys, ["cloudfront-china:acmeEabHmacKey"]);
     });
 
     it("plans the renewal schedule from a stack whose deployments credentials are encrypted (--path --secret)", async () => {

@@ -28,16 +28,29 @@ export async function settle(): Promise<void> {
  * (RegisterResourceRequest dependencies: dependsOn plus input dependencies). Call after the mocks are set.
  */
 export function recordDependencies(): Record<string, string[]> {
+    return recordRegistrations().dependencies;
+}
+
+/**
+ * Records what the engine receives per resource name: its dependencies (dependsOn plus input
+ * dependencies) and whether it is kept on delete (`retainOnDelete`). Call after the mocks are set.
+ */
+export function recordRegistrations(): { dependencies: Record<string, string[]>; retainOnDelete: Record<string, boolean> } {
     const dependencies: Record<string, string[]> = {};
+    const retainOnDelete: Record<string, boolean> = {};
     const monitor = pulumi.runtime.getMonitor() as unknown as {
-        registerResource(req: { getName(): string; getDependenciesList(): string[] }, callback: unknown): unknown;
+        registerResource(
+            req: { getName(): string; getDependenciesList(): string[]; getRetainondelete?(): boolean },
+            callback: unknown,
+        ): unknown;
     };
     const register = monitor.registerResource.bind(monitor);
     monitor.registerResource = (req, callback) => {
         dependencies[req.getName()] = req.getDependenciesList().map((urn) => urn.split("::").pop() ?? urn);
+        retainOnDelete[req.getName()] = req.getRetainondelete?.() ?? false;
         return register(req, callback);
     };
-    return dependencies;
+    return { dependencies, retainOnDelete };
 }
 
 /**

@@ -87,7 +87,19 @@ export const acmeAccountProvider: pulumi.dynamic.ResourceProvider = {
                 externalAccountBinding: inputs.eabKeyId ? { kid: inputs.eabKeyId, hmacKey: inputs.eabHmacKey ?? "" } : undefined,
             }),
         );
-        await client.createAccount({ termsOfServiceAgreed: true, contact: contact(inputs.email) });
+        await client.createAccount({ termsOfServiceAgreed: true, contact: contact(inputs.email) }).catch((e: Error) => {
+            // RFC 8555 §7.3.4: a CA that requires EAB answers externalAccountRequired (ZeroSSL, Google Trust Services).
+            if (/external ?account|externalAccountBinding/i.test(e.message)) {
+                throw new Error(
+                    `the ACME CA at ${inputs.directoryUrl} requires External Account Binding (${e.message}): ` +
+                        (inputs.eabKeyId
+                            ? "check that the key id and HMAC key are the CA's current EAB credentials"
+                            : "set cloudfront-china:acmeEabKeyId and, as a secret, cloudfront-china:acmeEabHmacKey from the CA's account page") +
+                        "; no account was registered",
+                );
+            }
+            throw e;
+        });
         const accountUrl = client.getAccountUrl();
         console.log(`[acme] account registered at ${inputs.directoryUrl}: ${accountUrl} (${((Date.now() - started) / 1000).toFixed(2)} s)`);
         const outs: AccountOutputs = {

@@ -305,7 +305,13 @@ export interface Pebble {
 export async function startPebble(
     dnsServer: string,
     logDir: string,
-    opts: { shortlivedSeconds?: number; minutesSeconds?: number; env?: NodeJS.ProcessEnv } = {},
+    opts: {
+        shortlivedSeconds?: number;
+        minutesSeconds?: number;
+        env?: NodeJS.ProcessEnv;
+        /** External Account Binding keys (key id → base64url HMAC); when set, every new account needs one. */
+        eabKeys?: Record<string, string>;
+    } = {},
 ): Promise<Pebble> {
     const bin = requireTool(path.join(tools, "bin", "pebble"), "Pebble");
     const certs = path.join(tools, "certs");
@@ -320,7 +326,8 @@ export async function startPebble(
             httpPort: 5002,
             tlsPort: 5001,
             ocspResponderURL: "",
-            externalAccountBindingRequired: false,
+            externalAccountBindingRequired: opts.eabKeys !== undefined,
+            ...(opts.eabKeys ? { externalAccountMACKeys: opts.eabKeys } : {}),
             retryAfter: { authz: 1, order: 1 },
             profiles: {
                 default: { description: "90 days, like Let's Encrypt classic", validityPeriod: 90 * 86400 },

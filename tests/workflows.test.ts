@@ -89,10 +89,12 @@ describe("GitHub Actions workflows (.github/workflows)", () => {
         assert.ok(order.indexOf("npm ci") < order.findIndex((s) => s.startsWith("pulumi/actions@")));
     });
 
-    it("the README's schedule section gives the same cron, commands and files", () => {
-        const section = readmeSection("Run it on a schedule");
+    it("the README's schedule section and docs/run-on-a-schedule.md give the same cron, commands and files", () => {
+        const section =
+            readmeSection("Run it on a schedule") + fs.readFileSync(path.join(__dirname, "..", "docs", "run-on-a-schedule.md"), "utf8");
+        assert.ok(readmeSection("Run it on a schedule").includes("docs/run-on-a-schedule.md"), "the README links the details");
         const cron = (load("renew.yml").on.schedule as Array<{ cron: string }>)[0].cron;
-        assert.ok(section.includes(cron), `the README names the cron ${cron}`);
+        assert.ok(section.includes(cron), `the docs name the cron ${cron}`);
         for (const text of [
             ".github/workflows/renew.yml",
             ".github/workflows/plan.yml",

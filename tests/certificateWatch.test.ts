@@ -4,8 +4,6 @@
  * none of it depends on the certificate resource.
  */
 import * as assert from "node:assert/strict";
-import * as fs from "node:fs";
-import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { WATCH_NAMESPACE, lambdaCode, rateSeconds, readWatchConfig } from "../components/certificateWatch";
 import { runProgramUnderMocks } from "./support/pulumi";
@@ -170,93 +168,5 @@ describe("the in-account watch (cloudfront-china:watch) under mocks", () => {
             watchResources.some((n) => (dependencies[n] ?? []).includes("site-cdn")),
             "the distribution id and ARN are its inputs",
         );
-    });
-
-    it("docs/iam-policy.json lets the deploying identity create, read, update and delete every watch resource", () => {
-        // The API actions each resource type's create/read/update/delete makes (terraform-provider-aws,
-        // which pulumi-aws wraps), on the ARN the resource gets (Pulumi names children <name>-<hex>).
-        const needed: Array<[string, string[]]> = [
-            [
-                "arn:aws-cn:sns:cn-north-1:123456789012:watch-alarms-1a2b3c4",
-                [
-                    "sns:CreateTopic",
-                    "sns:GetTopicAttributes",
-                    "sns:SetTopicAttributes",
-                    "sns:DeleteTopic",
-                    "sns:TagResource",
-                    "sns:ListTagsForResource",
-                    "sns:Subscribe",
-                    "sns:GetSubscriptionAttributes",
-                    "sns:Unsubscribe",
-                ],
-            ],
-            [
-                "arn:aws-cn:iam::123456789012:role/watch-role-1a2b3c4",
-                [
-                    "iam:CreateRole",
-                    "iam:GetRole",
-                    "iam:UpdateAssumeRolePolicy",
-                    "iam:DeleteRole",
-                    "iam:ListRolePolicies",
-                    "iam:ListAttachedRolePolicies",
-                    "iam:PutRolePolicy",
-                    "iam:GetRolePolicy",
-                    "iam:DeleteRolePolicy",
-                    "iam:PassRole",
-                    "iam:TagRole",
-                ],
-            ],
-            [
-                "arn:aws-cn:lambda:cn-north-1:123456789012:function:watch-function-1a2b3c4",
-                [
-                    "lambda:CreateFunction",
-                    "lambda:GetFunction",
-                    "lambda:UpdateFunctionCode",
-                    "lambda:UpdateFunctionConfiguration",
-                    "lambda:DeleteFunction",
-                    "lambda:AddPermission",
-                    "lambda:GetPolicy",
-                    "lambda:RemovePermission",
-                    "lambda:ListVersionsByFunction",
-                    "lambda:GetFunctionCodeSigningConfig",
-                    "lambda:TagResource",
-                ],
-            ],
-            [
-                "arn:aws-cn:logs:cn-north-1:123456789012:log-group:/aws/lambda/watch-function-1a2b3c4",
-                ["logs:CreateLogGroup", "logs:PutRetentionPolicy", "logs:DeleteLogGroup", "logs:ListTagsForResource", "logs:TagResource"],
-            ],
-            [
-                "arn:aws-cn:events:cn-north-1:123456789012:rule/watch-schedule-1a2b3c4",
-                [
-                    "events:PutRule",
-                    "events:DescribeRule",
-                    "events:DeleteRule",
-                    "events:PutTargets",
-                    "events:ListTargetsByRule",
-                    "events:RemoveTargets",
-                    "events:ListTagsForResource",
-                ],
-            ],
-            [
-                "arn:aws-cn:cloudwatch:cn-north-1:123456789012:alarm:watch-expiry-www.example.cn-1a2b3c4",
-                [
-                    "cloudwatch:PutMetricAlarm",
-                    "cloudwatch:DescribeAlarms",
-                    "cloudwatch:DeleteAlarms",
-                    "cloudwatch:ListTagsForResource",
-                    "cloudwatch:TagResource",
-                ],
-            ],
-            ["*", ["logs:DescribeLogGroups"]],
-        ];
-        const policy = JSON.parse(fs.readFileSync(path.join(__dirname, "..", "docs", "iam-policy.json"), "utf8")) as {
-            Statement: Array<{ Action: string[]; Resource: string | string[] }>;
-        };
-        const glob = (pattern: string) => new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*")}$`);
-        const allows = (action: string, arn: string) =>
-            policy.Statement.some((s) => s.Action.includes(action) && [s.Resource].flat().some((r) => glob(r).test(arn)));
-        const missing = needed.flatMap(([arn, actions]) => actions.filter((a) => !allows(a, arn)).map((a) => `${a} on ${arn}`));
-        assert.deepEqual(missing, []);
     });
 });

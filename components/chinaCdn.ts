@@ -4,14 +4,18 @@
  * Creates, all parented to the component and named from its name:
  *   `${name}-bucket` (+ `-public-access-block`, `-ownership`, `-encryption`, optional `-versioning`),
  *   `${name}-oai`, `${name}-bucket-policy`, `${name}-cdn`,
- *   optional `${name}-logs` (+ its settings), `${name}-record-<alias>`, `${name}-object-<key>`.
+ *   optional `${name}-logs` (+ its settings), `${name}-record-<alias>`, `${name}-content` (SiteContent).
  * Every China rule of ./chinaRules is applied to the distribution arguments before anything is
  * registered; bad input throws an InputError naming the setting and the fix.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ChinaRegion, MINIMUM_PROTOCOL_VERSION, PlainDistribution, SSL_SUPPORT_METHOD, checkDistribution } from "./chinaRules";
-import { listContent } from "./content";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { AwsIdentity } from "../providers/awsIdentity";
+import { SiteContent } from "../providers/siteContent";
+import { NOT_FOUND_PAGE, contentProblems } from "./content";
 import { contentDirProblems, domainsProblems, regionProblems, tagsProblems, throwIfProblems, zoneCoverageProblems } from "./validation";
 
 /**
@@ -55,8 +59,16 @@ export interface ChinaCdnArgs {
     readonly logging?: boolean;
     /** Write Route 53 alias A records for every domain. Defaults to none. */
     readonly dnsRecords?: DnsRecordsArgs;
-    /** Local folder uploaded as the site's content. Defaults to none (upload it yourself). */
+    /**
+     * Local folder synced to the bucket as one resource: new and changed files uploaded, removed ones
+     * deleted, their paths invalidated. `404.html` at its top is the not-found page (when `spa` is
+     * off); `dir/index.html` is also served at `/dir/`. Defaults to none (upload it yourself).
+     */
     readonly contentDir?: string;
+    /** Wait for each content invalidation to complete before `pulumi up` ends. Defaults to false. */
+    readonly waitForInvalidation?: boolean;
+    /** The AWS identity that writes the content; defaults to the stack's (aws:profile, shared files, assumeRoles). */
+    readonly awsIdentity?: AwsIdentity;
     /** Tags for every resource that takes tags (not for the uploaded objects). Defaults to none. */
     readonly tags?: Readonly<Record<string, string>>;
     /** Extra distribution settings; China-incompatible ones are refused. Defaults to none. */
@@ -94,6 +106,17 @@ const ORIGIN_ID = "s3-site";
 /** Access logs are kept this many days unless `logRetentionDays` says otherwise. */
 export const DEFAULT_LOG_RETENTION_DAYS = 90;
 
+/** The folder exists and every file in it can be served (names, sizes), without reading the files. */
+function contentFolderProblems(dir: string): string[] {
+    const problems = contentDirProblems(dir, "contentDir");
+    return problems.length > 0 ? problems : contentProblems(dir, "contentDir");
+}
+
+/** Whether the site has a 404 page at its top (served with status 404 for missing keys when `spa` is off). */
+function hasNotFoundPage(args: ChinaCdnArgs): boolean {
+    return args.contentDir !== undefined && fs.existsSync(path.join(args.contentDir, NOT_FOUND_PAGE));
+}
+
 /**
  * Checks every argument and the China rules on the distribution settings the component decides,
  * and returns those settings. Throws one InputError naming each bad setting and its fix.
@@ -105,7 +128,7 @@ export function validateChinaCdnArgs(args: ChinaCdnArgs): PlainDistribution {
         ...regionProblems(args.region, "region"),
         ...tagsProblems(args.tags, "tags"),
         ...(args.dnsRecords ? zoneCoverageProblems(args.domains, args.dnsRecords.zoneName, "dnsRecords.hostedZoneId") : []),
-        ...(args.contentDir !== undefined ? contentDirProblems(args.contentDir, "contentDir") : []),
+        ...(args.contentDir !== undefined ? contentFolderProblems(args.contentDir) : []),
         ...(defaultRootObject.startsWith("/")
             ? [`\`defaultRootObject\` "${defaultRootObject}" must not start with "/": write "index.html"`]
             : []),
@@ -169,7 +192,16 @@ function distributionSettings(args: ChinaCdnArgs, defaultRootObject: string): Pl
                       responsePagePath: `/${defaultRootObject}`,
                       errorCachingMinTtl: 10,
                   }))
-                : undefined),
+                : hasNotFoundPage(args)
+                  ? // A missing key answers 403 through the OAI (it may not list the bucket, and the
+                    // bucket policy stays read-only): both mean "no such page".
+                    [403, 404].map((errorCode) => ({
+                        errorCode,
+                        responseCode: 404,
+                        responsePagePath: `/${NOT_FOUND_PAGE}`,
+                        errorCachingMinTtl: 10,
+                    }))
+                  : undefined),
         restrictions: { geoRestriction: { restrictionType: "none" }, ...nested("restrictions") },
         viewerCertificate: {
             sslSupportMethod: SSL_SUPPORT_METHOD,
@@ -278,19 +310,20 @@ export class ChinaCdn extends pulumi.ComponentResource {
         }
 
         if (args.contentDir !== undefined) {
-            for (const file of listContent(args.contentDir)) {
-                new aws.s3.BucketObjectv2(
-                    `${name}-object-${file.key}`,
-                    {
-                        bucket: bucket.id,
-                        key: file.key,
-                        source: new pulumi.asset.FileAsset(file.source),
-                        contentType: file.contentType,
-                        cacheControl: file.cacheControl,
-                    },
-                    parent,
-                );
-            }
+            // One resource for the whole folder (providers/siteContent.ts): uploads what changed,
+            // deletes what was removed, invalidates exactly those paths. Kept with the bucket on destroy.
+            new SiteContent(
+                `${name}-content`,
+                {
+                    dir: args.contentDir,
+                    bucket: bucket.bucket,
+                    region: args.region,
+                    distributionId: distribution.id,
+                    waitForInvalidation: args.waitForInvalidation,
+                    awsIdentity: args.awsIdentity,
+                },
+                { parent: this, retainOnDelete: keep },
+            );
         }
 
         this.bucketName = bucket.bucket;

@@ -1,10 +1,13 @@
 /**
- * What to upload from a local site folder: one entry per file with its S3 key, content type and
- * Cache-Control. Pure (reads the folder, creates nothing), so the choices are unit-tested directly.
+ * What to upload from a local site folder: one entry per S3 object with its key, content type,
+ * Cache-Control and content hash, and which paths a change must invalidate. Pure (reads the folder,
+ * creates nothing), so the choices are unit-tested directly; the program and the SiteContent provider
+ * (providers/siteContent.ts) both build the manifest here, so preview and deploy agree.
+ *
+ * The provider's code is serialized into the state: modules are `require`d inside the functions and
+ * the constants are plain literals (pulumi-dynamic-providers.md, "Serialization").
  */
-import * as fs from "node:fs";
-import * as path from "node:path";
-import mime from "mime";
+/* eslint-disable @typescript-eslint/no-require-imports -- required inside functions on purpose (serialization) */
 
 export interface ContentFile {
     /** S3 object key: the path relative to the folder, with "/" separators. */
@@ -15,6 +18,13 @@ export interface ContentFile {
     cacheControl: string;
 }
 
+/** A file as the site serves it: its object, plus what tells a changed file from an unchanged one. */
+export interface ManifestEntry extends ContentFile {
+    /** MD5 of the content, hex: what S3 answers as the ETag of a single-PUT object (SSE-S3), so a refresh can compare. */
+    md5: string;
+    size: number;
+}
+
 /** HTML and other entry points must be revalidated so a new deploy shows at once. */
 export const CACHE_REVALIDATE = "public, max-age=0, must-revalidate";
 /** Files whose name carries a content hash (app.3f9a2c1b.js) never change under that name. */
@@ -22,24 +32,39 @@ export const CACHE_IMMUTABLE = "public, max-age=31536000, immutable";
 /** Everything else: a day, a balance between freshness and CloudFront hit ratio. */
 export const CACHE_DEFAULT = "public, max-age=86400";
 
+/** The page served, with status 404, for a missing key when `spa` is off. */
+export const NOT_FOUND_PAGE = "404.html";
+/** `dir/index.html` is also stored at key `dir/`, so `/dir/` serves it (CloudFront China has no functions to rewrite URLs). */
+export const DIRECTORY_INDEX = "index.html";
+/** S3's single-PUT limit (5 GiB); larger files need multipart, which this uploader does not do. */
+export const MAX_SINGLE_PUT_BYTES = 5 * 1024 ** 3;
+/** S3's longest key, in UTF-8 bytes. */
+export const MAX_KEY_BYTES = 1024;
+/** Paths one CloudFront invalidation may list; more collapse to "/*" (one wildcard path). */
+export const MAX_INVALIDATION_PATHS = 3000;
+
 const HASHED_NAME = /[.-][0-9a-f]{8,}\.[a-z0-9]+$/i;
-const REVALIDATE_TYPES = new Set(["text/html", "application/xml", "application/json", "application/manifest+json"]);
+const REVALIDATE_TYPES = ["text/html", "application/xml", "application/json", "application/manifest+json"];
 
 export function cacheControlFor(key: string, contentType: string): string {
     const base = contentType.split(";")[0];
-    if (REVALIDATE_TYPES.has(base) || key.endsWith("sw.js")) {
+    if (REVALIDATE_TYPES.includes(base) || key.endsWith("sw.js")) {
         return CACHE_REVALIDATE;
     }
-    return HASHED_NAME.test(path.posix.basename(key)) ? CACHE_IMMUTABLE : CACHE_DEFAULT;
+    const name = key.slice(key.lastIndexOf("/") + 1);
+    return HASHED_NAME.test(name) ? CACHE_IMMUTABLE : CACHE_DEFAULT;
 }
 
 export function contentTypeFor(key: string): string {
+    const mime = require("mime") as typeof import("mime");
     const type = mime.getType(key) ?? "application/octet-stream";
     return type.startsWith("text/") || type === "application/javascript" || type === "application/json" ? `${type}; charset=utf-8` : type;
 }
 
 /** Lists the files under `dir`, sorted by key, skipping dotfiles (.git, .DS_Store, .env). */
 export function listContent(dir: string): ContentFile[] {
+    const fs = require("node:fs") as typeof import("node:fs");
+    const path = require("node:path") as typeof import("node:path");
     const root = path.resolve(dir);
     const files: ContentFile[] = [];
     const walk = (abs: string) => {
@@ -59,4 +84,97 @@ export function listContent(dir: string): ContentFile[] {
     };
     walk(root);
     return files.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
+
+/**
+ * Every object the site needs: each file, plus `dir/` for each `dir/index.html` (same content), with
+ * its MD5. Sorted by key. Reads every file once (the cost of a preview: no AWS call).
+ */
+export function siteManifest(dir: string): ManifestEntry[] {
+    const fs = require("node:fs") as typeof import("node:fs");
+    const crypto = require("node:crypto") as typeof import("node:crypto");
+    const entries: ManifestEntry[] = [];
+    for (const file of listContent(dir)) {
+        const body = fs.readFileSync(file.source);
+        const entry = { ...file, md5: crypto.createHash("md5").update(body).digest("hex"), size: body.length };
+        entries.push(entry);
+        if (file.key.endsWith(`/${DIRECTORY_INDEX}`)) {
+            entries.push({ ...entry, key: file.key.slice(0, -DIRECTORY_INDEX.length) });
+        }
+    }
+    return entries.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
+
+/** One hash of the whole manifest: what the program passes and `diff` compares (any key, content or header change moves it). */
+export function manifestDigest(entries: readonly ManifestEntry[]): string {
+    const crypto = require("node:crypto") as typeof import("node:crypto");
+    const hash = crypto.createHash("sha256");
+    for (const e of entries) {
+        hash.update(`${e.key}\t${e.md5}\t${e.contentType}\t${e.cacheControl}\n`);
+    }
+    return hash.digest("hex");
+}
+
+/**
+ * What stops a folder from being deployed, each naming the file and the fix: an empty folder, a file
+ * over S3's single-PUT limit, a key S3 or CloudFront cannot take. Checked before anything is uploaded.
+ */
+export function manifestProblems(entries: ReadonlyArray<{ key: string; size: number }>, dir: string, setting: string): string[] {
+    if (entries.length === 0) {
+        return [`\`${setting}\` "${dir}" holds no files to serve (dotfiles are skipped): build the site into it first`];
+    }
+    const problems: string[] = [];
+    for (const e of entries) {
+        if (e.size > MAX_SINGLE_PUT_BYTES) {
+            problems.push(
+                `\`${setting}\`: "${e.key}" is ${(e.size / 1024 ** 3).toFixed(1)} GiB, over S3's 5 GiB single-upload limit: serve it from elsewhere or split it`,
+            );
+        }
+        if (Buffer.byteLength(e.key, "utf8") > MAX_KEY_BYTES) {
+            problems.push(`\`${setting}\`: "${e.key.slice(0, 60)}…" is a path over S3's ${MAX_KEY_BYTES}-byte key limit: shorten it`);
+        }
+        // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
+        const bad = /[\u0000-\u001f\u007f?#\\]/.exec(e.key);
+        if (bad) {
+            problems.push(
+                `\`${setting}\`: "${e.key}" contains ${JSON.stringify(bad[0])}, which no URL path can reach through CloudFront ("?" and "#" start a query or fragment; control characters and "\\" are refused): rename the file`,
+            );
+        }
+    }
+    return problems;
+}
+
+/** manifestProblems() without reading the files (names and sizes only): what the component checks up front. */
+export function contentProblems(dir: string, setting: string): string[] {
+    const fs = require("node:fs") as typeof import("node:fs");
+    const files = listContent(dir).map((f) => ({ key: f.key, size: fs.statSync(f.source).size }));
+    return manifestProblems(files, dir, setting);
+}
+
+/** A key as a CloudFront path: "/" + the key, each segment percent-encoded ("*" too, which would be a wildcard). */
+export function urlPath(key: string): string {
+    return `/${key
+        .split("/")
+        .map((segment) => encodeURIComponent(segment).replace(/\*/g, "%2A"))
+        .join("/")}`;
+}
+
+/**
+ * The paths to invalidate after `changedKeys` (new, changed or removed) went to S3: one per key,
+ * "/" too when the top index.html changed (CloudFront serves it there as the default root object),
+ * none for hashed assets (a new build gives them a new name), and "/*" alone when more paths than one
+ * invalidation takes.
+ */
+export function invalidationPaths(changedKeys: readonly string[]): string[] {
+    const paths = new Set<string>();
+    for (const key of changedKeys) {
+        if (cacheControlFor(key, contentTypeFor(key)) === CACHE_IMMUTABLE) {
+            continue;
+        }
+        paths.add(urlPath(key));
+        if (key === DIRECTORY_INDEX) {
+            paths.add("/");
+        }
+    }
+    return paths.size > MAX_INVALIDATION_PATHS ? ["/*"] : [...paths].sort();
 }

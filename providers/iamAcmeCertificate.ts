@@ -27,7 +27,6 @@
  * ServerCertificateId (ASCA…) that CloudFront's `iamCertificateId` takes is `serverCertificateId`.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { throwIfProblems } from "../components/validation";
 import { AcmeAccount } from "./acmeAccount";
 import {
     AcmeDirectory,
@@ -49,7 +48,8 @@ import {
     uploadServerCertificate,
     zoneLookup,
 } from "./awsCalls";
-import { AwsIdentity, AwsTarget, identityFromStackConfig, localIdentityProblems, stackAwsConfig } from "./awsIdentity";
+import { AwsIdentity, AwsTarget, localIdentityProblems } from "./awsIdentity";
+import { stackAwsIdentity } from "./stackAwsIdentity";
 import {
     CertificateInputs,
     KeyType,
@@ -136,14 +136,6 @@ const log = (line: string) => console.log(line);
 
 /** Region and identity of every AWS call for this resource. */
 const target = (r: { region: string; awsIdentity?: AwsIdentity }): AwsTarget => ({ region: r.region, identity: r.awsIdentity });
-
-/** The identity pulumi-aws uses in this stack; bad settings throw before anything is registered. */
-function stackAwsIdentity(): AwsIdentity | undefined {
-    const aws = new pulumi.Config("aws");
-    const { identity, problems } = identityFromStackConfig(stackAwsConfig((k) => aws.get(k)));
-    throwIfProblems(problems);
-    return identity;
-}
 
 /** The stored inputs part of the outputs (everything but the account key, which stays an input). */
 function echoInputs(

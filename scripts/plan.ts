@@ -17,6 +17,7 @@ import { OFFLINE_SECRET } from "../components/deployments";
 import { checkInputs, zoneFor } from "../providers/certificateLogic";
 import { acmeChallengeName, baseName, persistRecordName } from "../providers/dnsChallenge";
 import { InputError } from "../components/validation";
+import { siteManifest } from "../components/content";
 import { OfflineAwsChina, Registration } from "./offlineMocks";
 
 export const EXIT = { ok: 0, violation: 1, badInput: 2 } as const;
@@ -175,8 +176,15 @@ function describe(r: Registration): string[] {
             return i.aliases
                 ? [`${i.type} ${i.name} -> alias ${i.aliases?.[0]?.name} (zone ${i.aliases?.[0]?.zoneId})`]
                 : [`${i.type} ${i.name} "${(i.records ?? []).join('" "')}" (zone ${i.zoneId}, TTL ${i.ttl})`];
-        case "aws:s3/bucketObjectv2:BucketObjectv2":
-            return [`${i.key}: ${i.contentType}; ${i.cacheControl}`];
+        case "pulumi-nodejs:dynamic/cloudfront-china:SiteContent": {
+            const objects = siteManifest(i.dir);
+            return [
+                `${path.relative(process.cwd(), i.dir) || "."} -> s3://${i.bucket}: ${objects.length} object(s), digest ${String(i.digest).slice(0, 12)}`,
+                `changed paths invalidated on distribution ${i.distributionId}${i.waitForInvalidation ? " (waits for it)" : ""}`,
+                ...objects.slice(0, 20).map((o) => `${o.key}: ${o.contentType}; ${o.cacheControl}`),
+                ...(objects.length > 20 ? [`… and ${objects.length - 20} more`] : []),
+            ];
+        }
         case "pulumiservice:index:DeploymentSettings": {
             // Secret inputs arrive wrapped ({<sig>: <secret sig>, value}); the env values stay hidden.
             const ctx = revealShape(i.operationContext);

@@ -5,7 +5,6 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import type { ChinaCdnArgs } from "../components/chinaCdn";
 import { CHINA_RULES, CLOUDFRONT_CN_HOSTED_ZONE_ID } from "../components/chinaRules";
-import { CACHE_DEFAULT, CACHE_IMMUTABLE, CACHE_REVALIDATE } from "../components/content";
 import type { OfflineAwsChina, Registration } from "../scripts/offlineMocks";
 import { promiseOf, recordRegistrations, settle, useOfflineMocks } from "./support/pulumi";
 
@@ -223,16 +222,18 @@ describe("ChinaCdn component (runtime mocks)", () => {
         }
     });
 
-    it("uploads the content folder with content types and cache headers per file, skipping dotfiles", () => {
-        const objects = mocks.find("aws:s3/bucketObjectv2:BucketObjectv2");
-        assert.deepEqual(
-            objects.map((o) => [o.name, o.inputs.key, o.inputs.contentType, o.inputs.cacheControl]),
-            [
-                ["site-object-assets/app.3f9a2c1b.js", "assets/app.3f9a2c1b.js", "application/javascript; charset=utf-8", CACHE_IMMUTABLE],
-                ["site-object-index.html", "index.html", "text/html; charset=utf-8", CACHE_REVALIDATE],
-                ["site-object-robots.txt", "robots.txt", "text/plain; charset=utf-8", CACHE_DEFAULT],
-            ],
-        );
+    it("syncs the content folder as one resource: the bucket, the distribution to invalidate, the folder's digest", async () => {
+        const { manifestDigest, siteManifest } = await import("../components/content");
+        const content = mocks.find("pulumi-nodejs:dynamic/cloudfront-china:SiteContent");
+        assert.equal(content.length, 1);
+        const dist = one(DISTRIBUTION, "site-cdn");
+        const bucket = one("aws:s3/bucket:Bucket", "site-bucket");
+        assert.equal(content[0].name, "site-content");
+        assert.equal(content[0].inputs.bucket, bucket.state.bucket);
+        assert.equal(content[0].inputs.distributionId, dist.id);
+        assert.equal(content[0].inputs.region, "cn-north-1");
+        assert.equal(content[0].inputs.digest, manifestDigest(siteManifest(content[0].inputs.dir)));
+        assert.equal(mocks.find("aws:s3/bucketObjectv2:BucketObjectv2").length, 0, "no resource per file");
     });
 
     it("tags every resource that takes tags", () => {
@@ -257,13 +258,14 @@ describe("ChinaCdn component (runtime mocks)", () => {
         }
         assert.deepEqual(
             children
-                .filter((c) => !c.name.startsWith("site-object-") && !c.name.startsWith("site-record-"))
+                .filter((c) => !c.name.startsWith("site-record-"))
                 .map((c) => c.name)
                 .sort(),
             [
                 "site-bucket",
                 "site-bucket-policy",
                 "site-cdn",
+                "site-content",
                 "site-encryption",
                 "site-logs",
                 "site-logs-encryption",

@@ -139,7 +139,7 @@ describe("offline plan (npm run plan)", () => {
         assert.equal(r.code, EXIT.ok, r.text);
         assert.match(r.text, /aws:region cn-northwest-1/);
         assert.match(r.text, /Resources \(8\):/);
-        assert.doesNotMatch(r.text, /route53|BucketObjectv2|logging:/);
+        assert.doesNotMatch(r.text, /route53|SiteContent|logging:/);
         assert.deepEqual(loadStackConfig(root, fixture("minimal")).secretKeys, ["cloudfront-china:acmeEabHmacKey"]);
     });
 

@@ -25,6 +25,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ManifestEntry, invalidationPaths, siteManifest, manifestDigest, manifestProblems, CACHE_REVALIDATE } from "../components/content";
 import { createInvalidation, deleteObjects, listObjects, listVersions, putObjects, waitForInvalidation } from "./contentCalls";
 import { AwsIdentity, AwsTarget, localIdentityProblems } from "./awsIdentity";
+import { withoutUndefined } from "./certificateLogic";
 import { stackAwsIdentity } from "./stackAwsIdentity";
 
 export interface SiteContentInputs {
@@ -88,16 +89,19 @@ async function sync(
     const wanted = new Set(manifest.map((e) => e.key));
     const toUpload = manifest.filter((e) => !unchanged(before[e.key], e));
     const toDelete = Object.keys(before).filter((k) => !wanted.has(k));
-    const outputs = (extra: Partial<SiteContentOutputs>): SiteContentOutputs => ({
-        ...inputs,
-        files,
-        fileCount: Object.keys(files).length,
-        pendingInvalidation: [...changedKeys].sort(),
-        uploaded: toUpload.length,
-        deleted: toDelete.length,
-        invalidatedPaths: 0,
-        ...extra,
-    });
+    // The engine's wire format (protobuf Struct) takes no undefined values.
+    const outputs = (extra: Partial<SiteContentOutputs>): SiteContentOutputs =>
+        withoutUndefined({
+            ...inputs,
+            __provider: undefined,
+            files,
+            fileCount: Object.keys(files).length,
+            pendingInvalidation: [...changedKeys].sort(),
+            uploaded: toUpload.length,
+            deleted: toDelete.length,
+            invalidatedPaths: 0,
+            ...extra,
+        });
     const partial = (e: unknown, what: string): never => {
         const message = `${what}: ${(e as Error).message}. What went up is recorded; the next \`pulumi up\` finishes the rest without uploading it again.`;
         // The engine records a resource with init errors from {id, properties, reasons} and updates

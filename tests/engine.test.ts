@@ -8,12 +8,13 @@ import * as assert from "node:assert/strict";
 import { X509Certificate } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { CloudFrontClient, GetDistributionConfigCommand } from "@aws-sdk/client-cloudfront";
+import { CloudFrontClient, GetDistributionConfigCommand, GetInvalidationCommand } from "@aws-sdk/client-cloudfront";
 import { GetServerCertificateCommand, IAMClient, ListServerCertificatesCommand } from "@aws-sdk/client-iam";
 import { ListResourceRecordSetsCommand, Route53Client } from "@aws-sdk/client-route-53";
+import { CreateBucketCommand, DeleteBucketCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { Peers, createZone, usePeers } from "./support/fixture";
 import { tempDir } from "./support/peers";
-import { Run, configureStack, engineEnv, runPulumi } from "./support/engine";
+import { CONTENT_PROGRAM, Run, configureStack, engineEnv, runPulumi, stackCli } from "./support/engine";
 
 const STACK = "engine";
 const IAM_PATH = `/cloudfront/${STACK}/certificate/`;
@@ -302,13 +303,7 @@ describe("dns-persist-01 under the real engine: names hosted elsewhere, first ru
     let env: NodeJS.ProcessEnv;
     let work: string;
     const domain = `persist-${Date.now().toString(36)}.elsewhere.cn`;
-    const run = (...args: string[]) => runPulumi(env, STACK_PERSIST, args);
-    async function ok(...args: string[]): Promise<Run> {
-        const result = await run(...args);
-        assert.equal(result.code, 0, `pulumi ${args.join(" ")} failed:\n${result.output}`);
-        return result;
-    }
-    const output = async (name: string) => JSON.parse((await ok("stack", "output", name, "--json")).output) as string;
+    const { run, ok, output } = stackCli(() => env, STACK_PERSIST);
 
     before(async () => {
         peers = await usePeers();
@@ -372,13 +367,7 @@ describe("renewal that listens to the CA, under the real engine: renew now, revo
     let peers: Peers;
     let env: NodeJS.ProcessEnv;
     let work: string;
-    const run = (...args: string[]) => runPulumi(env, STACK_ARI, args);
-    async function ok(...args: string[]): Promise<Run> {
-        const result = await run(...args);
-        assert.equal(result.code, 0, `pulumi ${args.join(" ")} failed:\n${result.output}`);
-        return result;
-    }
-    const output = async (name: string) => JSON.parse((await ok("stack", "output", name, "--json")).output) as string;
+    const { run, ok, output } = stackCli(() => env, STACK_ARI);
     /** The certificate's URN, found the way the README says: `pulumi stack --show-urns`. */
     const certificateUrn = async () => {
         const urn = /urn:pulumi:\S+IamAcmeCertificate::certificate/.exec((await ok("stack", "--show-urns")).output)?.[0];
@@ -496,5 +485,132 @@ describe("renewal that listens to the CA, under the real engine: renew now, revo
             (await certificatesUnderPath(iamPath)).map((c) => c.id),
             [b],
         );
+    });
+});
+
+describe("site content under the real engine: first deploy, a no-op preview, a small change, destroy", function () {
+    this.timeout(300_000);
+    const STACK_CONTENT = "engine-content";
+    let peers: Peers;
+    let env: NodeJS.ProcessEnv;
+    let site: string;
+    let bucket: string;
+    const { run, ok, output } = stackCli(() => env, STACK_CONTENT, CONTENT_PROGRAM);
+    const s3 = () => new S3Client({ region: "cn-north-1", endpoint: peers.moto.url, forcePathStyle: true });
+    const write = (rel: string, body: string) => {
+        fs.mkdirSync(path.dirname(path.join(site, rel)), { recursive: true });
+        fs.writeFileSync(path.join(site, rel), body);
+    };
+    /** The bucket's S3 writes and the invalidations the provider host made during `fn` (seen at the proxy). */
+    async function writesDuring(fn: () => Promise<unknown>) {
+        const from = peers.proxy.seen.length;
+        await fn();
+        const seen = peers.proxy.seen.slice(from);
+        return {
+            puts: seen
+                .filter((a) => a.startsWith(`PUT /${bucket}/`))
+                .map((a) => decodeURIComponent(a.slice(`PUT /${bucket}/`.length).split("?")[0]))
+                .sort(),
+            deletes: seen.filter((a) => a.startsWith(`POST /${bucket}/?delete`)).length,
+            invalidations: seen.filter((a) => /^POST \/2020-05-31\/distribution\/[^/]+\/invalidation$/.test(a)).length,
+        };
+    }
+    const keys = async () =>
+        ((await s3().send(new ListObjectsV2Command({ Bucket: bucket }))).Contents ?? []).map((o) => o.Key ?? "").sort();
+
+    before(async () => {
+        peers = await usePeers();
+        const work = tempDir("cfcn-engine-content-");
+        env = engineEnv(work);
+        site = path.join(work, "site");
+        for (const [rel, body] of Object.entries({
+            "index.html": "<h1>home</h1>",
+            "404.html": "<h1>not here</h1>",
+            "docs/index.html": "<h1>docs</h1>",
+            "docs/guide.html": "<h1>guide</h1>",
+            "style.css": "body{}",
+            "assets/app.3f9a2c1b.js": "console.log(1)",
+            "robots.txt": "User-agent: *",
+        })) {
+            write(rel, body);
+        }
+        bucket = `site-engine-content-${Date.now().toString(36)}`;
+        await s3().send(new CreateBucketCommand({ Bucket: bucket, CreateBucketConfiguration: { LocationConstraint: "cn-north-1" } }));
+        await run("stack", "init");
+        for (const [key, value] of Object.entries({ alias: `content-${Date.now().toString(36)}.example.cn`, contentDir: site, bucket })) {
+            await ok("config", "set", key, value);
+        }
+    });
+
+    after(async () => {
+        peers.proxy.faults.length = 0;
+        if (env) {
+            await run("destroy", "--yes", "--skip-preview");
+        }
+    });
+
+    it("up uploads every object; a preview right after shows no change and makes no S3 call", async () => {
+        const first = await writesDuring(() => ok("up", "--yes", "--skip-preview"));
+        assert.equal(first.puts.length, 8, first.puts.join(", "));
+        assert.equal(await output<number>("fileCount"), 8);
+        assert.deepEqual(await keys(), [
+            "404.html",
+            "assets/app.3f9a2c1b.js",
+            "docs/",
+            "docs/guide.html",
+            "docs/index.html",
+            "index.html",
+            "robots.txt",
+            "style.css",
+        ]);
+        const from = peers.proxy.seen.length;
+        await ok("preview", "--expect-no-changes");
+        assert.deepEqual(
+            peers.proxy.seen.slice(from).filter((a) => a.includes(bucket) || a.includes("/invalidation")),
+            [],
+            "diff reads no AWS",
+        );
+    });
+
+    it("3 edited (one a hashed asset), 1 added, 1 removed: the preview shows one update; up uploads 4, deletes 1, invalidates exactly the 4 paths", async () => {
+        write("style.css", "body{color:red}");
+        write("docs/guide.html", "<h1>guide v2</h1>");
+        write("assets/app.3f9a2c1b.js", "console.log(2)");
+        write("new.html", "<h1>new</h1>");
+        fs.rmSync(path.join(site, "robots.txt"));
+        const preview = await ok("preview", "--diff");
+        assert.match(preview.output, /~ .*content|content.*update/i, preview.output);
+        const change = await writesDuring(() => ok("up", "--yes", "--skip-preview"));
+        assert.deepEqual(change.puts, ["assets/app.3f9a2c1b.js", "docs/guide.html", "new.html", "style.css"]);
+        assert.deepEqual([change.deletes, change.invalidations], [1, 1]);
+        const invalidation = await new CloudFrontClient({ region: "cn-north-1" }).send(
+            new GetInvalidationCommand({ DistributionId: await output("distributionId"), Id: await output("lastInvalidationId") }),
+        );
+        assert.deepEqual([...(invalidation.Invalidation?.InvalidationBatch?.Paths?.Items ?? [])].sort(), [
+            "/docs/guide.html",
+            "/new.html",
+            "/robots.txt",
+            "/style.css",
+        ]);
+        await ok("preview", "--expect-no-changes");
+    });
+
+    it("a failure in the middle of an upload: up fails, the next up uploads only what had not gone up", async () => {
+        write("a.css", ".a{}");
+        write("b.css", ".b{}");
+        peers.proxy.faults.push({ action: new RegExp(`^PUT /${bucket}/b\\.css`), times: 100, status: 500, code: "InternalError" });
+        const failed = await writesDuring(async () => assert.notEqual((await run("up", "--yes", "--skip-preview")).code, 0));
+        peers.proxy.faults.length = 0;
+        assert.ok(failed.puts.includes("a.css"), failed.puts.join(", "));
+        const resumed = await writesDuring(() => ok("up", "--yes", "--skip-preview"));
+        assert.deepEqual(resumed.puts, ["b.css"], "a.css is not uploaded again");
+        assert.equal(resumed.invalidations, 1);
+        await ok("preview", "--expect-no-changes");
+    });
+
+    it("destroy removes every object it wrote, then the bucket can go", async () => {
+        await ok("destroy", "--yes", "--skip-preview");
+        assert.deepEqual(await keys(), []);
+        await s3().send(new DeleteBucketCommand({ Bucket: bucket }));
     });
 });

@@ -9,6 +9,8 @@ import type { Peers } from "./fixture";
 
 const root = path.resolve(__dirname, "..", "..");
 export const ENGINE_PROGRAM = path.join(root, "tests", "engine", "program");
+/** The site-content engine program (SiteContent and the stand-in distribution, no certificate). */
+export const CONTENT_PROGRAM = path.join(root, "tests", "engine", "content");
 
 export interface Run {
     code: number | null;
@@ -41,11 +43,11 @@ export function engineEnv(work: string): NodeJS.ProcessEnv {
 }
 
 /** Runs the CLI in the test program without blocking this event loop (proxy and DNS live here). */
-export function runPulumi(env: NodeJS.ProcessEnv, stack: string, args: string[]): Promise<Run> {
+export function runPulumi(env: NodeJS.ProcessEnv, stack: string, args: string[], program = ENGINE_PROGRAM): Promise<Run> {
     const started = Date.now();
     return new Promise((resolve) => {
         const child = spawn(path.join(pulumiBinDir(), "pulumi"), [...args, "--non-interactive", "--stack", stack], {
-            cwd: ENGINE_PROGRAM,
+            cwd: program,
             env,
         });
         let output = "";
@@ -83,4 +85,26 @@ export async function configureStack(
     for (const [key, value] of Object.entries(settings)) {
         await run("config", "set", key, value);
     }
+}
+
+export interface StackCli {
+    /** Runs `pulumi <args>` for the stack; the caller checks the exit code. */
+    run(...args: string[]): Promise<Run>;
+    /** Runs `pulumi <args>` and fails the test (with the CLI's output) unless it exits 0. */
+    ok(...args: string[]): Promise<Run>;
+    /** A stack output, JSON-decoded. */
+    output<T = string>(name: string): Promise<T>;
+}
+
+/** The CLI bound to one stack of `program`, with `env` read when each command runs (set it in `before`). */
+export function stackCli(env: () => NodeJS.ProcessEnv, stack: string, program = ENGINE_PROGRAM): StackCli {
+    const run = (...args: string[]) => runPulumi(env(), stack, args, program);
+    const ok = async (...args: string[]) => {
+        const result = await run(...args);
+        if (result.code !== 0) {
+            throw new Error(`pulumi ${args.join(" ")} failed:\n${result.output}`);
+        }
+        return result;
+    };
+    return { run, ok, output: async <T>(name: string) => JSON.parse((await ok("stack", "output", name, "--json")).output) as T };
 }

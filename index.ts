@@ -141,6 +141,8 @@ async function main() {
         logRetentionDays: settings.logRetentionDays,
         dnsRecords,
         contentDir: settings.contentDir,
+        waitForInvalidation: settings.waitForInvalidation,
+        awsIdentity: settings.awsIdentity,
         tags: settings.tags,
     };
     // The component validates itself too, but only once the certificate exists: check it first.
@@ -180,6 +182,8 @@ async function main() {
         aliases: site.aliases,
         urls: site.urls,
         logBucketName: site.logBucketName,
+        contentObjects: site.contentObjects,
+        contentInvalidationId: site.contentInvalidationId,
         certificateId: certificate.id,
         certificateNotAfter: certificate.notAfter,
         certificateRenewAfter: certificate.renewAfter,

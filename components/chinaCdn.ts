@@ -222,6 +222,10 @@ export class ChinaCdn extends pulumi.ComponentResource {
     public readonly aliases: pulumi.Output<string[]>;
     public readonly urls: pulumi.Output<string[]>;
     public readonly logBucketName: pulumi.Output<string | undefined>;
+    /** Objects the content resource keeps in the bucket, when `contentDir` is set. */
+    public readonly contentObjects: pulumi.Output<number | undefined>;
+    /** The last invalidation a content change created, when there was one. */
+    public readonly contentInvalidationId: pulumi.Output<string | undefined>;
 
     constructor(name: string, args: ChinaCdnArgs, opts?: pulumi.ComponentResourceOptions) {
         // Validate before super(): bad input must fail before anything, the component included, is registered.
@@ -309,10 +313,11 @@ export class ChinaCdn extends pulumi.ComponentResource {
             }
         }
 
+        let content: SiteContent | undefined;
         if (args.contentDir !== undefined) {
             // One resource for the whole folder (providers/siteContent.ts): uploads what changed,
             // deletes what was removed, invalidates exactly those paths. Kept with the bucket on destroy.
-            new SiteContent(
+            content = new SiteContent(
                 `${name}-content`,
                 {
                     dir: args.contentDir,
@@ -335,6 +340,8 @@ export class ChinaCdn extends pulumi.ComponentResource {
         this.aliases = pulumi.output([...args.domains]);
         this.urls = pulumi.output(args.domains.filter((d) => !d.startsWith("*.")).map((d) => `https://${d}/`));
         this.logBucketName = logBucket ? logBucket.bucket : pulumi.output(undefined);
+        this.contentObjects = content ? content.fileCount : pulumi.output(undefined);
+        this.contentInvalidationId = content ? content.lastInvalidationId : pulumi.output(undefined);
         this.registerOutputs({
             bucketName: this.bucketName,
             bucketArn: this.bucketArn,
@@ -345,6 +352,8 @@ export class ChinaCdn extends pulumi.ComponentResource {
             aliases: this.aliases,
             urls: this.urls,
             logBucketName: this.logBucketName,
+            contentObjects: this.contentObjects,
+            contentInvalidationId: this.contentInvalidationId,
         });
     }
 

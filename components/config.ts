@@ -19,6 +19,7 @@ export const CONFIG_DEFAULTS = {
     forwardQueryString: false,
     versioning: false,
     destroyBuckets: false,
+    waitForInvalidation: false,
     logRetentionDays: 90,
     defaultRootObject: "index.html",
     acmeDirectoryUrl: LETS_ENCRYPT_PRODUCTION,
@@ -41,6 +42,8 @@ export interface SiteConfig {
     versioning: boolean;
     /** `pulumi destroy` deletes the buckets with everything in them (true) or keeps them (false). */
     destroyBuckets: boolean;
+    /** `pulumi up` waits for each content invalidation to complete. */
+    waitForInvalidation: boolean;
     logRetentionDays: number;
     tags: Record<string, string>;
     /** Scheduled renewal with Pulumi Deployments (opt-in). */
@@ -70,6 +73,7 @@ export const CONFIG_KEYS = [
     "hostedZoneId",
     "iamCertificateId",
     "contentDir",
+    "waitForInvalidation",
     "defaultRootObject",
     "spa",
     "logging",
@@ -153,7 +157,7 @@ function raw(config: pulumi.Config, name: string): unknown {
 
 function bool(
     config: pulumi.Config,
-    name: "spa" | "logging" | "forwardQueryString" | "versioning" | "destroyBuckets",
+    name: "spa" | "logging" | "forwardQueryString" | "versioning" | "destroyBuckets" | "waitForInvalidation",
     problems: string[],
 ): boolean {
     const v = raw(config, name);
@@ -297,6 +301,7 @@ export function readSiteConfig(): SiteConfig {
         forwardQueryString: bool(config, "forwardQueryString", problems),
         versioning: bool(config, "versioning", problems),
         destroyBuckets: bool(config, "destroyBuckets", problems),
+        waitForInvalidation: bool(config, "waitForInvalidation", problems),
         logRetentionDays: typeof logRetentionDays === "number" ? logRetentionDays : CONFIG_DEFAULTS.logRetentionDays,
         tags: (tags as Record<string, string> | undefined) ?? {},
         deployments: deployments.deployments,

@@ -48,6 +48,7 @@ describe("stack configuration", () => {
             forwardQueryString: false,
             versioning: false,
             destroyBuckets: false,
+            waitForInvalidation: false,
             logRetentionDays: 90,
             tags: {},
             acme: {
@@ -75,6 +76,7 @@ describe("stack configuration", () => {
             "cloudfront-china:forwardQueryString": "true",
             "cloudfront-china:versioning": "true",
             "cloudfront-china:destroyBuckets": "true",
+            "cloudfront-china:waitForInvalidation": "true",
             "cloudfront-china:logRetentionDays": "30",
             "cloudfront-china:defaultRootObject": "home.html",
             "cloudfront-china:tags": { team: "web" },
@@ -100,7 +102,10 @@ describe("stack configuration", () => {
         });
         assert.equal(s.hostedZoneId, "Z0123456789EXAMPLE");
         assert.equal(s.iamCertificateId, "ASCAEXAMPLE0123456789");
-        assert.deepEqual([s.spa, s.logging, s.forwardQueryString, s.versioning, s.destroyBuckets], [true, true, true, true, true]);
+        assert.deepEqual(
+            [s.spa, s.logging, s.forwardQueryString, s.versioning, s.destroyBuckets, s.waitForInvalidation],
+            [true, true, true, true, true, true],
+        );
         assert.equal(s.logRetentionDays, 30);
         assert.equal(s.defaultRootObject, "home.html");
         assert.deepEqual(s.tags, { team: "web" });

@@ -7,7 +7,9 @@
  *
  * It also measures the live check (tests/bench/liveCheckBench.ts): 1, 10, 50 aliases, and the watch's Lambda.
  *
- *   npm run bench [-- --runs 5 --sizes 1,10,50,100 --lego-max 10 --edge-rtt-ms 30 --tools floor,dns-01,delegated,persist,certbot,lego] [-- --only live-check|issuance]
+ * And site content at scale (tests/bench/contentBench.ts): `--only content [--content-sizes 2000,20000]`.
+ *
+ *   npm run bench [-- --runs 5 --sizes 1,10,50,100 --lego-max 10 --edge-rtt-ms 30 --tools floor,dns-01,delegated,persist,certbot,lego] [-- --only live-check|issuance|content]
  */
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
@@ -19,6 +21,7 @@ import { acmeAccountProvider } from "../../providers/acmeAccount";
 import { iamAcmeCertificateProvider } from "../../providers/iamAcmeCertificate";
 import { OfflineAwsChina } from "../../scripts/offlineMocks";
 import { countConnections, startDnsFromRoute53, startFaultProxy, startMoto, startPebble, tempDir } from "../support/peers";
+import { benchContent, printContent } from "./contentBench";
 import { benchLiveCheck } from "./liveCheckBench";
 
 const root = path.resolve(__dirname, "..", "..");
@@ -76,6 +79,18 @@ async function main() {
         AWS_SECRET_ACCESS_KEY: "testing",
         AWS_REGION: "cn-north-1",
     });
+    if (ONLY === "content") {
+        const content = await benchContent({ moto, proxy, work, sizes: arg("content-sizes", "2000,20000").split(",").map(Number) });
+        printContent(content);
+        const out = path.join(root, ".tools", "bench");
+        fs.mkdirSync(out, { recursive: true });
+        fs.writeFileSync(path.join(out, "content.json"), JSON.stringify(content, null, 2));
+        pebble.stop();
+        dns.stop();
+        proxy.stop();
+        moto.stop();
+        return;
+    }
     const r53 = new Route53Client({ region: "cn-north-1" });
     let zoneCounter = 0;
     const zones = async (n: number) => {

@@ -6,14 +6,14 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { ChangeResourceRecordSetsCommand, ListResourceRecordSetsCommand, Route53Client } from "@aws-sdk/client-route-53";
+import { ChangeResourceRecordSetsCommand, Route53Client } from "@aws-sdk/client-route-53";
 import { acmeAccountProvider } from "../providers/acmeAccount";
 import { changeChallengeRecords } from "../providers/awsCalls";
 import type { CertificateInputs } from "../providers/certificateLogic";
 import { persistRecordProblem, persistRecords, persistRecordValue } from "../providers/dnsChallenge";
 import { iamAcmeCertificateProvider as provider } from "../providers/iamAcmeCertificate";
 import { SignedCall, runNode, tempDir } from "./support/peers";
-import { certificateInputs, createZone, Peers, usePeers } from "./support/fixture";
+import { certificateInputs, createZone, Peers, txtValues, usePeers } from "./support/fixture";
 import { serializedCertificateProvider } from "./support/pulumi";
 
 const root = path.resolve(__dirname, "..");
@@ -24,16 +24,6 @@ type Outs = Record<string, any>;
 let elsewhereCounter = 0;
 /** A fresh domain hosted "elsewhere": in no Route 53 zone of the account. */
 const elsewhere = () => `e${++elsewhereCounter}-${Date.now().toString(36)}.elsewhere.cn`;
-
-async function txtSet(zoneId: string, name: string): Promise<string[]> {
-    const page = await new Route53Client({ region: "cn-north-1" }).send(
-        new ListResourceRecordSetsCommand({ HostedZoneId: zoneId, StartRecordName: name, StartRecordType: "TXT", MaxItems: 1 }),
-    );
-    const set = (page.ResourceRecordSets ?? [])[0];
-    return set && set.Type === "TXT" && set.Name?.replace(/\.$/, "") === name
-        ? (set.ResourceRecords ?? []).map((r) => (r.Value ?? "").replace(/^"|"$/g, ""))
-        : [];
-}
 
 /** Route 53 calls among the proxy's requests since `from`. */
 const route53Calls = (peers: Peers, from: number): SignedCall[] => peers.proxy.signed.slice(from).filter((c) => c.service === "route53");
@@ -280,7 +270,7 @@ describe("DNS anywhere against Pebble, the test DNS server and moto", function (
                 logs.some((l) => /0 by dns-01 in Route 53, 2 by dns-01 through a delegation CNAME/.test(l)),
                 logs.join("\n"),
             );
-            assert.deepEqual(await txtSet(target.id, at), [], "the target is empty afterwards");
+            assert.deepEqual(await txtValues(target.id, at), [], "the target is empty afterwards");
         });
 
         it("follows a two-hop chain", async () => {
@@ -289,7 +279,7 @@ describe("DNS anywhere against Pebble, the test DNS server and moto", function (
             peers.dns.elsewhere.cname.set(`_acme-challenge.${base}`, `hop.${base}`);
             peers.dns.elsewhere.cname.set(`hop.${base}`, `end.${target.name}`);
             await provider.create(inputs([base], { challenge: "dns-01" }));
-            assert.deepEqual(await txtSet(target.id, `end.${target.name}`), []);
+            assert.deepEqual(await txtValues(target.id, `end.${target.name}`), []);
         });
 
         it("an explicit delegation map works where the CNAME cannot be looked up", async () => {
@@ -371,9 +361,9 @@ describe("DNS anywhere against Pebble, the test DNS server and moto", function (
             const values = Array.from({ length: 20 }, (_, i) => `value-${i}`);
             const quiet = () => undefined;
             await Promise.all(values.map((value) => changeChallengeRecords(aws, [{ zoneId: zone.id, name, value }], "add", quiet)));
-            assert.deepEqual((await txtSet(zone.id, name)).sort(), [...values].sort(), "every value is there");
+            assert.deepEqual((await txtValues(zone.id, name)).sort(), [...values].sort(), "every value is there");
             await Promise.all(values.map((value) => changeChallengeRecords(aws, [{ zoneId: zone.id, name, value }], "remove", quiet)));
-            assert.deepEqual(await txtSet(zone.id, name), [], "and every one is gone");
+            assert.deepEqual(await txtValues(zone.id, name), [], "and every one is gone");
         });
 
         it("two processes issuing example.cn and *.example.cn in one zone at the same moment, 4 times in a row: both issue, no value lost, set empty", async () => {
@@ -402,7 +392,11 @@ describe("DNS anywhere against Pebble, the test DNS server and moto", function (
                     assert.equal(r.status, 0, r.stderr + r.stdout);
                     lostRaces += (r.stdout.match(/after \d+ lost race/g) ?? []).length;
                 }
-                assert.deepEqual(await txtSet(zone.id, `_acme-challenge.${zone.name}`), [], `round ${round}: the set is empty afterwards`);
+                assert.deepEqual(
+                    await txtValues(zone.id, `_acme-challenge.${zone.name}`),
+                    [],
+                    `round ${round}: the set is empty afterwards`,
+                );
             }
             console.log(`      4 rounds, 8 certificates; ${lostRaces} batch(es) lost a race and were retried`);
         });

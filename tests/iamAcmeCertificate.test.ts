@@ -14,7 +14,7 @@ import { acmeAccountProvider } from "../providers/acmeAccount";
 import type { CertificateInputs } from "../providers/certificateLogic";
 import { iamAcmeCertificateProvider as provider } from "../providers/iamAcmeCertificate";
 import { SignedCall, runNode, serverCertificateIdFor } from "./support/peers";
-import { certificateInputs, countConnections, createZone, Peers, SHORTLIVED_SECONDS, usePeers } from "./support/fixture";
+import { certificateInputs, countConnections, createZone, Peers, SHORTLIVED_SECONDS, txtValues, usePeers } from "./support/fixture";
 import { promiseOf, settle, useOfflineMocks } from "./support/pulumi";
 
 const iam = () => new IAMClient({ region: "cn-north-1" });
@@ -23,16 +23,6 @@ const root = path.resolve(__dirname, "..");
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- provider results are untyped (dynamic provider contract)
 type Outs = Record<string, any>;
-
-async function txtAt(zoneId: string, name: string): Promise<string[]> {
-    const page = await route53().send(
-        new ListResourceRecordSetsCommand({ HostedZoneId: zoneId, StartRecordName: name, StartRecordType: "TXT", MaxItems: 1 }),
-    );
-    const set = (page.ResourceRecordSets ?? [])[0];
-    return set && set.Type === "TXT" && set.Name?.replace(/\.$/, "") === name
-        ? (set.ResourceRecords ?? []).map((r) => (r.Value ?? "").replace(/"/g, ""))
-        : [];
-}
 
 async function allChallengeRecords(zoneId: string): Promise<string[]> {
     const page = await route53().send(new ListResourceRecordSetsCommand({ HostedZoneId: zoneId }));
@@ -117,7 +107,7 @@ describe("IamAcmeCertificate against Pebble and moto", function () {
         assert.ok(leaf.checkPrivateKey(createPrivateKey(outs.privateKeyPem)), "the key matches the certificate");
 
         assert.deepEqual(changeBatches(peers, from), { [zone.id]: 2 }, "one batch to write, one to clean up");
-        assert.deepEqual(await txtAt(zone.id, `_acme-challenge.${name}`), ["foreign-value"]);
+        assert.deepEqual(await txtValues(zone.id, `_acme-challenge.${name}`), ["foreign-value"]);
         const lifetime = Date.parse(outs.notAfter) - Date.parse(outs.notBefore);
         assert.ok(Date.parse(outs.renewAfter) > Date.parse(outs.notBefore) + lifetime / 2, "renews in the last part of the lifetime");
         assert.ok(Date.parse(outs.renewAfter) < Date.parse(outs.notAfter));

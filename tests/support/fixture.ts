@@ -5,7 +5,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { CreateHostedZoneCommand, Route53Client } from "@aws-sdk/client-route-53";
+import { CreateHostedZoneCommand, ListResourceRecordSetsCommand, Route53Client } from "@aws-sdk/client-route-53";
 import type { CertificateInputs } from "../../providers/certificateLogic";
 import { FaultProxy, Moto, DnsServer, Pebble, startDnsFromRoute53, startFaultProxy, startMoto, startPebble, tempDir } from "./peers";
 export { countConnections } from "./peers";
@@ -59,6 +59,17 @@ export async function stopPeers(): Promise<void> {
         p.moto.stop();
         peers = undefined;
     }
+}
+
+/** The values of the TXT record set `name` in a moto zone (quotes removed), or [] when there is none. */
+export async function txtValues(zoneId: string, name: string): Promise<string[]> {
+    const page = await new Route53Client({ region: "cn-north-1" }).send(
+        new ListResourceRecordSetsCommand({ HostedZoneId: zoneId, StartRecordName: name, StartRecordType: "TXT", MaxItems: 1 }),
+    );
+    const set = (page.ResourceRecordSets ?? [])[0];
+    return set && set.Type === "TXT" && set.Name?.replace(/\.$/, "") === name
+        ? (set.ResourceRecords ?? []).map((r) => (r.Value ?? "").replace(/^"|"$/g, ""))
+        : [];
 }
 
 let zoneCounter = 0;

@@ -430,6 +430,13 @@ describe("docs/iam-policy.json", () => {
             [/^GET \/2020-05-31\/distribution\/[^/]+\/config$/, "cloudfront:GetDistributionConfig"],
             [/^PUT \/2020-05-31\/distribution\/[^/]+\/config$/, "cloudfront:UpdateDistribution"],
             [/^DELETE \/2020-05-31\/distribution\/[^/]+$/, "cloudfront:DeleteDistribution"],
+            // The content provider's calls, which other suites (the engine test) may make first.
+            [/^POST \/2020-05-31\/distribution\/[^/]+\/invalidation$/, "cloudfront:CreateInvalidation"],
+            [/^GET \/2020-05-31\/distribution\/[^/]+\/invalidation\//, "cloudfront:GetInvalidation"],
+            [/^PUT \/[^/?]+\/[^?]+/, "s3:PutObject"],
+            [/^POST \/[^/?]+\/\?delete/, "s3:DeleteObject"],
+            [/^GET \/[^/?]+\/\?versions/, "s3:ListBucketVersions"],
+            [/^GET \/[^/?]+\/\?list-type=2/, "s3:ListBucket"],
         ];
         const hit = route53.find(([re]) => re.test(seen.action));
         // IAM and STS are both query APIs (`Action=`): the signature's service tells them apart.

@@ -73,7 +73,31 @@ export function parseArgs(argv: readonly string[], projectDir: string): PlanArgs
  * overlaid with the stack file. Values are strings (objects and arrays as JSON), as the CLI passes
  * them. Encrypted values cannot be read offline and become "[secret]".
  */
+/** The project's name (its config namespace) and program entry, from Pulumi.yaml and package.json. */
+export function projectOf(projectDir: string): { name: string; entry: string } {
+    const project = (yaml.load(fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8")) ?? {}) as { name?: string; main?: string };
+    const pkgFile = path.join(projectDir, "package.json");
+    const pkg = fs.existsSync(pkgFile) ? (JSON.parse(fs.readFileSync(pkgFile, "utf8")) as { main?: string }) : {};
+    return { name: project.name ?? PROJECT, entry: path.resolve(projectDir, project.main ?? pkg.main ?? "index") };
+}
+
+/**
+ * The program as a function returning its outputs: this repository's `export =` function, or a
+ * consumer's module whose exports are the outputs (Pulumi accepts both).
+ */
+function loadProgram(entry: string): () => Promise<Record<string, pulumi.Input<unknown>>> {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const mod = require(entry) as unknown;
+    if (typeof mod === "function") {
+        return mod as () => Promise<Record<string, pulumi.Input<unknown>>>;
+    }
+    const exported = (mod ?? {}) as Record<string, unknown>;
+    return async () =>
+        Object.fromEntries(Object.entries(exported).filter(([k]) => k !== "__esModule")) as Record<string, pulumi.Input<unknown>>;
+}
+
 export function loadStackConfig(projectDir: string, configFile: string): { config: Record<string, string>; secretKeys: string[] } {
+    const projectName = projectOf(projectDir).name;
     const project = yaml.load(fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8")) as {
         config?: Record<string, { default?: unknown }>;
     };
@@ -85,7 +109,7 @@ export function loadStackConfig(projectDir: string, configFile: string): { confi
     const secretKeys: string[] = [];
     const asText = (v: unknown) => (typeof v === "string" ? v : JSON.stringify(v));
     for (const [k, decl] of Object.entries(project.config ?? {})) {
-        const fullKey = k.includes(":") ? k : `${PROJECT}:${k}`;
+        const fullKey = k.includes(":") ? k : `${projectName}:${k}`;
         if (decl && typeof decl === "object" && decl.default !== undefined) {
             config[fullKey] = asText(decl.default);
         }
@@ -103,7 +127,7 @@ export function loadStackConfig(projectDir: string, configFile: string): { confi
         return v && typeof v === "object" ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, hideSecure(x)])) : v;
     };
     for (const [k, v] of Object.entries(stackFile.config ?? {})) {
-        const fullKey = k.includes(":") ? k : `${PROJECT}:${k}`;
+        const fullKey = k.includes(":") ? k : `${projectName}:${k}`;
         secure = false;
         const shown = hideSecure(v);
         config[fullKey] = asText(shown);
@@ -322,9 +346,10 @@ export async function plan(argv: readonly string[], projectDir: string, out: (li
         throw e;
     }
     const region = config["aws:region"] ?? "";
+    const { name: projectName, entry } = projectOf(projectDir);
     const domains = (() => {
         try {
-            return JSON.parse(config[`${PROJECT}:domains`] ?? "[]") as string[];
+            return JSON.parse(config[`${projectName}:domains`] ?? "[]") as string[];
         } catch {
             return [];
         }
@@ -334,23 +359,21 @@ export async function plan(argv: readonly string[], projectDir: string, out: (li
 
     pulumi.runtime.setAllConfig(config, secretKeys);
     const mocks = new OfflineAwsChina({ region, zoneName });
-    await pulumi.runtime.setMocks(mocks, PROJECT, args.stack, false, args.organization);
+    await pulumi.runtime.setMocks(mocks, projectName, args.stack, false, args.organization);
 
     out(
-        `cloudfront-china offline plan: stack ${args.stack} (${path.relative(projectDir, args.configFile) || args.configFile}), aws:region ${region || "(unset)"}`,
+        `cloudfront-china offline plan: ${projectName === PROJECT ? "" : `project ${projectName}, `}stack ${args.stack} (${path.relative(projectDir, args.configFile) || args.configFile}), aws:region ${region || "(unset)"}`,
     );
     out("Evaluated under Pulumi runtime mocks: no AWS credentials, no Pulumi CLI, no network.");
-    if (config[`${PROJECT}:deployments`] && !argv.includes("--organization")) {
+    if (config[`${projectName}:deployments`] && !argv.includes("--organization")) {
         out(`Assumed Pulumi organization "${args.organization}" for the default renewal schedule (pass --organization to use yours).`);
     }
-    if (config[`${PROJECT}:hostedZoneId`] && args.hostedZoneName === undefined) {
+    if (config[`${projectName}:hostedZoneId`] && args.hostedZoneName === undefined) {
         out(`Assumed hosted zone name "${zoneName}" for cloudfront-china:hostedZoneId (pass --hosted-zone-name to check another).`);
     }
     let outputs: Record<string, unknown>;
     try {
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
-        const program = require(path.join(projectDir, "index")) as () => Promise<Record<string, pulumi.Input<unknown>>>;
-        const result = await program();
+        const result = await loadProgram(entry)();
         outputs = Object.fromEntries(await Promise.all(Object.entries(result).map(async ([k, v]) => [k, await promiseOf(v)])));
         // Let the mock monitor finish registrations still in flight (Pulumi fails the exit on pending ones).
         await new Promise((resolve) => setTimeout(resolve, 100));

@@ -1,0 +1,28 @@
+/**
+ * The package's public surface (`import { ChinaCdn, IamAcmeCertificate } from "cloudfront-china"`):
+ * the site component, the certificate and account resources, site content, and the China rule table
+ * with its check functions. Everything else is internal. The Pulumi program of this repository is
+ * index.ts; it is not part of the package.
+ */
+export { ChinaCdn, validateChinaCdnArgs } from "./components/chinaCdn";
+export type { ChinaCdnArgs, DistributionOverrides, DnsRecordsArgs } from "./components/chinaCdn";
+export { AcmeAccount } from "./providers/acmeAccount";
+export type { AcmeAccountArgs } from "./providers/acmeAccount";
+export { IamAcmeCertificate } from "./providers/iamAcmeCertificate";
+export type { IamAcmeCertificateArgs } from "./providers/iamAcmeCertificate";
+export { SiteContent } from "./providers/siteContent";
+export type { SiteContentArgs } from "./providers/siteContent";
+export type { AwsIdentity, AwsAssumeRole } from "./providers/awsIdentity";
+export {
+    CHINA_REGIONS,
+    CHINA_RULES,
+    CLOUDFRONT_CN_HOSTED_ZONE_ID,
+    MINIMUM_PROTOCOL_VERSION,
+    SSL_SUPPORT_METHOD,
+    checkBucketPolicy,
+    checkDistribution,
+    formatViolations,
+    isRegionalChinaS3Domain,
+} from "./components/chinaRules";
+export type { ChinaRegion, ChinaRule, PlainDistribution, Violation } from "./components/chinaRules";
+export { InputError } from "./components/validation";

@@ -1,0 +1,228 @@
+/**
+ * The installable package, as another team's Pulumi program uses it: `npm pack`, the tarball
+ * installed into a fresh consumer project in a temporary folder, its TypeScript checked against the
+ * emitted declarations, its offline plan run with the package's command, and the program run by the
+ * Pulumi CLI the tests build against Pebble and moto (a stand-in distribution, as in the engine
+ * test: the pulumi-aws plugin cannot be installed here): `up` issues, a no-op `up` changes nothing,
+ * `destroy` cleans up. The dynamic providers then run from the consumer's node_modules.
+ */
+import * as assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { IAMClient, ListServerCertificatesCommand } from "@aws-sdk/client-iam";
+import { Peers, createZone, usePeers } from "./support/fixture";
+import { tempDir } from "./support/peers";
+import { StackCli, engineEnv, stackCli } from "./support/engine";
+
+const root = path.resolve(__dirname, "..");
+
+function sh(
+    command: string,
+    args: string[],
+    cwd: string,
+    env: NodeJS.ProcessEnv = process.env,
+): Promise<{ code: number | null; output: string }> {
+    return new Promise((resolve) => {
+        const child = spawn(command, args, { cwd, env });
+        let output = "";
+        child.stdout.on("data", (d: Buffer) => (output += d.toString()));
+        child.stderr.on("data", (d: Buffer) => (output += d.toString()));
+        child.on("close", (code) => resolve({ code, output }));
+    });
+}
+
+async function ok(command: string, args: string[], cwd: string, env?: NodeJS.ProcessEnv): Promise<string> {
+    const run = await sh(command, args, cwd, env);
+    assert.equal(run.code, 0, `${command} ${args.join(" ")} failed in ${cwd}:\n${run.output}`);
+    return run.output;
+}
+
+const CONSUMER_PROGRAM = `import * as pulumi from "@pulumi/pulumi";
+import { AcmeAccount, ChinaCdn, IamAcmeCertificate } from "cloudfront-china";
+import { TestDistribution } from "./testDistribution";
+
+const config = new pulumi.Config();
+const domains = config.requireObject<string[]>("domains");
+const account = new AcmeAccount("account", { directoryUrl: config.get("directoryUrl") });
+const certificate = new IamAcmeCertificate("certificate", {
+    domains,
+    account,
+    region: "cn-north-1",
+    hostedZones: config.get("zoneId") ? { [config.require("zoneName")]: config.require("zoneId") } : undefined,
+    dnsResolvers: config.get("dnsResolver") ? [config.require("dnsResolver")] : undefined,
+    propagationTimeoutSeconds: 30,
+    pollIntervalSeconds: 0.2,
+});
+// The real component where pulumi-aws runs; the stand-in where it cannot (the tests' engine runs).
+const distributionId = config.getBoolean("standIn")
+    ? new TestDistribution("distribution", { aliases: domains, iamCertificateId: certificate.serverCertificateId, region: "cn-north-1" }).id
+    : new ChinaCdn("site", { domains, region: "cn-north-1", iamCertificateId: certificate.serverCertificateId }).distributionId;
+
+export const certificateName = certificate.name;
+export const serverCertificateId = certificate.serverCertificateId;
+export const privateKeyPem = certificate.privateKeyPem;
+export const distribution = distributionId;
+`;
+
+describe("the installable package in another Pulumi program", function () {
+    this.timeout(900_000);
+    let consumer: string;
+    let peers: Peers;
+    let env: NodeJS.ProcessEnv;
+    const STACK = "consumer";
+    let cli: StackCli;
+
+    before(async () => {
+        const work = tempDir("cfcn-consumer-");
+        const packed = await ok("npm", ["pack", "--silent", "--pack-destination", work], root);
+        const tarball = path.join(work, packed.trim().split("\n").pop() ?? "");
+        assert.ok(fs.existsSync(tarball), `npm pack wrote ${tarball}`);
+        consumer = path.join(work, "site");
+        fs.mkdirSync(consumer);
+        const ours = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")) as Record<string, Record<string, string>>;
+        fs.writeFileSync(
+            path.join(consumer, "package.json"),
+            JSON.stringify({
+                name: "consumer-site",
+                private: true,
+                main: "index.ts",
+                dependencies: {
+                    "cloudfront-china": `file:${tarball}`,
+                    "@pulumi/pulumi": ours.devDependencies["@pulumi/pulumi"],
+                    "@pulumi/aws": ours.devDependencies["@pulumi/aws"],
+                    "@aws-sdk/client-cloudfront": ours.dependencies["@aws-sdk/client-cloudfront"],
+                    typescript: ours.devDependencies.typescript,
+                    "@types/node": ours.devDependencies["@types/node"],
+                },
+            }),
+        );
+        fs.writeFileSync(
+            path.join(consumer, "Pulumi.yaml"),
+            "name: consumer-site\nruntime:\n  name: nodejs\n  options:\n    typescript: true\n",
+        );
+        fs.writeFileSync(
+            path.join(consumer, "tsconfig.json"),
+            JSON.stringify({
+                compilerOptions: {
+                    target: "ES2022",
+                    module: "commonjs",
+                    moduleResolution: "node",
+                    strict: true,
+                    esModuleInterop: true,
+                    types: ["node"],
+                },
+                files: ["index.ts", "testDistribution.ts"],
+            }),
+        );
+        fs.writeFileSync(path.join(consumer, "index.ts"), CONSUMER_PROGRAM);
+        fs.copyFileSync(path.join(root, "tests", "engine", "program", "testDistribution.ts"), path.join(consumer, "testDistribution.ts"));
+        // From the npm cache the repository's own install filled; the registry for anything missing.
+        await ok("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error"], consumer);
+        cli = stackCli(() => env, STACK, consumer);
+    });
+
+    after(async () => {
+        if (env) {
+            await cli.run("destroy", "--yes", "--skip-preview");
+        }
+    });
+
+    it("ships only the public surface: the declarations typecheck the consumer, internals stay out of the entry point", async () => {
+        await ok("npx", ["tsc", "--noEmit", "-p", "."], consumer);
+        const installed = path.join(consumer, "node_modules", "cloudfront-china");
+        const entry = fs.readFileSync(path.join(installed, "dist", "lib.d.ts"), "utf8");
+        for (const name of [
+            "ChinaCdn",
+            "IamAcmeCertificate",
+            "AcmeAccount",
+            "SiteContent",
+            "CHINA_RULES",
+            "checkDistribution",
+            "checkBucketPolicy",
+        ]) {
+            assert.match(entry, new RegExp(`\\b${name}\\b`), name);
+        }
+        assert.doesNotMatch(entry, /iamAcmeCertificateProvider|OfflineAwsChina|stackAwsIdentity/, "providers' internals are not exported");
+        assert.equal(fs.existsSync(path.join(installed, "tests")), false, "no tests in the package");
+        assert.equal(fs.existsSync(path.join(installed, "index.ts")), false, "not this repository's program");
+        // A bad argument from the consumer: the same clear error, before anything is registered.
+        const bad = await sh(
+            process.execPath,
+            [
+                "-e",
+                `const { validateChinaCdnArgs } = require("cloudfront-china");
+                 try { validateChinaCdnArgs({ domains: ["WWW.example.cn"], region: "us-east-1", iamCertificateId: "x" }); }
+                 catch (e) { console.log(e.name + ": " + e.message); }`,
+            ],
+            consumer,
+        );
+        assert.match(
+            bad.output,
+            /InputError: invalid settings:\n  - `domains\[0\]` "WWW.example.cn" has upper-case letters.*\n  - `region` must be "cn-north-1" or "cn-northwest-1"/,
+        );
+    });
+
+    it("`npx cloudfront-china-plan` runs the consumer's program under the strict mocks with the China report", async () => {
+        fs.writeFileSync(
+            path.join(consumer, "Pulumi.plan.yaml"),
+            "config:\n  aws:region: cn-north-1\n  consumer-site:domains:\n    - www.example.cn\n",
+        );
+        const good = await sh("npx", ["cloudfront-china-plan", "--stack", "plan"], consumer);
+        assert.equal(good.code, 0, good.output);
+        assert.match(good.output, /project consumer-site, stack plan/);
+        assert.match(good.output, /aws:cloudfront\/distribution:Distribution\s+site-cdn/);
+        assert.match(good.output, /Result: compatible with CloudFront in the AWS China regions\./);
+        // A China-incompatible edit in the consumer's own code fails the report.
+        fs.writeFileSync(
+            path.join(consumer, "index.ts"),
+            CONSUMER_PROGRAM.replace(
+                `iamCertificateId: certificate.serverCertificateId }).distributionId`,
+                `iamCertificateId: certificate.serverCertificateId, distributionOverrides: { isIpv6Enabled: true } }).distributionId`,
+            ),
+        );
+        const bad = await sh("npx", ["cloudfront-china-plan", "--stack", "plan"], consumer);
+        fs.writeFileSync(path.join(consumer, "index.ts"), CONSUMER_PROGRAM);
+        // The component refuses it before anything is registered: a configuration error (exit 2), with the rule.
+        assert.equal(bad.code, 2, bad.output);
+        assert.match(bad.output, /isIpv6Enabled/);
+    });
+
+    it("under the Pulumi CLI: up issues from the consumer's node_modules, a second up changes nothing, destroy cleans up", async () => {
+        peers = await usePeers();
+        const zone = await createZone("example.cn");
+        env = engineEnv(tempDir("cfcn-consumer-state-"));
+        await cli.run("stack", "init");
+        await cli.ok("config", "set", "--path", "domains[0]", `www.${zone.name}`);
+        for (const [key, value] of Object.entries({
+            directoryUrl: peers.pebble.directoryUrl,
+            zoneName: zone.name,
+            zoneId: zone.id,
+            dnsResolver: peers.dns.address,
+            standIn: "true",
+        })) {
+            await cli.ok("config", "set", key, value);
+        }
+        const orders = peers.pebble.ordersCreated();
+        await cli.ok("up", "--yes", "--skip-preview");
+        assert.equal(peers.pebble.ordersCreated(), orders + 1, "one order");
+        const name = await cli.output("certificateName");
+        const state = JSON.parse((await cli.ok("stack", "export")).output) as {
+            deployment: { resources: Array<{ type: string; inputs?: { __provider?: string } }> };
+        };
+        const provider = state.deployment.resources.find((r) => r.type.endsWith(":IamAcmeCertificate"))?.inputs?.__provider ?? "";
+        assert.match(provider, /cloudfront-china\/dist\//, "the serialized provider requires the installed package's modules");
+        const second = await cli.ok("up", "--yes", "--skip-preview");
+        assert.doesNotMatch(second.output, /\b\d+ (created|updated|replaced|deleted)\b/, second.output);
+        assert.match(second.output, /\b\d+ unchanged\b/);
+        await cli.ok("preview", "--expect-no-changes");
+        assert.equal(peers.pebble.ordersCreated(), orders + 1, "no new order");
+        await cli.ok("destroy", "--yes", "--skip-preview");
+        const left = await new IAMClient({ region: "cn-north-1" }).send(new ListServerCertificatesCommand({}));
+        assert.equal(
+            (left.ServerCertificateMetadataList ?? []).filter((m) => m.ServerCertificateName === name).length,
+            0,
+            "deleted from IAM",
+        );
+    });
+});

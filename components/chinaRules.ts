@@ -459,3 +459,47 @@ export function checkBucketPolicy(policy: unknown): Violation[] {
     }
     return out;
 }
+
+/** The four public-access-block switches a private bucket keeps on (the site and log buckets). */
+export const PUBLIC_ACCESS_BLOCK_SWITCHES = ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"] as const;
+
+/** A bucket's public access block (resolved inputs): every switch on, else one violation per switch. */
+export function checkPublicAccessBlock(block: Record<string, unknown>, name = "bucket"): Violation[] {
+    return PUBLIC_ACCESS_BLOCK_SWITCHES.filter((k) => block[k] !== true).map((k) => ({
+        rule: "bucket-private",
+        setting: `${name}.${k}`,
+        message: `${name}: ${k} must be true (the bucket stays private; CloudFront reads it through the Origin Access Identity)`,
+    }));
+}
+
+/**
+ * The stack-level certificate rule: every distribution serves an IAM server certificate, and when the
+ * stack issues its own (IamAcmeCertificate), the id is one of theirs by `serverCertificateId` (ASCA…),
+ * not the resource's id (the IAM certificate *name*), a mistake CloudFront reports only at deploy.
+ */
+export function checkCertificatesFromIam(
+    distributions: ReadonlyArray<{ name: string; viewerCertificate: unknown }>,
+    issued: ReadonlyArray<{ name: string; serverCertificateId: unknown; id: unknown }>,
+): Violation[] {
+    const out: Violation[] = [];
+    for (const d of distributions) {
+        const id = asObject(d.viewerCertificate).iamCertificateId;
+        if (typeof id !== "string" || id.length === 0) {
+            out.push({
+                rule: "certificate-from-iam",
+                setting: `${d.name}.viewerCertificate.iamCertificateId`,
+                message: `${d.name}: the distribution serves no IAM server certificate (ACM does not exist in China)`,
+            });
+            continue;
+        }
+        const byName = issued.find((c) => c.id === id && c.serverCertificateId !== id);
+        if (byName) {
+            out.push({
+                rule: "certificate-from-iam",
+                setting: `${d.name}.viewerCertificate.iamCertificateId`,
+                message: `${d.name}: iamCertificateId is ${byName.name}'s IAM certificate name; CloudFront takes its \`serverCertificateId\` (ASCA…)`,
+            });
+        }
+    }
+    return out;
+}

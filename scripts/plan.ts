@@ -11,7 +11,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
 import * as pulumi from "@pulumi/pulumi";
-import { CHINA_RULES, Violation, checkBucketPolicy, checkDistribution } from "../components/chinaRules";
+import { CHINA_RULES, Violation, checkBucketPolicy, checkDistribution, checkPublicAccessBlock } from "../components/chinaRules";
 import { PROJECT } from "../components/config";
 import { OFFLINE_SECRET } from "../components/deployments";
 import { checkInputs, zoneFor } from "../providers/certificateLogic";
@@ -320,10 +320,7 @@ export function compatibilityReport(mocks: OfflineAwsChina): { lines: string[]; 
         found.forEach((v) => lines.push(`        ${v.message}`));
     }
     for (const b of mocks.find("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")) {
-        const open = ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"].filter(
-            (k) => b.inputs[k] !== true,
-        );
-        const found = open.map((k) => ({ rule: "bucket-private", setting: `${b.name}.${k}`, message: `${b.name}: ${k} must be true` }));
+        const found = checkPublicAccessBlock(b.inputs, b.name);
         violations.push(...found);
         lines.push(`  ${found.length === 0 ? "PASS" : "FAIL"}  ${"public-access-blocked".padEnd(26)} ${b.name}`);
         found.forEach((v) => lines.push(`        ${v.message}`));

@@ -159,7 +159,7 @@ describe("the installable package in another Pulumi program", function () {
         );
         assert.match(
             bad.output,
-            /InputError: invalid settings:\n  - `domains\[0\]` "WWW.example.cn" has upper-case letters.*\n  - `region` must be "cn-north-1" or "cn-northwest-1"/,
+            /InputError: invalid settings:\n {2}- `domains\[0\]` "WWW.example.cn" has upper-case letters.*\n {2}- `region` must be "cn-north-1" or "cn-northwest-1"/,
         );
     });
 

@@ -5,13 +5,19 @@
  * pack's rule table being the component's (one policy per rule, enforcement from the rule's kind).
  */
 import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { CHINA_RULES } from "../components/chinaRules";
 import { chinaPolicies } from "../policy/policies";
 import type { Registration } from "../scripts/offlineMocks";
+import { engineEnv, runPulumi } from "./support/engine";
+import { tempDir } from "./support/peers";
 import { promiseOf, runProgramUnderMocks, settle, useOfflineMocks } from "./support/pulumi";
+
+const root = path.resolve(__dirname, "..");
 
 const resourcePolicies = chinaPolicies.filter((p): p is ResourceValidationPolicy => "validateResource" in p);
 const stackPolicy = chinaPolicies.find((p): p is StackValidationPolicy => "validateStack" in p)!;
@@ -165,5 +171,49 @@ describe("the China policy pack (policy/)", () => {
             1,
             `the otherwise China-safe distribution breaks only the certificate rule:\n${found.join("\n")}`,
         );
+    });
+});
+
+describe("the China policy pack under the Pulumi CLI the tests build", function () {
+    this.timeout(300_000);
+
+    it("`pulumi preview --policy-pack` starts the pack in the real analyzer, which passes the preview", async () => {
+        // The Node language host buildable from the Go module proxy (sdk v3.68.0) answers RunPlugin with
+        // "not supported", which is how current CLIs start a `runtime: nodejs` pack. The CLI's older
+        // path still works: a pack whose runtime has no language host is started by
+        // `pulumi-analyzer-policy-<runtime>` from PATH, here @pulumi/pulumi's run-policy-pack.
+        const work = tempDir("cfcn-policy-cli-");
+        const shims = path.join(work, "bin");
+        const pack = path.join(work, "pack");
+        const program = path.join(work, "program");
+        for (const dir of [shims, pack, program]) {
+            fs.mkdirSync(dir);
+        }
+        fs.writeFileSync(
+            path.join(shims, "pulumi-analyzer-policy-nodepack"),
+            `#!/bin/sh\nexec node "$(node -p 'require.resolve("@pulumi/pulumi/cmd/run-policy-pack")')" "$@"\n`,
+            { mode: 0o755 },
+        );
+        fs.writeFileSync(
+            path.join(pack, "PulumiPolicy.yaml"),
+            "runtime: nodepack\ndescription: the cloudfront-china pack, started through the legacy analyzer path\n",
+        );
+        fs.writeFileSync(path.join(pack, "package.json"), JSON.stringify({ name: "pack", version: "0.2.0", main: "index.js" }));
+        fs.writeFileSync(
+            path.join(pack, "index.js"),
+            `require("ts-node").register({ transpileOnly: true, project: ${JSON.stringify(path.join(root, "tsconfig.json"))} });\n` +
+                `require(${JSON.stringify(path.join(root, "policy", "index.ts"))});\n`,
+        );
+        fs.writeFileSync(path.join(program, "Pulumi.yaml"), "name: policy-cli\nruntime: nodejs\n");
+        fs.writeFileSync(path.join(program, "package.json"), JSON.stringify({ name: "policy-cli", main: "index.js" }));
+        fs.writeFileSync(path.join(program, "index.js"), 'exports.site = "nothing to deploy";\n');
+        for (const dir of [pack, program]) {
+            fs.symlinkSync(path.join(root, "node_modules"), path.join(dir, "node_modules"));
+        }
+        const env = { ...engineEnv(work), PATH: `${shims}${path.delimiter}${engineEnv(work).PATH}` };
+        await runPulumi(env, "policy", ["stack", "init"], program);
+        const preview = await runPulumi(env, "policy", ["preview", "--policy-pack", pack], program);
+        assert.equal(preview.code, 0, preview.output);
+        assert.match(preview.output, /Policies:\s*\n\s*✅ cloudfront-china@v0\.2\.0 \(local: /);
     });
 });

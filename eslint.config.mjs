@@ -5,7 +5,7 @@ import tseslint from "typescript-eslint";
 import pulumi from "@pulumi/eslint-plugin";
 
 export default tseslint.config(
-    { ignores: ["node_modules/", ".tools/", "bin/", "dist/", "**/*.mjs"] },
+    { ignores: ["node_modules/", ".tools/", "bin/", "dist/", "templates/", "**/*.mjs"] },
     js.configs.recommended,
     ...tseslint.configs.recommended,
     {

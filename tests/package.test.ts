@@ -13,7 +13,7 @@ import * as path from "node:path";
 import { IAMClient, ListServerCertificatesCommand } from "@aws-sdk/client-iam";
 import { Peers, createZone, usePeers } from "./support/fixture";
 import { tempDir } from "./support/peers";
-import { StackCli, engineEnv, stackCli } from "./support/engine";
+import { StackCli, engineEnv, pulumiBinDir, stackCli } from "./support/engine";
 
 const root = path.resolve(__dirname, "..");
 
@@ -68,6 +68,7 @@ export const distribution = distributionId;
 describe("the installable package in another Pulumi program", function () {
     this.timeout(900_000);
     let consumer: string;
+    let tarball: string;
     let peers: Peers;
     let env: NodeJS.ProcessEnv;
     const STACK = "consumer";
@@ -76,7 +77,7 @@ describe("the installable package in another Pulumi program", function () {
     before(async () => {
         const work = tempDir("cfcn-consumer-");
         const packed = await ok("npm", ["pack", "--silent", "--pack-destination", work], root);
-        const tarball = path.join(work, packed.trim().split("\n").pop() ?? "");
+        tarball = path.join(work, packed.trim().split("\n").pop() ?? "");
         assert.ok(fs.existsSync(tarball), `npm pack wrote ${tarball}`);
         consumer = path.join(work, "site");
         fs.mkdirSync(consumer);
@@ -186,6 +187,56 @@ describe("the installable package in another Pulumi program", function () {
         // The component refuses it before anything is registered: a configuration error (exit 2), with the rule.
         assert.equal(bad.code, 2, bad.output);
         assert.match(bad.output, /isIpv6Enabled/);
+    });
+
+    it("`pulumi new` from the template: the generated project, with the package installed, typechecks and plans clean; a China-incompatible edit fails the plan", async () => {
+        const work = tempDir("cfcn-template-");
+        const project = path.join(work, "my-site");
+        await ok(
+            path.join(pulumiBinDir(), "pulumi"),
+            [
+                "new",
+                path.join(root, "templates", "china-site"),
+                "--generate-only",
+                "--yes",
+                "--non-interactive",
+                "--dir",
+                project,
+                "--name",
+                "my-site",
+                "--description",
+                "Our site in China",
+                "-c",
+                "domains=www.example.cn,example.cn",
+            ],
+            work,
+            engineEnv(work),
+        );
+        assert.match(fs.readFileSync(path.join(project, "Pulumi.yaml"), "utf8"), /^name: my-site\ndescription: Our site in China\n/);
+        assert.equal((JSON.parse(fs.readFileSync(path.join(project, "package.json"), "utf8")) as { name: string }).name, "my-site");
+        assert.ok(fs.existsSync(path.join(project, "site", "404.html")), "a starter site with its 404 page");
+        // --generate-only saves no stack: the stack file a user gets from `pulumi stack init` + the prompts.
+        fs.writeFileSync(
+            path.join(project, "Pulumi.dev.yaml"),
+            "config:\n  aws:region: cn-north-1\n  my-site:domains: www.example.cn,example.cn\n  my-site:certificate: letsencrypt\n  my-site:hostedZoneId: Z0123456789EXAMPLE\n",
+        );
+        await ok("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error", tarball], project);
+        await ok("npx", ["tsc", "--noEmit", "-p", "."], project);
+        const good = await sh("npx", ["cloudfront-china-plan", "--stack", "dev"], project);
+        assert.equal(good.code, 0, good.output);
+        assert.match(good.output, /IamAcmeCertificate\s+certificate/);
+        assert.match(good.output, /SiteContent\s+site-content/);
+        assert.match(good.output, /Result: compatible with CloudFront in the AWS China regions\./);
+        const index = path.join(project, "index.ts");
+        fs.writeFileSync(
+            index,
+            fs
+                .readFileSync(index, "utf8")
+                .replace(`contentDir: "site",`, `contentDir: "site",\n    distributionOverrides: { isIpv6Enabled: true },`),
+        );
+        const bad = await sh("npx", ["cloudfront-china-plan", "--stack", "dev"], project);
+        assert.equal(bad.code, 2, bad.output);
+        assert.match(bad.output, /\[ipv6-disabled\]/);
     });
 
     it("under the Pulumi CLI: up issues from the consumer's node_modules, a second up changes nothing, destroy cleans up", async () => {

@@ -12,7 +12,7 @@ import { CloudFrontClient, GetDistributionConfigCommand, GetInvalidationCommand 
 import { GetServerCertificateCommand, IAMClient, ListServerCertificatesCommand } from "@aws-sdk/client-iam";
 import { ListResourceRecordSetsCommand, Route53Client } from "@aws-sdk/client-route-53";
 import { CreateBucketCommand, DeleteBucketCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
-import { Peers, createZone, usePeers } from "./support/fixture";
+import { Peers, SAMPLE_SITE, createZone, usePeers, writeFiles } from "./support/fixture";
 import { tempDir } from "./support/peers";
 import { CONTENT_PROGRAM, Run, configureStack, engineEnv, runPulumi, stackCli } from "./support/engine";
 
@@ -523,17 +523,7 @@ describe("site content under the real engine: first deploy, a no-op preview, a s
         const work = tempDir("cfcn-engine-content-");
         env = engineEnv(work);
         site = path.join(work, "site");
-        for (const [rel, body] of Object.entries({
-            "index.html": "<h1>home</h1>",
-            "404.html": "<h1>not here</h1>",
-            "docs/index.html": "<h1>docs</h1>",
-            "docs/guide.html": "<h1>guide</h1>",
-            "style.css": "body{}",
-            "assets/app.3f9a2c1b.js": "console.log(1)",
-            "robots.txt": "User-agent: *",
-        })) {
-            write(rel, body);
-        }
+        writeFiles(site, SAMPLE_SITE);
         bucket = `site-engine-content-${Date.now().toString(36)}`;
         await s3().send(new CreateBucketCommand({ Bucket: bucket, CreateBucketConfiguration: { LocationConstraint: "cn-north-1" } }));
         await run("stack", "init");

@@ -34,29 +34,13 @@ import {
 } from "../components/content";
 import { SiteContentInputs, SiteContentOutputs, siteContentProvider } from "../providers/siteContent";
 import { testDistributionConfig } from "./engine/program/testDistribution";
-import { usePeers, Peers } from "./support/fixture";
+import { SAMPLE_SITE, usePeers, Peers, writeFiles } from "./support/fixture";
 import { tempDir } from "./support/peers";
 import { promiseOf, settle, useOfflineMocks } from "./support/pulumi";
 
-/** Writes `files` (relative path → content) into a fresh folder. */
-function folder(files: Record<string, string>, dir = tempDir("cfcn-content-")): string {
-    for (const [rel, body] of Object.entries(files)) {
-        fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
-        fs.writeFileSync(path.join(dir, rel), body);
-    }
-    return dir;
-}
-
-const SITE = {
-    "index.html": "<h1>home</h1>",
-    "404.html": "<h1>not here</h1>",
-    "docs/index.html": "<h1>docs</h1>",
-    "docs/guide.html": "<h1>guide</h1>",
-    "style.css": "body{}",
-    "assets/app.3f9a2c1b.js": "console.log(1)",
-    "robots.txt": "User-agent: *",
-    ".DS_Store": "junk",
-};
+/** A fresh folder holding `files`. */
+const folder = (files: Readonly<Record<string, string>>) => writeFiles(tempDir("cfcn-content-"), files);
+const SITE = SAMPLE_SITE;
 
 describe("site content: what is uploaded and what is invalidated (components/content.ts)", () => {
     it("one object per file, dotfiles skipped, dir/index.html also at dir/, with content type, Cache-Control and MD5", () => {

@@ -72,6 +72,27 @@ export async function txtValues(zoneId: string, name: string): Promise<string[]>
         : [];
 }
 
+/** A small static site (a 404 page, a directory index, a hashed asset, a dotfile to skip), by relative path. */
+export const SAMPLE_SITE: Readonly<Record<string, string>> = {
+    "index.html": "<h1>home</h1>",
+    "404.html": "<h1>not here</h1>",
+    "docs/index.html": "<h1>docs</h1>",
+    "docs/guide.html": "<h1>guide</h1>",
+    "style.css": "body{}",
+    "assets/app.3f9a2c1b.js": "console.log(1)",
+    "robots.txt": "User-agent: *",
+    ".DS_Store": "junk",
+};
+
+/** Writes `files` (relative path → content) under `dir`, folders included; returns `dir`. */
+export function writeFiles(dir: string, files: Readonly<Record<string, string>>): string {
+    for (const [rel, body] of Object.entries(files)) {
+        fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+        fs.writeFileSync(path.join(dir, rel), body);
+    }
+    return dir;
+}
+
 let zoneCounter = 0;
 
 /** A fresh public hosted zone in moto (a unique name per call keeps tests independent). */

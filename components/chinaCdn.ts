@@ -239,7 +239,7 @@ export class ChinaCdn extends pulumi.ComponentResource {
         // Site bucket: owner-enforced (no ACLs); SSE-S3, since an OAI can read SSE-KMS objects only
         // with a key policy CloudFront in China cannot use.
         const keep = !args.destroyBuckets;
-        const { bucket, publicAccessBlock } = this.privateBucket(`${name}-bucket`, name, "BucketOwnerEnforced", tags, keep);
+        const { bucket, publicAccessBlock, settings: bucketSettings } = this.privateBucket(`${name}-bucket`, name, "BucketOwnerEnforced", tags, keep);
         if (args.versioning) {
             new aws.s3.BucketVersioning(
                 `${name}-versioning`,
@@ -327,7 +327,8 @@ export class ChinaCdn extends pulumi.ComponentResource {
                     waitForInvalidation: args.waitForInvalidation,
                     awsIdentity: args.awsIdentity,
                 },
-                { parent: this, retainOnDelete: keep },
+                // The first object goes into a bucket already private, owner-enforced and encrypted.
+                { parent: this, retainOnDelete: keep, dependsOn: bucketSettings },
             );
         }
 
@@ -409,12 +410,12 @@ export class ChinaCdn extends pulumi.ComponentResource {
             { bucket: bucket.id, rule: { objectOwnership } },
             parent,
         );
-        new aws.s3.BucketServerSideEncryptionConfiguration(
+        const encryption = new aws.s3.BucketServerSideEncryptionConfiguration(
             `${prefix}-encryption`,
             { bucket: bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" }, bucketKeyEnabled: true }] },
             parent,
         );
-        return { bucket, publicAccessBlock, ownership };
+        return { bucket, publicAccessBlock, ownership, settings: [publicAccessBlock, ownership, encryption] };
     }
 }
 

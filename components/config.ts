@@ -8,6 +8,7 @@ import { WatchConfig, readWatchConfig } from "./certificateWatch";
 import { DeploymentsConfig, OFFLINE_SECRET, currentBackendUrl, readDeploymentsConfig } from "./deployments";
 import { KeyType, LETS_ENCRYPT_PRODUCTION, checkInputs } from "../providers/certificateLogic";
 import { ChallengeMode } from "../providers/dnsChallenge";
+import { contentProblems } from "./content";
 import { contentDirProblems, domainsProblems, iamCertificateIdProblems, regionProblems, tagsProblems, throwIfProblems } from "./validation";
 
 export const PROJECT = "cloudfront-china";
@@ -217,7 +218,9 @@ export function readSiteConfig(): SiteConfig {
 
     const contentDir = optionalString(config, "contentDir", problems);
     if (contentDir !== undefined) {
-        problems.push(...contentDirProblems(contentDir, key("contentDir")));
+        const folderProblems = contentDirProblems(contentDir, key("contentDir"));
+        // The folder's files too (empty, over 5 GiB, a name CloudFront cannot serve), named by the stack key.
+        problems.push(...(folderProblems.length > 0 ? folderProblems : contentProblems(contentDir, key("contentDir"))));
     }
 
     const defaultRootObject = optionalString(config, "defaultRootObject", problems) ?? CONFIG_DEFAULTS.defaultRootObject;

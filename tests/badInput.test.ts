@@ -7,10 +7,12 @@
  */
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { ChinaCdn, ChinaCdnArgs } from "../components/chinaCdn";
 import { iamAcmeCertificateProvider } from "../providers/iamAcmeCertificate";
-import { countConnections, usePeers, Peers } from "./support/fixture";
+import { countConnections, usePeers, Peers, writeFiles } from "./support/fixture";
 import { useOfflineMocks } from "./support/pulumi";
 
 type Layer = "stack" | "component" | "provider";
@@ -28,6 +30,8 @@ interface Case {
     env?: Record<string, string>;
 }
 
+/** A fresh site folder holding `files`, for the content cases. */
+const siteWith = (files: Record<string, string>) => writeFiles(fs.mkdtempSync(path.join(os.tmpdir(), "cfcn-bad-site-")), files);
 const stack = (over: Record<string, unknown>) => ({ "aws:region": "cn-north-1", "cloudfront-china:domains": ["www.example.cn"], ...over });
 const component = (over: Partial<ChinaCdnArgs> & Record<string, unknown>) => ({
     domains: ["www.example.cn"],
@@ -213,6 +217,31 @@ const CASES: Case[] = [
         layer: "stack",
         input: stack({ "cloudfront-china:contentDir": "no/such/site" }),
         message: /`cloudfront-china:contentDir` .*does not exist/,
+    },
+    {
+        label: "empty content folder",
+        layer: "stack",
+        input: stack({ "cloudfront-china:contentDir": siteWith({ ".gitkeep": "" }) }),
+        message: /`cloudfront-china:contentDir` ".*" holds no files to serve \(dotfiles are skipped\): build the site into it first/,
+    },
+    {
+        label: "content file CloudFront cannot serve",
+        layer: "stack",
+        input: stack({ "cloudfront-china:contentDir": siteWith({ "index.html": "x", "what?.html": "x" }) }),
+        message:
+            /`cloudfront-china:contentDir`: "what\?\.html" contains "\?", which no URL path can reach through CloudFront.*rename the file/,
+    },
+    {
+        label: "content file CloudFront cannot serve (component)",
+        layer: "component",
+        input: component({ contentDir: siteWith({ "index.html": "x", "a#b.html": "x" }) }),
+        message: /`contentDir`: "a#b\.html" contains "#"/,
+    },
+    {
+        label: "waitForInvalidation not boolean",
+        layer: "stack",
+        input: stack({ "cloudfront-china:waitForInvalidation": "yes" }),
+        message: /`cloudfront-china:waitForInvalidation` must be true or false/,
     },
     {
         label: "spa not boolean",

@@ -158,6 +158,21 @@ describe("site content in the component (runtime mocks)", () => {
         );
     });
 
+    it("the first object goes into a bucket already private, owner-enforced and encrypted", async () => {
+        const { recordRegistrations } = await import("./support/pulumi");
+        await useOfflineMocks();
+        const recorded = recordRegistrations();
+        const { ChinaCdn } = await import("../components/chinaCdn");
+        await promiseOf(new ChinaCdn("ordered", base(folder(SITE))).distributionId);
+        await settle();
+        for (const setting of ["ordered-public-access-block", "ordered-ownership", "ordered-encryption"]) {
+            assert.ok(
+                recorded.dependencies["ordered-content"].includes(setting),
+                `${setting}: ${recorded.dependencies["ordered-content"].join(", ")}`,
+            );
+        }
+    });
+
     it("the content is kept with the buckets on destroy by default, and deleted with destroyBuckets", async () => {
         const { recordRegistrations } = await import("./support/pulumi");
         await useOfflineMocks();

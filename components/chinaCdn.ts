@@ -239,7 +239,11 @@ export class ChinaCdn extends pulumi.ComponentResource {
         // Site bucket: owner-enforced (no ACLs); SSE-S3, since an OAI can read SSE-KMS objects only
         // with a key policy CloudFront in China cannot use.
         const keep = !args.destroyBuckets;
-        const { bucket, publicAccessBlock, settings: bucketSettings } = this.privateBucket(`${name}-bucket`, name, "BucketOwnerEnforced", tags, keep);
+        const {
+            bucket,
+            publicAccessBlock,
+            settings: bucketSettings,
+        } = this.privateBucket(`${name}-bucket`, name, "BucketOwnerEnforced", tags, keep);
         if (args.versioning) {
             new aws.s3.BucketVersioning(
                 `${name}-versioning`,

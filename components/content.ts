@@ -61,6 +61,8 @@ export function contentTypeFor(key: string): string {
     return type.startsWith("text/") || type === "application/javascript" || type === "application/json" ? `${type}; charset=utf-8` : type;
 }
 
+const byKey = <T extends { key: string }>(a: T, b: T) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+
 /** Lists the files under `dir`, sorted by key, skipping dotfiles (.git, .DS_Store, .env). */
 export function listContent(dir: string): ContentFile[] {
     const fs = require("node:fs") as typeof import("node:fs");
@@ -83,26 +85,35 @@ export function listContent(dir: string): ContentFile[] {
         }
     };
     walk(root);
-    return files.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    return files.sort(byKey);
 }
 
-/**
- * Every object the site needs: each file, plus `dir/` for each `dir/index.html` (same content), with
- * its MD5. Sorted by key. Reads every file once (the cost of a preview: no AWS call).
- */
+/** Every object the site needs: each file, plus `dir/` for each `dir/index.html` (same file). Sorted by key; reads no file. */
+export function siteObjects(dir: string): ContentFile[] {
+    const objects: ContentFile[] = [];
+    for (const file of listContent(dir)) {
+        objects.push(file);
+        if (file.key.endsWith(`/${DIRECTORY_INDEX}`)) {
+            objects.push({ ...file, key: file.key.slice(0, -DIRECTORY_INDEX.length) });
+        }
+    }
+    return objects.sort(byKey);
+}
+
+/** siteObjects() with each object's MD5 and size. Reads every file once (the cost of a preview: no AWS call). */
 export function siteManifest(dir: string): ManifestEntry[] {
     const fs = require("node:fs") as typeof import("node:fs");
     const crypto = require("node:crypto") as typeof import("node:crypto");
-    const entries: ManifestEntry[] = [];
-    for (const file of listContent(dir)) {
-        const body = fs.readFileSync(file.source);
-        const entry = { ...file, md5: crypto.createHash("md5").update(body).digest("hex"), size: body.length };
-        entries.push(entry);
-        if (file.key.endsWith(`/${DIRECTORY_INDEX}`)) {
-            entries.push({ ...entry, key: file.key.slice(0, -DIRECTORY_INDEX.length) });
+    const read = new Map<string, { md5: string; size: number }>();
+    return siteObjects(dir).map((object) => {
+        let facts = read.get(object.source);
+        if (!facts) {
+            const body = fs.readFileSync(object.source);
+            facts = { md5: crypto.createHash("md5").update(body).digest("hex"), size: body.length };
+            read.set(object.source, facts);
         }
-    }
-    return entries.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+        return { ...object, ...facts };
+    });
 }
 
 /** One hash of the whole manifest: what the program passes and `diff` compares (any key, content or header change moves it). */

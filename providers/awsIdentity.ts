@@ -48,12 +48,16 @@ export interface AwsTarget {
     identity?: AwsIdentity;
 }
 
+/** The region and identity of every AWS call a resource makes (its `region` and `awsIdentity` inputs). */
+export const awsTargetOf = (r: { region: string; awsIdentity?: AwsIdentity }): AwsTarget => ({ region: r.region, identity: r.awsIdentity });
+
 export interface IdentityFailure {
     property: string;
     reason: string;
 }
 
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+/** What an input not yet known (a preview, before its resource exists) arrives as in `check` and `diff`. */
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 const ROLE_ARN = /^arn:aws-cn:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 const SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
 const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;

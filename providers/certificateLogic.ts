@@ -4,7 +4,7 @@
  * functions are serialized into the state with the dynamic provider (see ./iamAcmeCertificate.ts).
  */
 import { domainsProblems } from "../components/validation";
-import { AwsIdentity, identityProblems } from "./awsIdentity";
+import { AwsIdentity, UNKNOWN, identityProblems } from "./awsIdentity";
 import { CHALLENGE_MODES, ChallengeMode, baseName } from "./dnsChallenge";
 
 export const KEY_TYPES = ["rsa-2048", "ecdsa-p256"] as const;
@@ -153,8 +153,6 @@ export interface CheckFailure {
     property: string;
     reason: string;
 }
-
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 /** Validates the inputs; every failure names the input and the fix. Unknown (preview) values pass. */
 export function checkInputs(inputs: Record<string, unknown>): CheckFailure[] {

@@ -48,7 +48,7 @@ import {
     uploadServerCertificate,
     zoneLookup,
 } from "./awsCalls";
-import { AwsIdentity, AwsTarget, localIdentityProblems } from "./awsIdentity";
+import { AwsIdentity, UNKNOWN, awsTargetOf, localIdentityProblems } from "./awsIdentity";
 import { stackAwsIdentity } from "./stackAwsIdentity";
 import {
     CertificateInputs,
@@ -134,9 +134,6 @@ interface CertificateOutputs extends Omit<CertificateInputs, "accountKeyPem"> {
 
 const log = (line: string) => console.log(line);
 
-/** Region and identity of every AWS call for this resource. */
-const target = (r: { region: string; awsIdentity?: AwsIdentity }): AwsTarget => ({ region: r.region, identity: r.awsIdentity });
-
 /** The stored inputs part of the outputs (everything but the account key, which stays an input). */
 function echoInputs(
     i: CertificateInputs,
@@ -181,7 +178,7 @@ function echoInputs(
 async function uploadOrKeep(outs: CertificateOutputs, providerText: unknown): Promise<CertificateOutputs> {
     try {
         const uploaded = await uploadServerCertificate(
-            target(outs),
+            awsTargetOf(outs),
             {
                 name: outs.name,
                 path: outs.path,
@@ -252,8 +249,10 @@ async function replacedCertificate(
         // The latest-expiring one (a leftover whose delete failed may sit beside it); the name carries
         // notAfter too (certificateName), for stores that list no expiry.
         const expiry = (c: { name: string; expiration?: string }) => c.expiration ?? /-(\d{8}T\d{4})-[0-9a-f]+$/.exec(c.name)?.[1] ?? "";
-        const previous = (await listServerCertificates(target(inputs), inputs.path)).sort((a, b) => expiry(b).localeCompare(expiry(a)))[0];
-        const stored = previous && (await getServerCertificate(target(inputs), previous.name));
+        const previous = (await listServerCertificates(awsTargetOf(inputs), inputs.path)).sort((a, b) =>
+            expiry(b).localeCompare(expiry(a)),
+        )[0];
+        const stored = previous && (await getServerCertificate(awsTargetOf(inputs), previous.name));
         const certId = stored?.body ? ariCertId(stored.body) : undefined;
         if (!stored || !certId) {
             return undefined;
@@ -333,7 +332,7 @@ function computePlan(inputs: CertificateInputs, issuers: readonly string[] | und
         domains: inputs.domains,
         mode: inputs.challenge ?? "auto",
         resolvers: inputs.dnsResolvers ?? [],
-        zoneOf: zoneLookup(target(inputs), inputs.hostedZones, zoneFor),
+        zoneOf: zoneLookup(awsTargetOf(inputs), inputs.hostedZones, zoneFor),
         delegations: inputs.challengeDelegations,
         persist: issuers === undefined ? undefined : { accountUrl: inputs.accountUrl, issuers },
         now: Date.now(),
@@ -373,10 +372,10 @@ export const iamAcmeCertificateProvider: pulumi.dynamic.ResourceProvider = {
             news.awsIdentity,
             news.challengeDelegations,
             news.dnsResolvers,
-        ].every((v) => !JSON.stringify(v ?? null).includes("04da6b54-80e4-46f7-96ec-b56ff0331ba9"));
+        ].every((v) => !JSON.stringify(v ?? null).includes(UNKNOWN));
         if (failures.length === 0 && planInputsChanged && allKnown) {
             const inputs = news as unknown as CertificateInputs;
-            const accountKnown = typeof news.accountUrl === "string" && !news.accountUrl.includes("04da6b54-80e4-46f7-96ec-b56ff0331ba9");
+            const accountKnown = typeof news.accountUrl === "string" && !news.accountUrl.includes(UNKNOWN);
             try {
                 // The CA's issuer names, for the dns-persist-01 records; unreachable now means checked again at create.
                 const issuers =
@@ -450,7 +449,7 @@ export const iamAcmeCertificateProvider: pulumi.dynamic.ResourceProvider = {
         }
         const replaces = await replacedCertificate(inputs, directory);
         const dns01Zones = Object.values(planned.plans).flatMap((p) => (p.dns01 ? [p.dns01.zoneId] : []));
-        const resolvers = inputs.dnsResolvers ?? (await authoritativeResolvers(target(inputs), dns01Zones));
+        const resolvers = inputs.dnsResolvers ?? (await authoritativeResolvers(awsTargetOf(inputs), dns01Zones));
         const issued = await orderCertificate(
             {
                 directoryUrl: inputs.acmeDirectoryUrl,
@@ -473,7 +472,7 @@ export const iamAcmeCertificateProvider: pulumi.dynamic.ResourceProvider = {
                     }
                     return fallback.plans;
                 },
-                aws: target(inputs),
+                aws: awsTargetOf(inputs),
                 resolvers,
                 propagationTimeoutMs: inputs.propagationTimeoutSeconds * 1000,
                 pollMs: inputs.pollIntervalSeconds * 1000,
@@ -516,7 +515,7 @@ export const iamAcmeCertificateProvider: pulumi.dynamic.ResourceProvider = {
             );
             outs = await uploadOrKeep(outs, news.__provider);
         } else if (JSON.stringify(olds.tags ?? {}) !== JSON.stringify(news.tags ?? {})) {
-            await setServerCertificateTags(target(news), olds.name, olds.tags ?? {}, news.tags ?? {});
+            await setServerCertificateTags(awsTargetOf(news), olds.name, olds.tags ?? {}, news.tags ?? {});
         }
         return { outs: withoutUndefined(outs) };
     },
@@ -525,7 +524,7 @@ export const iamAcmeCertificateProvider: pulumi.dynamic.ResourceProvider = {
         if (props.uploadPending) {
             return { id, props };
         }
-        const stored = await getServerCertificate(target(props), id);
+        const stored = await getServerCertificate(awsTargetOf(props), id);
         if (!stored) {
             log(`[iam] [${id}] not found in IAM: deleted out of band; the next \`pulumi up\` issues a new certificate`);
             return {};
@@ -538,7 +537,7 @@ export const iamAcmeCertificateProvider: pulumi.dynamic.ResourceProvider = {
             return; // never reached IAM
         }
         // The identity stored with the resource: delete runs with the old outputs only.
-        await deleteServerCertificate(target(props), id, (props.deleteConflictTimeoutSeconds ?? 1200) * 1000, log);
+        await deleteServerCertificate(awsTargetOf(props), id, (props.deleteConflictTimeoutSeconds ?? 1200) * 1000, log);
     },
 };
 

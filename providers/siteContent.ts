@@ -24,7 +24,8 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { ManifestEntry, invalidationPaths, siteManifest, manifestDigest, manifestProblems, CACHE_REVALIDATE } from "../components/content";
 import { createInvalidation, deleteObjects, listObjects, listVersions, putObjects, waitForInvalidation } from "./contentCalls";
-import { AwsIdentity, AwsTarget, localIdentityProblems } from "./awsIdentity";
+import { regionProblems } from "../components/validation";
+import { AwsIdentity, UNKNOWN, awsTargetOf, localIdentityProblems } from "./awsIdentity";
 import { withoutUndefined } from "./certificateLogic";
 import { stackAwsIdentity } from "./stackAwsIdentity";
 
@@ -60,8 +61,6 @@ export interface SiteContentOutputs extends SiteContentInputs {
 }
 
 const log = (line: string) => console.log(line);
-const target = (r: { region: string; awsIdentity?: AwsIdentity }): AwsTarget => ({ region: r.region, identity: r.awsIdentity });
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 /** Same key, content and headers: nothing to upload. */
 const unchanged = (stored: [string, string, string] | undefined, e: ManifestEntry) =>
@@ -79,11 +78,9 @@ async function sync(
     invalidate: boolean,
 ): Promise<SiteContentOutputs> {
     const started = Date.now();
-    const manifest = siteManifest(inputs.dir);
-    const problems = manifestProblems(manifest, inputs.dir, "contentDir");
-    if (problems.length > 0) {
-        throw new Error(`nothing was uploaded:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
-    }
+    // A folder that changed into one that cannot be deployed fails here, before any upload.
+    const manifest = checkedManifest(inputs.dir, "contentDir");
+    const digest = manifestDigest(manifest);
     const files: StoredFiles = { ...before };
     const changedKeys = new Set(pending);
     const wanted = new Set(manifest.map((e) => e.key));
@@ -127,7 +124,7 @@ async function sync(
             toUpload.filter((e) => e.cacheControl !== CACHE_REVALIDATE),
             toUpload.filter((e) => e.cacheControl === CACHE_REVALIDATE),
         ]) {
-            await putObjects(target(inputs), inputs.bucket, group, inputs.concurrency, recordUpload);
+            await putObjects(awsTargetOf(inputs), inputs.bucket, group, inputs.concurrency, recordUpload);
         }
     } catch (e) {
         partial(e, `uploaded ${uploadedCount} of ${toUpload.length} file(s)`);
@@ -135,7 +132,7 @@ async function sync(
     if (toDelete.length > 0) {
         try {
             await deleteObjects(
-                target(inputs),
+                awsTargetOf(inputs),
                 inputs.bucket,
                 toDelete.map((key) => ({ key })),
             );
@@ -154,9 +151,9 @@ async function sync(
             const crypto = require("node:crypto") as typeof import("node:crypto");
             const reference = crypto
                 .createHash("sha256")
-                .update(`${inputs.bucket}\n${paths.join("\n")}\n${manifestDigest(manifest)}`)
+                .update(`${inputs.bucket}\n${paths.join("\n")}\n${digest}`)
                 .digest("hex");
-            invalidationId = await createInvalidation(target(inputs), inputs.distributionId, paths, reference);
+            invalidationId = await createInvalidation(awsTargetOf(inputs), inputs.distributionId, paths, reference);
         } catch (e) {
             partial(e, `uploaded ${toUpload.length} and deleted ${toDelete.length} file(s), then the invalidation failed`);
         }
@@ -165,7 +162,7 @@ async function sync(
         );
         if (inputs.waitForInvalidation) {
             await waitForInvalidation(
-                target(inputs),
+                awsTargetOf(inputs),
                 inputs.distributionId,
                 invalidationId!,
                 inputs.invalidationTimeoutSeconds * 1000,
@@ -177,11 +174,11 @@ async function sync(
     log(
         `[content] s3://${inputs.bucket}: ${toUpload.length} uploaded, ${toDelete.length} deleted, ${manifest.length - toUpload.length} unchanged (${((Date.now() - started) / 1000).toFixed(2)} s)`,
     );
-    return outputs({ digest: manifestDigest(manifest), invalidatedPaths: paths.length, lastInvalidationId: invalidationId });
+    return outputs({ digest, invalidatedPaths: paths.length, lastInvalidationId: invalidationId });
 }
 
 export const siteContentProvider: pulumi.dynamic.ResourceProvider = {
-    async check(olds: Record<string, unknown>, news: Record<string, unknown>) {
+    async check(_olds: Record<string, unknown>, news: Record<string, unknown>) {
         const failures: Array<{ property: string; reason: string }> = [];
         const known = (v: unknown) => !JSON.stringify(v ?? null).includes(UNKNOWN);
         if (typeof news.dir !== "string" || !news.dir.startsWith("/")) {
@@ -190,12 +187,7 @@ export const siteContentProvider: pulumi.dynamic.ResourceProvider = {
         if (typeof news.bucket !== "string" || (known(news.bucket) && !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(news.bucket))) {
             failures.push({ property: "bucket", reason: `\`bucket\` must be an S3 bucket name (got ${JSON.stringify(news.bucket)})` });
         }
-        if (news.region !== "cn-north-1" && news.region !== "cn-northwest-1") {
-            failures.push({
-                property: "region",
-                reason: `\`region\` must be "cn-north-1" or "cn-northwest-1" (got ${JSON.stringify(news.region)})`,
-            });
-        }
+        failures.push(...regionProblems(news.region, "region").map((reason) => ({ property: "region", reason })));
         const concurrency = news.concurrency;
         if (typeof concurrency !== "number" || !Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
             failures.push({
@@ -206,7 +198,6 @@ export const siteContentProvider: pulumi.dynamic.ResourceProvider = {
         if (failures.length === 0 && known(news.awsIdentity)) {
             failures.push(...localIdentityProblems(news.awsIdentity as AwsIdentity | undefined));
         }
-        void olds;
         return { inputs: news, failures };
     },
 
@@ -239,7 +230,7 @@ export const siteContentProvider: pulumi.dynamic.ResourceProvider = {
     },
 
     async read(id: string, props: SiteContentOutputs) {
-        const listed = new Map((await listObjects(target(props), props.bucket)).map((o) => [o.key, o.etag]));
+        const listed = new Map((await listObjects(awsTargetOf(props), props.bucket)).map((o) => [o.key, o.etag]));
         const files: StoredFiles = {};
         const drifted: string[] = [];
         for (const [key, stored] of Object.entries(props.files ?? {})) {
@@ -264,8 +255,8 @@ export const siteContentProvider: pulumi.dynamic.ResourceProvider = {
             return;
         }
         // Every version and delete marker of our keys: a versioned bucket is then as empty of them as an unversioned one.
-        const versions = await listVersions(target(props), props.bucket, keys);
-        await deleteObjects(target(props), props.bucket, versions);
+        const versions = await listVersions(awsTargetOf(props), props.bucket, keys);
+        await deleteObjects(awsTargetOf(props), props.bucket, versions);
         log(`[content] s3://${props.bucket}: deleted ${keys.size} object(s) (${versions.length} version(s))`);
     },
 };

@@ -17,7 +17,7 @@ import { OFFLINE_SECRET } from "../components/deployments";
 import { checkInputs, zoneFor } from "../providers/certificateLogic";
 import { acmeChallengeName, baseName, persistRecordName } from "../providers/dnsChallenge";
 import { InputError } from "../components/validation";
-import { siteManifest } from "../components/content";
+import { siteObjects } from "../components/content";
 import { OfflineAwsChina, Registration } from "./offlineMocks";
 
 export const EXIT = { ok: 0, violation: 1, badInput: 2 } as const;
@@ -201,7 +201,8 @@ function describe(r: Registration): string[] {
                 ? [`${i.type} ${i.name} -> alias ${i.aliases?.[0]?.name} (zone ${i.aliases?.[0]?.zoneId})`]
                 : [`${i.type} ${i.name} "${(i.records ?? []).join('" "')}" (zone ${i.zoneId}, TTL ${i.ttl})`];
         case "pulumi-nodejs:dynamic/cloudfront-china:SiteContent": {
-            const objects = siteManifest(i.dir);
+            // Keys and headers only: the program already hashed the folder into the digest.
+            const objects = siteObjects(i.dir);
             return [
                 `${path.relative(process.cwd(), i.dir) || "."} -> s3://${i.bucket}: ${objects.length} object(s), digest ${String(i.digest).slice(0, 12)}`,
                 `changed paths invalidated on distribution ${i.distributionId}${i.waitForInvalidation ? " (waits for it)" : ""}`,

@@ -12,6 +12,7 @@ import { CloudFrontClient, GetDistributionConfigCommand, GetInvalidationCommand 
 import { GetServerCertificateCommand, IAMClient, ListServerCertificatesCommand } from "@aws-sdk/client-iam";
 import { ListResourceRecordSetsCommand, Route53Client } from "@aws-sdk/client-route-53";
 import { CreateBucketCommand, DeleteBucketCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+import { contentCalls } from "./support/content";
 import { Peers, SAMPLE_SITE, createZone, usePeers, writeFiles } from "./support/fixture";
 import { tempDir } from "./support/peers";
 import { CONTENT_PROGRAM, Run, configureStack, engineEnv, runPulumi, stackCli } from "./support/engine";
@@ -505,15 +506,8 @@ describe("site content under the real engine: first deploy, a no-op preview, a s
     async function writesDuring(fn: () => Promise<unknown>) {
         const from = peers.proxy.seen.length;
         await fn();
-        const seen = peers.proxy.seen.slice(from);
-        return {
-            puts: seen
-                .filter((a) => a.startsWith(`PUT /${bucket}/`))
-                .map((a) => decodeURIComponent(a.slice(`PUT /${bucket}/`.length).split("?")[0]))
-                .sort(),
-            deletes: seen.filter((a) => a.startsWith(`POST /${bucket}/?delete`)).length,
-            invalidations: seen.filter((a) => /^POST \/2020-05-31\/distribution\/[^/]+\/invalidation$/.test(a)).length,
-        };
+        const calls = contentCalls(peers.proxy.seen.slice(from), bucket);
+        return { ...calls, puts: calls.puts.sort() };
     }
     const keys = async () =>
         ((await s3().send(new ListObjectsV2Command({ Bucket: bucket }))).Contents ?? []).map((o) => o.Key ?? "").sort();

@@ -8,9 +8,8 @@ import * as assert from "node:assert/strict";
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { CloudFrontClient, CreateDistributionCommand, GetInvalidationCommand } from "@aws-sdk/client-cloudfront";
+import { CloudFrontClient, GetInvalidationCommand } from "@aws-sdk/client-cloudfront";
 import {
-    CreateBucketCommand,
     DeleteBucketCommand,
     DeleteObjectCommand,
     GetObjectCommand,
@@ -33,10 +32,10 @@ import {
     urlPath,
 } from "../components/content";
 import { SiteContentInputs, SiteContentOutputs, siteContentProvider } from "../providers/siteContent";
-import { testDistributionConfig } from "./engine/program/testDistribution";
+import { contentCalls, contentInputs, createContentTarget } from "./support/content";
 import { SAMPLE_SITE, usePeers, Peers, writeFiles } from "./support/fixture";
 import { tempDir } from "./support/peers";
-import { promiseOf, settle, useOfflineMocks } from "./support/pulumi";
+import { promiseOf, recordRegistrations, settle, useOfflineMocks } from "./support/pulumi";
 
 /** A fresh folder holding `files`. */
 const folder = (files: Readonly<Record<string, string>>) => writeFiles(tempDir("cfcn-content-"), files);
@@ -124,16 +123,19 @@ describe("site content in the component (runtime mocks)", () => {
         contentDir,
         ...extra,
     });
-    async function build(args: ChinaCdnArgs) {
+    /** Fresh mocks with one ChinaCdn per [name, args]; the mocks and what the engine received per resource. */
+    async function build(...sites: Array<[string, ChinaCdnArgs]>) {
         const mocks = await useOfflineMocks();
+        const recorded = recordRegistrations();
         const { ChinaCdn } = await import("../components/chinaCdn");
-        const site = new ChinaCdn(`site`, args);
-        await promiseOf(site.distributionId);
+        for (const [name, args] of sites) {
+            await promiseOf(new ChinaCdn(name, args).distributionId);
+        }
         await settle();
-        return mocks;
+        return { mocks, ...recorded };
     }
-    const errors = (mocks: Awaited<ReturnType<typeof build>>) =>
-        mocks.find("aws:cloudfront/distribution:Distribution", "site-cdn")[0].inputs.customErrorResponses;
+    const errors = async (args: ChinaCdnArgs) =>
+        (await build(["site", args])).mocks.find("aws:cloudfront/distribution:Distribution", "site-cdn")[0].inputs.customErrorResponses;
 
     it("404.html at the top answers missing pages with status 404 (403 from the OAI included); spa keeps its own answer", async () => {
         const notFound = [403, 404].map((errorCode) => ({
@@ -142,12 +144,12 @@ describe("site content in the component (runtime mocks)", () => {
             responsePagePath: "/404.html",
             errorCachingMinTtl: 10,
         }));
-        assert.deepEqual(errors(await build(base(folder(SITE)))), notFound);
+        assert.deepEqual(await errors(base(folder(SITE))), notFound);
         const { "404.html": _, ...without } = SITE;
         void _;
-        assert.equal(errors(await build(base(folder(without)))), undefined, "no 404.html: CloudFront's own error");
+        assert.equal(await errors(base(folder(without))), undefined, "no 404.html: CloudFront's own error");
         assert.deepEqual(
-            errors(await build(base(folder(SITE), { spa: true }))).map((e: { responseCode: number; responsePagePath: string }) => [
+            (await errors(base(folder(SITE), { spa: true }))).map((e: { responseCode: number; responsePagePath: string }) => [
                 e.responseCode,
                 e.responsePagePath,
             ]),
@@ -159,30 +161,16 @@ describe("site content in the component (runtime mocks)", () => {
     });
 
     it("the first object goes into a bucket already private, owner-enforced and encrypted", async () => {
-        const { recordRegistrations } = await import("./support/pulumi");
-        await useOfflineMocks();
-        const recorded = recordRegistrations();
-        const { ChinaCdn } = await import("../components/chinaCdn");
-        await promiseOf(new ChinaCdn("ordered", base(folder(SITE))).distributionId);
-        await settle();
+        const { dependencies } = await build(["ordered", base(folder(SITE))]);
         for (const setting of ["ordered-public-access-block", "ordered-ownership", "ordered-encryption"]) {
-            assert.ok(
-                recorded.dependencies["ordered-content"].includes(setting),
-                `${setting}: ${recorded.dependencies["ordered-content"].join(", ")}`,
-            );
+            assert.ok(dependencies["ordered-content"].includes(setting), `${setting}: ${dependencies["ordered-content"].join(", ")}`);
         }
     });
 
     it("the content is kept with the buckets on destroy by default, and deleted with destroyBuckets", async () => {
-        const { recordRegistrations } = await import("./support/pulumi");
-        await useOfflineMocks();
-        const recorded = recordRegistrations();
-        const { ChinaCdn } = await import("../components/chinaCdn");
-        await promiseOf(new ChinaCdn("kept", base(folder(SITE))).distributionId);
-        await promiseOf(new ChinaCdn("gone", base(folder(SITE), { destroyBuckets: true })).distributionId);
-        await settle();
-        assert.equal(recorded.retainOnDelete["kept-content"], true);
-        assert.equal(recorded.retainOnDelete["gone-content"], false);
+        const { retainOnDelete } = await build(["kept", base(folder(SITE))], ["gone", base(folder(SITE), { destroyBuckets: true })]);
+        assert.equal(retainOnDelete["kept-content"], true);
+        assert.equal(retainOnDelete["gone-content"], false);
     });
 
     it("a folder that cannot be deployed fails before anything is registered", async () => {
@@ -217,41 +205,13 @@ describe("site content against moto (S3, CloudFront invalidations) through the f
 
     /** A fresh bucket and distribution in moto, and provider inputs for `dir`. */
     async function setUp(dir: string, extra: Partial<SiteContentInputs> = {}): Promise<SiteContentInputs> {
-        const bucket = `site-content-${++counter}-${Date.now().toString(36)}`;
-        await s3.send(new CreateBucketCommand({ Bucket: bucket, CreateBucketConfiguration: { LocationConstraint: "cn-north-1" } }));
-        const dist = await cloudfront.send(
-            new CreateDistributionCommand({
-                DistributionConfig: testDistributionConfig([`c${counter}.example.cn`], "ASCAEXAMPLE0123456789"),
-            }),
-        );
-        return {
-            dir,
-            digest: manifestDigest(siteManifest(dir)),
-            bucket,
-            region: "cn-north-1",
-            distributionId: dist.Distribution?.Id,
-            waitForInvalidation: false,
-            invalidationTimeoutSeconds: 60,
-            concurrency: 16,
-            ...extra,
-        };
+        return contentInputs(dir, await createContentTarget(peers.moto.url, `content-${++counter}`), extra);
     }
     /** The S3 writes (PUT object, POST ?delete) and CloudFront invalidations `fn` made, through the proxy. */
-    async function writesDuring<T>(
-        bucket: string,
-        fn: () => Promise<T>,
-    ): Promise<{ result: T; puts: string[]; deletes: number; invalidations: number }> {
+    async function writesDuring<T>(bucket: string, fn: () => Promise<T>) {
         const from = peers.proxy.seen.length;
         const result = await fn();
-        const seen = peers.proxy.seen.slice(from);
-        return {
-            result,
-            puts: seen
-                .filter((a) => a.startsWith(`PUT /${bucket}/`))
-                .map((a) => decodeURIComponent(a.slice(`PUT /${bucket}/`.length).split("?")[0])),
-            deletes: seen.filter((a) => a.startsWith(`POST /${bucket}/?delete`)).length,
-            invalidations: seen.filter((a) => /^POST \/2020-05-31\/distribution\/[^/]+\/invalidation/.test(a)).length,
-        };
+        return { result, ...contentCalls(peers.proxy.seen.slice(from), bucket) };
     }
     const refresh = (i: SiteContentInputs) => ({ ...i, digest: manifestDigest(siteManifest(i.dir)) });
 

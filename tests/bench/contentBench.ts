@@ -9,11 +9,9 @@
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { CloudFrontClient, CreateDistributionCommand } from "@aws-sdk/client-cloudfront";
-import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
-import { manifestDigest, siteManifest } from "../../components/content";
-import { SiteContentInputs, SiteContentOutputs, siteContentProvider } from "../../providers/siteContent";
-import { testDistributionConfig } from "../engine/program/testDistribution";
+import { siteManifest } from "../../components/content";
+import { SiteContentOutputs, siteContentProvider } from "../../providers/siteContent";
+import { contentCalls, contentInputs, createContentTarget } from "../support/content";
 import { FaultProxy, Moto } from "../support/peers";
 
 const root = path.resolve(__dirname, "..", "..");
@@ -82,44 +80,30 @@ export async function benchContent(context: {
     sizes: number[];
 }): Promise<ContentSizeResult[]> {
     const { moto, proxy, work } = context;
-    const s3 = new S3Client({ region: "cn-north-1", endpoint: moto.url, forcePathStyle: true });
-    const cloudfront = new CloudFrontClient({ region: "cn-north-1", endpoint: moto.url });
     const results: ContentSizeResult[] = [];
     for (const files of context.sizes) {
         const dir = path.join(work, `site-${files}`);
         generateSite(dir, files);
-        const bucket = `site-bench-${files}-${Date.now().toString(36)}`;
-        await s3.send(new CreateBucketCommand({ Bucket: bucket, CreateBucketConfiguration: { LocationConstraint: "cn-north-1" } }));
-        const dist = await cloudfront.send(
-            new CreateDistributionCommand({
-                DistributionConfig: testDistributionConfig([`bench-${files}.example.cn`], "ASCAEXAMPLE0123456789"),
-            }),
-        );
+        const target = await createContentTarget(moto.url, `bench-${files}`);
+        const bucket = target.bucket;
         const prog = await program("sync", dir);
         const perFileProgram = files <= 2000 ? await program("per-file", dir) : undefined;
-        const inputs = (): SiteContentInputs => ({
-            dir,
-            digest: manifestDigest(siteManifest(dir)),
-            bucket,
-            region: "cn-north-1",
-            distributionId: dist.Distribution?.Id,
-            waitForInvalidation: false,
-            invalidationTimeoutSeconds: 60,
-            concurrency: 16,
-        });
-        const writes = (from: number) =>
-            proxy.seen.slice(from).filter((a) => a.startsWith(`PUT /${bucket}/`) || a.startsWith(`POST /${bucket}/?delete`));
+        const inputs = () => contentInputs(dir, target);
+        const writes = (from: number) => {
+            const calls = contentCalls(proxy.seen.slice(from), bucket);
+            return calls.puts.length + calls.deletes;
+        };
         let from = proxy.seen.length;
         let outs: SiteContentOutputs | undefined;
         const firstSeconds = await seconds(async () => (outs = (await siteContentProvider.create!(inputs())).outs as SiteContentOutputs));
-        const firstPuts = writes(from).length;
+        const firstPuts = writes(from);
         // Unchanged: what a scheduled `pulumi up` pays for content.
         const again = await program("sync", dir);
         const news = inputs();
         const diffSeconds = await seconds(() => siteContentProvider.diff!(bucket, outs!, news));
         from = proxy.seen.length;
         const updateSeconds = await seconds(() => siteContentProvider.update!(bucket, outs!, news));
-        const unchangedWrites = writes(from).length;
+        const unchangedWrites = writes(from);
         // Ten files: 8 edited pages and styles, 1 added, 1 removed (an edited dir/index.html is two objects).
         const manifest = siteManifest(dir).filter((e) => !e.key.endsWith("/") && !e.key.startsWith("assets/"));
         manifest.slice(0, 8).forEach((e) => fs.appendFileSync(e.source, " /* edited */"));
@@ -130,7 +114,7 @@ export async function benchContent(context: {
         const changeSeconds = await seconds(
             async () => (changed = (await siteContentProvider.update!(bucket, outs!, inputs())).outs as SiteContentOutputs),
         );
-        const calls = proxy.seen.slice(from);
+        const calls = contentCalls(proxy.seen.slice(from), bucket);
         results.push({
             files,
             objects: outs!.fileCount,
@@ -140,9 +124,9 @@ export async function benchContent(context: {
             unchanged: { programSeconds: again.seconds, diffSeconds, updateSeconds, writes: unchangedWrites },
             tenChanged: {
                 seconds: changeSeconds,
-                puts: calls.filter((a) => a.startsWith(`PUT /${bucket}/`)).length,
-                deletes: calls.filter((a) => a.startsWith(`POST /${bucket}/?delete`)).length,
-                invalidations: calls.filter((a) => /\/invalidation$/.test(a)).length,
+                puts: calls.puts.length,
+                deletes: calls.deletes,
+                invalidations: calls.invalidations,
                 paths: changed!.invalidatedPaths,
             },
         });

@@ -111,6 +111,11 @@ function editDistance(a: string, b: string): number {
     return previous[y.length];
 }
 
+/** The known name nearest to a misspelt one. */
+export function nearestName(name: string, known: readonly string[]): string {
+    return [...known].sort((a, b) => editDistance(name, a) - editDistance(name, b))[0];
+}
+
 /**
  * Keys under `cloudfront-china:` that the program does not read: a typo (`acmeEmial`) or a provider
  * argument set as config (`deleteConflictTimeoutSeconds`) would otherwise be ignored in silence.
@@ -119,8 +124,7 @@ export function unknownKeyProblems(keys: readonly string[]): string[] {
     return keys
         .filter((k) => k.startsWith(`${PROJECT}:`) && !(CONFIG_KEYS as readonly string[]).includes(k.slice(PROJECT.length + 1)))
         .map((k) => {
-            const name = k.slice(PROJECT.length + 1);
-            const nearest = [...CONFIG_KEYS].sort((a, b) => editDistance(name, a) - editDistance(name, b))[0];
+            const nearest = nearestName(k.slice(PROJECT.length + 1), CONFIG_KEYS);
             return (
                 `\`${k}\` is not a setting of this program: did you mean \`${PROJECT}:${nearest}\`? ` +
                 `Remove it with \`pulumi config rm ${k}\` (the settings are listed in Pulumi.yaml and the README)`
@@ -128,8 +132,29 @@ export function unknownKeyProblems(keys: readonly string[]): string[] {
         });
 }
 
+/** The site's settings, by the names of the stack keys (a ChinaSite's args use the same names). */
+export type SiteSettingName = Exclude<(typeof CONFIG_KEYS)[number], "deployments" | "watch">;
+
+/** The settings of one site, wherever they come from: the program's stack config or a ChinaSite's args. */
+export type SiteSettings = Omit<SiteConfig, "deployments" | "watch">;
+
+/**
+ * Where a site's settings come from. The program reads the stack config; the ChinaSite component
+ * reads its args. One reader validates both, so both give the same errors for the same mistakes.
+ */
+export interface SettingsSource {
+    /** A setting's value (parsed JSON for stack config), undefined when unset. */
+    value(name: SiteSettingName): unknown;
+    /** Whether the value is held encrypted (a secret stack value, or a secret Output). */
+    isSecret(name: SiteSettingName): boolean;
+    /** How messages name the setting: `cloudfront-china:spa`, or `spa` of a component. */
+    label(name: SiteSettingName): string;
+    /** The command that sets it, for messages (stack config only). */
+    setCommand?(name: SiteSettingName, example: string, secret?: boolean): string;
+}
+
 /** Stack keys of the certificate settings, by the provider input they feed (for messages). */
-const CERTIFICATE_KEYS: Record<string, string> = {
+const CERTIFICATE_SETTINGS: Record<string, SiteSettingName> = {
     acmeDirectoryUrl: "acmeDirectoryUrl",
     keyType: "keyType",
     renewBeforeDays: "renewBeforeDays",
@@ -156,105 +181,110 @@ function raw(config: pulumi.Config, name: string): unknown {
     }
 }
 
-function bool(
-    config: pulumi.Config,
-    name: "spa" | "logging" | "forwardQueryString" | "versioning" | "destroyBuckets" | "waitForInvalidation",
-    problems: string[],
-): boolean {
-    const v = raw(config, name);
-    if (v === undefined) {
-        return CONFIG_DEFAULTS[name];
-    }
-    if (typeof v !== "boolean") {
-        problems.push(`\`${key(name)}\` must be true or false (got ${JSON.stringify(v)}): run \`pulumi config set ${key(name)} true\``);
-        return false;
-    }
-    return v;
-}
-
-function optionalString(config: pulumi.Config, name: string, problems: string[]): string | undefined {
-    const v = raw(config, name);
-    if (v === undefined) {
-        return undefined;
-    }
-    if (typeof v !== "string") {
-        problems.push(`\`${key(name)}\` must be a string (got ${JSON.stringify(v)})`);
-        return undefined;
-    }
-    return v;
+/** The stack's `cloudfront-china:` keys as a settings source. */
+function stackConfigSource(config: pulumi.Config): SettingsSource {
+    return {
+        value: (name) => raw(config, name),
+        isSecret: (name) => isConfigSecret(key(name)),
+        label: key,
+        setCommand: (name, example, secret) => `pulumi config set${secret ? " --secret" : ""} ${key(name)} ${example}`,
+    };
 }
 
 /**
- * Reads and validates the stack configuration. Throws one InputError listing every problem
- * (naming the key and the fix) before the program registers anything.
+ * Reads and validates one site's settings from `source`, collecting every problem (naming the
+ * setting and the fix) instead of stopping at the first. `region` and `awsIdentity` are the ones
+ * the caller checked (they come from the `aws:` stack keys, or a component's own arg).
  */
-export function readSiteConfig(): SiteConfig {
-    const config = new pulumi.Config(PROJECT);
+export function readSiteSettings(
+    source: SettingsSource,
+    target: { region?: string; awsIdentity?: AwsIdentity },
+): { settings: SiteSettings; problems: string[] } {
     const problems: string[] = [];
-    problems.push(...unknownKeyProblems(Object.keys(pulumi.runtime.allConfig())));
+    const label = source.label;
+    const fix = (name: SiteSettingName, example: string, secret?: boolean) =>
+        source.setCommand ? `: run \`${source.setCommand(name, example, secret)}\`` : "";
 
-    // The provider cannot be asked for its region before it exists: read the same setting it reads.
-    const awsConfig = new pulumi.Config("aws");
-    const region = awsConfig.get("region") ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
-    problems.push(...regionProblems(region, "aws:region"));
-    // The identity pulumi-aws deploys with, so the certificate is issued and uploaded by the same one.
-    const identity = identityFromStackConfig(stackAwsConfig((k) => awsConfig.get(k)));
-    problems.push(...identity.problems);
+    const bool = (name: "spa" | "logging" | "forwardQueryString" | "versioning" | "destroyBuckets" | "waitForInvalidation"): boolean => {
+        const v = source.value(name);
+        if (v === undefined) {
+            return CONFIG_DEFAULTS[name];
+        }
+        if (typeof v !== "boolean") {
+            problems.push(`\`${label(name)}\` must be true or false (got ${JSON.stringify(v)})${fix(name, "true")}`);
+            return false;
+        }
+        return v;
+    };
+    const optionalString = (name: SiteSettingName): string | undefined => {
+        const v = source.value(name);
+        if (v === undefined) {
+            return undefined;
+        }
+        if (typeof v !== "string") {
+            problems.push(`\`${label(name)}\` must be a string (got ${JSON.stringify(v)})`);
+            return undefined;
+        }
+        return v;
+    };
 
-    const domains = raw(config, "domains");
-    problems.push(...domainsProblems(domains, key("domains")));
+    const domains = source.value("domains");
+    problems.push(...domainsProblems(domains, label("domains")));
 
-    const hostedZoneId = optionalString(config, "hostedZoneId", problems);
+    const hostedZoneId = optionalString("hostedZoneId");
     if (hostedZoneId !== undefined && !/^Z[A-Z0-9]{1,31}$/.test(hostedZoneId.replace(/^\/hostedzone\//, ""))) {
         problems.push(
-            `\`${key("hostedZoneId")}\` "${hostedZoneId}" is not a Route 53 hosted zone id (Z…): find it with \`aws route53 list-hosted-zones-by-name\``,
+            `\`${label("hostedZoneId")}\` "${hostedZoneId}" is not a Route 53 hosted zone id (Z…): find it with \`aws route53 list-hosted-zones-by-name\``,
         );
     }
 
-    const iamCertificateId = optionalString(config, "iamCertificateId", problems);
+    const iamCertificateId = optionalString("iamCertificateId");
     if (iamCertificateId !== undefined) {
-        problems.push(...iamCertificateIdProblems(iamCertificateId, key("iamCertificateId")));
+        problems.push(...iamCertificateIdProblems(iamCertificateId, label("iamCertificateId")));
     }
 
-    const contentDir = optionalString(config, "contentDir", problems);
+    const contentDir = optionalString("contentDir");
     if (contentDir !== undefined) {
-        const folderProblems = contentDirProblems(contentDir, key("contentDir"));
-        // The folder's files too (empty, over 5 GiB, a name CloudFront cannot serve), named by the stack key.
-        problems.push(...(folderProblems.length > 0 ? folderProblems : contentProblems(contentDir, key("contentDir"))));
+        const folderProblems = contentDirProblems(contentDir, label("contentDir"));
+        // The folder's files too (empty, over 5 GiB, a name CloudFront cannot serve), named by the setting.
+        problems.push(...(folderProblems.length > 0 ? folderProblems : contentProblems(contentDir, label("contentDir"))));
     }
 
-    const defaultRootObject = optionalString(config, "defaultRootObject", problems) ?? CONFIG_DEFAULTS.defaultRootObject;
-    const tags = raw(config, "tags");
-    problems.push(...tagsProblems(tags, key("tags")));
+    const defaultRootObject = optionalString("defaultRootObject") ?? CONFIG_DEFAULTS.defaultRootObject;
+    const tags = source.value("tags");
+    problems.push(...tagsProblems(tags, label("tags")));
 
     const acme = {
-        directoryUrl: optionalString(config, "acmeDirectoryUrl", problems) ?? CONFIG_DEFAULTS.acmeDirectoryUrl,
-        email: optionalString(config, "acmeEmail", problems),
-        profile: optionalString(config, "acmeProfile", problems),
-        keyType: (optionalString(config, "keyType", problems) ?? CONFIG_DEFAULTS.keyType) as KeyType,
-        renewBeforeDays: raw(config, "renewBeforeDays") as number | undefined,
-        dnsResolvers: raw(config, "dnsResolvers") as string[] | undefined,
-        challenge: (optionalString(config, "challenge", problems) ?? CONFIG_DEFAULTS.challenge) as ChallengeMode,
-        challengeDelegations: raw(config, "challengeDelegations") as Record<string, string> | undefined,
+        directoryUrl: optionalString("acmeDirectoryUrl") ?? CONFIG_DEFAULTS.acmeDirectoryUrl,
+        email: optionalString("acmeEmail"),
+        profile: optionalString("acmeProfile"),
+        keyType: (optionalString("keyType") ?? CONFIG_DEFAULTS.keyType) as KeyType,
+        renewBeforeDays: source.value("renewBeforeDays") as number | undefined,
+        dnsResolvers: source.value("dnsResolvers") as string[] | undefined,
+        challenge: (optionalString("challenge") ?? CONFIG_DEFAULTS.challenge) as ChallengeMode,
+        challengeDelegations: source.value("challengeDelegations") as Record<string, string> | undefined,
     };
-    const eabKeyId = optionalString(config, "acmeEabKeyId", problems);
-    const eabHmacKey = optionalString(config, "acmeEabHmacKey", problems);
+    const eabKeyId = optionalString("acmeEabKeyId");
+    const eabHmacKey = optionalString("acmeEabHmacKey");
     if ((eabKeyId === undefined) !== (eabHmacKey === undefined)) {
         problems.push(
-            `External Account Binding needs both \`${key("acmeEabKeyId")}\` and \`${key("acmeEabHmacKey")}\` (from your CA's account page, e.g. ZeroSSL's or Google Trust Services' EAB credentials)`,
+            `External Account Binding needs both \`${label("acmeEabKeyId")}\` and \`${label("acmeEabHmacKey")}\` (from your CA's account page, e.g. ZeroSSL's or Google Trust Services' EAB credentials)`,
         );
-    } else if (eabHmacKey !== undefined && !isConfigSecret(key("acmeEabHmacKey"))) {
+    } else if (eabHmacKey !== undefined && !source.isSecret("acmeEabHmacKey")) {
         problems.push(
-            `\`${key("acmeEabHmacKey")}\` is stored in plaintext: set it with \`pulumi config set --secret ${key("acmeEabHmacKey")} <HMAC key>\` so that it is encrypted in the stack file`,
+            `\`${label("acmeEabHmacKey")}\` is stored in plaintext: ` +
+                (source.setCommand
+                    ? `set it with \`${source.setCommand("acmeEabHmacKey", "<HMAC key>", true)}\` so that it is encrypted in the stack file`
+                    : "pass it as a secret (pulumi.secret(…), or read it from secret config) so that it is encrypted in the state"),
         );
     } else if (eabHmacKey !== undefined && eabHmacKey !== OFFLINE_SECRET && !/^[A-Za-z0-9_-]+={0,2}$/.test(eabHmacKey)) {
-        problems.push(`\`${key("acmeEabHmacKey")}\` must be the base64url HMAC key your CA gives (letters, digits, "-" and "_")`);
+        problems.push(`\`${label("acmeEabHmacKey")}\` must be the base64url HMAC key your CA gives (letters, digits, "-" and "_")`);
     }
     const acmeEab = eabKeyId !== undefined && eabHmacKey !== undefined ? { keyId: eabKeyId, hmacKey: eabHmacKey } : undefined;
     if (acme.email !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(acme.email)) {
-        problems.push(`\`${key("acmeEmail")}\` "${acme.email}" is not an email address: use e.g. ops@example.cn, or unset it`);
+        problems.push(`\`${label("acmeEmail")}\` "${acme.email}" is not an email address: use e.g. ops@example.cn, or unset it`);
     }
-    // The provider's own input checks, reported under the stack keys that feed them (the inputs
+    // The provider's own input checks, reported under the settings that feed them (the inputs
     // not given here, like domains and path, are checked elsewhere).
     const certificateProblems = checkInputs({
         domains,
@@ -265,52 +295,76 @@ export function readSiteConfig(): SiteConfig {
         renewBeforeDays: acme.renewBeforeDays,
         dnsResolvers: acme.dnsResolvers,
     });
-    for (const f of certificateProblems.filter((p) => p.property in CERTIFICATE_KEYS)) {
-        problems.push(f.reason.replace(`\`${f.property}\``, `\`${key(CERTIFICATE_KEYS[f.property] ?? f.property)}\``));
+    for (const f of certificateProblems.filter((p) => p.property in CERTIFICATE_SETTINGS)) {
+        problems.push(f.reason.replace(`\`${f.property}\``, `\`${label(CERTIFICATE_SETTINGS[f.property])}\``));
     }
 
-    // Whether the key holds encrypted values (`pulumi config set --secret --path …`): credentials in
-    // it are refused otherwise. The SDK's check is internal API (runtime/config.ts), stable since 3.x.
-    const isSecret = isConfigSecret(key("deployments"));
-    const deployments = readDeploymentsConfig(raw(config, "deployments"), key("deployments"), {
-        isSecret,
-        backendUrl: currentBackendUrl(),
-        awsProfileSet: identity.identity?.profile !== undefined || identity.identity?.sharedCredentialsFiles !== undefined,
-    });
-    problems.push(...deployments.problems);
-    const watch = readWatchConfig(raw(config, "watch"), key("watch"));
-    problems.push(...watch.problems);
-
-    const logRetentionDays = raw(config, "logRetentionDays");
+    const logRetentionDays = source.value("logRetentionDays");
     if (
         logRetentionDays !== undefined &&
         !(Number.isInteger(logRetentionDays) && (logRetentionDays as number) >= 1 && (logRetentionDays as number) <= 36500)
     ) {
         problems.push(
-            `\`${key("logRetentionDays")}\` must be a whole number of days from 1 to 36500 (got ${JSON.stringify(logRetentionDays)}): e.g. \`pulumi config set ${key("logRetentionDays")} 90\``,
+            `\`${label("logRetentionDays")}\` must be a whole number of days from 1 to 36500 (got ${JSON.stringify(logRetentionDays)})` +
+                (source.setCommand ? `: e.g. \`${source.setCommand("logRetentionDays", "90")}\`` : ""),
         );
     }
 
-    const settings: SiteConfig = {
-        region: region ?? "",
-        awsIdentity: identity.identity,
+    const settings: SiteSettings = {
+        region: target.region ?? "",
+        awsIdentity: target.awsIdentity,
         domains: Array.isArray(domains) ? (domains as string[]) : [],
         hostedZoneId: hostedZoneId?.replace(/^\/hostedzone\//, ""),
         iamCertificateId,
         contentDir,
         defaultRootObject,
-        spa: bool(config, "spa", problems),
-        logging: bool(config, "logging", problems),
-        forwardQueryString: bool(config, "forwardQueryString", problems),
-        versioning: bool(config, "versioning", problems),
-        destroyBuckets: bool(config, "destroyBuckets", problems),
-        waitForInvalidation: bool(config, "waitForInvalidation", problems),
+        spa: bool("spa"),
+        logging: bool("logging"),
+        forwardQueryString: bool("forwardQueryString"),
+        versioning: bool("versioning"),
+        destroyBuckets: bool("destroyBuckets"),
+        waitForInvalidation: bool("waitForInvalidation"),
         logRetentionDays: typeof logRetentionDays === "number" ? logRetentionDays : CONFIG_DEFAULTS.logRetentionDays,
         tags: (tags as Record<string, string> | undefined) ?? {},
-        deployments: deployments.deployments,
-        watch: watch.watch,
         acme: { ...acme, eab: acmeEab },
     };
+    return { settings, problems };
+}
+
+/** The region and AWS identity pulumi-aws deploys with, read from the same `aws:` stack keys it reads. */
+export function stackAwsTarget(): { region?: string; awsIdentity?: AwsIdentity; identityProblems: string[] } {
+    // The provider cannot be asked for its region before it exists: read the same setting it reads.
+    const awsConfig = new pulumi.Config("aws");
+    const region = awsConfig.get("region") ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
+    // The identity pulumi-aws deploys with, so the certificate is issued and uploaded by the same one.
+    const identity = identityFromStackConfig(stackAwsConfig((k) => awsConfig.get(k)));
+    return { region, awsIdentity: identity.identity, identityProblems: identity.problems };
+}
+
+/**
+ * Reads and validates the stack configuration. Throws one InputError listing every problem
+ * (naming the key and the fix) before the program registers anything.
+ */
+export function readSiteConfig(): SiteConfig {
+    const config = new pulumi.Config(PROJECT);
+    const problems: string[] = [];
+    problems.push(...unknownKeyProblems(Object.keys(pulumi.runtime.allConfig())));
+    const target = stackAwsTarget();
+    problems.push(...regionProblems(target.region, "aws:region"), ...target.identityProblems);
+    const site = readSiteSettings(stackConfigSource(config), target);
+    problems.push(...site.problems);
+
+    // Whether the key holds encrypted values (`pulumi config set --secret --path …`): credentials in
+    // it are refused otherwise.
+    const deployments = readDeploymentsConfig(raw(config, "deployments"), key("deployments"), {
+        isSecret: isConfigSecret(key("deployments")),
+        backendUrl: currentBackendUrl(),
+        awsProfileSet: target.awsIdentity?.profile !== undefined || target.awsIdentity?.sharedCredentialsFiles !== undefined,
+    });
+    problems.push(...deployments.problems);
+    const watch = readWatchConfig(raw(config, "watch"), key("watch"));
+    problems.push(...watch.problems);
+
     throwIfProblems(problems);
-    return settings;
+    return { ...site.settings, deployments: deployments.deployments, watch: watch.watch };
 }

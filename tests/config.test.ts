@@ -246,7 +246,7 @@ describe("stack configuration", () => {
             .map((k) => k.replace(`${PROJECT}:`, ""))
             .sort();
         const source = fs.readFileSync(path.join(root, "components", "config.ts"), "utf8");
-        const read = [...source.matchAll(/(?:raw|optionalString|bool)\(config, "([a-zA-Z]+)"/g)].map((m) => m[1]);
+        const read = [...source.matchAll(/(?:raw\(config, |source\.value\(|optionalString\(|bool\()"([a-zA-Z]+)"/g)].map((m) => m[1]);
         assert.deepEqual(declared, [...new Set(read)].sort());
         assert.deepEqual([...CONFIG_KEYS].sort(), declared, "the known-key list used to refuse unknown keys");
         for (const [k, v] of Object.entries(CONFIG_DEFAULTS)) {

@@ -1,10 +1,12 @@
 /**
  * The package's public surface (`import { ChinaCdn, IamAcmeCertificate } from "cloudfront-china"`):
- * the site component, the certificate and account resources, site content, and the China rule table
+ * the site components (ChinaCdn; ChinaSite, which also issues the certificate), the certificate and account resources, site content, and the China rule table
  * with its check functions. Everything else is internal. The Pulumi program of this repository is
  * index.ts; it is not part of the package.
  */
 export { ChinaCdn, validateChinaCdnArgs } from "./components/chinaCdn";
+export { ChinaSite, validateChinaSiteArgs } from "./components/chinaSite";
+export type { ChinaSiteArgs, DnsChallengeRecord } from "./components/chinaSite";
 export type { ChinaCdnArgs, DistributionOverrides, DnsRecordsArgs } from "./components/chinaCdn";
 export { AcmeAccount } from "./providers/acmeAccount";
 export type { AcmeAccountArgs } from "./providers/acmeAccount";

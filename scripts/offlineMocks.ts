@@ -129,6 +129,7 @@ export class OfflineAwsChina implements pulumi.runtime.Mocks {
             case "aws:route53/record:Record":
                 return { id: `${name}-id`, state: { ...inputs } };
             case "cloudfront-china:index:ChinaCdn":
+            case "cloudfront-china:index:ChinaSite":
             case "cloudfront-china:index:ScheduledDeployments":
             case "cloudfront-china:index:CertificateWatch":
                 return { id: "", state: {} };

@@ -1,6 +1,7 @@
 /**
  * One table of invalid configurations across the stack config (the whole program under mocks), the
- * component, and the certificate provider's `check`. Each must fail before anything is created, with
+ * ChinaCdn component, the ChinaSite component (what programs in other languages call through the
+ * plugin package), and the certificate provider's `check`. Each must fail before anything is created, with
  * a message naming the setting, and without a single AWS or ACME request (counted: connections
  * opened, requests through the AWS proxy, Pebble's log). Zone coverage is the one case that needs a
  * read (the zone's name), and it is marked so.
@@ -11,11 +12,12 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { ChinaCdn, ChinaCdnArgs } from "../components/chinaCdn";
+import { ChinaSite, ChinaSiteArgs } from "../components/chinaSite";
 import { iamAcmeCertificateProvider } from "../providers/iamAcmeCertificate";
 import { countConnections, usePeers, Peers, writeFiles } from "./support/fixture";
 import { useOfflineMocks } from "./support/pulumi";
 
-type Layer = "stack" | "component" | "provider";
+type Layer = "stack" | "component" | "site" | "provider";
 interface Case {
     label: string;
     layer: Layer;
@@ -33,6 +35,7 @@ interface Case {
 /** A fresh site folder holding `files`, for the content cases. */
 const siteWith = (files: Record<string, string>) => writeFiles(fs.mkdtempSync(path.join(os.tmpdir(), "cfcn-bad-site-")), files);
 const stack = (over: Record<string, unknown>) => ({ "aws:region": "cn-north-1", "cloudfront-china:domains": ["www.example.cn"], ...over });
+const site = (over: Record<string, unknown>) => ({ domains: ["www.example.cn"], ...over });
 const component = (over: Partial<ChinaCdnArgs> & Record<string, unknown>) => ({
     domains: ["www.example.cn"],
     region: "cn-north-1",
@@ -367,6 +370,53 @@ const CASES: Case[] = [
         input: component({ defaultRootObject: "/index.html" }),
         message: /`defaultRootObject` "\/index\.html" must not start with "\/"/,
     },
+    // ChinaSite's args: the plugin package's entry point for programs in any language (the stack's
+    // aws:region is cn-north-1 in these cases).
+    {
+        label: "misspelt arg",
+        layer: "site",
+        input: site({ acmeEmial: "ops@example.cn" }),
+        message: /`acmeEmial` is not an argument of ChinaSite: did you mean `acmeEmail`\?/,
+    },
+    { label: "no domains", layer: "site", input: site({ domains: [] }), message: /`domains` must list at least one host name/ },
+    {
+        label: "global region",
+        layer: "site",
+        input: site({ region: "us-east-1" }),
+        message: /`region` must be "cn-north-1" or "cn-northwest-1"/,
+    },
+    {
+        label: "an output where a plain value is needed",
+        layer: "site",
+        input: site({ contentDir: pulumi.output("./site") }),
+        message: /`contentDir` must be a plain value known before the update/,
+    },
+    {
+        label: "zone id without its name",
+        layer: "site",
+        input: site({ hostedZoneId: "Z0123456789EXAMPLE" }),
+        message: /`hostedZoneId` and `hostedZoneName` go together/,
+    },
+    {
+        label: "domain outside the zone",
+        layer: "site",
+        input: site({ hostedZoneId: "Z0123456789EXAMPLE", hostedZoneName: "example.com" }),
+        message: /"www\.example\.cn" is not inside the hosted zone "example\.com" given by `hostedZoneName`/,
+    },
+    { label: "spa as text", layer: "site", input: site({ spa: "yes" }), message: /`spa` must be true or false \(got "yes"\)$/m },
+    { label: "unknown key type", layer: "site", input: site({ keyType: "ed25519" }), message: /`keyType` "ed25519" is not supported/ },
+    {
+        label: "EAB key id without the HMAC key",
+        layer: "site",
+        input: site({ acmeEabKeyId: "kid-1" }),
+        message: /External Account Binding needs both `acmeEabKeyId` and `acmeEabHmacKey`/,
+    },
+    {
+        label: "ACM certificate ARN",
+        layer: "site",
+        input: site({ iamCertificateId: "arn:aws-cn:acm:cn-north-1:123456789012:certificate/abc" }),
+        message: /`iamCertificateId` must be the IAM ServerCertificateId \("ASCA…"\), not a name or ARN \(got an ARN\)/,
+    },
     // The certificate provider's check (the same checks run in preview).
     {
         label: "path outside /cloudfront",
@@ -456,9 +506,9 @@ describe("bad input: refused before anything is created, with no AWS or ACME req
     });
     after(() => pulumi.runtime.setAllConfig({}, []));
 
-    it(`the table holds at least 30 cases across all three layers (${CASES.length})`, () => {
+    it(`the table holds at least 30 cases across all four layers (${CASES.length})`, () => {
         assert.ok(CASES.length >= 30);
-        assert.deepEqual([...new Set(CASES.map((c) => c.layer))].sort(), ["component", "provider", "stack"]);
+        assert.deepEqual([...new Set(CASES.map((c) => c.layer))].sort(), ["component", "provider", "site", "stack"]);
     });
 
     for (const c of CASES) {
@@ -485,6 +535,9 @@ describe("bad input: refused before anything is created, with no AWS or ACME req
                         Object.assign(process.env, c.env);
                         // eslint-disable-next-line @typescript-eslint/no-require-imports -- the program is a CommonJS `export =` function
                         await (require("../index") as () => Promise<unknown>)();
+                    } else if (c.layer === "site") {
+                        pulumi.runtime.setAllConfig({ "aws:region": "cn-north-1" }, []);
+                        new ChinaSite("bad", c.input as unknown as ChinaSiteArgs);
                     } else {
                         new ChinaCdn("bad", c.input as unknown as ChinaCdnArgs);
                     }

@@ -136,6 +136,7 @@ describe("the installable package in another Pulumi program", function () {
         const entry = fs.readFileSync(path.join(installed, "dist", "lib.d.ts"), "utf8");
         for (const name of [
             "ChinaCdn",
+            "ChinaSite",
             "IamAcmeCertificate",
             "AcmeAccount",
             "SiteContent",

@@ -1,0 +1,367 @@
+/**
+ * ChinaSite: the whole site as one component, certificate included: what the program in index.ts
+ * builds from stack config, built from plain, typed args instead. It is the component the plugin
+ * package exposes to programs in other languages (plugin.ts), so its args are plain values (known
+ * before anything is created, checked by the same reader as the stack config) and documented.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { ChinaCdn, ChinaCdnArgs, validateChinaCdnArgs } from "./chinaCdn";
+import { CONFIG_KEYS, SiteSettingName, SiteSettings, nearestName, readSiteSettings, stackAwsTarget } from "./config";
+import { OFFLINE_SECRET } from "./deployments";
+import { regionProblems, throwIfProblems, zoneCoverageProblems } from "./validation";
+import { AcmeAccount } from "../providers/acmeAccount";
+import { IamAcmeCertificate } from "../providers/iamAcmeCertificate";
+import { ChallengeRecord, acmeChallengeName, baseName, persistRecords } from "../providers/dnsChallenge";
+import { zoneFor } from "../providers/certificateLogic";
+
+/** The certificate a site serves, and what the user may have to add at a DNS host. */
+export interface SiteCertificate {
+    id: pulumi.Input<string>;
+    notAfter?: pulumi.Output<string>;
+    renewAfter?: pulumi.Output<string>;
+    certificatePem?: pulumi.Output<string>;
+    privateKeyPem?: pulumi.Output<string>;
+    /** DNS records the user adds once at the DNS host (dns-persist-01 records, delegation CNAMEs). */
+    dnsChallengeRecords?: pulumi.Output<ChallengeRecord[]>;
+}
+
+/**
+ * The records a user adds once at a DNS host we cannot write: the delegation CNAMEs of
+ * `challengeDelegations`, and (modes "auto" and "dns-persist-01") the standing dns-persist-01 record
+ * of every name outside the program's own zone. Known once the ACME account exists.
+ */
+function recordsToAdd(
+    settings: SiteSettings,
+    account: AcmeAccount,
+    ownZone: Record<string, string> | undefined,
+): pulumi.Output<ChallengeRecord[]> {
+    const delegations: ChallengeRecord[] = Object.entries(settings.acme.challengeDelegations ?? {}).map(([domain, target]) => ({
+        domain,
+        name: acmeChallengeName(domain),
+        type: "CNAME",
+        value: target,
+    }));
+    if (settings.acme.challenge === "dns-01") {
+        return pulumi.output(delegations);
+    }
+    const elsewhere = settings.domains.filter((d) => zoneFor(d, ownZone ?? {}) === undefined);
+    return pulumi
+        .all([account.accountUrl, account.issuerDomainNames])
+        .apply(([accountUrl, issuers]) => [
+            ...((issuers ?? []).length > 0 ? persistRecords(elsewhere, (issuers ?? [])[0], accountUrl) : []),
+            ...delegations,
+        ]);
+}
+
+/**
+ * The certificate the distribution serves: an existing IAM certificate (`iamCertificateId`), or one
+ * issued for every domain by the ACME CA and renewed by replacement on the `pulumi up` that falls in
+ * its window (create new, re-point the distribution, delete old). `prefix` names the resources (none
+ * in the program, whose resource names must not change) and `opts` parents them.
+ */
+export function siteCertificate(
+    settings: SiteSettings,
+    hostedZones: Record<string, string> | undefined,
+    named: { prefix?: string; opts?: pulumi.CustomResourceOptions; eabHmacKey?: pulumi.Input<string> } = {},
+): SiteCertificate {
+    if (settings.iamCertificateId !== undefined) {
+        return { id: settings.iamCertificateId };
+    }
+    const resourceName = (n: string) => (named.prefix ? `${named.prefix}-${n}` : n);
+    const account = new AcmeAccount(
+        resourceName("acme-account"),
+        {
+            directoryUrl: settings.acme.directoryUrl,
+            email: settings.acme.email,
+            eabKeyId: settings.acme.eab?.keyId,
+            eabHmacKey: settings.acme.eab && pulumi.secret(named.eabHmacKey ?? settings.acme.eab.hmacKey),
+        },
+        named.opts,
+    );
+    // dns-persist-01 in the program's own zone: the standing records are ordinary Route 53 records,
+    // durable (not per order); the certificate waits for them.
+    const standing =
+        settings.acme.challenge === "dns-persist-01" && hostedZones
+            ? pulumi.all([account.accountUrl, account.issuerDomainNames]).apply(([accountUrl, issuers]) =>
+                  persistRecords(
+                      settings.domains.filter((d) => zoneFor(d, hostedZones) !== undefined),
+                      (issuers ?? [])[0] ?? "",
+                      accountUrl,
+                  ),
+              )
+            : undefined;
+    const persistRecordsInZone = standing
+        ? [...new Set(settings.domains.filter((d) => zoneFor(d, hostedZones ?? {}) !== undefined).map(baseName))].map(
+              (base, i) =>
+                  new aws.route53.Record(
+                      resourceName(`dns-persist-${i}`),
+                      {
+                          zoneId: zoneFor(base, hostedZones ?? {}) as string,
+                          name: `_validation-persist.${base}`,
+                          type: "TXT",
+                          ttl: 300,
+                          records: standing.apply((records) => [records.find((r) => baseName(r.domain) === base)?.value ?? ""]),
+                      },
+                      named.opts,
+                  ),
+          )
+        : [];
+    const certificate = new IamAcmeCertificate(
+        resourceName("certificate"),
+        {
+            domains: settings.domains,
+            account,
+            region: settings.region,
+            awsIdentity: settings.awsIdentity,
+            keyType: settings.acme.keyType,
+            profile: settings.acme.profile,
+            renewBeforeDays: settings.acme.renewBeforeDays,
+            dnsResolvers: settings.acme.dnsResolvers,
+            challenge: settings.acme.challenge,
+            challengeDelegations: settings.acme.challengeDelegations,
+            hostedZones,
+            tags: settings.tags,
+        },
+        { ...named.opts, dependsOn: persistRecordsInZone },
+    );
+    return {
+        id: certificate.serverCertificateId,
+        notAfter: certificate.notAfter,
+        renewAfter: certificate.renewAfter,
+        certificatePem: certificate.certificatePem,
+        privateKeyPem: certificate.privateKeyPem,
+        dnsChallengeRecords: recordsToAdd(settings, account, hostedZones),
+    };
+}
+
+/** The ChinaCdn args a site's settings give (all but the certificate). */
+export function siteCdnArgs(
+    settings: SiteSettings,
+    dnsRecords: { hostedZoneId: string; zoneName: string } | undefined,
+): Omit<ChinaCdnArgs, "iamCertificateId"> {
+    return {
+        domains: settings.domains,
+        region: settings.region,
+        defaultRootObject: settings.defaultRootObject,
+        spa: settings.spa,
+        forwardQueryString: settings.forwardQueryString,
+        versioning: settings.versioning,
+        logging: settings.logging,
+        destroyBuckets: settings.destroyBuckets,
+        logRetentionDays: settings.logRetentionDays,
+        dnsRecords,
+        contentDir: settings.contentDir,
+        waitForInvalidation: settings.waitForInvalidation,
+        awsIdentity: settings.awsIdentity,
+        tags: settings.tags,
+    };
+}
+
+/**
+ * The arguments of a ChinaSite. Plain values: each is checked before anything is created, so they
+ * must be known then (not outputs of other resources); only `acmeEabHmacKey` may be a secret.
+ */
+export interface ChinaSiteArgs {
+    /** Host names served (CloudFront aliases), ICP-approved, e.g. ["www.example.cn", "example.cn"]. The first is the certificate's primary name. */
+    domains: string[];
+    /** The AWS China region: "cn-north-1" or "cn-northwest-1". Defaults to the stack's aws:region. */
+    region?: string;
+    /** Route 53 hosted zone (Z…) in this account that holds the domains: alias records are written there and dns-01 challenges answered there. Give hostedZoneName with it. */
+    hostedZoneId?: string;
+    /** The DNS name of hostedZoneId, e.g. "example.cn" (every domain must lie inside it). */
+    hostedZoneName?: string;
+    /** Serve this existing IAM server certificate (ServerCertificateId, "ASCA…", uploaded under /cloudfront/) instead of issuing one. */
+    iamCertificateId?: string;
+    /** Local folder synced to the site bucket (changed files uploaded, their paths invalidated). Relative paths start at the program's folder. */
+    contentDir?: string;
+    /** Wait for each content invalidation to complete before the update ends. Defaults to false. */
+    waitForInvalidation?: boolean;
+    /** Object served for "/". Defaults to "index.html". */
+    defaultRootObject?: string;
+    /** Single-page app: answer missing paths with the root object and status 200. Defaults to false. */
+    spa?: boolean;
+    /** Standard access logs into a separate private bucket. Defaults to false. */
+    logging?: boolean;
+    /** Forward query strings to the origin and include them in the cache key. Defaults to false. */
+    forwardQueryString?: boolean;
+    /** Keep object versions in the site bucket. Defaults to false. */
+    versioning?: boolean;
+    /** Delete the buckets and everything in them on destroy (true) or keep them (false, the default). */
+    destroyBuckets?: boolean;
+    /** Days access logs are kept. Defaults to 90. */
+    logRetentionDays?: number;
+    /** Tags for every resource that takes tags. */
+    tags?: { [key: string]: string };
+    /** ACME directory URL. Defaults to Let's Encrypt production. */
+    acmeDirectoryUrl?: string;
+    /** Contact email for the ACME account (optional; Let's Encrypt sends no expiry mail). */
+    acmeEmail?: string;
+    /** ACME certificate profile, e.g. "shortlived" (the CA must offer it). */
+    acmeProfile?: string;
+    /** External Account Binding key id (ZeroSSL, Google Trust Services). Give acmeEabHmacKey with it. */
+    acmeEabKeyId?: string;
+    /** External Account Binding HMAC key (base64url). Kept as a secret. */
+    acmeEabHmacKey?: pulumi.Input<string>;
+    /** Certificate key: "rsa-2048" (default, the safe choice in China), "rsa-4096", "ecdsa-p256" or "ecdsa-p384". */
+    keyType?: string;
+    /** Renew this many days before expiry instead of following the CA's renewal window (ARI). */
+    renewBeforeDays?: number;
+    /** DNS resolvers (IP addresses) used to check challenge records before the CA is asked. */
+    dnsResolvers?: string[];
+    /** How names prove control: "auto" (default), "dns-01" or "dns-persist-01". */
+    challenge?: string;
+    /** dns-01 delegation targets by name: "_acme-challenge.<name>" is a CNAME to this name in a Route 53 zone of the account. */
+    challengeDelegations?: { [domain: string]: string };
+}
+
+/** The args a ChinaSite reads with the stack-config reader (same names, same checks). */
+const SETTING_NAMES = CONFIG_KEYS.filter((k): k is SiteSettingName => k !== "deployments" && k !== "watch");
+const COMPONENT_ONLY_ARGS = ["region", "hostedZoneName"] as const;
+
+/**
+ * Reads and checks a ChinaSite's args: every problem, named by the arg, in one InputError, before
+ * anything is registered. Returns the site's settings and its Route 53 zone, if any.
+ */
+export function validateChinaSiteArgs(args: ChinaSiteArgs): {
+    settings: SiteSettings;
+    hostedZone?: { hostedZoneId: string; zoneName: string };
+} {
+    const given = (args ?? {}) as unknown as Record<string, unknown>;
+    const known: readonly string[] = [...SETTING_NAMES, ...COMPONENT_ONLY_ARGS];
+    const problems = Object.keys(given)
+        .filter((k) => given[k] !== undefined && !known.includes(k))
+        .map((k) => `\`${k}\` is not an argument of ChinaSite: did you mean \`${nearestName(k, known)}\`?`);
+    for (const [k, v] of Object.entries(given)) {
+        // Only the HMAC key may arrive as an output (a secret): everything else is checked now.
+        if (pulumi.Output.isInstance(v) && k !== "acmeEabHmacKey") {
+            problems.push(
+                `\`${k}\` must be a plain value known before the update (got an output of another resource): ` +
+                    "ChinaSite checks its args before it creates anything",
+            );
+        }
+    }
+    const plain = (name: string) => (pulumi.Output.isInstance(given[name]) ? undefined : given[name]);
+
+    // The region defaults to the stack's, and the identity is the stack's (aws:profile,
+    // aws:assumeRoles): the certificate and the content are written by the identity pulumi-aws
+    // deploys with.
+    const stack = stackAwsTarget();
+    const region = (plain("region") as string | undefined) ?? stack.region;
+    problems.push(...regionProblems(region, plain("region") !== undefined ? "region" : "aws:region"));
+    problems.push(...stack.identityProblems);
+
+    const site = readSiteSettings(
+        {
+            // A secret HMAC key is checked for presence only; its value is not known here.
+            value: (name) => (name === "acmeEabHmacKey" && pulumi.Output.isInstance(given[name]) ? OFFLINE_SECRET : plain(name)),
+            // Always held as a secret: the component wraps it before the account sees it.
+            isSecret: (name) => name === "acmeEabHmacKey",
+            label: (name) => name,
+        },
+        { region, awsIdentity: stack.awsIdentity },
+    );
+    problems.push(...site.problems);
+
+    let hostedZone: { hostedZoneId: string; zoneName: string } | undefined;
+    const zoneName = plain("hostedZoneName");
+    if ((site.settings.hostedZoneId === undefined) !== (zoneName === undefined)) {
+        problems.push(
+            '`hostedZoneId` and `hostedZoneName` go together: give the zone\'s id (Z…) and its name (e.g. "example.cn"), or neither',
+        );
+    } else if (site.settings.hostedZoneId !== undefined) {
+        if (typeof zoneName !== "string" || zoneName.length === 0) {
+            problems.push(`\`hostedZoneName\` must be the zone's DNS name, e.g. "example.cn" (got ${JSON.stringify(zoneName)})`);
+        } else {
+            problems.push(...zoneCoverageProblems(site.settings.domains, zoneName, "hostedZoneName"));
+            hostedZone = { hostedZoneId: site.settings.hostedZoneId, zoneName: zoneName.replace(/\.$/, "") };
+        }
+    }
+    throwIfProblems(problems);
+    // The distribution's own checks (the China rules), before the certificate is ordered.
+    validateChinaCdnArgs({ ...siteCdnArgs(site.settings, hostedZone), iamCertificateId: "to-be-issued" });
+    return { settings: site.settings, hostedZone };
+}
+
+/**
+ * An HTTPS static site on CloudFront in the AWS China regions: a private S3 bucket read through an
+ * Origin Access Identity, a China-safe distribution, and a Let's Encrypt (or any ACME CA)
+ * certificate issued into IAM and renewed on the `pulumi up` that falls in its renewal window.
+ */
+export class ChinaSite extends pulumi.ComponentResource {
+    /** https:// URL of every domain. */
+    public readonly urls: pulumi.Output<string[]>;
+    /** The site bucket (upload here if contentDir is not set). */
+    public readonly bucketName: pulumi.Output<string>;
+    /** The CloudFront distribution's id. */
+    public readonly distributionId: pulumi.Output<string>;
+    /** The distribution's *.cloudfront.cn name: the CNAME target for the domains (it cannot serve content itself in China). */
+    public readonly distributionDomainName: pulumi.Output<string>;
+    /** The log bucket, when logging is on. */
+    public readonly logBucketName: pulumi.Output<string | undefined>;
+    /** Objects the site keeps in the bucket, when contentDir is set. */
+    public readonly contentObjects: pulumi.Output<number | undefined>;
+    /** The IAM ServerCertificateId the distribution serves. */
+    public readonly certificateId: pulumi.Output<string>;
+    /** When the issued certificate expires (ISO 8601); unset with iamCertificateId. */
+    public readonly certificateNotAfter: pulumi.Output<string | undefined>;
+    /** From when the next `pulumi up` renews it (ISO 8601); unset with iamCertificateId. */
+    public readonly certificateRenewAfter: pulumi.Output<string | undefined>;
+    /** The issued certificate and its chain (PEM); unset with iamCertificateId. */
+    public readonly certificatePem: pulumi.Output<string | undefined>;
+    /** The issued certificate's private key (PEM), a secret; unset with iamCertificateId. */
+    public readonly privateKeyPem: pulumi.Output<string | undefined>;
+    /** Records to add once at a DNS host this account cannot write (dns-persist-01 records, delegation CNAMEs). */
+    public readonly dnsChallengeRecords: pulumi.Output<DnsChallengeRecord[]>;
+
+    constructor(name: string, args: ChinaSiteArgs, opts?: pulumi.ComponentResourceOptions) {
+        // Validate before super(): bad args must fail before anything, the component included, is registered.
+        const { settings, hostedZone } = validateChinaSiteArgs(args);
+        super("cloudfront-china:index:ChinaSite", name, {}, opts);
+        const parent = { parent: this };
+        const certificate = siteCertificate(settings, hostedZone && { [hostedZone.zoneName]: hostedZone.hostedZoneId }, {
+            prefix: name,
+            opts: parent,
+            eabHmacKey: args.acmeEabHmacKey,
+        });
+        const site = new ChinaCdn(name, { ...siteCdnArgs(settings, hostedZone), iamCertificateId: certificate.id }, parent);
+        this.urls = site.urls;
+        this.bucketName = site.bucketName;
+        this.distributionId = site.distributionId;
+        this.distributionDomainName = site.distributionDomainName;
+        this.logBucketName = site.logBucketName;
+        this.contentObjects = site.contentObjects;
+        this.certificateId = pulumi.output(certificate.id);
+        this.certificateNotAfter = pulumi.output(certificate.notAfter);
+        this.certificateRenewAfter = pulumi.output(certificate.renewAfter);
+        this.certificatePem = pulumi.output(certificate.certificatePem);
+        this.privateKeyPem = pulumi.secret(certificate.privateKeyPem);
+        this.dnsChallengeRecords = pulumi.output(certificate.dnsChallengeRecords ?? []);
+        this.registerOutputs({
+            urls: this.urls,
+            bucketName: this.bucketName,
+            distributionId: this.distributionId,
+            distributionDomainName: this.distributionDomainName,
+            logBucketName: this.logBucketName,
+            contentObjects: this.contentObjects,
+            certificateId: this.certificateId,
+            certificateNotAfter: this.certificateNotAfter,
+            certificateRenewAfter: this.certificateRenewAfter,
+            certificatePem: this.certificatePem,
+            privateKeyPem: this.privateKeyPem,
+            dnsChallengeRecords: this.dnsChallengeRecords,
+        });
+    }
+}
+
+/** A DNS record to add at the DNS host. */
+export interface DnsChallengeRecord {
+    /** The name it proves control of. */
+    domain: string;
+    /** The record's name. */
+    name: string;
+    /** "TXT" or "CNAME". */
+    type: string;
+    /** The record's value. */
+    value: string;
+}

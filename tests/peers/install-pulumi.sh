@@ -7,6 +7,8 @@
 #   - pulumi-language-nodejs: the Node language host. Its own module is not served by the module
 #                             proxy, so it is built from the last sdk/v3 release that still carried it
 #                             inside the sdk module (v3.68.0); the engine speaks to it fine.
+#   - pulumi-language-yaml:   the YAML language host (github.com/pulumi/pulumi-yaml), so a program in
+#                             another language than TypeScript uses the plugin package (ChinaSite).
 #   - pulumi-resource-pulumi-nodejs: a few lines of shell that start @pulumi/pulumi's dynamic-provider
 #                             host, as the official wrapper does.
 # If a `pulumi` of at least this version is on PATH next to its language host, it is used instead.
@@ -15,6 +17,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 PULUMI_VERSION=v3.248.0
 LANGUAGE_HOST_SDK=v3.68.0
+YAML_HOST=v1.25.0
 dest="$PWD/.tools/pulumi"
 start=$(date +%s)
 
@@ -57,6 +60,13 @@ if [ "$(cat "$dest/language-host.version" 2>/dev/null)" != "$LANGUAGE_HOST_SDK" 
     GOFLAGS=-mod=mod go build -o "$dest/bin/pulumi-language-nodejs" github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs
   ) || fail "go build of the Node language host from sdk/v3@$LANGUAGE_HOST_SDK"
   echo "$LANGUAGE_HOST_SDK" > "$dest/language-host.version"
+fi
+
+if [ "$(cat "$dest/yaml-host.version" 2>/dev/null)" != "$YAML_HOST" ] || [ ! -x "$dest/bin/pulumi-language-yaml" ]; then
+  echo "building the YAML language host ($YAML_HOST)"
+  GOFLAGS=-mod=mod GOBIN="$dest/bin" go install "github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml@$YAML_HOST" \
+    || fail "go install of github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml@$YAML_HOST"
+  echo "$YAML_HOST" > "$dest/yaml-host.version"
 fi
 
 cat > "$dest/bin/pulumi-resource-pulumi-nodejs" <<'EOT'

@@ -354,7 +354,11 @@ export class ChinaSite extends pulumi.ComponentResource {
     }
 }
 
-/** A DNS record to add at the DNS host. */
+/**
+ * A DNS record to add at the DNS host: ChallengeRecord (providers/dnsChallenge.ts) as the plugin's
+ * schema shows it, its `type` a plain string (the "TXT" | "CNAME" union would become an enum type
+ * in every generated SDK).
+ */
 export interface DnsChallengeRecord {
     /** The name it proves control of. */
     domain: string;

@@ -55,6 +55,37 @@ function recordsToAdd(
 }
 
 /**
+ * dns-persist-01 in the program's own zone: the standing records are ordinary Route 53 records,
+ * durable (not per order), one per base name; the certificate waits for them.
+ */
+function standingPersistRecords(
+    domains: string[],
+    hostedZones: Record<string, string>,
+    account: AcmeAccount,
+    resourceName: (n: string) => string,
+    opts: pulumi.CustomResourceOptions | undefined,
+): aws.route53.Record[] {
+    const inOwnZone = domains.filter((d) => zoneFor(d, hostedZones) !== undefined);
+    const records = pulumi
+        .all([account.accountUrl, account.issuerDomainNames])
+        .apply(([accountUrl, issuers]) => persistRecords(inOwnZone, (issuers ?? [])[0] ?? "", accountUrl));
+    return [...new Set(inOwnZone.map(baseName))].map(
+        (base, i) =>
+            new aws.route53.Record(
+                resourceName(`dns-persist-${i}`),
+                {
+                    zoneId: zoneFor(base, hostedZones) as string,
+                    name: `_validation-persist.${base}`,
+                    type: "TXT",
+                    ttl: 300,
+                    records: records.apply((all) => [all.find((r) => baseName(r.domain) === base)?.value ?? ""]),
+                },
+                opts,
+            ),
+    );
+}
+
+/**
  * The certificate the distribution serves: an existing IAM certificate (`iamCertificateId`), or one
  * issued for every domain by the ACME CA and renewed by replacement on the `pulumi up` that falls in
  * its window (create new, re-point the distribution, delete old). `prefix` names the resources (none
@@ -79,34 +110,10 @@ export function siteCertificate(
         },
         named.opts,
     );
-    // dns-persist-01 in the program's own zone: the standing records are ordinary Route 53 records,
-    // durable (not per order); the certificate waits for them.
     const standing =
         settings.acme.challenge === "dns-persist-01" && hostedZones
-            ? pulumi.all([account.accountUrl, account.issuerDomainNames]).apply(([accountUrl, issuers]) =>
-                  persistRecords(
-                      settings.domains.filter((d) => zoneFor(d, hostedZones) !== undefined),
-                      (issuers ?? [])[0] ?? "",
-                      accountUrl,
-                  ),
-              )
-            : undefined;
-    const persistRecordsInZone = standing
-        ? [...new Set(settings.domains.filter((d) => zoneFor(d, hostedZones ?? {}) !== undefined).map(baseName))].map(
-              (base, i) =>
-                  new aws.route53.Record(
-                      resourceName(`dns-persist-${i}`),
-                      {
-                          zoneId: zoneFor(base, hostedZones ?? {}) as string,
-                          name: `_validation-persist.${base}`,
-                          type: "TXT",
-                          ttl: 300,
-                          records: standing.apply((records) => [records.find((r) => baseName(r.domain) === base)?.value ?? ""]),
-                      },
-                      named.opts,
-                  ),
-          )
-        : [];
+            ? standingPersistRecords(settings.domains, hostedZones, account, resourceName, named.opts)
+            : [];
     const certificate = new IamAcmeCertificate(
         resourceName("certificate"),
         {
@@ -123,7 +130,7 @@ export function siteCertificate(
             hostedZones,
             tags: settings.tags,
         },
-        { ...named.opts, dependsOn: persistRecordsInZone },
+        { ...named.opts, dependsOn: standing },
     );
     return {
         id: certificate.serverCertificateId,

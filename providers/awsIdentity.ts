@@ -58,6 +58,9 @@ export interface IdentityFailure {
 
 /** What an input not yet known (a preview, before its resource exists) arrives as in `check` and `diff`. */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/** Whether a value, or anything inside it, is not known yet (a preview): checks that need it wait. */
+export const holdsUnknown = (value: unknown): boolean => JSON.stringify(value ?? null).includes(UNKNOWN);
 const ROLE_ARN = /^arn:aws-cn:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 const SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
 const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
@@ -79,7 +82,7 @@ export function durationSeconds(text: string): number | undefined {
 export function identityProblems(identity: unknown, property = "awsIdentity"): IdentityFailure[] {
     const failures: IdentityFailure[] = [];
     const fail = (reason: string) => failures.push({ property, reason });
-    if (identity === undefined || identity === null || JSON.stringify(identity).includes(UNKNOWN)) {
+    if (identity === undefined || identity === null || holdsUnknown(identity)) {
         return failures;
     }
     if (typeof identity !== "object" || Array.isArray(identity)) {
@@ -166,7 +169,7 @@ function profilesIn(file: string): string[] {
  * shared file that does not exist. Reads local files only, no request.
  */
 export function localIdentityProblems(identity: AwsIdentity | undefined, property = "awsIdentity"): IdentityFailure[] {
-    if (!identity || JSON.stringify(identity).includes(UNKNOWN)) {
+    if (!identity || holdsUnknown(identity)) {
         return [];
     }
     const fs = require("node:fs") as typeof import("node:fs");

@@ -48,7 +48,7 @@ import {
     uploadServerCertificate,
     zoneLookup,
 } from "./awsCalls";
-import { AwsIdentity, UNKNOWN, awsTargetOf, localIdentityProblems } from "./awsIdentity";
+import { AwsIdentity, awsTargetOf, holdsUnknown, localIdentityProblems } from "./awsIdentity";
 import { stackAwsIdentity } from "./stackAwsIdentity";
 import {
     CertificateInputs,
@@ -365,17 +365,17 @@ export const iamAcmeCertificateProvider: pulumi.dynamic.ResourceProvider = {
             "dnsResolvers",
             "accountUrl",
         ].some((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]));
-        const allKnown = [
+        const allKnown = ![
             news.domains,
             news.region,
             news.hostedZones,
             news.awsIdentity,
             news.challengeDelegations,
             news.dnsResolvers,
-        ].every((v) => !JSON.stringify(v ?? null).includes(UNKNOWN));
+        ].some(holdsUnknown);
         if (failures.length === 0 && planInputsChanged && allKnown) {
             const inputs = news as unknown as CertificateInputs;
-            const accountKnown = typeof news.accountUrl === "string" && !news.accountUrl.includes(UNKNOWN);
+            const accountKnown = typeof news.accountUrl === "string" && !holdsUnknown(news.accountUrl);
             try {
                 // The CA's issuer names, for the dns-persist-01 records; unreachable now means checked again at create.
                 const issuers =

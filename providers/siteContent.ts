@@ -25,7 +25,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ManifestEntry, invalidationPaths, siteManifest, manifestDigest, manifestProblems, CACHE_REVALIDATE } from "../components/content";
 import { createInvalidation, deleteObjects, listObjects, listVersions, putObjects, waitForInvalidation } from "./contentCalls";
 import { regionProblems } from "../components/validation";
-import { AwsIdentity, UNKNOWN, awsTargetOf, localIdentityProblems } from "./awsIdentity";
+import { AwsIdentity, awsTargetOf, holdsUnknown, localIdentityProblems } from "./awsIdentity";
 import { withoutUndefined } from "./certificateLogic";
 import { stackAwsIdentity } from "./stackAwsIdentity";
 
@@ -180,11 +180,10 @@ async function sync(
 export const siteContentProvider: pulumi.dynamic.ResourceProvider = {
     async check(_olds: Record<string, unknown>, news: Record<string, unknown>) {
         const failures: Array<{ property: string; reason: string }> = [];
-        const known = (v: unknown) => !JSON.stringify(v ?? null).includes(UNKNOWN);
         if (typeof news.dir !== "string" || !news.dir.startsWith("/")) {
             failures.push({ property: "dir", reason: "`dir` must be the folder's absolute path" });
         }
-        if (typeof news.bucket !== "string" || (known(news.bucket) && !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(news.bucket))) {
+        if (typeof news.bucket !== "string" || (!holdsUnknown(news.bucket) && !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(news.bucket))) {
             failures.push({ property: "bucket", reason: `\`bucket\` must be an S3 bucket name (got ${JSON.stringify(news.bucket)})` });
         }
         failures.push(...regionProblems(news.region, "region").map((reason) => ({ property: "region", reason })));
@@ -195,7 +194,7 @@ export const siteContentProvider: pulumi.dynamic.ResourceProvider = {
                 reason: `\`concurrency\` must be a whole number from 1 to 64 (got ${JSON.stringify(concurrency)})`,
             });
         }
-        if (failures.length === 0 && known(news.awsIdentity)) {
+        if (failures.length === 0) {
             failures.push(...localIdentityProblems(news.awsIdentity as AwsIdentity | undefined));
         }
         return { inputs: news, failures };

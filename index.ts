@@ -53,7 +53,8 @@ async function main() {
             settings: settings.deployments,
         });
 
-    return {
+    // Outputs of features that are off are left out (the engine warns about every undefined one).
+    const outputs: Record<string, pulumi.Input<unknown> | undefined> = {
         bucketName: site.bucketName,
         bucketArn: site.bucketArn,
         distributionId: site.distributionId,
@@ -62,16 +63,18 @@ async function main() {
         distributionHostedZoneId: site.distributionHostedZoneId,
         aliases: site.aliases,
         urls: site.urls,
-        logBucketName: site.logBucketName,
-        contentObjects: site.contentObjects,
-        contentInvalidationId: site.contentInvalidationId,
+        logBucketName: settings.logging ? site.logBucketName : undefined,
+        contentObjects: settings.contentDir !== undefined ? site.contentObjects : undefined,
+        // Null until a content change has created an invalidation.
+        contentInvalidationId: settings.contentDir !== undefined ? site.contentInvalidationId.apply((id) => id ?? null) : undefined,
         certificateId: certificate.id,
         certificateNotAfter: certificate.notAfter,
         certificateRenewAfter: certificate.renewAfter,
         dnsChallengeRecords: certificate.dnsChallengeRecords,
-        renewalSchedule: renewal?.schedule,
-        watchTopicArn: watch?.topicArn,
+        renewalSchedule: renewal ? renewal.schedule : undefined,
+        watchTopicArn: watch ? watch.topicArn : undefined,
     };
+    return Object.fromEntries(Object.entries(outputs).filter(([, value]) => value !== undefined));
 }
 
 // Pulumi calls an exported function, awaits it and turns its result into the stack outputs. A

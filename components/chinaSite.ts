@@ -269,6 +269,7 @@ export function validateChinaSiteArgs(args: ChinaSiteArgs): {
         { region, awsIdentity: stack.awsIdentity },
     );
     problems.push(...site.problems);
+    site.warnings.forEach((w) => void pulumi.log.warn(w));
 
     let hostedZone: { hostedZoneId: string; zoneName: string } | undefined;
     const zoneName = plain("hostedZoneName");

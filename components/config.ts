@@ -153,6 +153,20 @@ export interface SettingsSource {
     setCommand?(name: SiteSettingName, example: string, secret?: boolean): string;
 }
 
+/** The settings that only matter when the program issues the certificate (not with iamCertificateId). */
+const ISSUANCE_SETTINGS: readonly SiteSettingName[] = [
+    "acmeDirectoryUrl",
+    "acmeEmail",
+    "acmeProfile",
+    "acmeEabKeyId",
+    "acmeEabHmacKey",
+    "keyType",
+    "renewBeforeDays",
+    "dnsResolvers",
+    "challenge",
+    "challengeDelegations",
+];
+
 /** Stack keys of the certificate settings, by the provider input they feed (for messages). */
 const CERTIFICATE_SETTINGS: Record<string, SiteSettingName> = {
     acmeDirectoryUrl: "acmeDirectoryUrl",
@@ -168,17 +182,33 @@ const key = (name: string) => `${PROJECT}:${name}`;
 /** Whether a key holds encrypted values (`pulumi config set --secret`); the SDK's check is internal API (runtime/config.ts), stable since 3.x. */
 const isConfigSecret = (fullKey: string) => (pulumi.runtime as unknown as { isConfigSecret(k: string): boolean }).isConfigSecret(fullKey);
 
+/**
+ * The empty defaults Pulumi.yaml declares for optional keys: the CLI refuses a stack that lacks a
+ * declared key without a default (it treats it as required) and passes the default to the program,
+ * so these values mean "not set". Strings use "" (always unset).
+ */
+export const UNSET_DEFAULTS: Readonly<Record<string, unknown>> = {
+    tags: {},
+    renewBeforeDays: 0,
+    dnsResolvers: [],
+    challengeDelegations: {},
+    deployments: {},
+    watch: {},
+};
+
 /** Reads a value without throwing on a wrong type, so every problem can be reported at once. */
 function raw(config: pulumi.Config, name: string): unknown {
     const text = config.get(name);
     if (text === undefined || text === "") {
         return undefined;
     }
+    let value: unknown;
     try {
-        return JSON.parse(text);
+        value = JSON.parse(text);
     } catch {
         return text;
     }
+    return name in UNSET_DEFAULTS && JSON.stringify(value) === JSON.stringify(UNSET_DEFAULTS[name]) ? undefined : value;
 }
 
 /** The stack's `cloudfront-china:` keys as a settings source. */
@@ -199,8 +229,9 @@ function stackConfigSource(config: pulumi.Config): SettingsSource {
 export function readSiteSettings(
     source: SettingsSource,
     target: { region?: string; awsIdentity?: AwsIdentity },
-): { settings: SiteSettings; problems: string[] } {
+): { settings: SiteSettings; problems: string[]; warnings: string[] } {
     const problems: string[] = [];
+    const warnings: string[] = [];
     const label = source.label;
     const fix = (name: SiteSettingName, example: string, secret?: boolean) =>
         source.setCommand ? `: run \`${source.setCommand(name, example, secret)}\`` : "";
@@ -241,6 +272,20 @@ export function readSiteSettings(
     const iamCertificateId = optionalString("iamCertificateId");
     if (iamCertificateId !== undefined) {
         problems.push(...iamCertificateIdProblems(iamCertificateId, label("iamCertificateId")));
+        // Nothing is issued with a certificate of one's own: certificate settings would be ignored in silence.
+        const ignored = ISSUANCE_SETTINGS.filter((name) => {
+            const v = source.value(name);
+            return v !== undefined && v !== (CONFIG_DEFAULTS as Record<string, unknown>)[name];
+        });
+        if (ignored.length > 0) {
+            warnings.push(
+                `${ignored.map((n) => `\`${label(n)}\``).join(", ")} ${ignored.length === 1 ? "has" : "have"} no effect: ` +
+                    `\`${label("iamCertificateId")}\` is set, so no certificate is issued` +
+                    (source.setCommand
+                        ? `; remove ${ignored.length === 1 ? "it" : "them"} with ${ignored.map((n) => `\`pulumi config rm ${label(n)}\``).join(", ")}`
+                        : ""),
+            );
+        }
     }
 
     const contentDir = optionalString("contentDir");
@@ -328,7 +373,7 @@ export function readSiteSettings(
         tags: (tags as Record<string, string> | undefined) ?? {},
         acme: { ...acme, eab: acmeEab },
     };
-    return { settings, problems };
+    return { settings, problems, warnings };
 }
 
 /** The region and AWS identity pulumi-aws deploys with, read from the same `aws:` stack keys it reads. */
@@ -353,6 +398,7 @@ export function readSiteConfig(): SiteConfig {
     problems.push(...regionProblems(target.region, "aws:region"), ...target.identityProblems);
     const site = readSiteSettings(stackConfigSource(config), target);
     problems.push(...site.problems);
+    site.warnings.forEach((w) => void pulumi.log.warn(w));
 
     // Whether the key holds encrypted values (`pulumi config set --secret --path …`): credentials in
     // it are refused otherwise.

@@ -81,6 +81,13 @@ export function hostNameProblems(name: unknown, setting: string): string[] {
 
 /** Problems with the list of domains: each name, duplicates, count. */
 export function domainsProblems(domains: unknown, setting: string): string[] {
+    if (typeof domains === "string" && domains !== "") {
+        // `pulumi config set cloudfront-china:domains www.example.cn` stores a string, not a list.
+        return [
+            `\`${setting}\` must be a list of host names, not the string "${domains}": ` +
+                `run \`pulumi config rm ${setting}\`, then \`pulumi config set --path '${setting}[0]' ${domains}\``,
+        ];
+    }
     if (!Array.isArray(domains) || domains.length === 0) {
         return [
             `\`${setting}\` must list at least one host name: CloudFront in China cannot serve content on its *.cloudfront.cn name, ` +

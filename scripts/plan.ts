@@ -4,6 +4,7 @@
  * with their China-relevant settings, then a China-compatibility report.
  *
  *   npm run plan -- --stack cn-north-1 [--config-file path] [--hosted-zone-name example.cn] [--organization acme]
+ *   npm run plan -- --help
  *
  * Exit codes: 0 compatible; 1 a China rule is violated; 2 bad configuration or usage.
  */
@@ -32,6 +33,56 @@ interface PlanArgs {
 }
 
 class UsageError extends Error {}
+
+export const USAGE = [
+    "usage: npm run plan -- [--stack NAME] [--config-file PATH] [--hosted-zone-name NAME] [--organization ORG]",
+    "",
+    "Evaluates the program with the stack's configuration under Pulumi's runtime mocks (no AWS",
+    "credentials, no Pulumi CLI, no network), prints every resource with its China-relevant settings,",
+    "then a China-compatibility report.",
+    "",
+    "  --stack NAME              the stack (Pulumi.NAME.yaml); optional when the folder has one stack file",
+    "  --config-file PATH        read the stack configuration from another file",
+    "  --hosted-zone-name NAME   the name of the zone behind hostedZoneId (default: the primary domain's registrable domain)",
+    "  --organization ORG        the Pulumi Cloud organization (the default renewal schedule derives from it)",
+    "",
+    "Exit codes: 0 compatible, 1 a China rule is violated, 2 bad configuration or usage.",
+];
+
+/**
+ * Names of this stack that another stack file of the project also serves: two distributions cannot
+ * share an alias (CloudFront answers CNAMEAlreadyExists), so the second `pulumi up` would fail.
+ */
+export function sharedAliasProblems(projectDir: string, configFile: string, projectName: string, domains: readonly string[]): string[] {
+    const problems: string[] = [];
+    if (path.dirname(path.resolve(configFile)) !== path.resolve(projectDir) || !/^Pulumi\..+\.yaml$/.test(path.basename(configFile))) {
+        return problems; // not one of the project's stack files (--config-file elsewhere): no neighbours to compare
+    }
+    for (const file of fs
+        .readdirSync(projectDir)
+        .filter((f) => /^Pulumi\..+\.yaml$/.test(f))
+        .sort()) {
+        if (path.resolve(projectDir, file) === path.resolve(configFile)) {
+            continue;
+        }
+        let other: unknown;
+        try {
+            other = ((yaml.load(fs.readFileSync(path.join(projectDir, file), "utf8")) ?? {}) as { config?: Record<string, unknown> })
+                .config?.[`${projectName}:domains`];
+        } catch {
+            continue; // a broken neighbour is that stack's problem, reported when it is planned
+        }
+        const shared = domains.filter((d) => Array.isArray(other) && other.includes(d));
+        for (const name of shared) {
+            problems.push(
+                `\`${projectName}:domains\`: ${name} is also served by stack ${file.slice(7, -5)} (${file}): two distributions cannot ` +
+                    `share an alias (CloudFront answers CNAMEAlreadyExists). Give this stack its own names: ` +
+                    `\`pulumi config rm ${projectName}:domains\`, then \`pulumi config set --path '${projectName}:domains[0]' <name>\``,
+            );
+        }
+    }
+    return problems;
+}
 
 export function parseArgs(argv: readonly string[], projectDir: string): PlanArgs {
     const get = (flag: string) => {
@@ -333,6 +384,10 @@ export async function plan(argv: readonly string[], projectDir: string, out: (li
     let args: PlanArgs;
     let config: Record<string, string>;
     let secretKeys: string[];
+    if (argv.includes("--help") || argv.includes("-h")) {
+        USAGE.forEach(out);
+        return EXIT.ok;
+    }
     try {
         args = parseArgs(argv, projectDir);
         ({ config, secretKeys } = loadStackConfig(projectDir, args.configFile));
@@ -352,6 +407,12 @@ export async function plan(argv: readonly string[], projectDir: string, out: (li
             return [];
         }
     })();
+    const shared = Array.isArray(domains) ? sharedAliasProblems(projectDir, args.configFile, projectName, domains) : [];
+    if (shared.length > 0) {
+        out("Configuration errors (nothing would be created):");
+        shared.forEach((p) => out(`  - ${p}`));
+        return EXIT.badInput;
+    }
     const zoneName =
         args.hostedZoneName ?? (Array.isArray(domains) && typeof domains[0] === "string" ? registrableDomain(domains[0]) : undefined);
 

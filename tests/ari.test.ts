@@ -6,7 +6,6 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as http from "node:http";
-import * as https from "node:https";
 import * as os from "node:os";
 import * as path from "node:path";
 import { execFileSync } from "node:child_process";
@@ -16,7 +15,7 @@ import { acmeClient, ariCertId } from "../providers/acmeOrder";
 import type { CertificateInputs } from "../providers/certificateLogic";
 import { ariRenewalInstant, stableFraction } from "../providers/certificateLogic";
 import { iamAcmeCertificateProvider as provider } from "../providers/iamAcmeCertificate";
-import { countConnections, freePort } from "./support/peers";
+import { countConnections, freePort, setRenewalInfo } from "./support/peers";
 import { certificateInputs, createZone, Peers, usePeers } from "./support/fixture";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- provider results are untyped (dynamic provider contract)
@@ -33,24 +32,6 @@ async function logged<T>(fn: () => Promise<T>): Promise<{ result: T; lines: stri
     } finally {
         console.log = log;
     }
-}
-
-/** Overrides Pebble's ARI answer for a certificate (management API, Pebble 2.8+; Pebble refuses requests without a User-Agent). */
-async function setRenewalInfo(peers: Peers, certificatePem: string, answer: unknown): Promise<void> {
-    await new Promise<void>((resolve, reject) => {
-        const req = https.request(
-            `${peers.pebble.managementUrl}/set-renewal-info/`,
-            { method: "POST", headers: { "content-type": "application/json", "user-agent": "cloudfront-china-tests" } },
-            (res) => {
-                res.resume();
-                res.on("end", () =>
-                    (res.statusCode ?? 500) < 300 ? resolve() : reject(new Error(`set-renewal-info: HTTP ${res.statusCode}`)),
-                );
-            },
-        );
-        req.on("error", reject);
-        req.end(JSON.stringify({ Certificate: certificatePem, ARIResponse: typeof answer === "string" ? answer : JSON.stringify(answer) }));
-    });
 }
 
 const pebbleLog = (peers: Peers) => fs.readFileSync(peers.pebble.logFile, "utf8");
@@ -197,7 +178,7 @@ describe("ARI against Pebble", function () {
             assert.ok(connections <= 1, `at most one new connection (fetch keeps one alive): ${connections}`);
 
             const past = new Date(Date.now() - 3_600_000);
-            await setRenewalInfo(peers, outs.certificatePem, {
+            await setRenewalInfo(peers.pebble, outs.certificatePem, {
                 suggestedWindow: { start: past.toISOString(), end: new Date(past.getTime() + 1000).toISOString() },
             });
             const aws = peers.proxy.seen.length;

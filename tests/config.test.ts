@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
 import * as pulumi from "@pulumi/pulumi";
-import { CONFIG_DEFAULTS, CONFIG_KEYS, PROJECT, readSiteConfig } from "../components/config";
+import { CONFIG_DEFAULTS, CONFIG_KEYS, PROJECT, UNSET_DEFAULTS, readSiteConfig, readSiteSettings } from "../components/config";
 import { InputError, domainsProblems, hostNameProblems, iamCertificateIdProblems, tagsProblems } from "../components/validation";
 
 const root = path.resolve(__dirname, "..");
@@ -120,9 +120,9 @@ describe("stack configuration", () => {
         ["global region", { "aws:region": "ap-east-1" }, /`aws:region` .*got "ap-east-1"/],
         ["no domains", { "cloudfront-china:domains": undefined }, /`cloudfront-china:domains` must list at least one host name/],
         [
-            "domains not a list",
+            "domains given as one string (pulumi config set without --path)",
             { "cloudfront-china:domains": "www.example.cn" },
-            /`cloudfront-china:domains` must list at least one host name/,
+            /`cloudfront-china:domains` must be a list of host names, not the string "www\.example\.cn": run `pulumi config rm cloudfront-china:domains`, then `pulumi config set --path 'cloudfront-china:domains\[0\]' www\.example\.cn`/,
         ],
         [
             "upper case",
@@ -190,9 +190,9 @@ describe("stack configuration", () => {
             /`cloudfront-china:keyType` "rsa-4096" is not supported: use "rsa-2048"/,
         ],
         [
-            "renewal window of 0 days",
-            { "cloudfront-china:renewBeforeDays": "0" },
-            /`cloudfront-china:renewBeforeDays` 0 must be a number of days in \(0, lifetime\)/,
+            "a negative renewal window (0, the declared default, means the CA's window)",
+            { "cloudfront-china:renewBeforeDays": "-1" },
+            /`cloudfront-china:renewBeforeDays` -1 must be a number of days in \(0, lifetime\)/,
         ],
         [
             "plain-http CA",
@@ -255,6 +255,73 @@ describe("stack configuration", () => {
         for (const [k, decl] of Object.entries(project.config)) {
             assert.ok((decl.description ?? "").length > 20, `${k} has no description`);
         }
+    });
+
+    it("certificate settings next to iamCertificateId are reported as having no effect (nothing is issued)", () => {
+        const values: Record<string, unknown> = {
+            ...good,
+            "cloudfront-china:iamCertificateId": "ASCAEXAMPLEEXAMPLE1234",
+            "cloudfront-china:acmeEmail": "ops@example.cn",
+            "cloudfront-china:acmeDirectoryUrl": "https://acme-staging-v02.api.letsencrypt.org/directory",
+            // The declared defaults, as the CLI passes them, are not the user's settings.
+            "cloudfront-china:keyType": "rsa-2048",
+            "cloudfront-china:challenge": "auto",
+        };
+        const config = new pulumi.Config(PROJECT);
+        pulumi.runtime.setAllConfig(
+            Object.fromEntries(Object.entries(values).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)])),
+            [],
+        );
+        const source = {
+            value: (n: string) => {
+                const t = config.get(n);
+                return t === undefined ? undefined : t.startsWith("[") ? JSON.parse(t) : t;
+            },
+            isSecret: () => false,
+            label: (n: string) => `${PROJECT}:${n}`,
+            setCommand: (n: string, e: string) => `pulumi config set ${PROJECT}:${n} ${e}`,
+        };
+        const { problems, warnings } = readSiteSettings(source, { region: "cn-north-1" });
+        assert.deepEqual(problems, []);
+        assert.deepEqual(warnings, [
+            "`cloudfront-china:acmeDirectoryUrl`, `cloudfront-china:acmeEmail` have no effect: `cloudfront-china:iamCertificateId` is set, " +
+                "so no certificate is issued; remove them with `pulumi config rm cloudfront-china:acmeDirectoryUrl`, `pulumi config rm cloudfront-china:acmeEmail`",
+        ]);
+        assert.deepEqual(
+            readSiteSettings(
+                { ...source, value: (n: string) => (n === "iamCertificateId" ? undefined : source.value(n)) },
+                { region: "cn-north-1" },
+            ).warnings,
+            [],
+        );
+    });
+
+    it("every key but domains has a default (the CLI requires a declared key without one), and empty defaults read as unset", () => {
+        const project = yaml.load(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8")) as {
+            config: Record<string, { default?: unknown; secret?: boolean }>;
+        };
+        const required = Object.entries(project.config)
+            .filter(([, decl]) => decl.default === undefined || decl.default === null)
+            .map(([k]) => k);
+        assert.deepEqual(required, [`${PROJECT}:domains`]);
+        // A secret declaration would make the CLI refuse the (plaintext) empty default; the program checks instead.
+        assert.deepEqual(
+            Object.entries(project.config)
+                .filter(([, d]) => d.secret)
+                .map(([k]) => k),
+            [],
+        );
+        for (const [k, v] of Object.entries(UNSET_DEFAULTS)) {
+            assert.deepEqual(project.config[`${PROJECT}:${k}`].default, v, `empty default of ${k}`);
+        }
+        // The program, given every default as the CLI passes them, reads the same settings as given none.
+        const defaults = Object.fromEntries(
+            Object.entries(project.config)
+                .filter(([k]) => k !== `${PROJECT}:domains`)
+                .map(([k, d]) => [k, d.default]),
+        );
+        const base = { "aws:region": "cn-north-1", "cloudfront-china:domains": ["www.example.cn"] };
+        assert.deepEqual(withConfig({ ...base, ...defaults })(), withConfig(base)());
     });
 
     it("the example stack is valid, targets cn-north-1 and holds no plaintext secret", () => {

@@ -1,59 +1,390 @@
 /**
- * The README quickstart, run as written up to the offline plan, in a fresh clone of this repository:
- * the commands are read from the README's first bash block after "## Quickstart". Only what cannot
- * run here is swapped: the clone source (this repository), `pulumi login` (a file:// backend, since
- * Pulumi Cloud cannot be reached) and the CLI (the one the tests build). `npm ci` installs from the
- * npm registry as a user's would.
+ * The README's Quickstart, executed literally in a fresh clone under the real Pulumi CLI: the
+ * project's own index.ts, Pulumi.yaml and example stack file, with pulumi-aws replaced by the
+ * test-only stand-in plugin (tests/standin-aws, backed by moto). The commands are read from the
+ * README's bash blocks (Quickstart, then "A second environment"), and run in order. Only what cannot
+ * run here is substituted, as the other suites do:
+ *   - the clone source (this repository) and `pulumi login` (a file:// backend);
+ *   - the ACME directory (Pebble, with its "default" 90-day profile pinned and the test DNS server
+ *     as resolver) and, for "production", the same Pebble under another URL (a second CA account);
+ *   - the AWS endpoint (moto behind the fault proxy, AWS_ENDPOINT_URL) and the credentials: a
+ *     hermetic credentials file holding the `china-prod` profile the README exports;
+ *   - the hosted zone id (moto's zone for your-domain.cn) and, for `npm run status`, the address of
+ *     the edge (a local TLS server serving what IAM holds) and the ICP recordals GetDistribution
+ *     reports (APPROVED, the README's precondition; moto never reports any).
+ * Between the README's steps the test adds what the issue asks to see: a no-op `pulumi up` (no change,
+ * no ACME order), an `up` inside the renewal window (the CA moves the window, as on a revocation) run
+ * with the renewal workflow's own command and credentials, and the checks on moto after each step.
  */
 import * as assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import * as yaml from "js-yaml";
+import { CloudFrontClient, GetDistributionConfigCommand, ListDistributionsCommand } from "@aws-sdk/client-cloudfront";
+import { GetServerCertificateCommand, IAMClient, ListServerCertificatesCommand } from "@aws-sdk/client-iam";
+import { CreateHostedZoneCommand, ListResourceRecordSetsCommand, Route53Client } from "@aws-sdk/client-route-53";
+import { HeadBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { engineEnv } from "./support/engine";
-import { tempDir } from "./support/peers";
+import { Peers, usePeers } from "./support/fixture";
+import { SniServer, distributionRewrite, setRenewalInfo, startSniServer, tempDir, trustPebbleRoots } from "./support/peers";
+import { installStandInAws } from "./support/standinAws";
 
 const root = path.resolve(__dirname, "..");
+const DOMAINS = ["www.your-domain.cn", "your-domain.cn"];
+const PROFILE_KEY = "AKIACHINAPRODEXAMPLE";
 
-/** The quickstart's commands, one per line (comments and blank lines dropped), up to the offline plan. */
-export function quickstartCommands(readme: string): string[] {
-    const section = readme.split(/^## Quickstart$/m)[1] ?? "";
-    const block = /```bash\n([\s\S]*?)```/.exec(section)?.[1] ?? "";
-    const lines = block
-        .split("\n")
+/** The commands of the README's bash blocks in `section` (comments and blank lines dropped), in order. */
+export function readmeCommands(readme: string, section: string): string[] {
+    const body = readme.split(new RegExp(`^## ${section}$`, "m"))[1]?.split(/^## /m)[0] ?? "";
+    return [...body.matchAll(/```bash\n([\s\S]*?)```/g)]
+        .flatMap((m) => m[1].split("\n"))
         .map((l) => l.replace(/\s+#.*$/, "").trim())
         .filter((l) => l && !l.startsWith("#"));
-    return lines.slice(0, lines.findIndex((l) => l.startsWith("npm run plan")) + 1);
 }
 
-describe("README quickstart, in a fresh clone, up to the offline plan", function () {
-    this.timeout(600_000);
+interface Ran {
+    command: string;
+    status: number | null;
+    output: string;
+    /** Access key ids that signed the AWS calls made while the command ran. */
+    signers: Set<string>;
+}
 
-    it("every command succeeds and the plan says the stack is China-compatible", () => {
-        const commands = quickstartCommands(fs.readFileSync(path.join(root, "README.md"), "utf8"));
-        assert.ok(commands.length >= 8, commands.join("\n"));
-        assert.match(commands[0], /^git clone \S+ && cd cloudfront-china$/);
-        assert.ok(commands.some((c) => c.startsWith("pulumi stack init")));
-        assert.match(commands[commands.length - 1], /^npm run plan -- --stack cn-north-1$/);
+describe("README Quickstart, executed in a fresh clone under the real Pulumi CLI", function () {
+    this.timeout(1_500_000);
+    let peers: Peers;
+    let edge: SniServer;
+    let work: string;
+    let clone: string;
+    let zoneId: string;
+    let env: NodeJS.ProcessEnv;
+    const ran: Ran[] = [];
+    const icpApproved = { match: /^GET \/2020-05-31\/distribution\/[^/]+$/, transform: distributionRewrite({}) };
 
-        const work = tempDir("cfcn-quickstart-");
-        const env = { ...engineEnv(work), AWS_PROFILE: "", AWS_ACCESS_KEY_ID: "", AWS_REGION: "" };
-        let cwd = work;
-        for (const command of commands) {
-            const run = command
-                .replace(/^git clone \S+ && cd cloudfront-china$/, `git clone --quiet ${root} cloudfront-china`)
-                .replace(/^pulumi login\b.*$/, `pulumi login file://${work}`)
-                .replace(/^npm ci$/, "npm ci --no-audit --no-fund --prefer-offline");
-            const started = Date.now();
-            const result = spawnSync("bash", ["-c", run], { cwd, env, encoding: "utf8" });
-            console.log(`      $ ${command}  (${((Date.now() - started) / 1000).toFixed(1)} s)`);
-            assert.equal(result.status, 0, `${command}\n${result.stdout}\n${result.stderr}`);
-            if (run.startsWith("git clone")) {
-                cwd = path.join(work, "cloudfront-china");
-            }
+    /**
+     * Runs one shell command in the clone (or `cwd`), records it, and returns its combined output.
+     * Asynchronous: the fault proxy and the DNS server the CLI reaches live in this process.
+     */
+    function sh(command: string, cwd = clone, extraEnv: NodeJS.ProcessEnv = {}): Promise<Ran> {
+        const started = Date.now();
+        const mark = peers.proxy.signed.length;
+        return new Promise((resolve) => {
+            const child = spawn("bash", ["-c", command], { cwd, env: { ...env, ...extraEnv } });
+            let output = "";
+            child.stdout.on("data", (d: Buffer) => (output += d.toString()));
+            child.stderr.on("data", (d: Buffer) => (output += d.toString()));
+            child.on("close", (status) => {
+                console.log(`      $ ${command}  (${((Date.now() - started) / 1000).toFixed(1)} s, exit ${status})`);
+                const r = { command, status, output, signers: new Set(peers.proxy.signed.slice(mark).map((c) => c.accessKeyId)) };
+                ran.push(r);
+                resolve(r);
+            });
+        });
+    }
+    async function ok(command: string, cwd = clone, extraEnv: NodeJS.ProcessEnv = {}): Promise<string> {
+        const r = await sh(command, cwd, extraEnv);
+        assert.equal(r.status, 0, `${command}\n${r.output.slice(-6000)}`);
+        return r.output;
+    }
+    const stackOutput = async (name: string, stack = "cn-north-1") =>
+        JSON.parse(await ok(`pulumi stack output ${name} --json --stack ${stack}`)) as unknown;
+
+    /** What the README says, with the substitutions of the file header. */
+    function substitute(command: string): string {
+        return command
+            .replace(/^git clone \S+ && cd cloudfront-china$/, `git clone --quiet ${root} cloudfront-china`)
+            .replace(/^pulumi login\b.*$/, `pulumi login file://${work}`)
+            .replace(/^npm ci$/, "npm ci --no-audit --no-fund --prefer-offline")
+            .replace("Z0YOURZONEID", zoneId)
+            .replace(
+                /^pulumi config rm cloudfront-china:acmeDirectoryUrl$/,
+                // "Production": the same Pebble under another name, so a new account and a new certificate.
+                `pulumi config set cloudfront-china:acmeDirectoryUrl ${peers.pebble.directoryUrl.replace("127.0.0.1", "localhost")}`,
+            )
+            .replace(
+                /^(npm run status -- --stack \S+)$/,
+                `$1 --iam-quota 10000 ${DOMAINS.map((d) => `--connect ${d}=${edge.address}`).join(" ")}`,
+            );
+    }
+
+    /** Runs the README's `command`, applying `export`s to the environment and the ACME substitution after `stack init`. */
+    async function runReadme(command: string): Promise<string> {
+        const exported = /^export (\w+)=(\S+)$/.exec(command);
+        if (exported) {
+            env[exported[1]] = exported[2];
+            ran.push({ command, status: 0, output: "", signers: new Set() });
+            return "";
+        }
+        const output = await ok(substitute(command));
+        const init = /^pulumi stack init (\S+)$/.exec(command);
+        if (init) {
+            await ok(`pulumi config set cloudfront-china:acmeDirectoryUrl ${peers.pebble.directoryUrl}`);
+            await ok("pulumi config set cloudfront-china:acmeProfile default");
+            await ok(`pulumi config set --path 'cloudfront-china:dnsResolvers[0]' ${peers.dns.address}`);
+        }
+        return output;
+    }
+
+    const iam = () => new IAMClient({ region: "cn-north-1" });
+    async function stackCertificates(stack: string) {
+        const list = await iam().send(new ListServerCertificatesCommand({ PathPrefix: `/cloudfront/${stack}/` }));
+        return list.ServerCertificateMetadataList ?? [];
+    }
+    async function distributionsFor(alias: string) {
+        const list = await new CloudFrontClient({ region: "cn-north-1" }).send(new ListDistributionsCommand({}));
+        return (list.DistributionList?.Items ?? []).filter((d) => (d.Aliases?.Items ?? []).includes(alias));
+    }
+    /** Makes the local edge serve what the distribution serves: the IAM certificate and the key from the stack's state. */
+    async function serveCurrentCertificate(): Promise<void> {
+        const id = (await stackOutput("certificateId")) as string;
+        const meta = (await stackCertificates("cn-north-1")).find((c) => c.ServerCertificateId === id);
+        assert.ok(meta, `certificate ${id} is in IAM under /cloudfront/cn-north-1/`);
+        const stored = (await iam().send(new GetServerCertificateCommand({ ServerCertificateName: meta.ServerCertificateName })))
+            .ServerCertificate!;
+        const state = JSON.parse(await ok("pulumi stack export --show-secrets --stack cn-north-1")) as {
+            deployment: { resources: Array<{ type: string; outputs?: Record<string, unknown> }> };
+        };
+        const certificate = state.deployment.resources.find(
+            (r) => r.type === "pulumi-nodejs:dynamic/cloudfront-china:IamAcmeCertificate" && r.outputs?.serverCertificateId === id,
+        );
+        // A secret in an export with --show-secrets: {<sig>: …, plaintext: <the value as JSON>}.
+        const secret = certificate?.outputs?.privateKeyPem as { plaintext?: string } | undefined;
+        const key = secret?.plaintext !== undefined ? (JSON.parse(secret.plaintext) as unknown) : undefined;
+        assert.ok(typeof key === "string" && key.includes("PRIVATE KEY"), "the certificate's key is in the state");
+        const pair = { cert: `${stored.CertificateBody}\n${stored.CertificateChain ?? ""}`, key };
+        DOMAINS.forEach((d) => edge.serving.set(d, pair));
+    }
+
+    before(async () => {
+        peers = await usePeers();
+        edge = await startSniServer();
+        work = tempDir("cfcn-quickstart-");
+        const zone = await new Route53Client({ region: "cn-north-1" }).send(
+            new CreateHostedZoneCommand({ Name: "your-domain.cn", CallerReference: `quickstart-${Date.now()}` }),
+        );
+        zoneId = zone.HostedZone!.Id!.replace(/^\/hostedzone\//, "");
+        // The user's ~/.aws files, hermetic: the profile the README exports.
+        const credentials = path.join(work, "aws-credentials");
+        fs.writeFileSync(credentials, `[china-prod]\naws_access_key_id = ${PROFILE_KEY}\naws_secret_access_key = testing\n`);
+        fs.writeFileSync(path.join(work, "aws-config"), "[profile china-prod]\n");
+        env = {
+            ...engineEnv(work),
+            AWS_SHARED_CREDENTIALS_FILE: credentials,
+            AWS_CONFIG_FILE: path.join(work, "aws-config"),
+            // Pebble's HTTPS and its issuing root, which the status command's handshake checks.
+            NODE_EXTRA_CA_CERTS: await trustPebbleRoots(peers.pebble, work),
+        };
+        for (const k of [
+            "AWS_ACCESS_KEY_ID",
+            "AWS_SECRET_ACCESS_KEY",
+            "AWS_SESSION_TOKEN",
+            "AWS_PROFILE",
+            "AWS_REGION",
+            "AWS_DEFAULT_REGION",
+        ]) {
+            delete env[k];
+        }
+        installStandInAws(env.PULUMI_HOME!);
+        // IAM's DeleteConflict while a distribution still serves a certificate: any gap would show.
+        peers.proxy.conflictWhileAttached.on = true;
+        peers.proxy.rewrites.push(icpApproved);
+    });
+
+    after(() => {
+        peers.proxy.conflictWhileAttached.on = false;
+        peers.proxy.rewrites.splice(peers.proxy.rewrites.indexOf(icpApproved), 1);
+        edge?.stop();
+    });
+
+    it("runs every command of the Quickstart and the second-environment recipe, and the renewal workflow's up", async () => {
+        const readme = fs.readFileSync(path.join(root, "README.md"), "utf8");
+        const quickstart = readmeCommands(readme, "Quickstart");
+        const teardown = quickstart.findIndex((c) => c.startsWith("pulumi destroy"));
+        assert.ok(teardown > 0, quickstart.join("\n"));
+        assert.match(quickstart[0], /^git clone \S+ && cd cloudfront-china$/);
+        assert.ok(
+            !quickstart.some((c) => /aws:profile/.test(c)),
+            "the stack file names no AWS identity (credentials come from the environment)",
+        );
+
+        // 1. Clone, install, log in, stack, config, plan, preview, first up, status.
+        await ok(substitute(quickstart[0]), work);
+        clone = path.join(work, "cloudfront-china");
+        // Not yet committed work of this checkout is part of what is tested: copy it over the clone.
+        for (const file of spawnSync("git", ["ls-files", "-m", "-o", "--exclude-standard"], { cwd: root, encoding: "utf8" })
+            .stdout.split("\n")
+            .filter(Boolean)) {
+            fs.mkdirSync(path.dirname(path.join(clone, file)), { recursive: true });
+            fs.copyFileSync(path.join(root, file), path.join(clone, file));
+        }
+        const firstDeploy = quickstart.slice(1, quickstart.indexOf("npm run status -- --stack cn-north-1") + 1);
+        const ordersBefore = peers.pebble.ordersCreated();
+        const firstRan = ran.length;
+        for (const command of firstDeploy) {
+            const output = await runReadme(command);
             if (command.startsWith("npm run plan")) {
-                assert.match(result.stdout, /Result: compatible with CloudFront in the AWS China regions\./);
-                assert.match(result.stdout, /domains: www\.your-domain\.cn, your-domain\.cn/);
+                assert.match(output, /Result: compatible with CloudFront in the AWS China regions\./);
+                assert.match(output, /domains: www\.your-domain\.cn, your-domain\.cn/);
+            }
+            if (command === "pulumi preview") {
+                assert.equal(peers.pebble.ordersCreated(), ordersBefore, "a preview never orders a certificate");
+                assert.match(output, /\+ 19 to create/, "stack, component, 14 aws resources, account, certificate, content");
+            }
+            if (command.startsWith("pulumi up")) {
+                assert.equal(peers.pebble.ordersCreated(), ordersBefore + 1, "one order for the two names");
+                assert.doesNotMatch(output, /Undefined value/, "no warning about outputs of features that are off");
+                await serveCurrentCertificate();
+            }
+            if (command.startsWith("npm run status")) {
+                assert.match(output, /^OK: distribution \w+ Deployed, certificate www\.your-domain\.cn/m);
             }
         }
+        // Every AWS call of the deploy, pulumi-aws's and the dynamic providers', used the exported profile.
+        const signers = new Set(ran.slice(firstRan).flatMap((r) => [...r.signers]));
+        assert.deepEqual([...signers], [PROFILE_KEY]);
+
+        const certificateId = (await stackOutput("certificateId")) as string;
+        const [listed] = await distributionsFor("www.your-domain.cn");
+        assert.ok(listed, "a distribution serves www.your-domain.cn");
+        const distribution = (
+            await new CloudFrontClient({ region: "cn-north-1" }).send(new GetDistributionConfigCommand({ Id: listed.Id }))
+        ).DistributionConfig!;
+        assert.equal(distribution.ViewerCertificate?.IAMCertificateId, certificateId);
+        assert.equal(distribution.Origins?.Items?.[0].DomainName, `${await stackOutput("bucketName")}.s3.cn-north-1.amazonaws.com.cn`);
+        assert.match(
+            distribution.Origins?.Items?.[0].S3OriginConfig?.OriginAccessIdentity ?? "",
+            /^origin-access-identity\/cloudfront\/E\w+$/,
+        );
+        assert.equal(distribution.ViewerCertificate?.MinimumProtocolVersion, "TLSv1.2_2021");
+        assert.equal(distribution.IsIPV6Enabled, false);
+        assert.equal(distribution.DefaultCacheBehavior?.ForwardedValues?.QueryString, false, "legacy forwarded values (no cache policy)");
+        assert.equal(distribution.DefaultCacheBehavior?.CachePolicyId ?? "", "");
+        const records = await new Route53Client({ region: "cn-north-1" }).send(new ListResourceRecordSetsCommand({ HostedZoneId: zoneId }));
+        for (const d of DOMAINS) {
+            const a = records.ResourceRecordSets?.find((r) => r.Type === "A" && r.Name === `${d}.`);
+            assert.equal(a?.AliasTarget?.HostedZoneId, "Z3RFFRIM2A3IF5", `alias record for ${d}`);
+        }
+        assert.equal(await stackOutput("contentObjects"), fs.readdirSync(path.join(clone, "site")).length);
+
+        // 2. A second `pulumi up` of the unchanged stack: no change, no ACME order.
+        const orders = peers.pebble.ordersCreated();
+        const noop = await ok("pulumi up --yes");
+        assert.match(noop, /Resources:\s+\d+ unchanged\s/);
+        assert.doesNotMatch(noop, /\b(created|updated|replaced|deleted)\b/);
+        assert.equal(peers.pebble.ordersCreated(), orders);
+
+        // 3. Production: a new account and certificate, swapped in before the old one is deleted.
+        const production = quickstart.slice(firstDeploy.length + 1, teardown);
+        const [toProduction, productionUp] = production.slice(0, 2);
+        await runReadme(toProduction);
+        await runReadme(productionUp);
+        const productionId = (await stackOutput("certificateId")) as string;
+        assert.notEqual(productionId, certificateId);
+        assert.deepEqual(
+            (await stackCertificates("cn-north-1")).map((c) => c.ServerCertificateId),
+            [productionId],
+            "the staging certificate was deleted",
+        );
+        assert.equal((await distributionsFor("www.your-domain.cn"))[0].ViewerCertificate?.IAMCertificateId, productionId);
+
+        // 4. The edited content file: that upload and that invalidation only.
+        let mark = peers.proxy.seen.length;
+        const [edit, contentUp] = production.slice(2, 4);
+        assert.match(edit, /> site\/index\.html$/);
+        await runReadme(edit);
+        const contentOutput = await runReadme(contentUp);
+        assert.match(contentOutput, /\[content\] s3:\/\/\S+: 1 uploaded, 0 deleted/);
+        const seen = peers.proxy.seen.slice(mark);
+        assert.deepEqual(
+            seen.filter((a) => /^PUT \/site-bucket-[^/]+\/.+PutObject/.test(a)).map((a) => a.split("?")[0].split("/").slice(2).join("/")),
+            ["index.html"],
+        );
+        assert.equal(seen.filter((a) => /^POST \/2020-05-31\/distribution\/\w+\/invalidation/.test(a)).length, 1);
+
+        // 5. Renewal inside the window (the CA moves it to now), by the renewal workflow's own command,
+        //    with keys in the environment as its OIDC step exports them (no profile).
+        const workflow = yaml.load(fs.readFileSync(path.join(clone, ".github", "workflows", "renew.yml"), "utf8")) as {
+            jobs: {
+                up: {
+                    steps: Array<{ uses?: string; run?: string; with?: Record<string, string> }>;
+                    strategy: { matrix: { include: Array<{ stack: string }> } };
+                };
+            };
+        };
+        const up = workflow.jobs.up;
+        assert.ok(up.steps.some((s) => s.run === "npm ci"));
+        const pulumiStep = up.steps.find((s) => s.uses?.startsWith("pulumi/actions"));
+        assert.equal(pulumiStep?.with?.command, "up");
+        assert.equal(up.strategy.matrix.include[0].stack, "cn-north-1", "the workflow's matrix names the Quickstart's stack");
+        const served = (
+            await iam().send(
+                new GetServerCertificateCommand({
+                    ServerCertificateName: (await stackCertificates("cn-north-1"))[0].ServerCertificateName,
+                }),
+            )
+        ).ServerCertificate!.CertificateBody!;
+        const past = new Date(Date.now() - 3_600_000);
+        await setRenewalInfo(peers.pebble, served, {
+            suggestedWindow: { start: past.toISOString(), end: new Date(past.getTime() + 1000).toISOString() },
+        });
+        mark = peers.proxy.seen.length;
+        const ciEnv = {
+            AWS_PROFILE: "",
+            AWS_SHARED_CREDENTIALS_FILE: path.join(work, "none"),
+            AWS_ACCESS_KEY_ID: "AKIAGITHUBOIDCSESSION",
+            AWS_SECRET_ACCESS_KEY: "testing",
+            AWS_REGION: "cn-north-1",
+        };
+        const renewal = await ok(`pulumi up --yes --stack ${up.strategy.matrix.include[0].stack}`, clone, ciEnv);
+        assert.match(renewal, /replaced/);
+        assert.deepEqual(
+            [...ran[ran.length - 1].signers],
+            [ciEnv.AWS_ACCESS_KEY_ID],
+            "the workflow's run used the keys in its environment",
+        );
+        const renewedId = (await stackOutput("certificateId")) as string;
+        assert.notEqual(renewedId, productionId);
+        const order = peers.proxy.seen.slice(mark);
+        const uploaded = order.indexOf("UploadServerCertificate");
+        const repointed = order.findIndex((a) => /^PUT \/2020-05-31\/distribution\/\w+\/config$/.test(a));
+        const deleted = order.indexOf("DeleteServerCertificate");
+        assert.ok(
+            uploaded >= 0 && uploaded < repointed && repointed < deleted,
+            `new certificate, distribution re-pointed, old deleted: ${order.join(", ")}`,
+        );
+        assert.equal(peers.proxy.conflictWhileAttached.answered, 0, "no certificate was deleted while a distribution served it");
+
+        // 6. The second-environment recipe: its own names, its own distribution.
+        const second = readmeCommands(readme, "A second environment");
+        await ok(second[0]);
+        const clash = await sh("npm run plan -- --stack cn-northwest-1");
+        assert.equal(clash.status, 2, clash.output);
+        assert.match(clash.output, /www\.your-domain\.cn is also served by stack cn-north-1 \(Pulumi\.cn-north-1\.yaml\)/);
+        for (const command of second.slice(1)) {
+            const output = await runReadme(command);
+            if (command.startsWith("npm run plan")) {
+                assert.match(output, /Result: compatible/);
+            }
+        }
+        assert.equal((await distributionsFor("staging.your-domain.cn")).length, 1);
+        assert.equal((await distributionsFor("www.your-domain.cn")).length, 1);
+        await ok("pulumi destroy --yes --stack cn-northwest-1");
+        await ok("pulumi stack rm cn-northwest-1 --yes");
+        await ok("pulumi stack select cn-north-1");
+
+        // 7. Tear down.
+        const bucket = (await stackOutput("bucketName")) as string;
+        for (const command of quickstart.slice(teardown)) {
+            await runReadme(command);
+        }
+        assert.equal((await distributionsFor("www.your-domain.cn")).length, 0);
+        assert.deepEqual(await stackCertificates("cn-north-1"), []);
+        await new S3Client({ region: "cn-north-1", forcePathStyle: true }).send(new HeadBucketCommand({ Bucket: bucket })); // kept: destroyBuckets is false
+        assert.ok(!fs.existsSync(path.join(clone, "Pulumi.cn-north-1.yaml")), "stack rm removed the stack file");
+
+        // Every README command ran, and every run command succeeded.
+        const readmeRan = [...quickstart, ...second].filter((c) => !ran.some((r) => r.command === substitute(c) || r.command === c));
+        assert.deepEqual(readmeRan, [], "README commands that did not run");
     });
 });

@@ -20,32 +20,12 @@ import { judgeAlias, warnThresholdDays } from "../watch/liveCheck";
 import { testDistributionConfig } from "./engine/program/testDistribution";
 import { ENGINE_PROGRAM, Run as EngineRun, configureStack, engineEnv, runPulumi } from "./support/engine";
 import { certificateInputs, createZone, Peers, usePeers } from "./support/fixture";
-import { SniServer, freePort, runNode, startSniServer, tempDir, trustPebbleRoots } from "./support/peers";
+import { SniServer, distributionRewrite, freePort, runNode, startSniServer, tempDir, trustPebbleRoots } from "./support/peers";
 
 const root = path.resolve(__dirname, "..");
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- provider results are untyped (dynamic provider contract)
 type Outs = Record<string, any>;
-
-function distributionRewrite(icp: Record<string, string>, status: { value: string; since?: Date } = { value: "Deployed" }) {
-    return (body: string) => {
-        const aliases = [...(/<Aliases>[\s\S]*?<\/Aliases>/.exec(body)?.[0] ?? "").matchAll(/<CNAME>([^<]+)<\/CNAME>/g)].map((m) => m[1]);
-        const recordals = aliases
-            .map(
-                (a) =>
-                    `<AliasICPRecordal><CNAME>${a}</CNAME><ICPRecordalStatus>${icp[a] ?? "APPROVED"}</ICPRecordalStatus></AliasICPRecordal>`,
-            )
-            .join("");
-        let out = body.replace(/<Status>[^<]*<\/Status>/, `<Status>${status.value}</Status>`);
-        if (status.since) {
-            out = out.replace(
-                /<LastModifiedTime>[^<]*<\/LastModifiedTime>/,
-                `<LastModifiedTime>${status.since.toISOString()}</LastModifiedTime>`,
-            );
-        }
-        return out.replace("</DistributionConfig>", `</DistributionConfig><AliasICPRecordals>${recordals}</AliasICPRecordals>`);
-    };
-}
 
 describe("warning threshold (pure)", () => {
     it("scales with the certificate's lifetime, below the renewal point, at least 7 days where a third allows", () => {
@@ -269,6 +249,20 @@ describe("live check against moto and a local TLS edge", function () {
         const noOutputs = await status({});
         assert.equal(noOutputs.status, 3);
         assert.match(noOutputs.stdout, /has no distributionId output: has it been deployed/);
+    });
+
+    it("no network (AWS unreachable): exit 3 with the reason, no stack trace, no unhandled rejection", async () => {
+        const file = path.join(dir, "outputs-offline.json");
+        fs.writeFileSync(file, JSON.stringify({ distributionId: "E0OFFLINE" }));
+        const closed = `http://127.0.0.1:${await freePort()}`;
+        const r = await runNode(["-r", "ts-node/register/transpile-only", "scripts/status.ts", "--stack", STACK, "--outputs-file", file], {
+            AWS_ENDPOINT_URL: closed,
+            AWS_REGION: "cn-north-1",
+            AWS_MAX_ATTEMPTS: "1",
+        });
+        assert.equal(r.status, 3, r.stdout + r.stderr);
+        assert.match(r.stdout, /^COULD NOT CHECK: cannot read the distribution or IAM \(.*ECONNREFUSED/m);
+        assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace");
     });
 
     it("the watch's Lambda code (serialized handler) writes ProbeOk, IcpApproved, ExpiryOk and DaysToExpiry per alias", async () => {

@@ -192,7 +192,12 @@ async function readAws(o: CheckOptions): Promise<AwsFacts> {
         } while (marker);
         return all;
     })();
-    const got = await new CloudFrontClient(config).send(new GetDistributionCommand({ Id: o.distributionId }));
+    // Awaited together: when one call fails (no network, no credentials) the other's failure is
+    // handled too, instead of surfacing later as an unhandled rejection that kills the process.
+    const [got, certificates] = await Promise.all([
+        new CloudFrontClient(config).send(new GetDistributionCommand({ Id: o.distributionId })),
+        listing,
+    ]);
     const d = got.Distribution;
     const iamCertificateId = d?.DistributionConfig?.ViewerCertificate?.IAMCertificateId;
     const facts: AwsFacts = {
@@ -205,7 +210,6 @@ async function readAws(o: CheckOptions): Promise<AwsFacts> {
         aliases: d?.DistributionConfig?.Aliases?.Items ?? [],
         icp: new Map((d?.AliasICPRecordals ?? []).map((r) => [r.CNAME ?? "", r.ICPRecordalStatus ?? ""])),
     };
-    const certificates = await listing;
     const prefix = prefixOf(o);
     facts.certificatesUnderPath = certificates.filter((m) => m.Path?.startsWith(prefix)).length;
     facts.certificatesInAccount = certificates.length;

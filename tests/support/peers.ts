@@ -80,10 +80,16 @@ export interface Moto {
 }
 
 export async function startMoto(logDir: string): Promise<Moto> {
-    const bin = requireTool(path.join(tools, "moto", "bin", "moto_server"), "moto");
+    const python = requireTool(path.join(tools, "moto", "bin", "python"), "moto");
     const port = await freePort();
     const logFile = path.join(logDir, "moto.log");
-    const child = startProcess(bin, ["-H", "127.0.0.1", "-p", String(port)], {}, logFile);
+    // moto's own server, taught the aws-cn facts it lacks (S3 origins at .amazonaws.com.cn, .cloudfront.cn names).
+    const child = startProcess(
+        python,
+        [path.join(root, "tests", "peers", "moto_china.py"), "-H", "127.0.0.1", "-p", String(port)],
+        {},
+        logFile,
+    );
     const url = `http://127.0.0.1:${port}`;
     await waitFor("moto", () => httpOk(`${url}/moto-api/`), child, logFile);
     return { url, stop: () => child.kill() };
@@ -828,6 +834,49 @@ export async function startSniServer(): Promise<SniServer> {
     const port = await freePort();
     await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
     return { address: `127.0.0.1:${port}`, serving, stop: () => server.close() };
+}
+
+/**
+ * GetDistribution's answer as CloudFront China gives it: AliasICPRecordals (which moto never fills),
+ * APPROVED unless `icp` says otherwise per alias, and the status (and its time) a test chooses.
+ */
+export function distributionRewrite(icp: Record<string, string>, status: { value: string; since?: Date } = { value: "Deployed" }) {
+    return (body: string) => {
+        const aliases = [...(/<Aliases>[\s\S]*?<\/Aliases>/.exec(body)?.[0] ?? "").matchAll(/<CNAME>([^<]+)<\/CNAME>/g)].map((m) => m[1]);
+        const recordals = aliases
+            .map(
+                (a) =>
+                    `<AliasICPRecordal><CNAME>${a}</CNAME><ICPRecordalStatus>${icp[a] ?? "APPROVED"}</ICPRecordalStatus></AliasICPRecordal>`,
+            )
+            .join("");
+        let out = body.replace(/<Status>[^<]*<\/Status>/, `<Status>${status.value}</Status>`);
+        if (status.since) {
+            out = out.replace(
+                /<LastModifiedTime>[^<]*<\/LastModifiedTime>/,
+                `<LastModifiedTime>${status.since.toISOString()}</LastModifiedTime>`,
+            );
+        }
+        return out.replace("</DistributionConfig>", `</DistributionConfig><AliasICPRecordals>${recordals}</AliasICPRecordals>`);
+    };
+}
+
+/** Overrides Pebble's ARI answer for a certificate (management API, Pebble 2.8+; Pebble refuses requests without a User-Agent). */
+export async function setRenewalInfo(pebble: Pebble, certificatePem: string, answer: unknown): Promise<void> {
+    const https = await import("node:https");
+    await new Promise<void>((resolve, reject) => {
+        const req = https.request(
+            `${pebble.managementUrl}/set-renewal-info/`,
+            { method: "POST", headers: { "content-type": "application/json", "user-agent": "cloudfront-china-tests" } },
+            (res) => {
+                res.resume();
+                res.on("end", () =>
+                    (res.statusCode ?? 500) < 300 ? resolve() : reject(new Error(`set-renewal-info: HTTP ${res.statusCode}`)),
+                );
+            },
+        );
+        req.on("error", reject);
+        req.end(JSON.stringify({ Certificate: certificatePem, ARIResponse: typeof answer === "string" ? answer : JSON.stringify(answer) }));
+    });
 }
 
 /** A file trusting the test CA (Pebble's HTTPS) and Pebble's current issuing root, for NODE_EXTRA_CA_CERTS. */

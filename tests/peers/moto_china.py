@@ -1,0 +1,228 @@
+"""moto's server, taught six facts of the aws-cn partition that moto 5.2.5 lacks.
+
+- CloudFront in China takes S3 origins at the regional `<bucket>.s3.<region>.amazonaws.com.cn`
+  domain (docs/china-rules.md, "S3 origin domain"); moto accepts S3 origins only under
+  `amazonaws.com` and answers DomainNameNotAnS3Bucket. moto also drops the origin's
+  S3OriginConfig (its Origin Access Identity) from its answers; CloudFront returns it.
+- A distribution in aws-cn is named `<id>.cloudfront.cn`, not `.cloudfront.net`.
+- Route 53 hosted zone ids start with "Z" (moto draws any letter), which the program checks.
+- Bucket policies: moto applies a statement whatever its Condition, so the site bucket's standard
+  "deny unless aws:SecureTransport" statement would deny every request. Clients reach real S3 over
+  TLS (the SDK's endpoints are https), so a statement whose only condition is
+  `{"Bool": {"aws:SecureTransport": "false"}}` does not apply to them; any other statement is
+  evaluated by moto as before.
+- An alias belongs to one distribution: creating or updating a distribution with an alias another
+  one holds answers CNAMEAlreadyExists (409), as CloudFront does (docs/china-rules.md, aliases).
+- CloudFront Origin Access Identities, the only origin access China offers (no OAC there), which
+  moto does not implement: create, get, get/update config (ETag checked), delete (refused while a
+  distribution's S3 origin uses it, CloudFrontOriginAccessIdentityInUse), list; the API's XML
+  (CloudFront API reference 2020-05-31, "CreateCloudFrontOriginAccessIdentity" and siblings).
+
+Everything else is moto as released. Run as moto_server: python moto_china.py -H 127.0.0.1 -p PORT.
+"""
+import json
+import random
+import string
+import sys
+import uuid
+from xml.etree import ElementTree
+
+from moto.cloudfront import models as cloudfront
+from moto.cloudfront.exceptions import CloudFrontException
+from moto.cloudfront import urls as cloudfront_urls
+from moto.route53 import models as route53
+from moto.s3 import models as s3
+from moto.server import main
+from moto.utilities.utils import get_partition
+
+_origin_init = cloudfront.Origin.__init__
+
+
+def _origin_init_china(self, origin):
+    domain = origin.get("DomainName", "")
+    if "S3OriginConfig" in origin and domain.endswith(".amazonaws.com.cn"):
+        _origin_init(self, dict(origin, DomainName=domain[: -len(".cn")]))
+        self.domain_name = domain
+    else:
+        _origin_init(self, origin)
+    if "S3OriginConfig" in origin:
+        # moto keeps the identity but does not return it: return it as CloudFront does.
+        self.s3_origin_config = {"OriginAccessIdentity": self.s3_access_identity}
+
+
+_distribution_init = cloudfront.Distribution.__init__
+
+
+def _distribution_init_china(self, account_id, region_name, config):
+    _distribution_init(self, account_id, region_name, config)
+    if get_partition(region_name) == "aws-cn":
+        self.domain_name = self.domain_name.replace(".cloudfront.net", ".cloudfront.cn")
+
+
+_zone_id = route53.create_route53_zone_id
+
+
+def _zone_id_like_route53(*args, **kwargs):
+    return "Z" + _zone_id(*args, **kwargs)[1:]
+
+
+route53.create_route53_zone_id = _zone_id_like_route53
+cloudfront.Origin.__init__ = _origin_init_china
+cloudfront.Distribution.__init__ = _distribution_init_china
+
+_NS = "http://cloudfront.amazonaws.com/doc/2020-05-31/"
+_identities = {}  # id -> {"config": {"CallerReference", "Comment"}, "etag", "canonical"}
+
+
+def _xml(body):
+    return '<?xml version="1.0" encoding="UTF-8"?>' + body
+
+
+def _error(status, code, message):
+    body = _xml(f"<ErrorResponse xmlns=\"{_NS}\"><Error><Type>Sender</Type><Code>{code}</Code>"
+                f"<Message>{message}</Message></Error><RequestId>{uuid.uuid4()}</RequestId></ErrorResponse>")
+    return status, {"Content-Type": "text/xml"}, body
+
+
+def _config_xml(config, namespace=True):
+    from xml.sax.saxutils import escape
+    xmlns = f' xmlns="{_NS}"' if namespace else ""
+    return (f"<CloudFrontOriginAccessIdentityConfig{xmlns}><CallerReference>{escape(config['CallerReference'])}"
+            f"</CallerReference><Comment>{escape(config['Comment'])}</Comment></CloudFrontOriginAccessIdentityConfig>")
+
+
+def _identity_xml(oai_id):
+    item = _identities[oai_id]
+    return (f"<CloudFrontOriginAccessIdentity xmlns=\"{_NS}\"><Id>{oai_id}</Id><S3CanonicalUserId>{item['canonical']}"
+            f"</S3CanonicalUserId>{_config_xml(item['config'], namespace=False)}</CloudFrontOriginAccessIdentity>")
+
+
+def _parse_config(data):
+    root = ElementTree.fromstring(data)
+    find = lambda tag: root.findtext(f"{{{_NS}}}{tag}", root.findtext(tag, ""))
+    return {"CallerReference": find("CallerReference") or "", "Comment": find("Comment") or ""}
+
+
+def _in_use(oai_id):
+    path = f"origin-access-identity/cloudfront/{oai_id}"
+    for account in cloudfront.cloudfront_backends.values():
+        for backend in account.values():
+            for dist in backend.distributions.values():
+                origins = dist.distribution_config.Origins.get("Items") or []
+                if any(getattr(o, "s3_access_identity", None) == path for o in origins):
+                    return True
+    return False
+
+
+def _new_etag():
+    return "E" + "".join(random.choice(string.ascii_uppercase + string.digits) for _ in range(12))
+
+
+def origin_access_identity(request, full_url, headers):
+    parts = full_url.split("?")[0].rstrip("/").split("/origin-access-identity/cloudfront")[1].strip("/").split("/")
+    oai_id = parts[0] if parts and parts[0] else None
+    method = request.method
+    data = getattr(request, "data", None) or getattr(request, "body", b"")
+    if oai_id is None and method == "POST":
+        oai_id = "E" + "".join(random.choice(string.ascii_uppercase + string.digits) for _ in range(13))
+        _identities[oai_id] = {"config": _parse_config(data), "etag": _new_etag(), "canonical": uuid.uuid4().hex * 2}
+        return 201, {"Content-Type": "text/xml", "ETag": _identities[oai_id]["etag"],
+                     "Location": f"https://cloudfront.amazonaws.com/2020-05-31/origin-access-identity/cloudfront/{oai_id}"}, \
+            _xml(_identity_xml(oai_id))
+    if oai_id is None and method == "GET":
+        items = "".join(f"<CloudFrontOriginAccessIdentitySummary><Id>{i}</Id><S3CanonicalUserId>{v['canonical']}</S3CanonicalUserId>"
+                        f"<Comment>{v['config']['Comment']}</Comment></CloudFrontOriginAccessIdentitySummary>" for i, v in _identities.items())
+        return 200, {"Content-Type": "text/xml"}, _xml(
+            f"<CloudFrontOriginAccessIdentityList xmlns=\"{_NS}\"><Marker></Marker><MaxItems>100</MaxItems><IsTruncated>false</IsTruncated>"
+            f"<Quantity>{len(_identities)}</Quantity><Items>{items}</Items></CloudFrontOriginAccessIdentityList>")
+    if oai_id not in _identities:
+        return _error(404, "NoSuchCloudFrontOriginAccessIdentity", "The specified origin access identity does not exist.")
+    item = _identities[oai_id]
+    config_path = len(parts) > 1 and parts[1] == "config"
+    if method == "GET":
+        body = _config_xml(item["config"]) if config_path else _identity_xml(oai_id)
+        return 200, {"Content-Type": "text/xml", "ETag": item["etag"]}, _xml(body)
+    if_match = headers.get("If-Match") or headers.get("if-match")
+    if not if_match:
+        return _error(400, "InvalidIfMatchVersion", "The If-Match version is missing or not valid for the resource.")
+    if if_match != item["etag"]:
+        return _error(412, "PreconditionFailed", "The precondition given in one or more of the request-header fields evaluated to false.")
+    if method == "PUT" and config_path:
+        config = _parse_config(data)
+        if config["CallerReference"] != item["config"]["CallerReference"]:
+            return _error(400, "IllegalUpdate", "The CallerReference cannot be changed.")
+        item["config"], item["etag"] = config, _new_etag()
+        return 200, {"Content-Type": "text/xml", "ETag": item["etag"]}, _xml(_identity_xml(oai_id))
+    if method == "DELETE" and not config_path:
+        if _in_use(oai_id):
+            return _error(409, "CloudFrontOriginAccessIdentityInUse", "The CloudFront origin access identity is still being used.")
+        del _identities[oai_id]
+        return 204, {}, ""
+    return _error(400, "InvalidArgument", f"{method} is not supported here")
+
+
+cloudfront_urls.url_paths["{0}/2020-05-31/origin-access-identity/cloudfront$"] = origin_access_identity
+cloudfront_urls.url_paths["{0}/2020-05-31/origin-access-identity/cloudfront/(?P<oai_id>[^/]+)$"] = origin_access_identity
+cloudfront_urls.url_paths["{0}/2020-05-31/origin-access-identity/cloudfront/(?P<oai_id>[^/]+)/config$"] = origin_access_identity
+
+def _aliases(config):
+    items = (config.get("Aliases") or {}).get("Items") or []
+    if isinstance(items, dict):
+        items = items.get("CNAME", [])
+    return {items} if isinstance(items, str) else set(items)
+
+
+def _check_aliases(backend, config, own_id=None):
+    wanted = _aliases(config)
+    for dist_id, dist in backend.distributions.items():
+        taken = wanted & _aliases(getattr(dist, "_china_config", {}))
+        if dist_id != own_id and taken:
+            raise CloudFrontException(
+                "CNAMEAlreadyExists",
+                f"One or more of the CNAMEs you provided are already associated with a different resource ({', '.join(sorted(taken))}).")
+
+
+_create = cloudfront.CloudFrontBackend.create_distribution_with_tags
+_update = cloudfront.CloudFrontBackend.update_distribution
+
+
+def _create_checked(self, distribution_config, tags):
+    _check_aliases(self, distribution_config)
+    dist, location, etag = _create(self, distribution_config, tags)
+    dist._china_config = {"Aliases": dict(distribution_config.get("Aliases") or {})}
+    return dist, location, etag
+
+
+def _update_checked(self, dist_config, _id, if_match):
+    _check_aliases(self, dist_config or {}, own_id=_id)
+    dist, location, etag = _update(self, dist_config, _id, if_match)
+    dist._china_config = {"Aliases": dict((dist_config or {}).get("Aliases") or {})}
+    return dist, location, etag
+
+
+cloudfront.CloudFrontBackend.create_distribution_with_tags = _create_checked
+cloudfront.CloudFrontBackend.update_distribution = _update_checked
+
+_get_permission = s3.FakeBucket.get_permission
+_INSECURE_ONLY = {"Bool": {"aws:SecureTransport": "false"}}
+
+
+def _get_permission_over_tls(self, action, resource):
+    if self.policy is None:
+        return _get_permission(self, action, resource)
+    policy = json.loads(self.policy.decode())
+    statements = policy.get("Statement", [])
+    statements = statements if isinstance(statements, list) else [statements]
+    kept = [st for st in statements if st.get("Condition") != _INSECURE_ONLY]
+    original = self.policy
+    try:
+        self.policy = json.dumps({**policy, "Statement": kept}).encode()
+        return _get_permission(self, action, resource)
+    finally:
+        self.policy = original
+
+
+s3.FakeBucket.get_permission = _get_permission_over_tls
+
+if __name__ == "__main__":
+    sys.exit(main())

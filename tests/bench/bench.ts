@@ -9,7 +9,10 @@
  *
  * And site content at scale (tests/bench/contentBench.ts): `--only content [--content-sizes 2000,20000]`.
  *
- *   npm run bench [-- --runs 5 --sizes 1,10,50,100 --lego-max 10 --edge-rtt-ms 30 --tools floor,dns-01,delegated,persist,certbot,lego] [-- --only live-check|issuance|content]
+ * And the project's own program under the CLI against an empty program (tests/bench/programBench.ts):
+ * `--only program [--runs 5]`; runs with every other part too.
+ *
+ *   npm run bench [-- --runs 5 --sizes 1,10,50,100 --lego-max 10 --edge-rtt-ms 30 --tools floor,dns-01,delegated,persist,certbot,lego] [-- --only live-check|issuance|content|program]
  */
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
@@ -23,6 +26,7 @@ import { OfflineAwsChina } from "../../scripts/offlineMocks";
 import { countConnections, startDnsFromRoute53, startFaultProxy, startMoto, startPebble, tempDir } from "../support/peers";
 import { benchContent, printContent } from "./contentBench";
 import { benchLiveCheck } from "./liveCheckBench";
+import { benchProgram, printProgram } from "./programBench";
 
 const root = path.resolve(__dirname, "..", "..");
 const arg = (name: string, fallback: string) => {
@@ -79,6 +83,18 @@ async function main() {
         AWS_SECRET_ACCESS_KEY: "testing",
         AWS_REGION: "cn-north-1",
     });
+    if (ONLY === "program") {
+        const program = await benchProgram({ pebble, dns, work, runs: RUNS });
+        const summary = printProgram(program);
+        const out = path.join(root, ".tools", "bench");
+        fs.mkdirSync(out, { recursive: true });
+        fs.writeFileSync(path.join(out, "program.json"), JSON.stringify({ ...program, ...summary }, null, 2));
+        pebble.stop();
+        dns.stop();
+        proxy.stop();
+        moto.stop();
+        return;
+    }
     if (ONLY === "content") {
         const content = await benchContent({ moto, proxy, work, sizes: arg("content-sizes", "2000,20000").split(",").map(Number) });
         printContent(content);

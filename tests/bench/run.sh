@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bash tests/peers/install.sh
+bash tests/peers/install-pulumi.sh
 if ! command -v certbot >/dev/null || ! command -v lego >/dev/null; then
   echo "installing certbot and lego (Debian packages)"
   if [ "$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq certbot lego >/dev/null

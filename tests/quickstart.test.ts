@@ -214,7 +214,7 @@ describe("README Quickstart, executed in a fresh clone under the real Pulumi CLI
         // Not yet committed work of this checkout is part of what is tested: copy it over the clone.
         for (const file of spawnSync("git", ["ls-files", "-m", "-o", "--exclude-standard"], { cwd: root, encoding: "utf8" })
             .stdout.split("\n")
-            .filter(Boolean)) {
+            .filter((f) => f && fs.statSync(path.join(root, f), { throwIfNoEntry: false })?.isFile())) {
             fs.mkdirSync(path.dirname(path.join(clone, file)), { recursive: true });
             fs.copyFileSync(path.join(root, file), path.join(clone, file));
         }
@@ -266,6 +266,32 @@ describe("README Quickstart, executed in a fresh clone under the real Pulumi CLI
             assert.equal(a?.AliasTarget?.HostedZoneId, "Z3RFFRIM2A3IF5", `alias record for ${d}`);
         }
         assert.equal(await stackOutput("contentObjects"), fs.readdirSync(path.join(clone, "site")).length);
+
+        // The policy pack as `pulumi policy publish` packs it (npm pack), run on the Quickstart's stack.
+        // Harness: the CLI built here starts a pack through the legacy analyzer path (its Node language
+        // host lacks RunPlugin), so the pack's runtime is renamed to a shim that starts Pulumi's own
+        // policy-pack runner (which compiles the pack's TypeScript with the pack's tsconfig).
+        const before = await ok("git status --short policy");
+        const tarball = (await ok(`npm pack --silent --pack-destination ${work}`, path.join(clone, "policy"))).trim().split("\n").pop()!;
+        assert.equal(await ok("git status --short policy"), before, "packing leaves the checkout as it was");
+        const pack = path.join(work, "policy-pack");
+        fs.mkdirSync(pack);
+        await ok(`tar -xzf ${path.join(work, tarball)} -C ${pack} --strip-components=1`);
+        for (const file of fs.readdirSync(pack).filter((f) => f.endsWith(".ts"))) {
+            assert.doesNotMatch(fs.readFileSync(path.join(pack, file), "utf8"), /from "\.\.\//, `${file} imports nothing outside the pack`);
+        }
+        await ok("npm install --no-audit --no-fund --prefer-offline", pack);
+        const yamlFile = path.join(pack, "PulumiPolicy.yaml");
+        fs.writeFileSync(yamlFile, fs.readFileSync(yamlFile, "utf8").replace(/^runtime: nodejs$/m, "runtime: nodepack"));
+        const shims = path.join(work, "shims");
+        fs.mkdirSync(shims);
+        fs.writeFileSync(
+            path.join(shims, "pulumi-analyzer-policy-nodepack"),
+            `#!/bin/sh\nexec node "$(node -p 'require.resolve("@pulumi/pulumi/cmd/run-policy-pack")')" "$@"\n`,
+            { mode: 0o755 },
+        );
+        const policed = await ok(`pulumi preview --policy-pack ${pack}`, clone, { PATH: `${shims}${path.delimiter}${env.PATH}` });
+        assert.match(policed, /Policies:\s*\n\s*✅ cloudfront-china@v0\.2\.0 \(local: /);
 
         // 2. A second `pulumi up` of the unchanged stack: no change, no ACME order.
         const orders = peers.pebble.ordersCreated();

@@ -115,7 +115,8 @@ function watchCases(): Case[] {
         message,
     });
     return [
-        watch({}, "no emails", /`cloudfront-china:watch\.emails` must list at least one address/),
+        // {} is the declared default (no watch); settings without emails are refused.
+        watch({ schedule: "rate(1 hour)" }, "no emails", /`cloudfront-china:watch\.emails` must list at least one address/),
         watch({ emails: ["ops"] }, "bad email", /`cloudfront-china:watch\.emails` has "ops", which is not an email address/),
         watch(
             { emails: ["ops@example.cn"], schedule: "cron(0 * * * ? *)" },
@@ -267,8 +268,9 @@ const CASES: Case[] = [
     {
         label: "renewal window",
         layer: "stack",
-        input: stack({ "cloudfront-china:renewBeforeDays": "0" }),
-        message: /`cloudfront-china:renewBeforeDays` 0 must be a number of days in \(0, lifetime\)/,
+        // 0 is the declared default (the CA's window); a negative count is refused.
+        input: stack({ "cloudfront-china:renewBeforeDays": "-3" }),
+        message: /`cloudfront-china:renewBeforeDays` -3 must be a number of days in \(0, lifetime\)/,
     },
     {
         label: "plain-http CA",

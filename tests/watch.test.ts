@@ -8,7 +8,12 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { CloudFrontClient, CreateDistributionCommand } from "@aws-sdk/client-cloudfront";
+import {
+    CloudFrontClient,
+    CreateDistributionCommand,
+    DeleteDistributionCommand,
+    GetDistributionConfigCommand,
+} from "@aws-sdk/client-cloudfront";
 import { CloudWatchClient, GetMetricStatisticsCommand, ListMetricsCommand } from "@aws-sdk/client-cloudwatch";
 import { GetServerCertificateCommand, IAMClient } from "@aws-sdk/client-iam";
 import { acmeAccountProvider } from "../providers/acmeAccount";
@@ -81,10 +86,18 @@ describe("live check against moto and a local TLS edge", function () {
         (certs[label] = (await provider.create(inputs(domains, extra))).outs as Outs);
     const pair = (c: Outs) => ({ cert: `${c.certificatePem}${c.chainPem}`, key: c.privateKeyPem as string });
 
+    const created: string[] = [];
+    /** A distribution for `aliases`; the one an earlier test made goes first (an alias belongs to one distribution). */
     async function distribution(aliases: string[], certificateId: string): Promise<string> {
-        const out = await new CloudFrontClient({ region: "cn-north-1" }).send(
+        const cloudfront = new CloudFrontClient({ region: "cn-north-1" });
+        for (const id of created.splice(0)) {
+            const { ETag } = await cloudfront.send(new GetDistributionConfigCommand({ Id: id }));
+            await cloudfront.send(new DeleteDistributionCommand({ Id: id, IfMatch: ETag }));
+        }
+        const out = await cloudfront.send(
             new CreateDistributionCommand({ DistributionConfig: testDistributionConfig(aliases, certificateId) }),
         );
+        created.push(out.Distribution?.Id ?? "");
         return out.Distribution?.Id ?? "";
     }
 

@@ -14,6 +14,7 @@ import { IAMClient, ListServerCertificatesCommand } from "@aws-sdk/client-iam";
 import { Peers, createZone, usePeers } from "./support/fixture";
 import { tempDir } from "./support/peers";
 import { StackCli, engineEnv, pulumiBinDir, stackCli } from "./support/engine";
+import { installStandInAws } from "./support/standinAws";
 
 const root = path.resolve(__dirname, "..");
 
@@ -191,15 +192,20 @@ describe("the installable package in another Pulumi program", function () {
         assert.match(bad.output, /isIpv6Enabled/);
     });
 
-    it("`pulumi new` from the template: the generated project, with the package installed, typechecks and plans clean; a China-incompatible edit fails the plan", async () => {
+    it("`pulumi new` from the template (its own npm install), the package from the packed tarball: plans clean, refuses a typo and a China-incompatible edit, and deploys and destroys under the CLI", async () => {
+        peers = await usePeers();
+        const zone = await createZone("example.cn");
         const work = tempDir("cfcn-template-");
         const project = path.join(work, "my-site");
+        const templateEnv: NodeJS.ProcessEnv = { ...engineEnv(work), PULUMI_CONFIG_PASSPHRASE: "template-test" };
+        installStandInAws(templateEnv.PULUMI_HOME!);
+        const domains = `www.${zone.name},${zone.name}`;
+        // As a user runs it: `pulumi new` installs the template's dependencies and creates the stack.
         await ok(
             path.join(pulumiBinDir(), "pulumi"),
             [
                 "new",
                 path.join(root, "templates", "china-site"),
-                "--generate-only",
                 "--yes",
                 "--non-interactive",
                 "--dir",
@@ -208,35 +214,63 @@ describe("the installable package in another Pulumi program", function () {
                 "my-site",
                 "--description",
                 "Our site in China",
+                "--stack",
+                "dev",
                 "-c",
-                "domains=www.example.cn,example.cn",
+                `domains=${domains}`,
+                "-c",
+                `hostedZoneId=${zone.id}`,
+                "-c",
+                "email=ops@example.cn",
             ],
             work,
-            engineEnv(work),
+            templateEnv,
         );
         assert.match(fs.readFileSync(path.join(project, "Pulumi.yaml"), "utf8"), /^name: my-site\ndescription: Our site in China\n/);
-        assert.equal((JSON.parse(fs.readFileSync(path.join(project, "package.json"), "utf8")) as { name: string }).name, "my-site");
+        const manifest = JSON.parse(fs.readFileSync(path.join(project, "package.json"), "utf8")) as {
+            name: string;
+            dependencies: Record<string, string>;
+        };
+        assert.equal(manifest.name, "my-site");
+        assert.equal(manifest.dependencies["cloudfront-china"], undefined, "no dependency on a registry name this project does not own");
         assert.ok(fs.existsSync(path.join(project, "site", "404.html")), "a starter site with its 404 page");
-        // --generate-only saves no stack: the stack file a user gets from `pulumi stack init` + the prompts.
-        fs.writeFileSync(
-            path.join(project, "Pulumi.dev.yaml"),
-            "config:\n  aws:region: cn-north-1\n  my-site:domains: www.example.cn,example.cn\n  my-site:certificate: letsencrypt\n  my-site:hostedZoneId: Z0123456789EXAMPLE\n",
-        );
+        const cli = stackCli(() => templateEnv, "dev", project);
+        const missing = await cli.run("preview");
+        assert.notEqual(missing.code, 0);
+        assert.match(missing.output, /the cloudfront-china package is not installed: in your clone of cloudfront-china run `npm pack`/);
+
         await ok("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error", tarball], project);
         await ok("npx", ["tsc", "--noEmit", "-p", "."], project);
-        const good = await sh("npx", ["cloudfront-china-plan", "--stack", "dev"], project);
+        const good = await sh("npx", ["cloudfront-china-plan", "--stack", "dev", "--hosted-zone-name", zone.name], project);
         assert.equal(good.code, 0, good.output);
         assert.match(good.output, /IamAcmeCertificate\s+certificate/);
-        assert.match(good.output, /SiteContent\s+site-content/);
         assert.match(good.output, /Result: compatible with CloudFront in the AWS China regions\./);
+
+        // A typo in the project's namespace is refused before anything is created.
+        await cli.ok("config", "set", "emial", "ops@example.cn");
+        const typo = await cli.run("preview");
+        assert.notEqual(typo.code, 0);
+        assert.match(typo.output, /`my-site:emial` is not a setting of this project/);
+        await cli.ok("config", "rm", "emial");
+
+        // Against Pebble and moto: the template's own settings point it at the test CA and DNS.
+        await cli.ok("config", "set", "acmeDirectoryUrl", peers.pebble.directoryUrl);
+        await cli.ok("config", "set", "acmeProfile", "default");
+        await cli.ok("config", "set", "dnsResolvers", peers.dns.address);
+        const up = await cli.ok("up", "--yes");
+        assert.match(up.output, /IamAcmeCertificate\s+certificate\s+created/);
+        assert.match(up.output, /aws:cloudfront:Distribution\s+site-cdn\s+created/);
+        assert.deepEqual(await cli.output<string[]>("urls"), [`https://www.${zone.name}/`, `https://${zone.name}/`]);
+        await cli.ok("destroy", "--yes");
+
         const index = path.join(project, "index.ts");
         fs.writeFileSync(
             index,
             fs
                 .readFileSync(index, "utf8")
-                .replace(`contentDir: "site",`, `contentDir: "site",\n    distributionOverrides: { isIpv6Enabled: true },`),
+                .replace(`contentDir: "site",`, `contentDir: "site",\n        distributionOverrides: { isIpv6Enabled: true },`),
         );
-        const bad = await sh("npx", ["cloudfront-china-plan", "--stack", "dev"], project);
+        const bad = await sh("npx", ["cloudfront-china-plan", "--stack", "dev", "--hosted-zone-name", zone.name], project);
         assert.equal(bad.code, 2, bad.output);
         assert.match(bad.output, /\[ipv6-disabled\]/);
     });

@@ -3,7 +3,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { EXIT, compatibilityReport, loadStackConfig, plan, registrableDomain } from "../scripts/plan";
+import { EXIT, compatibilityReport, loadStackConfig, plan, registrableDomain, sharedAliasProblems } from "../scripts/plan";
 import { OfflineAwsChina } from "../scripts/offlineMocks";
 import { defaultSchedule } from "../components/deployments";
 
@@ -174,6 +174,33 @@ describe("offline plan (npm run plan)", () => {
         assert.equal((await runPlan("--stack")).code, EXIT.badInput);
         assert.equal((await runPlan("--stack", "nope")).code, EXIT.badInput);
         assert.equal((await runPlan("--bogus", "1")).code, EXIT.badInput);
+    });
+
+    it("--help prints the usage and every option, and exits 0", async () => {
+        const { code, text } = await runPlan("--help");
+        assert.equal(code, EXIT.ok);
+        for (const option of ["--stack", "--config-file", "--hosted-zone-name", "--organization"]) {
+            assert.match(text, new RegExp(`^  ${option} `, "m"), option);
+        }
+        assert.match(text, /Exit codes: 0 compatible, 1 a China rule is violated, 2 bad configuration or usage\./);
+    });
+
+    it("refuses a stack whose domains another stack file of the project serves (CNAMEAlreadyExists), naming both", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cfcn-aliases-"));
+        const stack = (domains: string[]) => `config:\n  aws:region: cn-north-1\n  cloudfront-china:domains: ${JSON.stringify(domains)}\n`;
+        fs.writeFileSync(path.join(dir, "Pulumi.prod.yaml"), stack(["www.example.cn", "example.cn"]));
+        fs.writeFileSync(path.join(dir, "Pulumi.staging.yaml"), stack(["staging.example.cn", "example.cn"]));
+        assert.deepEqual(
+            sharedAliasProblems(dir, path.join(dir, "Pulumi.staging.yaml"), "cloudfront-china", ["staging.example.cn", "example.cn"]),
+            [
+                "`cloudfront-china:domains`: example.cn is also served by stack prod (Pulumi.prod.yaml): two distributions cannot share an alias " +
+                    "(CloudFront answers CNAMEAlreadyExists). Give this stack its own names: `pulumi config rm cloudfront-china:domains`, then " +
+                    "`pulumi config set --path 'cloudfront-china:domains[0]' <name>`",
+            ],
+        );
+        assert.deepEqual(sharedAliasProblems(dir, path.join(dir, "Pulumi.staging.yaml"), "cloudfront-china", ["staging.example.cn"]), []);
+        // A --config-file outside the project's stack files has no neighbours to compare with.
+        assert.deepEqual(sharedAliasProblems(dir, path.join(os.tmpdir(), "Pulumi.other.yaml"), "cloudfront-china", ["example.cn"]), []);
     });
 
     it("merges Pulumi.yaml defaults under the stack's values, as the CLI does", () => {

@@ -197,7 +197,12 @@ describe("the installable package in another Pulumi program", function () {
         const zone = await createZone("example.cn");
         const work = tempDir("cfcn-template-");
         const project = path.join(work, "my-site");
-        const templateEnv: NodeJS.ProcessEnv = { ...engineEnv(work), PULUMI_CONFIG_PASSPHRASE: "template-test" };
+        // npm's own setting: its cache first (the registry is asked only for what the cache lacks).
+        const templateEnv: NodeJS.ProcessEnv = {
+            ...engineEnv(work),
+            PULUMI_CONFIG_PASSPHRASE: "template-test",
+            npm_config_prefer_offline: "true",
+        };
         installStandInAws(templateEnv.PULUMI_HOME!);
         const domains = `www.${zone.name},${zone.name}`;
         // As a user runs it: `pulumi new` installs the template's dependencies and creates the stack.

@@ -34,10 +34,14 @@ const root = path.resolve(__dirname, "..");
 const DOMAINS = ["www.your-domain.cn", "your-domain.cn"];
 const PROFILE_KEY = "AKIACHINAPRODEXAMPLE";
 
+/** The text of the README's `## section`, up to the next `## ` heading. */
+function readmeSection(readme: string, section: string): string {
+    return readme.split(new RegExp(`^## ${section}$`, "m"))[1]?.split(/^## /m)[0] ?? "";
+}
+
 /** The commands of the README's bash blocks in `section` (comments and blank lines dropped), in order. */
 export function readmeCommands(readme: string, section: string): string[] {
-    const body = readme.split(new RegExp(`^## ${section}$`, "m"))[1]?.split(/^## /m)[0] ?? "";
-    return [...body.matchAll(/```bash\n([\s\S]*?)```/g)]
+    return [...readmeSection(readme, section).matchAll(/```bash\n([\s\S]*?)```/g)]
         .flatMap((m) => m[1].split("\n"))
         .map((l) => l.replace(/\s+#.*$/, "").trim())
         .filter((l) => l && !l.startsWith("#"));
@@ -387,6 +391,18 @@ describe("README Quickstart, executed in a fresh clone under the real Pulumi CLI
             `new certificate, distribution re-pointed, old deleted: ${order.join(", ")}`,
         );
         assert.equal(peers.proxy.conflictWhileAttached.answered, 0, "no certificate was deleted while a distribution served it");
+
+        // The README's "renew the certificate alone, now": the certificate replaced, the distribution
+        // re-pointed, nothing else of the stack touched (run-it-on-a-schedule section).
+        const alone = readmeSection(readme, "Run it on a schedule").match(/`(pulumi up --yes --replace <URN>[^`]*)`/)?.[1];
+        assert.ok(alone, "the README gives the command");
+        const urn = /urn:pulumi:\S+IamAcmeCertificate::certificate/.exec(await ok("pulumi stack --show-urns"))?.[0];
+        assert.ok(urn, "the certificate's URN, found the way the README says");
+        const renewedAlone = await ok(alone.replace(/<URN>/g, `'${urn}'`));
+        assert.match(renewedAlone, /IamAcmeCertificate\s+certificate\s+replaced/);
+        assert.match(renewedAlone, /aws:cloudfront:Distribution\s+site-cdn\s+updated/);
+        assert.doesNotMatch(renewedAlone, /SiteContent\s+site-content\s+(updated|replaced)/);
+        assert.notEqual(await stackOutput("certificateId"), renewedId);
 
         // 6. The second-environment recipe: its own names, its own distribution.
         const second = readmeCommands(readme, "A second environment");

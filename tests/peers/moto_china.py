@@ -175,7 +175,8 @@ def _aliases(config):
 def _check_aliases(backend, config, own_id=None):
     wanted = _aliases(config)
     for dist_id, dist in backend.distributions.items():
-        taken = wanted & _aliases(getattr(dist, "_china_config", {}))
+        # moto keeps the config's sections as attributes of its DistributionConfig.
+        taken = wanted & _aliases({"Aliases": getattr(dist.distribution_config, "Aliases", None)})
         if dist_id != own_id and taken:
             raise CloudFrontException(
                 "CNAMEAlreadyExists",
@@ -188,16 +189,12 @@ _update = cloudfront.CloudFrontBackend.update_distribution
 
 def _create_checked(self, distribution_config, tags):
     _check_aliases(self, distribution_config)
-    dist, location, etag = _create(self, distribution_config, tags)
-    dist._china_config = {"Aliases": dict(distribution_config.get("Aliases") or {})}
-    return dist, location, etag
+    return _create(self, distribution_config, tags)
 
 
 def _update_checked(self, dist_config, _id, if_match):
     _check_aliases(self, dist_config or {}, own_id=_id)
-    dist, location, etag = _update(self, dist_config, _id, if_match)
-    dist._china_config = {"Aliases": dict((dist_config or {}).get("Aliases") or {})}
-    return dist, location, etag
+    return _update(self, dist_config, _id, if_match)
 
 
 cloudfront.CloudFrontBackend.create_distribution_with_tags = _create_checked

@@ -200,11 +200,11 @@ const lambda = (ctx: Context) => ctx.client(lambdaSdk().LambdaClient);
 /** Runtimes Lambda no longer lets anyone create or update functions with (china-cloudfront facts: Lambda in China). */
 const BLOCKED_RUNTIMES = /^nodejs(1\d|20)\.x$/;
 
-function functionOutputs(inputs: Props, f: Lambda.FunctionConfiguration): Props {
+function functionOutputs(inputs: Props, f: Lambda.FunctionConfiguration, ctx: Context): Props {
     return {
         ...inputs,
         arn: f.FunctionArn,
-        invokeArn: `arn:aws-cn:apigateway:${f.FunctionArn?.split(":")[3]}:lambda:path/2015-03-31/functions/${f.FunctionArn}/invocations`,
+        invokeArn: `arn:${ctx.partition}:apigateway:${ctx.region}:lambda:path/2015-03-31/functions/${f.FunctionArn}/invocations`,
         qualifiedArn: `${f.FunctionArn}:${f.Version}`,
         version: f.Version,
         lastModified: f.LastModified,
@@ -242,7 +242,7 @@ const lambdaFunction: ResourceHandler = {
                 Tags: Object.fromEntries(tags(inputs.tags)),
             }),
         );
-        return { id: inputs.name as string, outs: functionOutputs(inputs, out) };
+        return { id: inputs.name as string, outs: functionOutputs(inputs, out, ctx) };
     },
     async update(id, olds, news, ctx) {
         const { UpdateFunctionCodeCommand, UpdateFunctionConfigurationCommand } = lambdaSdk();
@@ -261,7 +261,7 @@ const lambdaFunction: ResourceHandler = {
                 Environment: { Variables: (env?.variables as Record<string, string> | undefined) ?? {} },
             }),
         );
-        return functionOutputs(news, out);
+        return functionOutputs(news, out, ctx);
     },
     async delete(id, _state, ctx) {
         await lambda(ctx)

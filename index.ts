@@ -5,11 +5,12 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ChinaCdn, validateChinaCdnArgs } from "./components/chinaCdn";
-import { readSiteConfig } from "./components/config";
+import { readSiteConfig } from "./config/siteConfig";
 import { CertificateWatch } from "./components/certificateWatch";
 import { siteCdnArgs, siteCertificate } from "./components/chinaSite";
 import { ScheduledDeployments } from "./components/deployments";
-import { InputError, zoneCoverageProblems } from "./components/validation";
+import { InputError } from "./config/inputError";
+import { zoneCoverageProblems } from "./core/validation";
 
 async function main() {
     const settings = readSiteConfig();

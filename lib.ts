@@ -14,7 +14,7 @@ export { IamAcmeCertificate } from "./providers/iamAcmeCertificate";
 export type { IamAcmeCertificateArgs } from "./providers/iamAcmeCertificate";
 export { SiteContent } from "./providers/siteContent";
 export type { SiteContentArgs } from "./providers/siteContent";
-export type { AwsIdentity, AwsAssumeRole } from "./providers/awsIdentity";
+export type { AwsIdentity, AwsAssumeRole } from "./core/awsIdentity";
 export {
     CHINA_REGIONS,
     CHINA_RULES,
@@ -25,6 +25,6 @@ export {
     checkDistribution,
     formatViolations,
     isRegionalChinaS3Domain,
-} from "./components/chinaRules";
-export type { ChinaRegion, ChinaRule, PlainDistribution, Violation } from "./components/chinaRules";
-export { InputError } from "./components/validation";
+} from "./core/chinaRules";
+export type { ChinaRegion, ChinaRule, PlainDistribution, Violation } from "./core/chinaRules";
+export { InputError } from "./config/inputError";

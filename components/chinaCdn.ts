@@ -10,13 +10,14 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { ChinaRegion, MINIMUM_PROTOCOL_VERSION, PlainDistribution, SSL_SUPPORT_METHOD, checkDistribution } from "./chinaRules";
+import { ChinaRegion, MINIMUM_PROTOCOL_VERSION, PlainDistribution, SSL_SUPPORT_METHOD, checkDistribution } from "../core/chinaRules";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { AwsIdentity } from "../providers/awsIdentity";
+import { AwsIdentity } from "../core/awsIdentity";
 import { SiteContent } from "../providers/siteContent";
-import { NOT_FOUND_PAGE, contentProblems } from "./content";
-import { contentDirProblems, domainsProblems, regionProblems, tagsProblems, throwIfProblems, zoneCoverageProblems } from "./validation";
+import { NOT_FOUND_PAGE, contentProblems } from "../core/content";
+import { contentDirProblems, domainsProblems, regionProblems, tagsProblems, zoneCoverageProblems } from "../core/validation";
+import { throwIfProblems } from "../config/inputError";
 
 /**
  * Extra distribution settings merged over the component's own (objects one level deep:

@@ -7,13 +7,14 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ChinaCdn, ChinaCdnArgs, validateChinaCdnArgs } from "./chinaCdn";
-import { CONFIG_KEYS, SiteSettingName, SiteSettings, nearestName, readSiteSettings, stackAwsTarget } from "./config";
-import { OFFLINE_SECRET } from "./deployments";
-import { regionProblems, throwIfProblems, zoneCoverageProblems } from "./validation";
+import { CONFIG_KEYS, SiteSettingName, SiteSettings, nearestName, readSiteSettings, stackAwsTarget } from "../config/siteConfig";
+import { OFFLINE_SECRET } from "../config/deployments";
+import { regionProblems, zoneCoverageProblems } from "../core/validation";
+import { throwIfProblems } from "../config/inputError";
 import { AcmeAccount } from "../providers/acmeAccount";
 import { IamAcmeCertificate } from "../providers/iamAcmeCertificate";
-import { ChallengeRecord, acmeChallengeName, baseName, persistRecords } from "../providers/dnsChallenge";
-import { zoneFor } from "../providers/certificateLogic";
+import { ChallengeRecord, acmeChallengeName, baseName, persistRecords } from "../core/challenges";
+import { zoneFor } from "../core/certificate";
 
 /** The certificate a site serves, and what the user may have to add at a DNS host. */
 export interface SiteCertificate {

@@ -1,12 +1,12 @@
 /**
- * The China rule table (components/chinaRules.ts) as Pulumi policies: one resource policy per rule on
+ * The China rule table (core/chinaRules.ts) as Pulumi policies: one resource policy per rule on
  * aws.cloudfront.Distribution (hard and security rules mandatory, unverified ones advisory), the
  * bucket rules (public access block, aws-cn ARNs in bucket policies, only the OAI reads, deny
  * non-TLS) and a stack policy that every distribution's certificate comes from IAM. Every check is the
  * function the component and the offline plan call: no rule is written twice.
  */
 import type { EnforcementLevel, Policies, ResourceValidationArgs, ReportViolation, StackValidationArgs } from "@pulumi/policy";
-import { CHINA_RULES, PlainDistribution, checkBucketPolicy, checkCertificatesFromIam, checkPublicAccessBlock } from "./chinaRules";
+import { CHINA_RULES, PlainDistribution, checkBucketPolicy, checkCertificatesFromIam, checkPublicAccessBlock } from "../core/chinaRules";
 
 export const DISTRIBUTION = "aws:cloudfront/distribution:Distribution";
 const BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy";

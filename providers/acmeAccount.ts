@@ -16,8 +16,9 @@
 /* eslint-disable @typescript-eslint/no-require-imports -- required inside methods on purpose (serialization) */
 import * as pulumi from "@pulumi/pulumi";
 import type * as Acme from "acme-client";
-import { assertCaReachable, withNonceRetries } from "./acmeOrder";
-import { LETS_ENCRYPT_PRODUCTION, withoutUndefined } from "./certificateLogic";
+import { assertCaReachable, withNonceRetries } from "../acme/client";
+import { LETS_ENCRYPT_PRODUCTION } from "../core/certificate";
+import { withoutUndefined } from "../core/runtime";
 
 export interface AcmeAccountArgs {
     /** ACME directory. Defaults to Let's Encrypt production; use LETS_ENCRYPT_STAGING for dry runs. Changing it creates a new account. */

@@ -28,32 +28,13 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { AcmeAccount } from "./acmeAccount";
-import {
-    AcmeDirectory,
-    ariCertId,
-    assertCaReachable,
-    certificateFacts,
-    fetchRenewalWindow,
-    getRenewalWindow,
-    orderCertificate,
-    renewalInfoUrl,
-} from "./acmeOrder";
-import {
-    authoritativeResolvers,
-    deleteServerCertificate,
-    getServerCertificate,
-    listServerCertificates,
-    providerError,
-    setServerCertificateTags,
-    uploadServerCertificate,
-    zoneLookup,
-} from "./awsCalls";
-import { AwsIdentity, awsTargetOf, holdsUnknown, localIdentityProblems } from "./awsIdentity";
-import { stackAwsIdentity } from "./stackAwsIdentity";
+import { AcmeDirectory, assertCaReachable } from "../acme/client";
+import { ariCertId, fetchRenewalWindow, getRenewalWindow, renewalInfoUrl } from "../acme/ari";
 import {
     CertificateInputs,
     KeyType,
     ariRenewalInstant,
+    certificateFacts,
     certificateName,
     checkInputs,
     defaultIamPath,
@@ -62,10 +43,24 @@ import {
     renewAfter,
     shapingChanges,
     stableFraction,
-    withoutUndefined,
     zoneFor,
-} from "./certificateLogic";
-import { ChallengeMode, ChallengePlanResult, PlanRequest, planChallenges } from "./dnsChallenge";
+} from "../core/certificate";
+import { acmeIssuer } from "../acme/issuer";
+import { DnsHost } from "../dns/host";
+import { route53Host } from "../dns/route53";
+import {
+    deleteServerCertificate,
+    getServerCertificate,
+    listServerCertificates,
+    setServerCertificateTags,
+    uploadServerCertificate,
+} from "../aws/iam";
+import { holdsUnknown, providerError, withoutUndefined } from "../core/runtime";
+import { AwsIdentity, awsTargetOf } from "../core/awsIdentity";
+import { localIdentityProblems } from "../aws/identity";
+import { stackAwsIdentity } from "../config/stackAws";
+import { ChallengeMode } from "../core/challenges";
+import { ChallengePlanResult, PlanRequest, planChallenges } from "../acme/challengePlan";
 
 export interface IamAcmeCertificateArgs {
     /** Names on the certificate; the first is the common name. Wildcards as "*.example.cn". Changing them replaces the certificate. */
@@ -287,6 +282,11 @@ function managedPersistRecord(inputs: CertificateInputs, domain: string): boolea
     return inputs.challenge === "dns-persist-01" && zoneFor(domain, inputs.hostedZones ?? {}) !== undefined;
 }
 
+/** Where the certificate's dns-01 values are written: Route 53 in the stack's account (the only DNS host today). */
+function dnsHostOf(inputs: CertificateInputs): DnsHost {
+    return route53Host(awsTargetOf(inputs), inputs.hostedZones);
+}
+
 /** How long a plan made by `check` serves the `create` of the same `pulumi up`. */
 const PLAN_REUSE_MS = 120_000;
 
@@ -332,7 +332,7 @@ function computePlan(inputs: CertificateInputs, issuers: readonly string[] | und
         domains: inputs.domains,
         mode: inputs.challenge ?? "auto",
         resolvers: inputs.dnsResolvers ?? [],
-        zoneOf: zoneLookup(awsTargetOf(inputs), inputs.hostedZones, zoneFor),
+        zoneOf: dnsHostOf(inputs).zoneOf,
         delegations: inputs.challengeDelegations,
         persist: issuers === undefined ? undefined : { accountUrl: inputs.accountUrl, issuers },
         now: Date.now(),
@@ -425,7 +425,13 @@ export const iamAcmeCertificateProvider: pulumi.dynamic.ResourceProvider = {
 
     async create(inputs: CertificateInputs & { __provider?: string }) {
         const started = Date.now();
-        const directory = await assertCaReachable(inputs.acmeDirectoryUrl);
+        const issuer = acmeIssuer({
+            directoryUrl: inputs.acmeDirectoryUrl,
+            accountUrl: inputs.accountUrl,
+            accountKeyPem: inputs.accountKeyPem,
+        });
+        const dns = dnsHostOf(inputs);
+        const directory = await issuer.directory();
         let planned = await planFor(inputs, directory.meta?.caaIdentities ?? [], "take");
         // Standing records the program writes into its own Route 53 zone (dns-persist-01 with
         // hostedZoneId) were created just before this resource: wait for them to show, bounded.
@@ -449,12 +455,9 @@ export const iamAcmeCertificateProvider: pulumi.dynamic.ResourceProvider = {
         }
         const replaces = await replacedCertificate(inputs, directory);
         const dns01Zones = Object.values(planned.plans).flatMap((p) => (p.dns01 ? [p.dns01.zoneId] : []));
-        const resolvers = inputs.dnsResolvers ?? (await authoritativeResolvers(awsTargetOf(inputs), dns01Zones));
-        const issued = await orderCertificate(
+        const resolvers = inputs.dnsResolvers ?? (await dns.nameServers(dns01Zones));
+        const issued = await issuer.issue(
             {
-                directoryUrl: inputs.acmeDirectoryUrl,
-                accountUrl: inputs.accountUrl,
-                accountKeyPem: inputs.accountKeyPem,
                 domains: inputs.domains,
                 keyType: inputs.keyType,
                 preferredChain: inputs.preferredChain,
@@ -472,7 +475,7 @@ export const iamAcmeCertificateProvider: pulumi.dynamic.ResourceProvider = {
                     }
                     return fallback.plans;
                 },
-                aws: awsTargetOf(inputs),
+                dns,
                 resolvers,
                 propagationTimeoutMs: inputs.propagationTimeoutSeconds * 1000,
                 pollMs: inputs.pollIntervalSeconds * 1000,

@@ -22,12 +22,14 @@
 /* eslint-disable @typescript-eslint/no-require-imports -- required inside functions on purpose (serialization) */
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { ManifestEntry, invalidationPaths, siteManifest, manifestDigest, manifestProblems, CACHE_REVALIDATE } from "../components/content";
-import { createInvalidation, deleteObjects, listObjects, listVersions, putObjects, waitForInvalidation } from "./contentCalls";
-import { regionProblems } from "../components/validation";
-import { AwsIdentity, awsTargetOf, holdsUnknown, localIdentityProblems } from "./awsIdentity";
-import { withoutUndefined } from "./certificateLogic";
-import { stackAwsIdentity } from "./stackAwsIdentity";
+import { CACHE_REVALIDATE, ManifestEntry, invalidationPaths, manifestDigest, manifestProblems, siteManifest } from "../core/content";
+import { createInvalidation, waitForInvalidation } from "../aws/cloudfront";
+import { deleteObjects, listObjects, listVersions, putObjects } from "../aws/s3";
+import { regionProblems } from "../core/validation";
+import { AwsIdentity, awsTargetOf } from "../core/awsIdentity";
+import { holdsUnknown, withoutUndefined } from "../core/runtime";
+import { localIdentityProblems } from "../aws/identity";
+import { stackAwsIdentity } from "../config/stackAws";
 
 export interface SiteContentInputs {
     /** Absolute path of the folder (resolved by the program). Not compared by `diff`: `digest` is. */

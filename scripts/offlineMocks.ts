@@ -8,7 +8,7 @@
  */
 import * as crypto from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
-import { CLOUDFRONT_CN_HOSTED_ZONE_ID } from "../components/chinaRules";
+import { CLOUDFRONT_CN_HOSTED_ZONE_ID } from "../core/chinaRules";
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- inputs and state are untyped on the wire, as the engine sees them */
 export interface Registration {

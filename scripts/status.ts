@@ -11,7 +11,8 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { credentialsFor, identityFromStackConfig, stackAwsConfig } from "../providers/awsIdentity";
+import { credentialsFor } from "../aws/identity";
+import { identityFromStackConfig, stackAwsConfig } from "../core/awsIdentity";
 import { CheckReport, Verdict, runCheck } from "../watch/liveCheck";
 import { loadStackConfig } from "./plan";
 

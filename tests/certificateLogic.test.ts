@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { certificateName, checkInputs, defaultIamPath, isDue, renewAfter, shapingChanges, zoneFor } from "../providers/certificateLogic";
+import { certificateName, checkInputs, defaultIamPath, isDue, renewAfter, shapingChanges, zoneFor } from "../core/certificate";
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;

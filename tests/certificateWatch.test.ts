@@ -5,7 +5,8 @@
  */
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
-import { WATCH_NAMESPACE, lambdaCode, rateSeconds, readWatchConfig } from "../components/certificateWatch";
+import { WATCH_NAMESPACE, lambdaCode } from "../components/certificateWatch";
+import { rateSeconds, readWatchConfig } from "../config/watch";
 import { runProgramUnderMocks } from "./support/pulumi";
 
 const KEY = "cloudfront-china:watch";

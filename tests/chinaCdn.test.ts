@@ -4,7 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import type { ChinaCdnArgs } from "../components/chinaCdn";
-import { CHINA_RULES, CLOUDFRONT_CN_HOSTED_ZONE_ID } from "../components/chinaRules";
+import { CHINA_RULES, CLOUDFRONT_CN_HOSTED_ZONE_ID } from "../core/chinaRules";
 import type { OfflineAwsChina, Registration } from "../scripts/offlineMocks";
 import { promiseOf, recordRegistrations, settle, useOfflineMocks } from "./support/pulumi";
 
@@ -223,7 +223,7 @@ describe("ChinaCdn component (runtime mocks)", () => {
     });
 
     it("syncs the content folder as one resource: the bucket, the distribution to invalidate, the folder's digest", async () => {
-        const { manifestDigest, siteManifest } = await import("../components/content");
+        const { manifestDigest, siteManifest } = await import("../core/content");
         const content = mocks.find("pulumi-nodejs:dynamic/cloudfront-china:SiteContent");
         assert.equal(content.length, 1);
         const dist = one(DISTRIBUTION, "site-cdn");

@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { CHINA_RULES, PlainDistribution, checkBucketPolicy, checkDistribution } from "../components/chinaRules";
+import { CHINA_RULES, PlainDistribution, checkBucketPolicy, checkDistribution } from "../core/chinaRules";
 
 /** A distribution that follows every China rule: the baseline each mutation below breaks once. */
 function compliant(): PlainDistribution {

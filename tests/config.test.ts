@@ -3,8 +3,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
 import * as pulumi from "@pulumi/pulumi";
-import { CONFIG_DEFAULTS, CONFIG_KEYS, PROJECT, UNSET_DEFAULTS, readSiteConfig, readSiteSettings } from "../components/config";
-import { InputError, domainsProblems, hostNameProblems, iamCertificateIdProblems, tagsProblems } from "../components/validation";
+import { CONFIG_DEFAULTS, CONFIG_KEYS, PROJECT, UNSET_DEFAULTS, readSiteConfig, readSiteSettings } from "../config/siteConfig";
+import { InputError } from "../config/inputError";
+import { domainsProblems, hostNameProblems, iamCertificateIdProblems, tagsProblems } from "../core/validation";
 
 const root = path.resolve(__dirname, "..");
 
@@ -245,7 +246,7 @@ describe("stack configuration", () => {
         const declared = Object.keys(project.config)
             .map((k) => k.replace(`${PROJECT}:`, ""))
             .sort();
-        const source = fs.readFileSync(path.join(root, "components", "config.ts"), "utf8");
+        const source = fs.readFileSync(path.join(root, "config", "siteConfig.ts"), "utf8");
         const read = [...source.matchAll(/(?:raw\(config, |source\.value\(|optionalString\(|bool\()"([a-zA-Z]+)"/g)].map((m) => m[1]);
         assert.deepEqual(declared, [...new Set(read)].sort());
         assert.deepEqual([...CONFIG_KEYS].sort(), declared, "the known-key list used to refuse unknown keys");

@@ -5,7 +5,7 @@
  */
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
-import { cronProblems, defaultSchedule, isSelfManagedBackend } from "../components/deployments";
+import { cronProblems, defaultSchedule, isSelfManagedBackend } from "../config/deployments";
 import { runProgramUnderMocks } from "./support/pulumi";
 
 const KEY = "cloudfront-china:deployments";

@@ -433,7 +433,7 @@ describe("renewal that listens to the CA, under the real engine: renew now, revo
             );
         const accountState = state(":AcmeAccount");
         const certificateState = state(":IamAcmeCertificate");
-        const { acmeClient } = await import("../providers/acmeOrder");
+        const { acmeClient } = await import("../acme/client");
         await acmeClient(peers.pebble.directoryUrl, accountState.accountKeyPem, accountState.accountUrl).revokeCertificate(
             certificateState.certificatePem,
         );

@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import { DeleteHostedZoneCommand, ListResourceRecordSetsCommand, Route53Client } from "@aws-sdk/client-route-53";
 import { IAMClient, ListServerCertificatesCommand } from "@aws-sdk/client-iam";
 import { acmeAccountProvider } from "../providers/acmeAccount";
-import type { CertificateInputs } from "../providers/certificateLogic";
+import type { CertificateInputs } from "../core/certificate";
 import { iamAcmeCertificateProvider as provider } from "../providers/iamAcmeCertificate";
 import { Peers, createZone, usePeers } from "./support/fixture";
 import { AcmeProxy, Pebble, freePort, startAcmeFaultProxy, startPebble, tempDir } from "./support/peers";

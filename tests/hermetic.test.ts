@@ -5,7 +5,7 @@
  */
 import * as assert from "node:assert/strict";
 import * as path from "node:path";
-import { currentBackendUrl } from "../components/deployments";
+import { currentBackendUrl } from "../config/deployments";
 
 const tools = path.resolve(__dirname, "..", ".tools");
 

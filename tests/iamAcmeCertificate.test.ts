@@ -11,7 +11,7 @@ import { GetServerCertificateCommand, IAMClient, ListServerCertificatesCommand }
 import { ChangeResourceRecordSetsCommand, ListResourceRecordSetsCommand, Route53Client } from "@aws-sdk/client-route-53";
 import * as pulumi from "@pulumi/pulumi";
 import { acmeAccountProvider } from "../providers/acmeAccount";
-import type { CertificateInputs } from "../providers/certificateLogic";
+import type { CertificateInputs } from "../core/certificate";
 import { iamAcmeCertificateProvider as provider } from "../providers/iamAcmeCertificate";
 import { SignedCall, runNode, serverCertificateIdFor } from "./support/peers";
 import { certificateInputs, countConnections, createZone, Peers, SHORTLIVED_SECONDS, txtValues, usePeers } from "./support/fixture";

@@ -5,7 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { EXIT, compatibilityReport, loadStackConfig, plan, registrableDomain, sharedAliasProblems } from "../scripts/plan";
 import { OfflineAwsChina } from "../scripts/offlineMocks";
-import { defaultSchedule } from "../components/deployments";
+import { defaultSchedule } from "../config/deployments";
 
 const root = path.resolve(__dirname, "..");
 const fixture = (name: string) => path.join(root, "tests", "fixtures", `Pulumi.${name}.yaml`);

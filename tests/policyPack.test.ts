@@ -10,7 +10,7 @@ import * as path from "node:path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { CHINA_RULES } from "../components/chinaRules";
+import { CHINA_RULES } from "../core/chinaRules";
 import { chinaPolicies } from "../policy/policies";
 import type { Registration } from "../scripts/offlineMocks";
 import { engineEnv, runPulumi } from "./support/engine";

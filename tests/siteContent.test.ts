@@ -1,5 +1,5 @@
 /**
- * Site content as one resource (providers/siteContent.ts): the manifest rules (components/content.ts),
+ * Site content as one resource (providers/siteContent.ts): the manifest rules (core/content.ts),
  * the component's static-site conventions under runtime mocks, and the provider against moto's S3
  * and CloudFront behind the fault proxy (uploads, deletes, invalidations, partial failure, refresh,
  * destroy of a versioned bucket, the stack's identity).
@@ -30,7 +30,7 @@ import {
     manifestProblems,
     siteManifest,
     urlPath,
-} from "../components/content";
+} from "../core/content";
 import { SiteContentInputs, SiteContentOutputs, siteContentProvider } from "../providers/siteContent";
 import { contentCalls, contentInputs, createContentTarget } from "./support/content";
 import { SAMPLE_SITE, usePeers, Peers, writeFiles } from "./support/fixture";
@@ -41,7 +41,7 @@ import { promiseOf, recordRegistrations, settle, useOfflineMocks } from "./suppo
 const folder = (files: Readonly<Record<string, string>>) => writeFiles(tempDir("cfcn-content-"), files);
 const SITE = SAMPLE_SITE;
 
-describe("site content: what is uploaded and what is invalidated (components/content.ts)", () => {
+describe("site content: what is uploaded and what is invalidated (core/content.ts)", () => {
     it("one object per file, dotfiles skipped, dir/index.html also at dir/, with content type, Cache-Control and MD5", () => {
         const manifest = siteManifest(folder(SITE));
         assert.deepEqual(

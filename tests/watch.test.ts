@@ -17,7 +17,7 @@ import {
 import { CloudWatchClient, GetMetricStatisticsCommand, ListMetricsCommand } from "@aws-sdk/client-cloudwatch";
 import { GetServerCertificateCommand, IAMClient } from "@aws-sdk/client-iam";
 import { acmeAccountProvider } from "../providers/acmeAccount";
-import type { CertificateInputs } from "../providers/certificateLogic";
+import type { CertificateInputs } from "../core/certificate";
 import { iamAcmeCertificateProvider as provider } from "../providers/iamAcmeCertificate";
 import { lambdaCode } from "../components/certificateWatch";
 import type { CheckReport } from "../watch/liveCheck";

@@ -8,7 +8,7 @@ import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
-import { cronProblems } from "../components/deployments";
+import { cronProblems } from "../config/deployments";
 
 const root = path.resolve(__dirname, "..");
 const workflows = path.join(root, ".github", "workflows");

@@ -9,7 +9,7 @@
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { siteManifest } from "../../components/content";
+import { siteManifest } from "../../core/content";
 import { SiteContentOutputs, siteContentProvider } from "../../providers/siteContent";
 import { contentCalls, contentInputs, createContentTarget } from "../support/content";
 import { FaultProxy, Moto } from "../support/peers";

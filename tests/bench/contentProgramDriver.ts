@@ -8,7 +8,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { listContent } from "../../components/content";
+import { listContent } from "../../core/content";
 import { OfflineAwsChina } from "../../scripts/offlineMocks";
 
 async function main() {

@@ -11,7 +11,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { CloudFrontClient, CreateDistributionCommand } from "@aws-sdk/client-cloudfront";
 import { lambdaCode } from "../../components/certificateWatch";
-import type { CertificateInputs } from "../../providers/certificateLogic";
+import type { CertificateInputs } from "../../core/certificate";
 import { iamAcmeCertificateProvider } from "../../providers/iamAcmeCertificate";
 import { testDistributionConfig } from "../engine/program/testDistribution";
 import { FaultProxy, Pebble, startLatencyRelay, startSniServer, trustPebbleRoots } from "../support/peers";

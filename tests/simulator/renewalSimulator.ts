@@ -17,7 +17,7 @@
  * year, the most IAM certificates alive at once (quota), and the most orders for the same names in
  * any 7 days (Let's Encrypt allows 5 duplicate certificates per week).
  */
-import { AriWindow, renewAfter, stableFraction } from "../../providers/certificateLogic";
+import { AriWindow, renewAfter, stableFraction } from "../../core/certificate";
 import { iamAcmeCertificateProvider } from "../../providers/iamAcmeCertificate";
 
 const MINUTE = 60_000;

@@ -5,7 +5,7 @@
  */
 import { CloudFrontClient, CreateDistributionCommand } from "@aws-sdk/client-cloudfront";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
-import { manifestDigest, siteManifest } from "../../components/content";
+import { manifestDigest, siteManifest } from "../../core/content";
 import type { SiteContentInputs } from "../../providers/siteContent";
 import { testDistributionConfig } from "../engine/program/testDistribution";
 

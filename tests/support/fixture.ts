@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { CreateHostedZoneCommand, ListResourceRecordSetsCommand, Route53Client } from "@aws-sdk/client-route-53";
-import type { CertificateInputs } from "../../providers/certificateLogic";
+import type { CertificateInputs } from "../../core/certificate";
 import { FaultProxy, Moto, DnsServer, Pebble, startDnsFromRoute53, startFaultProxy, startMoto, startPebble, tempDir } from "./peers";
 export { countConnections } from "./peers";
 

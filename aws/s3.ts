@@ -1,14 +1,13 @@
 /**
- * The AWS side of the site-content provider: S3 objects (put, delete, list) and CloudFront
- * invalidations. Serialized with the dynamic provider, like ./awsCalls.ts: SDK modules are
- * `require`d inside each function, clients are built per call from the stack's AWS identity, and
- * the SDK's standard retry mode (backoff on SlowDown/Throttling and 5xx) runs with `SDK_MAX_ATTEMPTS`.
+ * S3 for the site content: objects put (Content-MD5 checked), deleted in batches, listed (versions too).
+ * Serialized with the dynamic providers (closure serialization stores the code in the state): npm
+ * and node modules are `require`d inside functions, clients are built per call.
  */
 /* eslint-disable @typescript-eslint/no-require-imports -- required inside functions on purpose (serialization) */
-import type * as CF from "@aws-sdk/client-cloudfront";
 import type * as S3 from "@aws-sdk/client-s3";
-import { SDK_MAX_ATTEMPTS } from "./awsCalls";
-import { AwsTarget, clientConfig } from "./awsIdentity";
+import { clientConfig } from "./identity";
+import { SDK_MAX_ATTEMPTS } from "./errors";
+import { AwsTarget } from "../core/awsIdentity";
 
 /** The object as S3 should store it. */
 export interface ObjectUpload {
@@ -31,11 +30,6 @@ function s3(aws: AwsTarget): S3.S3Client {
     // addressing. Real S3 in China takes the default virtual-hosted style.
     const custom = Boolean(process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL);
     return new S3Client({ ...clientConfig(aws), maxAttempts: SDK_MAX_ATTEMPTS, forcePathStyle: custom });
-}
-
-function cloudfront(aws: AwsTarget): CF.CloudFrontClient {
-    const { CloudFrontClient } = require("@aws-sdk/client-cloudfront") as typeof CF;
-    return new CloudFrontClient({ ...clientConfig(aws), maxAttempts: SDK_MAX_ATTEMPTS });
 }
 
 /**
@@ -169,58 +163,4 @@ export async function listVersions(
         client.destroy();
     }
     return found;
-}
-
-/**
- * One invalidation for `paths`. The caller reference makes a retry of the same batch return the same
- * invalidation instead of a second one (CloudFront's idempotency rule).
- */
-export async function createInvalidation(
-    aws: AwsTarget,
-    distributionId: string,
-    paths: readonly string[],
-    callerReference: string,
-): Promise<string> {
-    const { CreateInvalidationCommand } = require("@aws-sdk/client-cloudfront") as typeof CF;
-    const client = cloudfront(aws);
-    try {
-        const out = await client.send(
-            new CreateInvalidationCommand({
-                DistributionId: distributionId,
-                InvalidationBatch: { CallerReference: callerReference, Paths: { Quantity: paths.length, Items: [...paths] } },
-            }),
-        );
-        return out.Invalidation?.Id ?? "";
-    } finally {
-        client.destroy();
-    }
-}
-
-/** Polls GetInvalidation until Completed or `timeoutMs` passes (then throws, naming the invalidation). */
-export async function waitForInvalidation(
-    aws: AwsTarget,
-    distributionId: string,
-    invalidationId: string,
-    timeoutMs: number,
-    pollMs: number,
-): Promise<void> {
-    const { GetInvalidationCommand } = require("@aws-sdk/client-cloudfront") as typeof CF;
-    const client = cloudfront(aws);
-    const deadline = Date.now() + timeoutMs;
-    try {
-        for (;;) {
-            const out = await client.send(new GetInvalidationCommand({ DistributionId: distributionId, Id: invalidationId }));
-            if (out.Invalidation?.Status === "Completed") {
-                return;
-            }
-            if (Date.now() + pollMs > deadline) {
-                throw new Error(
-                    `invalidation ${invalidationId} of distribution ${distributionId} is still ${out.Invalidation?.Status ?? "unknown"} after ${Math.round(timeoutMs / 1000)} s; the files are uploaded, the edges catch up when it completes`,
-                );
-            }
-            await new Promise((resolve) => setTimeout(resolve, pollMs));
-        }
-    } finally {
-        client.destroy();
-    }
 }

@@ -1,22 +1,15 @@
 /**
- * The stack's AWS identity, for the dynamic providers. pulumi-aws reads `aws:profile`,
- * `aws:sharedCredentialsFiles`, `aws:sharedConfigFiles` and `aws:assumeRoles` from stack config; a
- * dynamic provider sees none of it (its SDK clients use the default chain), so the program passes
- * the same settings as an input and every AWS client of the providers is built from them
- * (../shared/facts/operations.md, "Credentials: the engine vs. our dynamic providers").
+ * The stack's AWS identity as data: where the providers get credentials (a profile name, file paths,
+ * role ARNs, never the credentials themselves), read from the same `aws:` stack keys pulumi-aws
+ * reads, and checked without touching the machine or the network. The SDK side is ../aws/identity.ts.
  *
- * What is stored is *where* to get credentials (a profile name, file paths, role ARNs), never the
- * credentials themselves: they are resolved at call time, so a `delete` that runs with the inputs
- * stored in the state still works after keys are rotated. For the same reason static keys in stack
- * config (`aws:accessKey`, `aws:secretKey`, `aws:token`) are refused with the fix rather than copied
- * into the state: a stored key goes stale on rotation (a session token within hours), and the old
- * certificate's `delete` would then fail on every run.
- *
- * Serialized with the providers: npm and node modules are `require`d inside functions, and the
- * per-process credential cache lives on `globalThis`, not in a captured variable.
+ * Why the providers need it at all: a dynamic provider sees none of pulumi-aws's settings (its SDK
+ * clients use the default chain), so the program passes them as an input (docs/how-it-works.md,
+ * "Which AWS identity the providers use"). Static keys in stack config are refused with the fix
+ * rather than copied into the state: a stored key goes stale on rotation, and the old certificate's
+ * `delete` would then fail on every run.
  */
-/* eslint-disable @typescript-eslint/no-require-imports -- required inside functions on purpose (serialization) */
-import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@aws-sdk/types";
+import { holdsUnknown } from "./runtime";
 
 /** One role to assume, as pulumi-aws's `aws:assumeRoles` items (duration already in seconds). */
 export interface AwsAssumeRole {
@@ -56,13 +49,10 @@ export interface IdentityFailure {
     reason: string;
 }
 
-/** What an input not yet known (a preview, before its resource exists) arrives as in `check` and `diff`. */
-export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-
-/** Whether a value, or anything inside it, is not known yet (a preview): checks that need it wait. */
-export const holdsUnknown = (value: unknown): boolean => JSON.stringify(value ?? null).includes(UNKNOWN);
 const ROLE_ARN = /^arn:aws-cn:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
+
 const SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
+
 const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
 
 /** A Go duration as pulumi-aws takes it ("1h", "90m", "1h30m", "3600s") in seconds; undefined if malformed. */
@@ -141,126 +131,6 @@ export function identityProblems(identity: unknown, property = "awsIdentity"): I
         });
     }
     return failures;
-}
-
-/** The shared files the SDK would read for this identity (env overrides, then ~/.aws). */
-function sharedFiles(identity: AwsIdentity): { credentials: string; config: string } {
-    const os = require("node:os") as typeof import("node:os");
-    const path = require("node:path") as typeof import("node:path");
-    const home = process.env.HOME || os.homedir();
-    return {
-        credentials:
-            identity.sharedCredentialsFiles?.[0] ?? process.env.AWS_SHARED_CREDENTIALS_FILE ?? path.join(home, ".aws", "credentials"),
-        config: identity.sharedConfigFiles?.[0] ?? process.env.AWS_CONFIG_FILE ?? path.join(home, ".aws", "config"),
-    };
-}
-
-/** Profile names in an INI file: `[name]` in credentials, `[profile name]` (or `[default]`) in config. */
-function profilesIn(file: string): string[] {
-    const fs = require("node:fs") as typeof import("node:fs");
-    if (!fs.existsSync(file)) {
-        return [];
-    }
-    return [...fs.readFileSync(file, "utf8").matchAll(/^\s*\[\s*(?:profile\s+)?([^\]\s]+)\s*\]/gm)].map((m) => m[1]);
-}
-
-/**
- * Problems only the deploying machine can see: a named profile that is in neither shared file, a
- * shared file that does not exist. Reads local files only, no request.
- */
-export function localIdentityProblems(identity: AwsIdentity | undefined, property = "awsIdentity"): IdentityFailure[] {
-    if (!identity || holdsUnknown(identity)) {
-        return [];
-    }
-    const fs = require("node:fs") as typeof import("node:fs");
-    const failures: IdentityFailure[] = [];
-    for (const files of ["sharedCredentialsFiles", "sharedConfigFiles"] as const) {
-        for (const file of identity[files] ?? []) {
-            if (!fs.existsSync(file)) {
-                failures.push({ property, reason: `\`aws:${files}\` names ${file}, which does not exist on this machine` });
-            }
-        }
-    }
-    if (identity.profile && failures.length === 0) {
-        const files = sharedFiles(identity);
-        if (![...profilesIn(files.credentials), ...profilesIn(files.config)].includes(identity.profile)) {
-            failures.push({
-                property,
-                reason:
-                    `\`aws:profile\` "${identity.profile}" is in neither ${files.credentials} nor ${files.config}: ` +
-                    `create it (\`aws configure --profile ${identity.profile}\`) or set the profile you use (\`pulumi config set aws:profile <name>\`)`,
-            });
-        }
-    }
-    return failures;
-}
-
-interface CachedCredentials {
-    provider: AwsCredentialIdentityProvider;
-    current?: Promise<AwsCredentialIdentity>;
-}
-
-/**
- * The credentials for `identity`, or undefined for the SDK's default chain. Memoized per process and
- * identity until five minutes before expiry, so a run assumes each role once, not once per client.
- */
-export function credentialsFor(target: AwsTarget): AwsCredentialIdentityProvider | undefined {
-    const identity = target.identity ?? {};
-    const roles = identity.assumeRoles ?? [];
-    const useFiles =
-        identity.profile !== undefined || identity.sharedCredentialsFiles !== undefined || identity.sharedConfigFiles !== undefined;
-    if (!useFiles && roles.length === 0) {
-        return undefined;
-    }
-    const cacheKey = JSON.stringify([target.region, identity]);
-    const g = globalThis as { __cloudfrontChinaCredentials?: Map<string, CachedCredentials> };
-    const cache = (g.__cloudfrontChinaCredentials ??= new Map());
-    let entry = cache.get(cacheKey);
-    if (!entry) {
-        const { fromIni, fromNodeProviderChain, fromTemporaryCredentials } =
-            require("@aws-sdk/credential-providers") as typeof import("@aws-sdk/credential-providers");
-        const files = { filepath: identity.sharedCredentialsFiles?.[0], configFilepath: identity.sharedConfigFiles?.[0] };
-        // Like pulumi-aws, an explicit profile wins over AWS_ACCESS_KEY_ID in the environment: read
-        // only the profile (any kind: keys, SSO, credential_process, role_arn). Files without a
-        // profile: the SDK's chain with those files (environment first, then their default profile).
-        let provider: AwsCredentialIdentityProvider =
-            identity.profile !== undefined ? fromIni({ profile: identity.profile, ...files }) : fromNodeProviderChain(files);
-        for (const role of roles) {
-            provider = fromTemporaryCredentials({
-                masterCredentials: provider,
-                clientConfig: { region: target.region },
-                params: {
-                    RoleArn: role.roleArn,
-                    RoleSessionName: role.sessionName ?? "cloudfront-china",
-                    ExternalId: role.externalId,
-                    DurationSeconds: role.durationSeconds,
-                    Policy: role.policy,
-                    PolicyArns: role.policyArns?.map((arn) => ({ arn })),
-                    Tags: role.tags && Object.entries(role.tags).map(([Key, Value]) => ({ Key, Value })),
-                    TransitiveTagKeys: role.transitiveTagKeys,
-                    SourceIdentity: role.sourceIdentity,
-                },
-            });
-        }
-        entry = { provider };
-        cache.set(cacheKey, entry);
-    }
-    const memo = entry;
-    return async () => {
-        const now = Date.now();
-        const cached = memo.current && (await memo.current.catch(() => undefined));
-        if (!cached || (cached.expiration && cached.expiration.getTime() - now < 5 * 60_000)) {
-            memo.current = memo.provider();
-            memo.current.catch(() => (memo.current = undefined));
-        }
-        return memo.current!;
-    };
-}
-
-/** `{region, credentials}` for an SDK v3 client of the providers. */
-export function clientConfig(target: AwsTarget): { region: string; credentials?: AwsCredentialIdentityProvider } {
-    const credentials = credentialsFor(target);
-    return credentials ? { region: target.region, credentials } : { region: target.region };
 }
 
 /** Stack config as pulumi-aws reads it (values already JSON-parsed), for `identityFromStackConfig`. */

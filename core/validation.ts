@@ -1,30 +1,11 @@
 /**
  * Validators for user input: pure functions, no Pulumi, no network. Each returns the problems it
  * finds as messages that name the setting and say how to fix it; callers collect them and throw one
- * `InputError` before anything is registered.
+ * `InputError` (../config/inputError.ts) before anything is registered.
  */
 import * as fs from "node:fs";
 import { domainToASCII } from "node:url";
-import * as pulumi from "@pulumi/pulumi";
 import { CHINA_REGIONS } from "./chinaRules";
-
-/**
- * Bad input. A `RunError`, so the CLI prints the message without a stack trace.
- * `problems` keeps the individual messages for callers that report them one by one.
- */
-export class InputError extends pulumi.RunError {
-    constructor(public readonly problems: readonly string[]) {
-        super(`invalid settings:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
-        this.name = "InputError";
-    }
-}
-
-/** Throws one InputError carrying every problem, if there are any. */
-export function throwIfProblems(problems: readonly string[]): void {
-    if (problems.length > 0) {
-        throw new InputError(problems);
-    }
-}
 
 /** CloudFront allows 100 aliases per distribution by default; Let's Encrypt 100 names per certificate. */
 export const MAX_DOMAINS = 100;

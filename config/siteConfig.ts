@@ -3,13 +3,14 @@
  * (type, description, default); tests/config.test.ts keeps the two in step.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { AwsIdentity, identityFromStackConfig, stackAwsConfig } from "../providers/awsIdentity";
-import { WatchConfig, readWatchConfig } from "./certificateWatch";
+import { AwsIdentity, identityFromStackConfig, stackAwsConfig } from "../core/awsIdentity";
+import { WatchConfig, readWatchConfig } from "./watch";
 import { DeploymentsConfig, OFFLINE_SECRET, currentBackendUrl, readDeploymentsConfig } from "./deployments";
-import { KeyType, LETS_ENCRYPT_PRODUCTION, checkInputs } from "../providers/certificateLogic";
-import { ChallengeMode } from "../providers/dnsChallenge";
-import { contentProblems } from "./content";
-import { contentDirProblems, domainsProblems, iamCertificateIdProblems, regionProblems, tagsProblems, throwIfProblems } from "./validation";
+import { KeyType, LETS_ENCRYPT_PRODUCTION, checkInputs } from "../core/certificate";
+import { ChallengeMode } from "../core/challenges";
+import { contentProblems } from "../core/content";
+import { contentDirProblems, domainsProblems, iamCertificateIdProblems, regionProblems, tagsProblems } from "../core/validation";
+import { throwIfProblems } from "./inputError";
 
 export const PROJECT = "cloudfront-china";
 

@@ -4,8 +4,8 @@
  * it stays out of ./awsIdentity.ts, which the serialized providers and the watch Lambda carry.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { throwIfProblems } from "../components/validation";
-import { AwsIdentity, identityFromStackConfig, stackAwsConfig } from "./awsIdentity";
+import { throwIfProblems } from "./inputError";
+import { AwsIdentity, identityFromStackConfig, stackAwsConfig } from "../core/awsIdentity";
 
 /** The stack's identity; bad settings throw before anything is registered. */
 export function stackAwsIdentity(): AwsIdentity | undefined {

@@ -1,11 +1,14 @@
 /**
- * Pure certificate logic shared by the provider and its tests: input checks, the renewal window,
- * IAM naming, what forces a replacement. No network, no npm modules at module scope: these
- * functions are serialized into the state with the dynamic provider (see ./iamAcmeCertificate.ts).
+ * Certificate rules: the provider's input checks, the renewal window (lifetime share and ARI instant),
+ * IAM naming, what forces a replacement, the facts of a PEM certificate. No network, no npm module:
+ * serialized into the state with the dynamic provider (../providers/iamAcmeCertificate.ts), so the
+ * one node module is `require`d inside its function.
  */
-import { domainsProblems } from "../components/validation";
-import { AwsIdentity, UNKNOWN, identityProblems } from "./awsIdentity";
-import { CHALLENGE_MODES, ChallengeMode, baseName } from "./dnsChallenge";
+/* eslint-disable @typescript-eslint/no-require-imports -- required inside a function on purpose (serialization) */
+import { domainsProblems } from "./validation";
+import { AwsIdentity, identityProblems } from "./awsIdentity";
+import { UNKNOWN } from "./runtime";
+import { CHALLENGE_MODES, ChallengeMode, baseName } from "./challenges";
 
 export const KEY_TYPES = ["rsa-2048", "ecdsa-p256"] as const;
 export type KeyType = (typeof KEY_TYPES)[number];
@@ -329,10 +332,17 @@ export function inPlaceChanges(olds: Record<string, unknown>, news: Record<strin
     return others.filter((k) => JSON.stringify(olds[k] ?? null) !== JSON.stringify(news[k] ?? null));
 }
 
-/**
- * Drops undefined fields (deeply). The dynamic-provider host turns results into protobuf Structs,
- * which reject `undefined` ("Unexpected struct type"), so every result goes through this.
- */
-export function withoutUndefined<T>(value: T): T {
-    return JSON.parse(JSON.stringify(value)) as T;
+/** Serial (hex), notBefore and notAfter of a PEM certificate. */
+export function certificateFacts(certificatePem: string): { serialNumber: string; notBefore: string; notAfter: string; domains: string[] } {
+    const { X509Certificate } = require("node:crypto") as typeof import("node:crypto");
+    const cert = new X509Certificate(certificatePem);
+    return {
+        serialNumber: cert.serialNumber.toLowerCase(),
+        notBefore: new Date(cert.validFrom).toISOString(),
+        notAfter: new Date(cert.validTo).toISOString(),
+        domains: (cert.subjectAltName ?? "")
+            .split(", ")
+            .filter((s) => s.startsWith("DNS:"))
+            .map((s) => s.slice(4)),
+    };
 }

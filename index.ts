@@ -1,36 +1,22 @@
 /**
- * The cloudfront-china program: one ChinaCdn site per stack, configured by Pulumi.<stack>.yaml.
+ * The cloudfront-china program: one site per stack (the same assembly as ChinaSite), configured by Pulumi.<stack>.yaml.
  * Everything is read and validated before the first resource is registered.
  */
-import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { ChinaCdn, validateChinaCdnArgs } from "./components/chinaCdn";
 import { readSiteConfig } from "./config/siteConfig";
 import { CertificateWatch } from "./components/certificateWatch";
-import { siteCdnArgs, siteCertificate } from "./components/chinaSite";
 import { ScheduledDeployments } from "./components/deployments";
-import { InputError } from "./config/inputError";
-import { zoneCoverageProblems } from "./core/validation";
+import { lookupHostedZone, siteResources } from "./components/chinaSite";
 
 async function main() {
     const settings = readSiteConfig();
 
-    let dnsRecords: { hostedZoneId: string; zoneName: string } | undefined;
-    if (settings.hostedZoneId !== undefined) {
-        // A read, not a resource: the zone's name is needed to check the domains before anything is created.
-        const zone = await aws.route53.getZone({ zoneId: settings.hostedZoneId });
-        const problems = zoneCoverageProblems(settings.domains, zone.name, "cloudfront-china:hostedZoneId");
-        if (problems.length > 0) {
-            throw new InputError(problems);
-        }
-        dnsRecords = { hostedZoneId: settings.hostedZoneId, zoneName: zone.name };
-    }
-
-    const siteArgs = siteCdnArgs(settings, dnsRecords);
-    // The component validates itself too, but only once the certificate exists: check it first.
-    validateChinaCdnArgs({ ...siteArgs, iamCertificateId: "to-be-issued" });
-    const certificate = siteCertificate(settings, dnsRecords && { [dnsRecords.zoneName.replace(/\.$/, "")]: dnsRecords.hostedZoneId });
-    const site = new ChinaCdn("site", { ...siteArgs, iamCertificateId: certificate.id });
+    // The zone's name is needed to check the domains before anything is created.
+    const hostedZone =
+        settings.hostedZoneId !== undefined
+            ? await lookupHostedZone(settings.hostedZoneId, settings.domains, "cloudfront-china:hostedZoneId")
+            : undefined;
+    const { certificate, site } = siteResources(settings, hostedZone, { name: "site" });
     // Watches what the edge serves, independent of the certificate resource (opt-in).
     const watch =
         settings.watch &&
@@ -80,5 +66,5 @@ async function main() {
 
 // Pulumi calls an exported function, awaits it and turns its result into the stack outputs. A
 // CommonJS `export =` because the Node host only calls `module.exports` itself (library users
-// import ./components/* instead).
+// import the package instead, lib.ts).
 export = main;

@@ -5,7 +5,7 @@
  * index.ts; it is not part of the package.
  */
 export { ChinaCdn, validateChinaCdnArgs } from "./components/chinaCdn";
-export { ChinaSite, validateChinaSiteArgs } from "./components/chinaSite";
+export { ChinaSite, lookupHostedZone, validateChinaSiteArgs } from "./components/chinaSite";
 export type { ChinaSiteArgs, DnsChallengeRecord } from "./components/chinaSite";
 export type { ChinaCdnArgs, DistributionOverrides, DnsRecordsArgs } from "./components/chinaCdn";
 export { AcmeAccount } from "./providers/acmeAccount";

@@ -7,6 +7,7 @@
 /* eslint-disable @typescript-eslint/no-require-imports -- required inside functions on purpose (serialization) */
 import { Log } from "../core/runtime";
 import { AcmeDirectory } from "./client";
+import { validWindow } from "../core/certificate";
 
 /** ARI (RFC 9773) CertID: base64url(AKI keyIdentifier) "." base64url(serial DER bytes). */
 export function ariCertId(certificatePem: string): string | undefined {
@@ -39,12 +40,11 @@ export async function getRenewalWindow(url: string, timeoutMs = ARI_TIMEOUT_MS):
         throw new Error(`HTTP ${response.status}`);
     }
     const info = (await response.json().catch(() => ({}))) as { suggestedWindow?: { start?: unknown; end?: unknown } };
-    const { start, end } = info.suggestedWindow ?? {};
-    // RFC 9773 §4.2: a window whose end is not after its start is invalid.
-    if (typeof start !== "string" || typeof end !== "string" || !(Date.parse(end) > Date.parse(start))) {
+    const window = info.suggestedWindow ?? {};
+    if (!validWindow(window)) {
         throw new Error(`no valid suggestedWindow in ${JSON.stringify(info).slice(0, 200)}`);
     }
-    return { start, end };
+    return { start: window.start as string, end: window.end as string };
 }
 
 /**

@@ -5,7 +5,7 @@
  * certificate nears expiry, a probe fails, an ICP recordal is not APPROVED, or data stops coming.
  *
  * It depends on the distribution only, never on the certificate resource: it must keep watching
- * when renewal is broken. China specifics (../shared/facts/operations.md): runtime nodejs22.x
+ * when renewal is broken. China specifics (docs/watch.md, "Sources"): runtime nodejs22.x
  * (new functions on the Node 20 runtime are blocked), service principals `lambda.amazonaws.com` and
  * `events.amazonaws.com` (not .com.cn), every ARN from the partition.
  */

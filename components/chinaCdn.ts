@@ -11,13 +11,19 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ChinaRegion, MINIMUM_PROTOCOL_VERSION, PlainDistribution, SSL_SUPPORT_METHOD, checkDistribution } from "../core/chinaRules";
-import * as fs from "node:fs";
-import * as path from "node:path";
 import { AwsIdentity } from "../core/awsIdentity";
 import { SiteContent } from "../providers/siteContent";
-import { NOT_FOUND_PAGE, contentProblems } from "../core/content";
-import { contentDirProblems, domainsProblems, regionProblems, tagsProblems, zoneCoverageProblems } from "../core/validation";
+import { NOT_FOUND_PAGE } from "../core/content";
+import {
+    defaultRootObjectProblems,
+    domainsProblems,
+    logRetentionProblems,
+    regionProblems,
+    tagsProblems,
+    zoneCoverageProblems,
+} from "../core/validation";
 import { throwIfProblems } from "../config/inputError";
+import { siteFolder, siteFolderProblems } from "../config/siteFolder";
 
 /**
  * Extra distribution settings merged over the component's own (objects one level deep:
@@ -107,15 +113,9 @@ const ORIGIN_ID = "s3-site";
 /** Access logs are kept this many days unless `logRetentionDays` says otherwise. */
 export const DEFAULT_LOG_RETENTION_DAYS = 90;
 
-/** The folder exists and every file in it can be served (names, sizes), without reading the files. */
-function contentFolderProblems(dir: string): string[] {
-    const problems = contentDirProblems(dir, "contentDir");
-    return problems.length > 0 ? problems : contentProblems(dir, "contentDir");
-}
-
 /** Whether the site has a 404 page at its top (served with status 404 for missing keys when `spa` is off). */
 function hasNotFoundPage(args: ChinaCdnArgs): boolean {
-    return args.contentDir !== undefined && fs.existsSync(path.join(args.contentDir, NOT_FOUND_PAGE));
+    return args.contentDir !== undefined && siteFolder(args.contentDir).some((e) => e.key === NOT_FOUND_PAGE);
 }
 
 /**
@@ -129,17 +129,10 @@ export function validateChinaCdnArgs(args: ChinaCdnArgs): PlainDistribution {
         ...regionProblems(args.region, "region"),
         ...tagsProblems(args.tags, "tags"),
         ...(args.dnsRecords ? zoneCoverageProblems(args.domains, args.dnsRecords.zoneName, "dnsRecords.hostedZoneId") : []),
-        ...(args.contentDir !== undefined ? contentFolderProblems(args.contentDir) : []),
-        ...(defaultRootObject.startsWith("/")
-            ? [`\`defaultRootObject\` "${defaultRootObject}" must not start with "/": write "index.html"`]
-            : []),
+        ...(args.contentDir !== undefined ? siteFolderProblems(args.contentDir, "contentDir") : []),
+        ...defaultRootObjectProblems(defaultRootObject, "defaultRootObject"),
         ...ownedSettingProblems(args.distributionOverrides ?? {}),
-        ...(args.logRetentionDays !== undefined &&
-        !(Number.isInteger(args.logRetentionDays) && args.logRetentionDays >= 1 && args.logRetentionDays <= 36500)
-            ? [
-                  `\`logRetentionDays\` must be a whole number of days from 1 to 36500 (got ${JSON.stringify(args.logRetentionDays)}), e.g. 90`,
-              ]
-            : []),
+        ...logRetentionProblems(args.logRetentionDays, "logRetentionDays"),
     ]);
     const settings = distributionSettings(args, defaultRootObject);
     // The origin and the certificate id are resource outputs the rules cannot see here: check

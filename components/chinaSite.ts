@@ -6,8 +6,9 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { ChinaCdn, ChinaCdnArgs, validateChinaCdnArgs } from "./chinaCdn";
-import { CONFIG_KEYS, SiteSettingName, SiteSettings, nearestName, readSiteSettings, stackAwsTarget } from "../config/siteConfig";
+import { ChinaCdn, ChinaCdnArgs } from "./chinaCdn";
+import { CONFIG_KEYS, SiteSettingName, SiteSettings, nearestName, readSiteSettings } from "../config/siteConfig";
+import { stackAwsTarget } from "../config/stackAws";
 import { OFFLINE_SECRET } from "../config/deployments";
 import { regionProblems, zoneCoverageProblems } from "../core/validation";
 import { throwIfProblems } from "../config/inputError";
@@ -211,7 +212,7 @@ export interface ChinaSiteArgs {
     acmeEabKeyId?: string;
     /** External Account Binding HMAC key (base64url). Kept as a secret. */
     acmeEabHmacKey?: pulumi.Input<string>;
-    /** Certificate key: "rsa-2048" (default, the safe choice in China), "rsa-4096", "ecdsa-p256" or "ecdsa-p384". */
+    /** Certificate key: "rsa-2048" (default, the safe choice in China) or "ecdsa-p256" (unverified with IAM in China). Changing it replaces the certificate. */
     keyType?: string;
     /** Renew this many days before expiry instead of following the CA's renewal window (ARI). */
     renewBeforeDays?: number;
@@ -221,6 +222,42 @@ export interface ChinaSiteArgs {
     challenge?: string;
     /** dns-01 delegation targets by name: "_acme-challenge.<name>" is a CNAME to this name in a Route 53 zone of the account. */
     challengeDelegations?: { [domain: string]: string };
+}
+
+/**
+ * The Route 53 zone `hostedZoneId` with its name (a read, not a resource), once every domain is
+ * checked to lie inside it: how the program, the template and ChinaSite's callers find the zone name.
+ */
+export async function lookupHostedZone(
+    hostedZoneId: string,
+    domains: readonly string[],
+    setting: string,
+): Promise<{ hostedZoneId: string; zoneName: string }> {
+    const zone = await aws.route53.getZone({ zoneId: hostedZoneId });
+    throwIfProblems(zoneCoverageProblems(domains, zone.name, setting));
+    return { hostedZoneId, zoneName: zone.name };
+}
+
+/**
+ * The site from its checked settings: the certificate (issued, or the one given) and the ChinaCdn
+ * serving it. One assembly for the program (index.ts: no prefix, no parent, so its resource names
+ * never change) and ChinaSite (prefixed by its name, parented to it). The settings reader has checked
+ * everything ChinaCdn checks (the same validators, named by the setting), so nothing fails after the
+ * certificate is registered; ChinaCdn's own check stays for library callers.
+ */
+export function siteResources(
+    settings: SiteSettings,
+    hostedZone: { hostedZoneId: string; zoneName: string } | undefined,
+    named: { name: string; prefix?: string; opts?: pulumi.ComponentResourceOptions; eabHmacKey?: pulumi.Input<string> },
+): { certificate: SiteCertificate; site: ChinaCdn } {
+    const cdnArgs = siteCdnArgs(settings, hostedZone);
+    const certificate = siteCertificate(
+        settings,
+        hostedZone && { [hostedZone.zoneName.replace(/\.$/, "")]: hostedZone.hostedZoneId },
+        named,
+    );
+    const site = new ChinaCdn(named.name, { ...cdnArgs, iamCertificateId: certificate.id }, named.opts);
+    return { certificate, site };
 }
 
 /** The args a ChinaSite reads with the stack-config reader (same names, same checks). */
@@ -287,8 +324,6 @@ export function validateChinaSiteArgs(args: ChinaSiteArgs): {
         }
     }
     throwIfProblems(problems);
-    // The distribution's own checks (the China rules), before the certificate is ordered.
-    validateChinaCdnArgs({ ...siteCdnArgs(site.settings, hostedZone), iamCertificateId: "to-be-issued" });
     return { settings: site.settings, hostedZone };
 }
 
@@ -327,13 +362,12 @@ export class ChinaSite extends pulumi.ComponentResource {
         // Validate before super(): bad args must fail before anything, the component included, is registered.
         const { settings, hostedZone } = validateChinaSiteArgs(args);
         super("cloudfront-china:index:ChinaSite", name, {}, opts);
-        const parent = { parent: this };
-        const certificate = siteCertificate(settings, hostedZone && { [hostedZone.zoneName]: hostedZone.hostedZoneId }, {
+        const { certificate, site } = siteResources(settings, hostedZone, {
+            name,
             prefix: name,
-            opts: parent,
+            opts: { parent: this },
             eabHmacKey: args.acmeEabHmacKey,
         });
-        const site = new ChinaCdn(name, { ...siteCdnArgs(settings, hostedZone), iamCertificateId: certificate.id }, parent);
         this.urls = site.urls;
         this.bucketName = site.bucketName;
         this.distributionId = site.distributionId;
@@ -364,7 +398,7 @@ export class ChinaSite extends pulumi.ComponentResource {
 }
 
 /**
- * A DNS record to add at the DNS host: ChallengeRecord (providers/dnsChallenge.ts) as the plugin's
+ * A DNS record to add at the DNS host: ChallengeRecord (core/challenges.ts) as the plugin's
  * schema shows it, its `type` a plain string (the "TXT" | "CNAME" union would become an enum type
  * in every generated SDK).
  */

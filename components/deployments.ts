@@ -3,7 +3,7 @@
  * `cloudfront-china:deployments`). The certificate is renewed only by a `pulumi up` that falls in its
  * window, so the program registers, for its own stack, the Deployments settings (git source, `npm ci`,
  * AWS China keys as secret environment variables), a daily `update` schedule, an optional drift
- * schedule and an optional webhook on failures (../shared/facts/operations.md, "Pulumi Deployments").
+ * schedule and an optional webhook on failures (docs/run-on-a-schedule.md, "Pulumi Deployments").
  *
  * Credentials are static keys of a least-privilege IAM user: Deployments' AWS OIDC has no partition
  * setting and is reported not to work with aws-cn (pulumi-aws#3644, esc#256), so it is not offered.

@@ -3,14 +3,23 @@
  * (type, description, default); tests/config.test.ts keeps the two in step.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { AwsIdentity, identityFromStackConfig, stackAwsConfig } from "../core/awsIdentity";
+import { AwsIdentity } from "../core/awsIdentity";
+import { stackAwsTarget } from "./stackAws";
 import { WatchConfig, readWatchConfig } from "./watch";
 import { DeploymentsConfig, OFFLINE_SECRET, currentBackendUrl, readDeploymentsConfig } from "./deployments";
 import { KeyType, LETS_ENCRYPT_PRODUCTION, checkInputs } from "../core/certificate";
 import { ChallengeMode } from "../core/challenges";
-import { contentProblems } from "../core/content";
-import { contentDirProblems, domainsProblems, iamCertificateIdProblems, regionProblems, tagsProblems } from "../core/validation";
+import {
+    defaultRootObjectProblems,
+    domainsProblems,
+    iamCertificateIdProblems,
+    isEmailAddress,
+    logRetentionProblems,
+    regionProblems,
+    tagsProblems,
+} from "../core/validation";
 import { throwIfProblems } from "./inputError";
+import { siteFolderProblems } from "./siteFolder";
 
 export const PROJECT = "cloudfront-china";
 
@@ -291,12 +300,12 @@ export function readSiteSettings(
 
     const contentDir = optionalString("contentDir");
     if (contentDir !== undefined) {
-        const folderProblems = contentDirProblems(contentDir, label("contentDir"));
         // The folder's files too (empty, over 5 GiB, a name CloudFront cannot serve), named by the setting.
-        problems.push(...(folderProblems.length > 0 ? folderProblems : contentProblems(contentDir, label("contentDir"))));
+        problems.push(...siteFolderProblems(contentDir, label("contentDir")));
     }
 
     const defaultRootObject = optionalString("defaultRootObject") ?? CONFIG_DEFAULTS.defaultRootObject;
+    problems.push(...defaultRootObjectProblems(defaultRootObject, label("defaultRootObject")));
     const tags = source.value("tags");
     problems.push(...tagsProblems(tags, label("tags")));
 
@@ -327,34 +336,35 @@ export function readSiteSettings(
         problems.push(`\`${label("acmeEabHmacKey")}\` must be the base64url HMAC key your CA gives (letters, digits, "-" and "_")`);
     }
     const acmeEab = eabKeyId !== undefined && eabHmacKey !== undefined ? { keyId: eabKeyId, hmacKey: eabHmacKey } : undefined;
-    if (acme.email !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(acme.email)) {
+    if (acme.email !== undefined && !isEmailAddress(acme.email)) {
         problems.push(`\`${label("acmeEmail")}\` "${acme.email}" is not an email address: use e.g. ops@example.cn, or unset it`);
     }
     // The provider's own input checks, reported under the settings that feed them (the inputs
     // not given here, like domains and path, are checked elsewhere).
-    const certificateProblems = checkInputs({
-        domains,
-        challenge: acme.challenge,
-        challengeDelegations: acme.challengeDelegations,
-        acmeDirectoryUrl: acme.directoryUrl,
-        keyType: acme.keyType,
-        renewBeforeDays: acme.renewBeforeDays,
-        dnsResolvers: acme.dnsResolvers,
-    });
-    for (const f of certificateProblems.filter((p) => p.property in CERTIFICATE_SETTINGS)) {
+    const certificateProblems = checkInputs(
+        {
+            domains,
+            challenge: acme.challenge,
+            challengeDelegations: acme.challengeDelegations,
+            acmeDirectoryUrl: acme.directoryUrl,
+            keyType: acme.keyType,
+            renewBeforeDays: acme.renewBeforeDays,
+            dnsResolvers: acme.dnsResolvers,
+        },
+        Object.keys(CERTIFICATE_SETTINGS),
+    );
+    for (const f of certificateProblems) {
         problems.push(f.reason.replace(`\`${f.property}\``, `\`${label(CERTIFICATE_SETTINGS[f.property])}\``));
     }
 
     const logRetentionDays = source.value("logRetentionDays");
-    if (
-        logRetentionDays !== undefined &&
-        !(Number.isInteger(logRetentionDays) && (logRetentionDays as number) >= 1 && (logRetentionDays as number) <= 36500)
-    ) {
-        problems.push(
-            `\`${label("logRetentionDays")}\` must be a whole number of days from 1 to 36500 (got ${JSON.stringify(logRetentionDays)})` +
-                (source.setCommand ? `: e.g. \`${source.setCommand("logRetentionDays", "90")}\`` : ""),
-        );
-    }
+    problems.push(
+        ...logRetentionProblems(
+            logRetentionDays,
+            label("logRetentionDays"),
+            source.setCommand ? `: e.g. \`${source.setCommand("logRetentionDays", "90")}\`` : "",
+        ),
+    );
 
     const settings: SiteSettings = {
         region: target.region ?? "",
@@ -375,16 +385,6 @@ export function readSiteSettings(
         acme: { ...acme, eab: acmeEab },
     };
     return { settings, problems, warnings };
-}
-
-/** The region and AWS identity pulumi-aws deploys with, read from the same `aws:` stack keys it reads. */
-export function stackAwsTarget(): { region?: string; awsIdentity?: AwsIdentity; identityProblems: string[] } {
-    // The provider cannot be asked for its region before it exists: read the same setting it reads.
-    const awsConfig = new pulumi.Config("aws");
-    const region = awsConfig.get("region") ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
-    // The identity pulumi-aws deploys with, so the certificate is issued and uploaded by the same one.
-    const identity = identityFromStackConfig(stackAwsConfig((k) => awsConfig.get(k)));
-    return { region, awsIdentity: identity.identity, identityProblems: identity.problems };
 }
 
 /**

@@ -2,6 +2,7 @@
  * Reading `cloudfront-china:watch`: the addresses the alarms mail, the schedule, the warning
  * threshold; docs/watch.md says what the watch does. The resources are ../components/certificateWatch.ts.
  */
+import { isEmailAddress } from "../core/validation";
 
 export interface WatchConfig {
     emails: string[];
@@ -39,7 +40,7 @@ export function readWatchConfig(value: unknown, key: string): { watch?: WatchCon
         problems.push(`\`${key}.emails\` must list at least one address that receives the alarms, e.g. ["ops@example.cn"]`);
     } else {
         emails
-            .filter((e) => typeof e !== "string" || !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(e))
+            .filter((e) => !isEmailAddress(e))
             .forEach((e) => problems.push(`\`${key}.emails\` has ${JSON.stringify(e)}, which is not an email address`));
     }
     const schedule = w.schedule ?? WATCH_DEFAULTS.schedule;

@@ -9,6 +9,7 @@ import { domainsProblems } from "./validation";
 import { AwsIdentity, identityProblems } from "./awsIdentity";
 import { UNKNOWN } from "./runtime";
 import { CHALLENGE_MODES, ChallengeMode, baseName } from "./challenges";
+import { CHINA_REGIONS } from "./chinaRules";
 
 export const KEY_TYPES = ["rsa-2048", "ecdsa-p256"] as const;
 export type KeyType = (typeof KEY_TYPES)[number];
@@ -21,7 +22,13 @@ export const MAX_CERTIFICATE_NAMES = 100;
 /** IAM server certificate names: 1-128 of [\w+=,.@-]. */
 const IAM_NAME_MAX = 128;
 
-/** Inputs that shape the certificate: a change to any of them needs a new certificate. */
+/**
+ * The certificate's inputs, in two halves: the one list every part of the provider works from (the
+ * stored outputs echo them, `diff` compares them), so a new input is one line here and one field in
+ * `CertificateInputs`; the type check below keeps the two in step.
+ *
+ * Shaping inputs decide what is issued: a change to any of them needs a new certificate.
+ */
 export const SHAPING_INPUTS = [
     "domains",
     "keyType",
@@ -32,6 +39,39 @@ export const SHAPING_INPUTS = [
     "preferredChain",
     "profile",
 ] as const;
+
+/** The other inputs: how names are validated, who makes the calls, timings, tags. A change updates in place. */
+export const IN_PLACE_INPUTS = [
+    "renewBeforeDays",
+    "tags",
+    "hostedZones",
+    // How names are validated, not what is issued: the next order uses the new way.
+    "challenge",
+    "challengeDelegations",
+    "dnsResolvers",
+    "propagationTimeoutSeconds",
+    "pollIntervalSeconds",
+    "deleteConflictTimeoutSeconds",
+    // Who makes the calls, not what is issued: a new identity is stored for later calls (delete runs
+    // with the stored inputs), and never replaces the certificate.
+    "awsIdentity",
+] as const;
+
+/** The inputs that decide how each name is validated (the challenge plan): a change means planning again. */
+export const PLAN_INPUTS = [
+    "domains",
+    "region",
+    "hostedZones",
+    "awsIdentity",
+    "challenge",
+    "challengeDelegations",
+    "dnsResolvers",
+    "accountUrl",
+] as const;
+
+/** Every input the provider stores back (all but the account key, which stays an input only). */
+export const STORED_INPUTS = [...SHAPING_INPUTS, ...IN_PLACE_INPUTS] as const;
+export type StoredInputName = (typeof STORED_INPUTS)[number];
 
 export interface CertificateTimes {
     notBefore: string;
@@ -44,6 +84,13 @@ export interface AriWindow {
 }
 
 const DAY_MS = 86_400_000;
+
+/** The window as instants (ms), or undefined when it is not a valid one: RFC 9773 §4.2, the end after the start. */
+export function validWindow(window: { start?: unknown; end?: unknown }): { start: number; end: number } | undefined {
+    const start = typeof window.start === "string" ? Date.parse(window.start) : NaN;
+    const end = typeof window.end === "string" ? Date.parse(window.end) : NaN;
+    return Number.isFinite(start) && Number.isFinite(end) && end > start ? { start, end } : undefined;
+}
 
 /**
  * The instant from which `diff` replaces the certificate, following Let's Encrypt's integration
@@ -60,14 +107,11 @@ export function renewAfter(times: CertificateTimes, opts: { renewBeforeDays?: nu
     if (opts.renewBeforeDays !== undefined && opts.renewBeforeDays * DAY_MS < lifetime) {
         return new Date(notAfter - opts.renewBeforeDays * DAY_MS).toISOString();
     }
-    if (opts.ari) {
-        const start = Date.parse(opts.ari.start);
-        const end = Date.parse(opts.ari.end);
-        // RFC 9773: an invalid window (end <= start) is ignored.
-        if (Number.isFinite(start) && Number.isFinite(end) && end > start) {
-            const r = opts.random ?? Math.random();
-            return new Date(Math.floor(start + r * (end - start))).toISOString();
-        }
+    // RFC 9773: an invalid window (end <= start) is ignored.
+    const ari = opts.ari && validWindow(opts.ari);
+    if (ari) {
+        const r = opts.random ?? Math.random();
+        return new Date(Math.floor(ari.start + r * (ari.end - ari.start))).toISOString();
     }
     const remaining = lifetime < 10 * DAY_MS ? lifetime / 2 : lifetime / 3;
     return new Date(Math.floor(notAfter - remaining)).toISOString();
@@ -93,12 +137,8 @@ export function stableFraction(serialHex: string): number {
  * invalid window (end not after start).
  */
 export function ariRenewalInstant(window: AriWindow, serialHex: string): string | undefined {
-    const start = Date.parse(window.start);
-    const end = Date.parse(window.end);
-    if (!(Number.isFinite(start) && Number.isFinite(end) && end > start)) {
-        return undefined;
-    }
-    return new Date(Math.floor(start + stableFraction(serialHex) * (end - start))).toISOString();
+    const valid = validWindow(window);
+    return valid && new Date(Math.floor(valid.start + stableFraction(serialHex) * (valid.end - valid.start))).toISOString();
 }
 
 /** True when the certificate must be replaced now. */
@@ -139,7 +179,7 @@ export interface CertificateInputs {
     preferredChain?: string;
     profile?: string;
     hostedZones?: Record<string, string>;
-    /** "auto" (default), "dns-01" or "dns-persist-01" (./dnsChallenge.ts). */
+    /** "auto" (default), "dns-01" or "dns-persist-01" (./challenges.ts). */
     challenge?: ChallengeMode;
     /** dns-01 delegation targets by name, when the CNAME cannot be looked up. */
     challengeDelegations?: Record<string, string>;
@@ -152,19 +192,29 @@ export interface CertificateInputs {
     awsIdentity?: AwsIdentity;
 }
 
+// Every field of CertificateInputs but the account key is in STORED_INPUTS, and nothing else is:
+// adding a field without listing it (or the other way round) fails to compile here.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const inputListsAgree: Same<StoredInputName, Exclude<keyof CertificateInputs, "accountKeyPem">> = true;
+void inputListsAgree;
+
 export interface CheckFailure {
     property: string;
     reason: string;
 }
 
-/** Validates the inputs; every failure names the input and the fix. Unknown (preview) values pass. */
-export function checkInputs(inputs: Record<string, unknown>): CheckFailure[] {
+/**
+ * Validates the inputs; every failure names the input and the fix. Unknown (preview) values pass.
+ * `only` limits the checks to those inputs (the config reader checks the names itself, once).
+ */
+export function checkInputs(inputs: Record<string, unknown>, only?: readonly string[]): CheckFailure[] {
     const failures: CheckFailure[] = [];
     const fail = (property: string, reason: string) => failures.push({ property, reason });
+    const wanted = (property: string) => only === undefined || only.includes(property);
     const known = (v: unknown) => v !== UNKNOWN;
 
     const domains = inputs.domains;
-    if (known(domains) && !(Array.isArray(domains) && domains.some((d) => d === UNKNOWN))) {
+    if (wanted("domains") && known(domains) && !(Array.isArray(domains) && domains.some((d) => d === UNKNOWN))) {
         for (const p of domainsProblems(domains, "domains")) {
             fail("domains", p);
         }
@@ -177,7 +227,7 @@ export function checkInputs(inputs: Record<string, unknown>): CheckFailure[] {
     }
 
     const url = inputs.acmeDirectoryUrl;
-    if (known(url)) {
+    if (wanted("acmeDirectoryUrl") && known(url)) {
         let parsed: URL | undefined;
         try {
             parsed = new URL(String(url));
@@ -193,7 +243,11 @@ export function checkInputs(inputs: Record<string, unknown>): CheckFailure[] {
     }
 
     const path = inputs.path;
-    if (known(path) && (typeof path !== "string" || !/^\/cloudfront(\/[\w+=,.@-]+)*\/$/.test(path) || path.length > 512)) {
+    if (
+        wanted("path") &&
+        known(path) &&
+        (typeof path !== "string" || !/^\/cloudfront(\/[\w+=,.@-]+)*\/$/.test(path) || path.length > 512)
+    ) {
         fail(
             "path",
             `\`path\` ${JSON.stringify(path)} must start with "/cloudfront/" and end with "/" (e.g. "/cloudfront/prod/site/"): CloudFront only uses IAM certificates under /cloudfront`,
@@ -201,7 +255,7 @@ export function checkInputs(inputs: Record<string, unknown>): CheckFailure[] {
     }
 
     const keyType = inputs.keyType;
-    if (known(keyType) && !(KEY_TYPES as readonly unknown[]).includes(keyType)) {
+    if (wanted("keyType") && known(keyType) && !(KEY_TYPES as readonly unknown[]).includes(keyType)) {
         fail(
             "keyType",
             `\`keyType\` ${JSON.stringify(keyType)} is not supported: use "rsa-2048" (default, safe in China) or "ecdsa-p256" (unverified with IAM in China)`,
@@ -209,7 +263,7 @@ export function checkInputs(inputs: Record<string, unknown>): CheckFailure[] {
     }
 
     const days = inputs.renewBeforeDays;
-    if (days !== undefined && known(days) && (typeof days !== "number" || !(days > 0) || days >= 90)) {
+    if (wanted("renewBeforeDays") && days !== undefined && known(days) && (typeof days !== "number" || !(days > 0) || days >= 90)) {
         fail(
             "renewBeforeDays",
             `\`renewBeforeDays\` ${JSON.stringify(days)} must be a number of days in (0, lifetime), e.g. 30; leave it unset to renew when a third of the lifetime remains`,
@@ -218,13 +272,13 @@ export function checkInputs(inputs: Record<string, unknown>): CheckFailure[] {
 
     for (const name of ["propagationTimeoutSeconds", "pollIntervalSeconds", "deleteConflictTimeoutSeconds"]) {
         const v = inputs[name];
-        if (v !== undefined && known(v) && (typeof v !== "number" || !(v > 0))) {
+        if (wanted(name) && v !== undefined && known(v) && (typeof v !== "number" || !(v > 0))) {
             fail(name, `\`${name}\` must be a positive number of seconds (got ${JSON.stringify(v)})`);
         }
     }
 
     const region = inputs.region;
-    if (known(region) && region !== "cn-north-1" && region !== "cn-northwest-1") {
+    if (wanted("region") && known(region) && !(CHINA_REGIONS as readonly unknown[]).includes(region)) {
         fail(
             "region",
             `\`region\` must be "cn-north-1" or "cn-northwest-1" (got ${JSON.stringify(region)}): the certificate is uploaded to IAM in the aws-cn partition`,
@@ -232,7 +286,7 @@ export function checkInputs(inputs: Record<string, unknown>): CheckFailure[] {
     }
 
     const resolvers = inputs.dnsResolvers;
-    if (resolvers !== undefined && known(resolvers)) {
+    if (wanted("dnsResolvers") && resolvers !== undefined && known(resolvers)) {
         const bad = !Array.isArray(resolvers)
             ? [resolvers]
             : resolvers.filter((r) => typeof r !== "string" || !/^(\d{1,3}(\.\d{1,3}){3}|\[[0-9a-f:]+\])(:\d{1,5})?$/i.test(r));
@@ -244,17 +298,24 @@ export function checkInputs(inputs: Record<string, unknown>): CheckFailure[] {
         }
     }
 
-    failures.push(...identityProblems(inputs.awsIdentity));
+    if (wanted("awsIdentity")) {
+        failures.push(...identityProblems(inputs.awsIdentity));
+    }
 
     const challenge = inputs.challenge;
-    if (challenge !== undefined && known(challenge) && !(CHALLENGE_MODES as readonly unknown[]).includes(challenge)) {
+    if (
+        wanted("challenge") &&
+        challenge !== undefined &&
+        known(challenge) &&
+        !(CHALLENGE_MODES as readonly unknown[]).includes(challenge)
+    ) {
         fail(
             "challenge",
             `\`challenge\` ${JSON.stringify(challenge)} is not a challenge mode: use "auto" (default), "dns-01" or "dns-persist-01"`,
         );
     }
     const delegations = inputs.challengeDelegations;
-    if (delegations !== undefined && known(delegations)) {
+    if (wanted("challengeDelegations") && delegations !== undefined && known(delegations)) {
         const names = Array.isArray(domains) ? (domains as unknown[]).filter((d): d is string => typeof d === "string").map(baseName) : [];
         if (typeof delegations !== "object" || delegations === null || Array.isArray(delegations)) {
             fail(
@@ -314,22 +375,12 @@ export function shapingChanges(olds: Record<string, unknown>, news: Record<strin
 
 /** Names of the other inputs that differ (updated in place, no new certificate). */
 export function inPlaceChanges(olds: Record<string, unknown>, news: Record<string, unknown>): string[] {
-    const others = [
-        "renewBeforeDays",
-        "tags",
-        "hostedZones",
-        // How names are validated, not what is issued: the next order uses the new way.
-        "challenge",
-        "challengeDelegations",
-        "dnsResolvers",
-        "propagationTimeoutSeconds",
-        "pollIntervalSeconds",
-        "deleteConflictTimeoutSeconds",
-        // Who makes the calls, not what is issued: a new identity is stored for later calls (delete runs
-        // with the stored inputs), and never replaces the certificate.
-        "awsIdentity",
-    ];
-    return others.filter((k) => JSON.stringify(olds[k] ?? null) !== JSON.stringify(news[k] ?? null));
+    return IN_PLACE_INPUTS.filter((k) => JSON.stringify(olds[k] ?? null) !== JSON.stringify(news[k] ?? null));
+}
+
+/** The stored inputs of `inputs` (every input but the account key). */
+export function storedInputs(inputs: CertificateInputs): Pick<CertificateInputs, StoredInputName> {
+    return Object.fromEntries(STORED_INPUTS.map((k) => [k, inputs[k]])) as Pick<CertificateInputs, StoredInputName>;
 }
 
 /** Serial (hex), notBefore and notAfter of a PEM certificate. */

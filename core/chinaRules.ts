@@ -7,7 +7,7 @@
  *   - the ChinaCdn component, on the arguments it is about to register (and on user overrides),
  *   - the offline plan, on the inputs the program really registered under mocks,
  *   - a policy pack later (`validateResourceOfType(aws.cloudfront.Distribution, …)`).
- * Evidence for each rule: ../shared/facts/china-cloudfront.md (AWS China docs, AWS samples,
+ * Evidence for each rule: docs/china-rules.md, "Evidence" (AWS China docs, AWS samples,
  * aws-cdk / terraform-provider-aws / pulumi-aws issues), cited in each `evidence` field.
  */
 
@@ -99,7 +99,7 @@ function forbidKeys(
 const top = (d: PlainDistribution) => [{ at: "distribution", b: d as Record<string, Plain> }];
 const origins = (d: PlainDistribution) => asArray(d.origins).map((o, i) => ({ at: `origins[${i}]`, b: asObject(o) }));
 
-/** `.s3.<china region>.amazonaws.com.cn`: the regional S3 endpoint form (facts: S3 origin domain). */
+/** `.s3.<china region>.amazonaws.com.cn`: the regional S3 endpoint form (docs/china-rules.md, "S3 origin domain"). */
 export function isRegionalChinaS3Domain(domain: string): boolean {
     return CHINA_REGIONS.some((r) => domain.endsWith(`.s3.${r}.amazonaws.com.cn`));
 }
@@ -220,7 +220,7 @@ export const CHINA_RULES: readonly ChinaRule[] = [
             id: "no-response-headers-policy",
             title: "No response-headers policies",
             kind: "unverified",
-            evidence: "no AWS China statement; kept off (facts: Unverified in China)",
+            evidence: "no AWS China statement; kept off (docs/china-rules.md: Unverified in China)",
         },
         behaviors,
         ["responseHeadersPolicyId"],

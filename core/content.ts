@@ -155,13 +155,6 @@ export function manifestProblems(entries: ReadonlyArray<{ key: string; size: num
     return problems;
 }
 
-/** manifestProblems() without reading the files (names and sizes only): what the component checks up front. */
-export function contentProblems(dir: string, setting: string): string[] {
-    const fs = require("node:fs") as typeof import("node:fs");
-    const files = listContent(dir).map((f) => ({ key: f.key, size: fs.statSync(f.source).size }));
-    return manifestProblems(files, dir, setting);
-}
-
 /** A key as a CloudFront path: "/" + the key, each segment percent-encoded ("*" too, which would be a wildcard). */
 export function urlPath(key: string): string {
     return `/${key

@@ -175,3 +175,22 @@ export function tagsProblems(tags: unknown, setting: string): string[] {
     }
     return problems;
 }
+
+/** An e-mail address as the CA (ACME `mailto:` contact) and SNS (email subscriptions) take one. */
+export function isEmailAddress(value: unknown): boolean {
+    return typeof value === "string" && /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(value);
+}
+
+/** S3 lifecycle expiration takes whole days; 100 years is the bound we accept. `fix` ends the message. */
+export function logRetentionProblems(days: unknown, setting: string, fix = ", e.g. 90"): string[] {
+    return days === undefined || (Number.isInteger(days) && (days as number) >= 1 && (days as number) <= 36500)
+        ? []
+        : [`\`${setting}\` must be a whole number of days from 1 to 36500 (got ${JSON.stringify(days)})${fix}`];
+}
+
+/** CloudFront's DefaultRootObject is an object name, not a path. */
+export function defaultRootObjectProblems(value: unknown, setting: string): string[] {
+    return typeof value === "string" && value.startsWith("/")
+        ? [`\`${setting}\` "${value}" must not start with "/": write "${value.replace(/^\/+/, "")}"`]
+        : [];
+}

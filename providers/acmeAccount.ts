@@ -19,6 +19,7 @@ import type * as Acme from "acme-client";
 import { assertCaReachable, withNonceRetries } from "../acme/client";
 import { LETS_ENCRYPT_PRODUCTION } from "../core/certificate";
 import { withoutUndefined } from "../core/runtime";
+import { isEmailAddress } from "../core/validation";
 
 export interface AcmeAccountArgs {
     /** ACME directory. Defaults to Let's Encrypt production; use LETS_ENCRYPT_STAGING for dry runs. Changing it creates a new account. */
@@ -53,7 +54,7 @@ const contact = (email?: string) => (email ? [`mailto:${email}`] : []);
 export const acmeAccountProvider: pulumi.dynamic.ResourceProvider = {
     async check(_olds: AccountInputs, news: AccountInputs) {
         const failures: Array<{ property: string; reason: string }> = [];
-        if (news.email !== undefined && news.email !== "" && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(news.email)) {
+        if (news.email !== undefined && news.email !== "" && !isEmailAddress(news.email)) {
             failures.push({
                 property: "email",
                 reason: `\`email\` ${JSON.stringify(news.email)} is not an email address: use e.g. "ops@example.cn" or leave it unset`,

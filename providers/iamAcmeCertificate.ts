@@ -1,13 +1,15 @@
 /**
- * IamAcmeCertificate: a certificate from an ACME CA (DNS-01 through Route 53), uploaded to the IAM
+ * IamAcmeCertificate: a certificate from an ACME CA (dns-01 through a DNS host, or dns-persist-01), uploaded to the IAM
  * server-certificate store under /cloudfront/… for CloudFront in China, renewed by replacement.
  *
  *   check:  validates every input (names, path, key type, window, directory, zones); failures name
  *           the input and the fix, and nothing is ordered until it passes.
  *   diff:   replaces (changes: true + replaces, never deleteBeforeReplace) when a shaping input
- *           changes or when now >= renewAfter. No network call: the window was computed at create.
- *           So the engine creates the new certificate, updates the distribution, then deletes the old.
- *   create: orders, answers DNS-01 (one Route 53 batch per zone), uploads to IAM. If the upload fails
+ *           changes, when now >= renewAfter, or when the CA's renewal information (ARI, RFC 9773)
+ *           moved the window to now: one bounded GET to the CA, never an AWS call. So the engine
+ *           creates the new certificate, updates the distribution, then deletes the old.
+ *   create: orders through the issuer (../acme/issuer.ts), answers dns-01 at the DNS host
+ *           (../dns/host.ts; one batch per zone), uploads to IAM. If the upload fails
  *           after issuance, it fails as a *partial* resource that carries the certificate (key secret),
  *           and the next `pulumi up` uploads that same certificate in `update` without a new order.
  *   update: finishes a pending upload; applies tags; recomputes renewAfter for a new renewBeforeDays.
@@ -16,10 +18,10 @@
  *           (NoSuchEntity counts as deleted). Never revokes.
  *
  * Every AWS call uses the `awsIdentity` input (by default the stack's aws:profile, shared files and
- * assumeRoles, see ./awsIdentity.ts); a new identity is an in-place update, never a replacement.
+ * assumeRoles, see ../core/awsIdentity.ts); a new identity is an in-place update, never a replacement.
  *
  * The provider object is serialized into the state (closure serialization). So npm modules are
- * `require`d inside functions (./awsCalls, ./acmeOrder), AWS clients are built per call, and the
+ * `require`d inside functions (../aws/, ../acme/), AWS clients are built per call, and the
  * helpers are plain functions. `delete` runs the code stored with the old resource.
  *
  * The resource id is the IAM certificate *name*: IAM's APIs are keyed on it, and it is known before
@@ -33,6 +35,7 @@ import { ariCertId, fetchRenewalWindow, getRenewalWindow, renewalInfoUrl } from 
 import {
     CertificateInputs,
     KeyType,
+    PLAN_INPUTS,
     ariRenewalInstant,
     certificateFacts,
     certificateName,
@@ -43,6 +46,7 @@ import {
     renewAfter,
     shapingChanges,
     stableFraction,
+    storedInputs,
     zoneFor,
 } from "../core/certificate";
 import { acmeIssuer } from "../acme/issuer";
@@ -128,46 +132,6 @@ interface CertificateOutputs extends Omit<CertificateInputs, "accountKeyPem"> {
 }
 
 const log = (line: string) => console.log(line);
-
-/** The stored inputs part of the outputs (everything but the account key, which stays an input). */
-function echoInputs(
-    i: CertificateInputs,
-): Omit<
-    CertificateOutputs,
-    | "serverCertificateId"
-    | "arn"
-    | "name"
-    | "notBefore"
-    | "notAfter"
-    | "renewAfter"
-    | "serialNumber"
-    | "certificatePem"
-    | "chainPem"
-    | "privateKeyPem"
-    | "uploadPending"
-    | "renewalInfoUrl"
-> {
-    return {
-        domains: i.domains,
-        acmeDirectoryUrl: i.acmeDirectoryUrl,
-        accountUrl: i.accountUrl,
-        region: i.region,
-        path: i.path,
-        keyType: i.keyType,
-        renewBeforeDays: i.renewBeforeDays,
-        preferredChain: i.preferredChain,
-        profile: i.profile,
-        hostedZones: i.hostedZones,
-        challenge: i.challenge,
-        challengeDelegations: i.challengeDelegations,
-        dnsResolvers: i.dnsResolvers,
-        propagationTimeoutSeconds: i.propagationTimeoutSeconds,
-        pollIntervalSeconds: i.pollIntervalSeconds,
-        deleteConflictTimeoutSeconds: i.deleteConflictTimeoutSeconds,
-        tags: i.tags,
-        awsIdentity: i.awsIdentity,
-    };
-}
 
 /** Uploads an issued certificate; on failure throws a partial-resource error that keeps it. */
 async function uploadOrKeep(outs: CertificateOutputs, providerText: unknown): Promise<CertificateOutputs> {
@@ -291,7 +255,7 @@ function dnsHostOf(inputs: CertificateInputs): DnsHost {
 const PLAN_REUSE_MS = 120_000;
 
 /**
- * How each name is validated (./dnsChallenge.ts); `issuers` undefined leaves dns-persist-01
+ * How each name is validated (../acme/challengePlan.ts); `issuers` undefined leaves dns-persist-01
  * unchecked. The engine calls `check` and then `create` in one provider process within seconds:
  * a plan without problems is kept (on globalThis: module state does not survive serialization) and
  * reused once by `create`, so the lookups and the zone listing are not made twice per run.
@@ -305,14 +269,7 @@ async function planFor(
         globalThis as { __cloudfrontChinaPlans?: Map<string, { at: number; plan: ChallengePlanResult }> }
     ).__cloudfrontChinaPlans ??= new Map());
     const key = JSON.stringify([
-        inputs.domains,
-        inputs.challenge ?? "auto",
-        inputs.challengeDelegations ?? null,
-        inputs.dnsResolvers ?? null,
-        inputs.hostedZones ?? null,
-        inputs.accountUrl,
-        inputs.region,
-        inputs.awsIdentity ?? null,
+        ...PLAN_INPUTS.map((k) => (k === "challenge" ? (inputs.challenge ?? "auto") : (inputs[k] ?? null))),
         inputs.challenge === "dns-01" ? null : (issuers ?? null),
     ]);
     const kept = store.get(key);
@@ -356,23 +313,9 @@ export const iamAcmeCertificateProvider: pulumi.dynamic.ResourceProvider = {
         }
         // How each name will be validated: planned (Route 53 zone list, read-only DNS lookups) only
         // when something that decides it changed, so an unchanged stack makes no call here.
-        const planInputsChanged = [
-            "domains",
-            "hostedZones",
-            "awsIdentity",
-            "challenge",
-            "challengeDelegations",
-            "dnsResolvers",
-            "accountUrl",
-        ].some((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]));
-        const allKnown = ![
-            news.domains,
-            news.region,
-            news.hostedZones,
-            news.awsIdentity,
-            news.challengeDelegations,
-            news.dnsResolvers,
-        ].some(holdsUnknown);
+        const planInputsChanged = PLAN_INPUTS.some((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]));
+        // The account URL may wait for its resource (a first preview): the plan then skips dns-persist-01.
+        const allKnown = !PLAN_INPUTS.filter((k) => k !== "accountUrl" && k !== "challenge").some((k) => holdsUnknown(news[k]));
         if (failures.length === 0 && planInputsChanged && allKnown) {
             const inputs = news as unknown as CertificateInputs;
             const accountKnown = typeof news.accountUrl === "string" && !holdsUnknown(news.accountUrl);
@@ -486,7 +429,7 @@ export const iamAcmeCertificateProvider: pulumi.dynamic.ResourceProvider = {
         const ari = inputs.renewBeforeDays === undefined ? await fetchRenewalWindow(directory, issued.certificatePem, log) : undefined;
         const name = certificateName(inputs.domains[0], facts.notAfter, facts.serialNumber);
         const outs: CertificateOutputs = {
-            ...echoInputs(inputs),
+            ...storedInputs(inputs),
             serverCertificateId: "",
             arn: "",
             name,
@@ -508,7 +451,7 @@ export const iamAcmeCertificateProvider: pulumi.dynamic.ResourceProvider = {
     },
 
     async update(_id: string, olds: CertificateOutputs, news: CertificateInputs & { __provider?: string }) {
-        let outs: CertificateOutputs = { ...olds, ...echoInputs(news), renewAfter: olds.renewAfter };
+        let outs: CertificateOutputs = { ...olds, ...storedInputs(news), renewAfter: olds.renewAfter };
         if (olds.renewBeforeDays !== news.renewBeforeDays) {
             outs.renewAfter = renewAfter(olds, { renewBeforeDays: news.renewBeforeDays });
         }

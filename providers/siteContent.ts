@@ -2,7 +2,7 @@
  * SiteContent: a site folder synced to the private bucket as **one** resource, and the CloudFront
  * paths it changed invalidated.
  *
- *   program: hashes the folder (components/content.ts: keys, content types, Cache-Control, MD5) and
+ *   program: hashes the folder (../core/content.ts: keys, content types, Cache-Control, MD5) and
  *            passes one `digest`; bad files (empty folder, over 5 GiB, a key CloudFront cannot
  *            serve) fail there, before anything is registered.
  *   diff:    compares that digest with the one in the state: no AWS call, no re-read of the folder.
@@ -30,6 +30,7 @@ import { AwsIdentity, awsTargetOf } from "../core/awsIdentity";
 import { holdsUnknown, withoutUndefined } from "../core/runtime";
 import { localIdentityProblems } from "../aws/identity";
 import { stackAwsIdentity } from "../config/stackAws";
+import { siteFolder, siteFolderProblems } from "../config/siteFolder";
 
 export interface SiteContentInputs {
     /** Absolute path of the folder (resolved by the program). Not compared by `diff`: `digest` is. */
@@ -296,7 +297,11 @@ export class SiteContent extends pulumi.dynamic.Resource {
 
     constructor(name: string, args: SiteContentArgs, opts?: pulumi.CustomResourceOptions) {
         const dir = path.resolve(args.dir);
-        const manifest = checkedManifest(dir, "contentDir");
+        const problems = siteFolderProblems(dir, "contentDir");
+        if (problems.length > 0) {
+            throw new Error(`cannot deploy \`contentDir\`:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+        }
+        const manifest = siteFolder(dir);
         super(
             siteContentProvider,
             name,

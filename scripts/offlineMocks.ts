@@ -27,10 +27,10 @@ export interface OfflineOptions {
     accountId?: string;
 }
 
-/** A short stable hex string, so ids repeat from run to run (and tests can compare them). */
 /** The ACME account URL offline: the real one exists after the first `pulumi up` (dns-persist-01 records name it). */
 export const OFFLINE_ACCOUNT_URL = "<ACME account URL, known after the first pulumi up>";
 
+/** A short stable hex string, so ids repeat from run to run (and tests can compare them). */
 const hash = (s: string, n = 13) => crypto.createHash("sha256").update(s).digest("hex").slice(0, n).toUpperCase();
 
 export class OfflineAwsChina implements pulumi.runtime.Mocks {

@@ -119,11 +119,6 @@ export function parseArgs(argv: readonly string[], projectDir: string): PlanArgs
     };
 }
 
-/**
- * The configuration the CLI would hand the program: Pulumi.yaml defaults for this project's keys,
- * overlaid with the stack file. Values are strings (objects and arrays as JSON), as the CLI passes
- * them. Encrypted values cannot be read offline and become "[secret]".
- */
 /** The project's name (its config namespace) and program entry, from Pulumi.yaml and package.json. */
 export function projectOf(projectDir: string): { name: string; entry: string } {
     const project = (yaml.load(fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8")) ?? {}) as { name?: string; main?: string };
@@ -147,6 +142,11 @@ function loadProgram(entry: string): () => Promise<Record<string, pulumi.Input<u
         Object.fromEntries(Object.entries(exported).filter(([k]) => k !== "__esModule")) as Record<string, pulumi.Input<unknown>>;
 }
 
+/**
+ * The configuration the CLI would hand the program: Pulumi.yaml defaults for this project's keys,
+ * overlaid with the stack file. Values are strings (objects and arrays as JSON), as the CLI passes
+ * them. Encrypted values cannot be read offline and become "[secret]".
+ */
 export function loadStackConfig(projectDir: string, configFile: string): { config: Record<string, string>; secretKeys: string[] } {
     const projectName = projectOf(projectDir).name;
     const project = yaml.load(fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8")) as {

@@ -148,6 +148,33 @@ describe("the installable package in another Pulumi program", function () {
             assert.match(entry, new RegExp(`\\b${name}\\b`), name);
         }
         assert.doesNotMatch(entry, /iamAcmeCertificateProvider|OfflineAwsChina|stackAwsIdentity/, "providers' internals are not exported");
+        // `exports` opens exactly the modules the serialized providers `require` from the installed
+        // package (closure serialization names a packaged module by its file), and nothing else.
+        const serialized = await sh(
+            process.execPath,
+            [
+                "-e",
+                `const pulumi = require("@pulumi/pulumi");
+                 const dist = ${JSON.stringify(path.join(installed, "dist"))};
+                 const providers = [
+                     require(dist + "/providers/iamAcmeCertificate.js").iamAcmeCertificateProvider,
+                     require(dist + "/providers/siteContent.js").siteContentProvider,
+                     require(dist + "/providers/acmeAccount.js").acmeAccountProvider,
+                 ];
+                 Promise.all(providers.map((p) => pulumi.runtime.serializeFunction(() => p))).then((all) => {
+                     const loaded = all.flatMap((s) => [...s.text.matchAll(/require\\("cloudfront-china\\/([^"]+)"\\)/g)].map((m) => "./" + m[1]));
+                     console.log(JSON.stringify([...new Set(loaded)].sort()));
+                 });`,
+            ],
+            consumer,
+        );
+        assert.equal(serialized.code, 0, serialized.output);
+        const loaded = JSON.parse(serialized.output.trim().split("\n").pop() as string) as string[];
+        assert.ok(loaded.length > 0, "the serialized providers load modules of the installed package");
+        const manifest = JSON.parse(fs.readFileSync(path.join(installed, "package.json"), "utf8")) as { exports: Record<string, unknown> };
+        assert.deepEqual(Object.keys(manifest.exports).sort(), [".", "./package.json", ...loaded].sort());
+        const internal = await sh(process.execPath, ["-e", `require("cloudfront-china/dist/acme/order.js")`], consumer);
+        assert.match(internal.output, /ERR_PACKAGE_PATH_NOT_EXPORTED/, "a module the providers do not load stays private");
         assert.equal(fs.existsSync(path.join(installed, "tests")), false, "no tests in the package");
         assert.equal(fs.existsSync(path.join(installed, "index.ts")), false, "not this repository's program");
         // A bad argument from the consumer: the same clear error, before anything is registered.

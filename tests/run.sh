@@ -1,21 +1,43 @@
 #!/usr/bin/env bash
-# `npm test`: installs the real peers (Pebble, moto) and builds a Pulumi CLI into .tools/ if missing,
-# then typecheck, lint, and every mocha suite (unit, component and program under mocks, offline plan,
-# providers against the peers, zero-gap rotation under the real engine).
+# `npm test`: installs the real peers (Pebble, moto), the Node versions and a Pulumi CLI into .tools/
+# if missing, then typecheck, lint, the unit tier on Node 20 and 24, and every mocha suite on Node 22
+# (unit, component and program under mocks, offline plan, providers against the peers, the README's
+# Quickstart and zero-gap rotation under the real engine).
+# `npm run test:unit` (`tests/run.sh --unit`): the unit tier alone (suites that need no peer, listed in
+# tests/mocharc.unit.json), on the Node on PATH, with no install step.
 # Nothing is skipped: a peer that cannot be installed or started fails the run and says which.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$(date +%s)
-bash tests/peers/install.sh
-bash tests/peers/install-pulumi.sh
-echo "== typecheck"; npm run --silent typecheck
-echo "== lint"; npm run --silent lint
+unit=false
+if [ "${1:-}" = "--unit" ]; then
+  unit=true
+  shift
+fi
 # Hermetic: the suite's own Pulumi home and AWS files, never the machine's login or ~/.aws (suites that
 # need a backend or credentials set their own; tests/hermetic.test.ts checks this).
 mkdir -p .tools/pulumi-home .tools/aws && : > .tools/aws/credentials && : > .tools/aws/config
 export PULUMI_HOME="$PWD/.tools/pulumi-home" AWS_SHARED_CREDENTIALS_FILE="$PWD/.tools/aws/credentials" AWS_CONFIG_FILE="$PWD/.tools/aws/config"
 unset PULUMI_BACKEND_URL PULUMI_ACCESS_TOKEN PULUMI_CONFIG_PASSPHRASE AWS_PROFILE AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN
+if $unit; then
+  echo "== unit tier on Node $(node --version)"
+  npx mocha --config tests/mocharc.unit.json "$@"
+  echo "npm run test:unit: $(( $(date +%s) - start )) s"
+  exit 0
+fi
+
+bash tests/peers/install.sh
+bash tests/peers/install-node.sh
+bash tests/peers/install-pulumi.sh
+echo "== typecheck"; npm run --silent typecheck
+echo "== lint"; npm run --silent lint
+for major in 20 24; do
+  echo "== unit tier on Node $(".tools/node/$major/bin/node" --version)"
+  PATH="$PWD/.tools/node/$major/bin:$PATH" npx mocha --config tests/mocharc.unit.json --reporter dot
+done
 # Node trusts Pebble's test CA through NODE_EXTRA_CA_CERTS; TLS verification is never switched off.
 export NODE_EXTRA_CA_CERTS="$PWD/.tools/certs/ca.pem"
-echo "== mocha"; npx mocha "$@"
+# Node 22 for the whole suite: the tests, the Pulumi language host and the providers it starts.
+export PATH="$PWD/.tools/node/22/bin:$PATH"
+echo "== mocha on Node $(node --version)"; npx mocha "$@"
 echo "npm test: $(( $(date +%s) - start )) s"

@@ -4,8 +4,7 @@
  * watch's Lambda (./handler.ts), which carries this code closure-serialized. So: no Pulumi, no npm
  * module beyond the AWS SDK v3 that the Lambda runtime provides, modules `require`d inside functions.
  *
- * Why it exists (../shared/facts/operations.md, "Nobody else warns before expiry"): Let's Encrypt
- * sends no expiry emails since June 2025, AWS Config and Security Hub flag IAM certificates only once
+ * Why it exists (docs/watch.md, "Sources"): Let's Encrypt sends no expiry emails since June 2025, AWS Config and Security Hub flag IAM certificates only once
  * expired, and CloudFront China serves an alias only while its ICP recordal is APPROVED.
  */
 /* eslint-disable @typescript-eslint/no-require-imports -- required inside functions on purpose (serialization) */

@@ -5,7 +5,6 @@
  * The cloudfront-china package is installed from your clone of its repository, not from a registry:
  * in the clone run `npm pack`, then here `npm install <clone>/cloudfront-china-0.2.0.tgz`.
  */
-import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type * as CloudfrontChina from "cloudfront-china";
 
@@ -26,7 +25,7 @@ function loadPackage(): typeof CloudfrontChina {
 }
 
 export = async () => {
-    const { AcmeAccount, ChinaCdn, IamAcmeCertificate, InputError } = loadPackage();
+    const { AcmeAccount, ChinaCdn, IamAcmeCertificate, InputError, lookupHostedZone } = loadPackage();
     const project = pulumi.getProject();
     const unknown = Object.keys(pulumi.runtime.allConfig())
         .filter((k) => k.startsWith(`${project}:`) && !SETTINGS.includes(k.slice(project.length + 1)))
@@ -43,8 +42,8 @@ export = async () => {
         .filter((d) => d.length > 0);
     const source = config.get("certificate") ?? "letsencrypt";
     const zoneId = config.get("hostedZoneId") ?? "none";
-    // The zone's real name, looked up (a read, not a resource): every domain must lie inside it.
-    const zone = zoneId === "none" ? undefined : await aws.route53.getZone({ zoneId });
+    // The zone's real name, looked up (a read, not a resource), once every domain is checked to lie inside it.
+    const zone = zoneId === "none" ? undefined : await lookupHostedZone(zoneId, domains, `${project}:hostedZoneId`);
 
     // Let's Encrypt staging first (browsers warn); set acmeDirectoryUrl to
     // https://acme-v02.api.letsencrypt.org/directory for production. Or a certificate of your own.
@@ -57,7 +56,7 @@ export = async () => {
                       email: config.get("email"),
                   }),
                   region,
-                  hostedZones: zone ? { [zone.name]: zone.zoneId } : undefined,
+                  hostedZones: zone ? { [zone.zoneName]: zone.hostedZoneId } : undefined,
                   profile: config.get("acmeProfile"),
                   // Resolvers that must show the TXT values before the CA is asked (default: the zone's name servers).
                   dnsResolvers: config
@@ -72,7 +71,7 @@ export = async () => {
         region,
         iamCertificateId: certificateId,
         contentDir: "site",
-        dnsRecords: zone ? { hostedZoneId: zone.zoneId, zoneName: zone.name } : undefined,
+        dnsRecords: zone,
     });
 
     return { urls: site.urls, distributionId: site.distributionId, distributionDomainName: site.distributionDomainName };

@@ -2,7 +2,7 @@
 # Installs the real peers the integration tests talk to, into the git-ignored .tools/ folder, from
 # the package registries only (the Go module proxy and PyPI). Idempotent: a second run is a no-op.
 #   - Pebble (Let's Encrypt's test CA), built from its Go module at a pinned version: Debian's 2.4.0
-#     has no ARI and no profiles (../shared/facts/acme-and-renewal.md).
+#     has no ARI and no profiles.
 #   - moto in server mode (IAM, Route 53, S3, CloudFront), pinned, in a venv.
 #   - A private CA and a TLS certificate for 127.0.0.1 that Pebble serves; Node trusts it through
 #     NODE_EXTRA_CA_CERTS, so TLS verification stays on.

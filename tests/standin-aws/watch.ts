@@ -197,7 +197,7 @@ function zipArchive(archive: Props): Buffer {
 const lambdaSdk = () => require("@aws-sdk/client-lambda") as typeof Lambda;
 const lambda = (ctx: Context) => ctx.client(lambdaSdk().LambdaClient);
 
-/** Runtimes Lambda no longer lets anyone create or update functions with (china-cloudfront facts: Lambda in China). */
+/** Runtimes Lambda no longer lets anyone create or update functions with (docs/watch.md, "Sources"). */
 const BLOCKED_RUNTIMES = /^nodejs(1\d|20)\.x$/;
 
 function functionOutputs(inputs: Props, f: Lambda.FunctionConfiguration, ctx: Context): Props {

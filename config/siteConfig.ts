@@ -78,6 +78,20 @@ export interface SiteConfig {
     };
 }
 
+/** The settings that only matter when the program issues the certificate (not with iamCertificateId). */
+const ISSUANCE_SETTINGS = [
+    "acmeDirectoryUrl",
+    "acmeEmail",
+    "acmeProfile",
+    "acmeEabKeyId",
+    "acmeEabHmacKey",
+    "keyType",
+    "renewBeforeDays",
+    "dnsResolvers",
+    "challenge",
+    "challengeDelegations",
+] as const;
+
 /** Every `cloudfront-china:` key the program reads (Pulumi.yaml declares the same; tests/config.test.ts checks). */
 export const CONFIG_KEYS = [
     "domains",
@@ -93,16 +107,7 @@ export const CONFIG_KEYS = [
     "destroyBuckets",
     "logRetentionDays",
     "tags",
-    "acmeDirectoryUrl",
-    "acmeEmail",
-    "acmeProfile",
-    "acmeEabKeyId",
-    "acmeEabHmacKey",
-    "keyType",
-    "renewBeforeDays",
-    "dnsResolvers",
-    "challenge",
-    "challengeDelegations",
+    ...ISSUANCE_SETTINGS,
     "deployments",
     "watch",
 ] as const;
@@ -162,20 +167,6 @@ export interface SettingsSource {
     /** The command that sets it, for messages (stack config only). */
     setCommand?(name: SiteSettingName, example: string, secret?: boolean): string;
 }
-
-/** The settings that only matter when the program issues the certificate (not with iamCertificateId). */
-const ISSUANCE_SETTINGS: readonly SiteSettingName[] = [
-    "acmeDirectoryUrl",
-    "acmeEmail",
-    "acmeProfile",
-    "acmeEabKeyId",
-    "acmeEabHmacKey",
-    "keyType",
-    "renewBeforeDays",
-    "dnsResolvers",
-    "challenge",
-    "challengeDelegations",
-];
 
 /** Stack keys of the certificate settings, by the provider input they feed (for messages). */
 const CERTIFICATE_SETTINGS: Record<string, SiteSettingName> = {

@@ -44,7 +44,7 @@ function sourceFiles(): string[] {
 /** Relative modules a file loads: static imports and re-exports, `import()` and `require()`. */
 export function relativeImports(file: string): string[] {
     const text = fs.readFileSync(file, "utf8");
-    const specs = [...text.matchAll(/(?:from\s+|import\(\s*|require\(\s*)"(\.{1,2}\/[^"]+)"/g)].map((m) => m[1]);
+    const specs = [...text.matchAll(/(?:from\s+|import\s+|import\(\s*|require\(\s*)"(\.{1,2}\/[^"]+)"/g)].map((m) => m[1]);
     return specs.map((s) => path.resolve(path.dirname(file), s) + ".ts").filter((f) => fs.existsSync(f));
 }
 
@@ -102,7 +102,7 @@ describe("architecture: layers by role", () => {
     it("core/ has no Pulumi and no network (node built-ins and mime only)", () => {
         for (const file of files.filter((f) => layerOf(f) === "core")) {
             const text = fs.readFileSync(file, "utf8");
-            const modules = [...text.matchAll(/(?:from\s+|require\(\s*)"([^".][^"]*)"/g)].map((m) => m[1]);
+            const modules = [...text.matchAll(/(?:from\s+|import\s+|require\(\s*)"([^".][^"]*)"/g)].map((m) => m[1]);
             const allowed = ["node:fs", "node:path", "node:url", "node:crypto", "mime"];
             assert.deepEqual(
                 modules.filter((m) => !allowed.includes(m)),

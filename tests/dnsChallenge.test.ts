@@ -353,7 +353,13 @@ describe("DNS anywhere against Pebble, the test DNS server and moto", function (
         );
     });
 
-    describe("compare-and-swap writers", () => {
+    // What these prove: our writers keep every value under Route 53's change-batch rules (a batch
+    // applies in order and atomically; a DELETE must name the current TTL and values exactly and a
+    // CREATE fails on an existing set, else
+    // InvalidChangeBatch). moto 5.2.5 does not model those rules, so the fault proxy in front of it
+    // applies them (tests/support/peers.ts, route53TxtSemantics): the tests run against that model of
+    // Route 53, written from its API reference, not against Route 53 itself.
+    describe("compare-and-swap writers, against the test proxy's model of Route 53's change-batch rules", () => {
         it("20 writers adding and then removing values at one name at once lose nothing and leave nothing", async () => {
             const zone = await createZone("example.cn");
             const name = `_acme-challenge.${zone.name}`;

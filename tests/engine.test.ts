@@ -13,6 +13,7 @@ import { GetServerCertificateCommand, IAMClient, ListServerCertificatesCommand }
 import { ListResourceRecordSetsCommand, Route53Client } from "@aws-sdk/client-route-53";
 import { CreateBucketCommand, DeleteBucketCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { contentCalls } from "./support/content";
+import { stepsOfOneScenario } from "./support/scenario";
 import { Peers, SAMPLE_SITE, createZone, usePeers, writeFiles } from "./support/fixture";
 import { tempDir } from "./support/peers";
 import { CONTENT_PROGRAM, Run, configureStack, engineEnv, runPulumi, stackCli } from "./support/engine";
@@ -93,8 +94,10 @@ function watch(distributionId: string, iamPath = IAM_PATH): { stop: () => Promis
     };
 }
 
-describe("zero-gap rotation under the real Pulumi engine", function () {
+describe("zero-gap rotation under the real Pulumi engine (one scenario: steps 1-6)", function () {
     this.timeout(900_000);
+    // One scenario on one stack: each step starts from the state the one before left.
+    stepsOfOneScenario();
     let peers: Peers;
     let env: NodeJS.ProcessEnv;
     let work: string;
@@ -165,7 +168,7 @@ describe("zero-gap rotation under the real Pulumi engine", function () {
         console.log(`      no-op preview ${preview.seconds.toFixed(1)} s, no-op up ${up.seconds.toFixed(1)} s`);
     });
 
-    it("the state holds no plaintext private key, and the key output is a secret", async () => {
+    it("3. the state holds no plaintext private key, and the key output is a secret", async () => {
         const exported = (await ok("stack", "export")).output;
         assert.doesNotMatch(exported, /PRIVATE KEY/);
         const deployment = JSON.parse(exported) as {
@@ -180,7 +183,7 @@ describe("zero-gap rotation under the real Pulumi engine", function () {
         assert.match((await ok("stack", "output", "privateKeyPem", "--show-secrets")).output, /BEGIN PRIVATE KEY/);
     });
 
-    it("3. inside the window, up: create(B) -> replace -> update(distribution to B) -> delete(A), with no gap", async () => {
+    it("4. inside the window, up: create(B) -> replace -> update(distribution to B) -> delete(A), with no gap", async () => {
         await waitForWindow();
         const { run, steps: order, watched, before, after } = await renew("renewal");
         console.log(
@@ -200,7 +203,7 @@ describe("zero-gap rotation under the real Pulumi engine", function () {
         );
     });
 
-    it("3'. the same with DeleteConflict answered for a while: the update completes and the old certificate goes afterwards", async () => {
+    it("5. the same with DeleteConflict answered for a while: the update completes and the old certificate goes afterwards", async () => {
         await waitForWindow();
         peers.proxy.faults.push({
             action: "DeleteServerCertificate",
@@ -225,7 +228,7 @@ describe("zero-gap rotation under the real Pulumi engine", function () {
         );
     });
 
-    it("5. destroy leaves no server certificate under the path and no TXT record", async () => {
+    it("6. destroy leaves no server certificate under the path and no TXT record", async () => {
         await ok("destroy", "--yes", "--skip-preview");
         assert.deepEqual(await certificatesUnderPath(), []);
         const sets = await new Route53Client({ region: "cn-north-1" }).send(new ListResourceRecordSetsCommand({ HostedZoneId: zone.id }));
@@ -361,8 +364,10 @@ describe("dns-persist-01 under the real engine: names hosted elsewhere, first ru
     });
 });
 
-describe("renewal that listens to the CA, under the real engine: renew now, revocation, a failed distribution update", function () {
+describe("renewal that listens to the CA, under the real engine (one scenario: renew now, revocation, a failed distribution update)", function () {
     this.timeout(600_000);
+    // One scenario on one stack: each step starts from the state the one before left.
+    stepsOfOneScenario();
     const STACK_ARI = "engine-ari";
     const iamPath = `/cloudfront/${STACK_ARI}/certificate/`;
     let peers: Peers;
@@ -489,8 +494,10 @@ describe("renewal that listens to the CA, under the real engine: renew now, revo
     });
 });
 
-describe("site content under the real engine: first deploy, a no-op preview, a small change, destroy", function () {
+describe("site content under the real engine (one scenario: first deploy, a no-op preview, a small change, destroy)", function () {
     this.timeout(300_000);
+    // One scenario on one stack: each step starts from the state the one before left.
+    stepsOfOneScenario();
     const STACK_CONTENT = "engine-content";
     let peers: Peers;
     let env: NodeJS.ProcessEnv;

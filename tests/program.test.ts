@@ -1,5 +1,8 @@
 /** The whole program (index.ts) under strict aws-cn mocks: config in, resource graph and outputs out. */
 import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { OFFLINE_ACCOUNT_URL, type OfflineAwsChina } from "../scripts/offlineMocks";
 import { promiseOf, settle, useOfflineMocks } from "./support/pulumi";
@@ -116,6 +119,42 @@ describe("program (index.ts) under mocks", () => {
         assert.equal(mocks.find(DISTRIBUTION, "site-cdn")[0].inputs.viewerCertificate.iamCertificateId, "ASCAEXAMPLE0123456789");
         assert.equal(outputs.certificateId, "ASCAEXAMPLE0123456789");
         assert.equal(outputs.certificateRenewAfter, undefined);
+    });
+
+    it("reads the site folder once per run: config, ChinaCdn and SiteContent share one listing and one read of each file", async () => {
+        const site = fs.mkdtempSync(path.join(os.tmpdir(), "cfcn-once-"));
+        fs.mkdirSync(path.join(site, "docs"));
+        for (const file of ["index.html", "404.html", "style.css", "docs/index.html"]) {
+            fs.writeFileSync(path.join(site, file), `<p>${file}</p>`);
+        }
+        const listed: string[] = [];
+        const read: string[] = [];
+        // The module object itself (what core/content.ts requires), not the import's read-only namespace.
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const nodeFs = require("node:fs") as typeof fs;
+        const { readdirSync, readFileSync } = nodeFs;
+        const inSite = (p: unknown) => typeof p === "string" && p.startsWith(site);
+        nodeFs.readdirSync = ((p: fs.PathLike, ...rest: unknown[]) => {
+            if (inSite(p)) listed.push(p as string);
+            return (readdirSync as (...a: unknown[]) => unknown)(p, ...rest);
+        }) as typeof fs.readdirSync;
+        nodeFs.readFileSync = ((p: fs.PathOrFileDescriptor, ...rest: unknown[]) => {
+            if (inSite(p)) read.push(p as string);
+            return (readFileSync as (...a: unknown[]) => unknown)(p, ...rest);
+        }) as typeof fs.readFileSync;
+        try {
+            const { mocks } = await runProgram({
+                "aws:region": "cn-north-1",
+                "cloudfront-china:domains": ["www.example.cn"],
+                "cloudfront-china:contentDir": site,
+            });
+            assert.equal(mocks.find("pulumi-nodejs:dynamic/cloudfront-china:SiteContent", "site-content").length, 1);
+        } finally {
+            nodeFs.readdirSync = readdirSync;
+            nodeFs.readFileSync = readFileSync;
+        }
+        assert.deepEqual(listed.sort(), [site, path.join(site, "docs")].sort(), "each folder listed once");
+        assert.equal(read.length, 4, `each file read once: ${read.join(", ")}`);
     });
 
     it("bad configuration registers nothing at all, not even the ACME account", async () => {

@@ -32,12 +32,11 @@ bash tests/peers/install-pulumi.sh
 echo "== typecheck"; npm run --silent typecheck
 echo "== lint"; npm run --silent lint
 for major in 20 24; do
-  echo "== unit tier on Node $(".tools/node/$major/bin/node" --version)"
-  PATH="$PWD/.tools/node/$major/bin:$PATH" npx mocha --config tests/mocharc.unit.json --reporter dot
+  PATH="$PWD/.tools/node/$major/bin:$PATH" npm run --silent test:unit -- --reporter dot
 done
 # Node trusts Pebble's test CA through NODE_EXTRA_CA_CERTS; TLS verification is never switched off.
 export NODE_EXTRA_CA_CERTS="$PWD/.tools/certs/ca.pem"
 # Node 22 for the whole suite: the tests, the Pulumi language host and the providers it starts.
-export PATH="$PWD/.tools/node/22/bin:$PATH"
+export PATH="$PWD/.tools/node/22/bin:$PATH" CFCN_SUITE_NODE=22
 echo "== mocha on Node $(node --version)"; npx mocha "$@"
 echo "npm test: $(( $(date +%s) - start )) s"

@@ -34,8 +34,14 @@ echo "== lint"; npm run --silent lint
 for major in 20 24; do
   PATH="$PWD/.tools/node/$major/bin:$PATH" npm run --silent test:unit -- --reporter dot
 done
-# Node trusts Pebble's test CA through NODE_EXTRA_CA_CERTS; TLS verification is never switched off.
-export NODE_EXTRA_CA_CERTS="$PWD/.tools/certs/ca.pem"
+# Node trusts Pebble's test CA through NODE_EXTRA_CA_CERTS, on top of what the machine already trusts
+# there (a proxy's CA for the package registries, say); TLS verification is never switched off.
+trust="$PWD/.tools/certs/trust.pem"
+cat .tools/certs/ca.pem > "$trust"
+if [ -n "${NODE_EXTRA_CA_CERTS:-}" ] && [ -f "$NODE_EXTRA_CA_CERTS" ] && [ "$NODE_EXTRA_CA_CERTS" != "$trust" ]; then
+  cat "$NODE_EXTRA_CA_CERTS" >> "$trust"
+fi
+export NODE_EXTRA_CA_CERTS="$trust"
 # Node 22 for the whole suite: the tests, the Pulumi language host and the providers it starts.
 export PATH="$PWD/.tools/node/22/bin:$PATH" CFCN_SUITE_NODE=22
 echo "== mocha on Node $(node --version)"; npx mocha "$@"

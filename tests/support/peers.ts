@@ -879,7 +879,11 @@ export async function setRenewalInfo(pebble: Pebble, certificatePem: string, ans
     });
 }
 
-/** A file trusting the test CA (Pebble's HTTPS) and Pebble's current issuing root, for NODE_EXTRA_CA_CERTS. */
+/**
+ * A file trusting what the suite trusts (the test CA for Pebble's HTTPS, and the machine's own extra
+ * CAs that tests/run.sh keeps, e.g. for the package registries) and Pebble's current issuing root,
+ * for NODE_EXTRA_CA_CERTS.
+ */
 export async function trustPebbleRoots(pebble: Pebble, dir: string): Promise<string> {
     const https = await import("node:https");
     const root = await new Promise<string>((resolve, reject) => {
@@ -892,7 +896,9 @@ export async function trustPebbleRoots(pebble: Pebble, dir: string): Promise<str
             .on("error", reject);
     });
     const file = path.join(dir, "trusted.pem");
-    fs.writeFileSync(file, `${fs.readFileSync(path.join(tools, "certs", "ca.pem"), "utf8").trim()}\n${root.trim()}\n`);
+    const suite = process.env.NODE_EXTRA_CA_CERTS;
+    const trusted = suite && fs.existsSync(suite) ? suite : path.join(tools, "certs", "ca.pem");
+    fs.writeFileSync(file, `${fs.readFileSync(trusted, "utf8").trim()}\n${root.trim()}\n`);
     return file;
 }
 

@@ -1,8 +1,10 @@
 /**
  * The package's public surface (`import { ChinaCdn, IamAcmeCertificate } from "cloudfront-china"`):
  * the site components (ChinaCdn; ChinaSite, which also issues the certificate), the certificate and account resources, site content, and the China rule table
- * with its check functions. Everything else is internal. The Pulumi program of this repository is
- * index.ts; it is not part of the package.
+ * with its check functions. Everything else is internal: package.json `exports` opens only the
+ * modules the serialized providers `require` from an installed package, which are not API
+ * (docs/architecture.md, "The package's surface"). The Pulumi program of this repository is index.ts;
+ * it is not part of the package.
  */
 export { ChinaCdn, validateChinaCdnArgs } from "./components/chinaCdn";
 export { ChinaSite, lookupHostedZone, validateChinaSiteArgs } from "./components/chinaSite";

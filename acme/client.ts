@@ -25,18 +25,42 @@ export function withNonceRetries<C extends Acme.Client>(client: C): C {
     return client;
 }
 
+/** How long an order waits for the CA to validate and to issue, unless `caTimeoutSeconds` says otherwise. */
+export const CA_TIMEOUT_SECONDS = 120;
+const POLL_MIN_MS = 500;
+const POLL_MAX_MS = 15_000;
+
+/**
+ * acme-client's attempts for polling an authorization or an order within `totalMs`: its waits double
+ * from POLL_MIN_MS up to POLL_MAX_MS (0.5, 1, 2, 4, 8, 15, 15 … s), and attempts = waits + 1.
+ */
+export function pollAttempts(totalMs: number): number {
+    let waited = 0;
+    let waits = 0;
+    for (let next = POLL_MIN_MS; waited + next <= totalMs; next = Math.min(next * 2, POLL_MAX_MS)) {
+        waited += next;
+        waits++;
+    }
+    return waits + 1;
+}
+
 /** An acme-client Client for an existing account (never registers a new one). */
-export function acmeClient(directoryUrl: string, accountKeyPem: string, accountUrl?: string): Acme.Client {
+export function acmeClient(
+    directoryUrl: string,
+    accountKeyPem: string,
+    accountUrl?: string,
+    caTimeoutMs = CA_TIMEOUT_SECONDS * 1000,
+): Acme.Client {
     const acme = require("acme-client") as typeof Acme;
     return withNonceRetries(
         new acme.Client({
             directoryUrl,
             accountKey: accountKeyPem,
             accountUrl,
-            // Polling for a valid authorization / order: short first waits, bounded total (~2 minutes).
-            backoffAttempts: 12,
-            backoffMin: 500,
-            backoffMax: 15_000,
+            // Polling for a valid authorization / order: short first waits, bounded total.
+            backoffAttempts: pollAttempts(caTimeoutMs),
+            backoffMin: POLL_MIN_MS,
+            backoffMax: POLL_MAX_MS,
         }),
     );
 }

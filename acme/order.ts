@@ -35,6 +35,8 @@ export interface IssueRequest {
     resolvers: string[];
     propagationTimeoutMs: number;
     pollMs: number;
+    /** How long to wait for the CA to validate the names and to issue (polling, bounded). */
+    caTimeoutMs?: number;
 }
 
 /** An issue request with the CA and the account that orders. */
@@ -57,7 +59,7 @@ export async function orderCertificate(req: OrderRequest, log: Log): Promise<Iss
     const acme = require("acme-client") as typeof Acme;
     const primary = req.domains[0];
     const started = Date.now();
-    const client = acmeClient(req.directoryUrl, req.accountKeyPem, req.accountUrl);
+    const client = acmeClient(req.directoryUrl, req.accountKeyPem, req.accountUrl, req.caTimeoutMs);
 
     const privateKey =
         req.keyType === "ecdsa-p256" ? await acme.crypto.createPrivateEcdsaKey("P-256") : await acme.crypto.createPrivateRsaKey(2048);

@@ -52,6 +52,7 @@ export const IN_PLACE_INPUTS = [
     "propagationTimeoutSeconds",
     "pollIntervalSeconds",
     "deleteConflictTimeoutSeconds",
+    "caTimeoutSeconds",
     // Who makes the calls, not what is issued: a new identity is stored for later calls (delete runs
     // with the stored inputs), and never replaces the certificate.
     "awsIdentity",
@@ -187,6 +188,8 @@ export interface CertificateInputs {
     propagationTimeoutSeconds: number;
     pollIntervalSeconds: number;
     deleteConflictTimeoutSeconds: number;
+    /** How long an order waits for the CA to validate and issue; the provider's default when unset. */
+    caTimeoutSeconds?: number;
     tags?: Record<string, string>;
     /** Where the IAM and Route 53 clients get credentials (the stack's `aws:` settings). Changes update in place. */
     awsIdentity?: AwsIdentity;
@@ -270,7 +273,7 @@ export function checkInputs(inputs: Record<string, unknown>, only?: readonly str
         );
     }
 
-    for (const name of ["propagationTimeoutSeconds", "pollIntervalSeconds", "deleteConflictTimeoutSeconds"]) {
+    for (const name of ["propagationTimeoutSeconds", "pollIntervalSeconds", "deleteConflictTimeoutSeconds", "caTimeoutSeconds"]) {
         const v = inputs[name];
         if (wanted(name) && v !== undefined && known(v) && (typeof v !== "number" || !(v > 0))) {
             fail(name, `\`${name}\` must be a positive number of seconds (got ${JSON.stringify(v)})`);

@@ -6,7 +6,7 @@
  * function the component and the offline plan call: no rule is written twice.
  */
 import type { EnforcementLevel, Policies, ResourceValidationArgs, ReportViolation, StackValidationArgs } from "@pulumi/policy";
-import { CHINA_RULES, PlainDistribution, checkBucketPolicy, checkCertificatesFromIam, checkPublicAccessBlock } from "../core/chinaRules";
+import { CHINA_RULES, PlainDistribution, checkBucketPolicy, checkCertificatesFromIam, checkPublicAccessBlock } from "./chinaRules";
 
 export const DISTRIBUTION = "aws:cloudfront/distribution:Distribution";
 const BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy";

@@ -103,6 +103,8 @@ export interface IamAcmeCertificateArgs {
     readonly pollIntervalSeconds?: pulumi.Input<number>;
     /** Seconds to keep retrying DeleteConflict when an old certificate is deleted. Defaults to 1200 (20 minutes). */
     readonly deleteConflictTimeoutSeconds?: pulumi.Input<number>;
+    /** Seconds an order waits for the CA to validate the names and to issue before it fails (nothing is uploaded). Defaults to 120. */
+    readonly caTimeoutSeconds?: pulumi.Input<number>;
     /** Tags on the IAM server certificate. Changing them updates in place. */
     readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>> | undefined>;
     /**
@@ -421,6 +423,7 @@ export const iamAcmeCertificateProvider: pulumi.dynamic.ResourceProvider = {
                 dns,
                 resolvers,
                 propagationTimeoutMs: inputs.propagationTimeoutSeconds * 1000,
+                caTimeoutMs: inputs.caTimeoutSeconds === undefined ? undefined : inputs.caTimeoutSeconds * 1000,
                 pollMs: inputs.pollIntervalSeconds * 1000,
             },
             log,
@@ -531,6 +534,8 @@ export class IamAcmeCertificate extends pulumi.dynamic.Resource {
                 propagationTimeoutSeconds: args.propagationTimeoutSeconds ?? 300,
                 pollIntervalSeconds: args.pollIntervalSeconds ?? 5,
                 deleteConflictTimeoutSeconds: args.deleteConflictTimeoutSeconds ?? 1200,
+                // No default here: unset keeps existing stacks' inputs as they are (the provider applies 120).
+                caTimeoutSeconds: args.caTimeoutSeconds,
                 tags: args.tags,
                 awsIdentity: args.awsIdentity ?? stackAwsIdentity(),
                 serverCertificateId: undefined,

@@ -1,4 +1,5 @@
 import * as assert from "node:assert/strict";
+import { CA_TIMEOUT_SECONDS, pollAttempts } from "../acme/client";
 import { certificateName, checkInputs, defaultIamPath, isDue, renewAfter, shapingChanges, zoneFor } from "../core/certificate";
 
 const HOUR = 3_600_000;
@@ -147,5 +148,23 @@ describe("what forces a new certificate", () => {
         assert.deepEqual(shapingChanges(olds, { ...olds, domains: ["example.cn", "www.example.cn", "*.example.cn"] }), ["domains"]);
         assert.deepEqual(shapingChanges(olds, { ...olds, domains: [...olds.domains, "api.example.cn"] }), ["domains"]);
         assert.deepEqual(shapingChanges(olds, { ...olds, domains: olds.domains.slice(0, 2) }), ["domains"]);
+    });
+});
+
+describe("how long an order waits for the CA (pure)", () => {
+    it("caTimeoutSeconds bounds acme-client's polling: waits double from 0.5 s to 15 s and stop within the bound", () => {
+        assert.equal(CA_TIMEOUT_SECONDS, 120);
+        assert.equal(pollAttempts(120_000), 12, "0.5+1+2+4+8 s, then six waits of 15 s: 105.5 s");
+        assert.equal(pollAttempts(10_000), 5, "0.5+1+2+4 s: 7.5 s");
+        assert.equal(pollAttempts(0), 1, "one look, no wait");
+    });
+
+    it("caTimeoutSeconds must be a positive number of seconds", () => {
+        const failures = checkInputs({ caTimeoutSeconds: -1 }, ["caTimeoutSeconds"]);
+        assert.deepEqual(
+            failures.map((f) => f.property),
+            ["caTimeoutSeconds"],
+        );
+        assert.deepEqual(checkInputs({ caTimeoutSeconds: 30 }, ["caTimeoutSeconds"]), []);
     });
 });

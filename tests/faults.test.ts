@@ -124,10 +124,13 @@ describe("faults", function () {
             assert.ok(Date.now() - started >= 2000, "Retry-After was honoured");
         });
 
-        it("an order that never becomes valid fails after the bounded wait with the CA's status; nothing is uploaded", async function () {
+        it("an order that never becomes valid fails after the bounded wait (caTimeoutSeconds) with the CA's status; nothing is uploaded", async function () {
             this.timeout(300_000);
             const zone = await createZone("example.cn");
-            const inputs = await inputsFor(acmeProxy.directoryUrl, [`www.${zone.name}`], "/cloudfront/faults/never-valid/");
+            // 10 s instead of the default 120 s: the bound, not its length, is what is tested here.
+            const inputs = await inputsFor(acmeProxy.directoryUrl, [`www.${zone.name}`], "/cloudfront/faults/never-valid/", {
+                caTimeoutSeconds: 10,
+            });
             // The CA keeps answering "processing" for the order (finalize and every poll after it).
             acmeProxy.faults.push({
                 match: /^POST \/(finalize-order|my-order)\//,
@@ -140,7 +143,10 @@ describe("faults", function () {
                 /the CA did not issue the certificate for www\..* \(order .*\): Operation is pending or processing; nothing was uploaded, the current certificate is unchanged/,
             );
             acmeProxy.faults.length = 0;
-            console.log(`      gave up after ${((Date.now() - started) / 1000).toFixed(0)} s of polling`);
+            const seconds = (Date.now() - started) / 1000;
+            console.log(`      gave up after ${seconds.toFixed(0)} s of polling`);
+            // The waits within 10 s are 0.5 + 1 + 2 + 4 s; the order itself takes a few seconds more.
+            assert.ok(seconds >= 7.5 && seconds < 40, `bounded by caTimeoutSeconds (${seconds} s)`);
             assert.deepEqual(await challengeRecords(zone.id), []);
             assert.deepEqual(await certificatesUnder("/cloudfront/faults/never-valid/"), []);
         });

@@ -163,13 +163,14 @@ describe("the installable package in another Pulumi program", function () {
                  ];
                  Promise.all(providers.map((p) => pulumi.runtime.serializeFunction(() => p))).then((all) => {
                      const loaded = all.flatMap((s) => [...s.text.matchAll(/require\\("cloudfront-china\\/([^"]+)"\\)/g)].map((m) => "./" + m[1]));
-                     console.log(JSON.stringify([...new Set(loaded)].sort()));
+                     console.log("loaded: " + JSON.stringify([...new Set(loaded)].sort()));
                  });`,
             ],
             consumer,
         );
         assert.equal(serialized.code, 0, serialized.output);
-        const loaded = JSON.parse(serialized.output.trim().split("\n").pop() as string) as string[];
+        const line = serialized.output.split("\n").find((l) => l.startsWith("loaded: ")) ?? "";
+        const loaded = JSON.parse(line.slice("loaded: ".length) || "[]") as string[];
         assert.ok(loaded.length > 0, "the serialized providers load modules of the installed package");
         const manifest = JSON.parse(fs.readFileSync(path.join(installed, "package.json"), "utf8")) as { exports: Record<string, unknown> };
         assert.deepEqual(Object.keys(manifest.exports).sort(), [".", "./package.json", ...loaded].sort());

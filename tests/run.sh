@@ -28,12 +28,32 @@ fi
 
 bash tests/peers/install.sh
 bash tests/peers/install-node.sh
-bash tests/peers/install-pulumi.sh
+# The Pulumi CLI builds (minutes on a fresh machine, mostly module downloads) while the checks that
+# do not need it run: typecheck, lint, and the unit tier on Node 20 and 24 side by side.
+cli_log=$(mktemp)
+bash tests/peers/install-pulumi.sh > "$cli_log" 2>&1 &
+cli_build=$!
+trap 'kill "$cli_build" 2>/dev/null || true' EXIT
 echo "== typecheck"; npm run --silent typecheck
 echo "== lint"; npm run --silent lint
+tier_logs=()
+tiers=()
 for major in 20 24; do
-  PATH="$PWD/.tools/node/$major/bin:$PATH" npm run --silent test:unit -- --reporter dot
+  tier_logs+=("$(mktemp)")
+  PATH="$PWD/.tools/node/$major/bin:$PATH" npm run --silent test:unit -- --reporter dot > "${tier_logs[-1]}" 2>&1 &
+  tiers+=($!)
 done
+tier_failed=0
+for i in "${!tiers[@]}"; do
+  wait "${tiers[$i]}" || tier_failed=1
+  cat "${tier_logs[$i]}"
+done
+cli_status=0
+wait "$cli_build" || cli_status=$?
+trap - EXIT
+cat "$cli_log"
+[ "$cli_status" -eq 0 ] || { echo "the Pulumi CLI build failed (exit $cli_status)" >&2; exit 1; }
+[ "$tier_failed" -eq 0 ] || { echo "the unit tier failed (above)" >&2; exit 1; }
 # Node trusts Pebble's test CA through NODE_EXTRA_CA_CERTS, on top of what the machine already trusts
 # there (a proxy's CA for the package registries, say); TLS verification is never switched off.
 trust="$PWD/.tools/certs/trust.pem"

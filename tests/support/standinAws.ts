@@ -4,6 +4,7 @@
  * version the locked @pulumi/aws asks for. Nothing is downloaded.
  */
 import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { pulumiBinDir } from "./engine";
@@ -19,6 +20,48 @@ export function awsPluginVersion(): string {
     ).pulumi.version;
 }
 
+/**
+ * The stand-in compiled to JavaScript once per content of tests/standin-aws (TypeScript's
+ * transpileModule, no type check: `npm run typecheck` does that), under .tools/ so that its packages
+ * resolve from the repository's node_modules. Each plugin start is then a plain `node` start instead
+ * of a ts-node compile (the engine starts the plugin at least once per preview, up and destroy).
+ */
+function builtStandIn(): string {
+    const source = path.join(root, "tests", "standin-aws");
+    const files = fs
+        .readdirSync(source)
+        .filter((f) => f.endsWith(".ts"))
+        .sort();
+    const hash = createHash("sha256");
+    for (const file of files) {
+        hash.update(`${file}\0${fs.readFileSync(path.join(source, file), "utf8")}\0`);
+    }
+    const out = path.join(root, ".tools", "standin-aws", hash.digest("hex").slice(0, 16));
+    if (!fs.existsSync(path.join(out, "main.js"))) {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- the compiler, loaded only when a build is needed
+        const ts = require("typescript") as typeof import("typescript");
+        const partial = `${out}.${process.pid}`;
+        fs.mkdirSync(partial, { recursive: true });
+        for (const file of files) {
+            const { outputText } = ts.transpileModule(fs.readFileSync(path.join(source, file), "utf8"), {
+                fileName: file,
+                compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
+            });
+            fs.writeFileSync(path.join(partial, file.replace(/\.ts$/, ".js")), outputText);
+        }
+        try {
+            fs.renameSync(partial, out);
+        } catch (e) {
+            // Another process built the same content meanwhile: its copy serves.
+            fs.rmSync(partial, { recursive: true, force: true });
+            if (!fs.existsSync(path.join(out, "main.js"))) {
+                throw e;
+            }
+        }
+    }
+    return path.join(out, "main.js");
+}
+
 /** Packs the stand-in and installs it as resource plugin `aws` into `pulumiHome`. */
 export function installStandInAws(pulumiHome: string): void {
     const build = fs.mkdtempSync(path.join(path.dirname(pulumiHome), "standin-aws-"));
@@ -29,8 +72,7 @@ export function installStandInAws(pulumiHome: string): void {
         [
             "#!/bin/sh",
             "# Test-only stand-in for pulumi-aws (cloudfront-china tests/standin-aws), backed by moto.",
-            `export TS_NODE_PROJECT='${path.join(root, "tsconfig.json")}' TS_NODE_TRANSPILE_ONLY=true`,
-            `exec node -r '${path.join(root, "node_modules", "ts-node", "register")}' '${path.join(root, "tests", "standin-aws", "main.ts")}' "$@"`,
+            `exec node '${builtStandIn()}' "$@"`,
             "",
         ].join("\n"),
         { mode: 0o755 },

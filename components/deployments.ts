@@ -48,8 +48,9 @@ export class ScheduledDeployments extends pulumi.ComponentResource {
                 ...ids,
                 sourceContext: { git },
                 operationContext: {
-                    // npm ci installs exactly the lockfile; Deployments' own `npm install` is skipped.
-                    preRunCommands: ["npm ci"],
+                    // npm ci installs exactly the lockfile, and no package's install script runs (the
+                    // AWS keys are in this environment); Deployments' own `npm install` is skipped.
+                    preRunCommands: ["npm ci --ignore-scripts"],
                     options: { skipInstallDependencies: true },
                     environmentVariables: {
                         AWS_ACCESS_KEY_ID: pulumi.secret(s.awsAccessKeyId),

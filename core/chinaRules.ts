@@ -417,10 +417,36 @@ export function formatViolations(violations: readonly Violation[]): string {
     return violations.map((v) => `  - [${v.rule}] ${v.message}`).join("\n");
 }
 
+/** An Origin Access Identity as a bucket policy principal in aws-cn (what `oai.iamArn` gives). */
+const OAI_PRINCIPAL = /^arn:aws-cn:iam::cloudfront:user\/CloudFront Origin Access Identity [A-Z0-9]+$/;
+
+/**
+ * The principals of an Allow statement that are not an Origin Access Identity: everyone ("*", also
+ * inside a list), an account or its root, a role, a CanonicalUser, a service. Each as "Type value".
+ */
+function principalsOtherThanOai(principal: unknown): string[] {
+    if (principal === undefined) {
+        return [];
+    }
+    if (typeof principal === "string" || Array.isArray(principal)) {
+        return [`everyone (${JSON.stringify(principal)})`];
+    }
+    const others: string[] = [];
+    for (const [type, value] of Object.entries(asObject(principal))) {
+        for (const v of Array.isArray(value) ? value : [value]) {
+            if (type !== "AWS" || typeof v !== "string" || !OAI_PRINCIPAL.test(v)) {
+                others.push(v === "*" ? `everyone (${type}: "*")` : `${type} ${JSON.stringify(v)}`);
+            }
+        }
+    }
+    return others;
+}
+
 /**
  * Checks a bucket policy document (resolved JSON) for the China partition and privacy rules:
- * every ARN in the aws-cn partition (an `arn:aws:` ARN is a MalformedPolicy there), no Allow to
- * everyone, and a Deny for requests without TLS.
+ * every ARN in the aws-cn partition (an `arn:aws:` ARN is a MalformedPolicy there), Allow statements
+ * for the Origin Access Identity only (not everyone, another account, a CanonicalUser or a service),
+ * and a Deny for requests without TLS.
  */
 export function checkBucketPolicy(policy: unknown): Violation[] {
     const doc = typeof policy === "string" ? (JSON.parse(policy) as Record<string, unknown>) : asObject(policy);
@@ -436,14 +462,13 @@ export function checkBucketPolicy(policy: unknown): Violation[] {
             });
         }
     }
-    for (const s of statements) {
-        const principal = s.Principal;
-        const everyone = principal === "*" || asObject(principal).AWS === "*";
-        if (s.Effect === "Allow" && everyone) {
+    for (const s of statements.filter((st) => st.Effect === "Allow")) {
+        const others = principalsOtherThanOai(s.Principal);
+        if (others.length > 0) {
             out.push({
                 rule: "bucket-private",
                 setting: "bucketPolicy",
-                message: `statement ${JSON.stringify(s.Sid ?? "")} allows everyone: only the Origin Access Identity may read the bucket`,
+                message: `statement ${JSON.stringify(s.Sid ?? "")} allows ${others.join(", ")}: only the Origin Access Identity may read the bucket`,
             });
         }
     }

@@ -132,4 +132,10 @@ describe("architecture: layers by role", () => {
             assert.match(fs.readFileSync(file, "utf8"), /extends pulumi\.dynamic\.Resource/, path.relative(root, file));
         }
     });
+
+    it("the package pins every runtime dependency exactly: its users install what the suite tested", () => {
+        const manifest = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")) as { dependencies: Record<string, string> };
+        const floating = Object.entries(manifest.dependencies).filter(([, range]) => !/^\d+\.\d+\.\d+$/.test(range));
+        assert.deepEqual(floating, []);
+    });
 });

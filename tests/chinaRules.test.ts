@@ -151,6 +151,26 @@ describe("bucket policy check", () => {
         );
     });
 
+    it("reports an Allow to anyone but the OAI: everyone in a list, another account, a CanonicalUser, a service", () => {
+        for (const principal of [
+            { AWS: ["*"] },
+            { AWS: "arn:aws-cn:iam::123456789012:root" },
+            { AWS: ["arn:aws-cn:iam::cloudfront:user/CloudFront Origin Access Identity E1", "arn:aws-cn:iam::123456789012:role/x"] },
+            { CanonicalUser: "79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be" },
+            { Service: "cloudfront.amazonaws.com" },
+            ["*"],
+        ]) {
+            const bad = { ...good, Statement: [{ ...good.Statement[0], Principal: principal }, good.Statement[1]] };
+            const found = checkBucketPolicy(bad);
+            assert.deepEqual(
+                found.map((v) => v.rule),
+                ["bucket-private"],
+                JSON.stringify(principal),
+            );
+            assert.match(found[0].message, /only the Origin Access Identity may read the bucket/);
+        }
+    });
+
     it("reports a missing TLS-only Deny", () => {
         const bad = { ...good, Statement: [good.Statement[0]] };
         assert.deepEqual(

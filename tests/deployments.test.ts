@@ -96,7 +96,7 @@ describe("renewal schedule with Pulumi Deployments (cloudfront-china:deployments
         });
         assert.ok(isSecret(settings.inputs.operationContext), "the credentials make the operation context secret");
         const ctx = reveal(settings.inputs.operationContext);
-        assert.deepEqual(ctx.preRunCommands, ["npm ci"]);
+        assert.deepEqual(ctx.preRunCommands, ["npm ci --ignore-scripts"]);
         assert.equal(ctx.options.skipInstallDependencies, true, "npm ci instead of Deployments' own npm install");
         assert.deepEqual(ctx.environmentVariables, {
             AWS_ACCESS_KEY_ID: "AKIAEXAMPLEEXAMPLE01",

@@ -151,7 +151,7 @@ describe("offline plan (npm run plan)", () => {
             r.text,
             /\+ pulumiservice:index:DeploymentSettings\s+renewal-settings\n\s+git https:\/\/github\.com\/acme\/site\.git refs\/heads\/main/,
         );
-        assert.match(r.text, /pre-run: npm ci; env: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY \(secret\)/);
+        assert.match(r.text, /pre-run: npm ci --ignore-scripts; env: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY \(secret\)/);
         assert.ok(r.text.includes(`update at cron "${defaultSchedule("acme", "cloudfront-china", "prod")}" (UTC)`), r.text);
         assert.match(r.text, /slack webhook on deployment_failed, update_failed, drift_detected/);
         assert.doesNotMatch(r.text, /AAAAAAAA|BBBBBBBB|CCCCCCCC/, "encrypted values are never shown");

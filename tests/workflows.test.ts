@@ -23,6 +23,8 @@ interface Job {
     strategy?: { matrix?: { include?: Array<Record<string, string>> } };
     concurrency?: { group: string; "cancel-in-progress": boolean };
     env?: Record<string, string>;
+    permissions?: Record<string, string>;
+    environment?: string;
     steps: Step[];
     "continue-on-error"?: unknown;
 }
@@ -50,6 +52,20 @@ describe("GitHub Actions workflows (.github/workflows)", () => {
         assert.equal(r.status, 0, r.stdout + r.stderr);
     });
 
+    it("pass zizmor's security audit with no finding (pinned actions, no persisted credentials, no template injection, …)", () => {
+        const r = spawnSync(
+            path.join(root, ".tools", "analyzers", "bin", "zizmor"),
+            ["--offline", "--format", "plain", ".github/workflows"],
+            {
+                cwd: root,
+                encoding: "utf8",
+            },
+        );
+        assert.equal(r.error, undefined, "zizmor is installed by tests/peers/install.sh");
+        assert.equal(r.status, 0, r.stdout + r.stderr);
+        assert.match(r.stdout + r.stderr, /No findings to report/);
+    });
+
     it("renew.yml: daily off the hour, manual too, OIDC into aws-cn, one run per stack, a failed up fails the job", () => {
         const w = load("renew.yml");
         const schedule = w.on.schedule as Array<{ cron: string }>;
@@ -61,9 +77,11 @@ describe("GitHub Actions workflows (.github/workflows)", () => {
         assert.match(hour, /^\d+$/, "once a day");
         assert.deepEqual(rest, ["*", "*", "*"], "every day");
         assert.ok("workflow_dispatch" in w.on, "can be run by hand");
-        assert.deepEqual(w.permissions, { "id-token": "write", contents: "read" });
+        assert.deepEqual(w.permissions, {}, "nothing granted workflow-wide");
 
         const job = w.jobs.up;
+        assert.deepEqual(job.permissions, { "id-token": "write", contents: "read" }, "the job asks for the OIDC token and a read");
+        assert.equal(job.environment, "${{ matrix.stack }}", "each stack's job runs in the environment its role trusts");
         assert.deepEqual(job.concurrency, { group: "pulumi-up-${{ matrix.stack }}", "cancel-in-progress": false });
         for (const entry of job.strategy?.matrix?.include ?? []) {
             assert.ok(fs.existsSync(path.join(root, `Pulumi.${entry.stack}.yaml`)), `a stack file for ${entry.stack}`);
@@ -72,21 +90,33 @@ describe("GitHub Actions workflows (.github/workflows)", () => {
         assert.equal(job["continue-on-error"], undefined);
         const uses = (prefix: string) => job.steps.find((s) => s.uses?.startsWith(prefix));
         assert.ok(
-            job.steps.some((s) => s.run === "npm ci"),
-            "installs exactly the lockfile",
+            job.steps.some((s) => s.run === "npm ci --ignore-scripts"),
+            "installs exactly the lockfile, and runs no install script",
         );
+        for (const step of job.steps.filter((s) => s.uses)) {
+            assert.match(step.uses ?? "", /@[0-9a-f]{40}$/, `${step.uses} pinned by commit`);
+        }
+        const checkout = uses("actions/checkout@");
+        assert.equal(checkout?.with?.["persist-credentials"], false, "no token left in .git/config");
+        // Secrets only where they are used: the pulumi step.
+        const withSecrets = job.steps.filter((s) => JSON.stringify(s).includes("secrets."));
+        assert.deepEqual(
+            withSecrets.map((s) => s.uses?.split("@")[0]),
+            ["pulumi/actions"],
+        );
+        assert.equal(JSON.stringify(job.env ?? {}).includes("secrets."), false, "no secret in the job's environment");
         const aws = uses("aws-actions/configure-aws-credentials@");
         assert.equal(aws?.with?.audience, "sts.amazonaws.com.cn", "the aws-cn audience");
         assert.equal(aws?.with?.["role-to-assume"], "${{ vars.AWS_ROLE_ARN }}");
         assert.equal(aws?.with?.["aws-access-key-id"], undefined, "no stored keys");
         const up = uses("pulumi/actions@");
-        assert.match(up?.uses ?? "", /@v7$/);
+        assert.ok(up, "the pulumi step");
         assert.deepEqual([up?.with?.command, up?.with?.["stack-name"]], ["up", "${{ matrix.stack }}"]);
         assert.equal(up?.["continue-on-error"], undefined);
         assert.equal(job.env?.PULUMI_BACKEND_URL, "${{ vars.PULUMI_BACKEND_URL }}");
         // The npm ci comes before the up, the credentials too.
         const order = job.steps.map((s) => s.run ?? s.uses ?? "");
-        assert.ok(order.indexOf("npm ci") < order.findIndex((s) => s.startsWith("pulumi/actions@")));
+        assert.ok(order.indexOf("npm ci --ignore-scripts") < order.findIndex((s) => s.startsWith("pulumi/actions@")));
     });
 
     it("the README's schedule section and docs/run-on-a-schedule.md give the same cron, commands and files", () => {
@@ -115,6 +145,10 @@ describe("GitHub Actions workflows (.github/workflows)", () => {
         const w = load("plan.yml");
         assert.ok("pull_request" in w.on);
         assert.deepEqual(w.permissions, { contents: "read" });
+        assert.ok(
+            w.jobs.plan.steps.some((s) => s.run === "npm ci --ignore-scripts"),
+            "no install script",
+        );
         const script = w.jobs.plan.steps.find((s) => s.run?.includes("npm run --silent plan -- --stack"))?.run;
         assert.ok(script, "the step runs the README's plan command");
         const run = await new Promise<{ code: number | null; out: string }>((resolve) => {
@@ -132,7 +166,7 @@ describe("GitHub Actions workflows (.github/workflows)", () => {
         assert.equal((run.out.match(/Result: compatible/g) ?? []).length, stacks.length, "one plan per stack file");
     });
 
-    it("docs/github-oidc-trust-policy.json: GitHub's OIDC provider in aws-cn, the .com.cn audience, one repository and branch", () => {
+    it("docs/github-oidc-trust-policy.json: GitHub's OIDC provider in aws-cn, the .com.cn audience, one repository's one environment", () => {
         const policy = JSON.parse(fs.readFileSync(path.join(root, "docs", "github-oidc-trust-policy.json"), "utf8")) as {
             Statement: Array<{ Principal: { Federated: string }; Action: string; Condition: { StringEquals: Record<string, string> } }>;
         };
@@ -140,6 +174,6 @@ describe("GitHub Actions workflows (.github/workflows)", () => {
         assert.match(s.Principal.Federated, /^arn:aws-cn:iam::ACCOUNT_ID:oidc-provider\/token\.actions\.githubusercontent\.com$/);
         assert.equal(s.Action, "sts:AssumeRoleWithWebIdentity");
         assert.equal(s.Condition.StringEquals["token.actions.githubusercontent.com:aud"], "sts.amazonaws.com.cn");
-        assert.equal(s.Condition.StringEquals["token.actions.githubusercontent.com:sub"], "repo:OWNER/REPO:ref:refs/heads/main");
+        assert.equal(s.Condition.StringEquals["token.actions.githubusercontent.com:sub"], "repo:OWNER/REPO:environment:STACK");
     });
 });

@@ -132,7 +132,7 @@ export async function orderCertificate(req: OrderRequest, log: Log): Promise<Iss
             throw new Error(`the CA offers no dns-01 challenge for ${domain}`);
         }
         if (!plan.dns01) {
-            throw new Error(`no dns-01 route for ${domain}: it is in no zone of ${req.dns.name} in this account and not delegated`);
+            throw new Error(`no dns-01 route for ${domain}: it is in no zone of ${req.dns.title} in this account and not delegated`);
         }
         // getChallengeKeyAuthorization already returns the dns-01 TXT value (base64url SHA-256).
         const value = await client.getChallengeKeyAuthorization(challenge);
@@ -142,7 +142,7 @@ export async function orderCertificate(req: OrderRequest, log: Log): Promise<Iss
     const delegatedCount = dns01.filter((d) => d.plan.dns01?.kind === "delegated").length;
     log(
         `[acme] [${primary}] ${pending.length} authorization(s) to validate: ${persistCount} by dns-persist-01 (no DNS write), ` +
-            `${pending.length - persistCount - delegatedCount} by dns-01 in ${req.dns.name === "route53" ? "Route 53" : req.dns.name}, ${delegatedCount} by dns-01 through a delegation CNAME`,
+            `${pending.length - persistCount - delegatedCount} by dns-01 in ${req.dns.title}, ${delegatedCount} by dns-01 through a delegation CNAME`,
     );
 
     const records = pending.flatMap((p) => (p.record ? [p.record] : []));

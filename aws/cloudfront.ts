@@ -8,6 +8,7 @@ import type * as CF from "@aws-sdk/client-cloudfront";
 import { clientConfig } from "./identity";
 import { SDK_MAX_ATTEMPTS } from "./errors";
 import { AwsTarget } from "../core/awsIdentity";
+import { sleep } from "../core/runtime";
 
 function cloudfront(aws: AwsTarget): CF.CloudFrontClient {
     const { CloudFrontClient } = require("@aws-sdk/client-cloudfront") as typeof CF;
@@ -61,7 +62,7 @@ export async function waitForInvalidation(
                     `invalidation ${invalidationId} of distribution ${distributionId} is still ${out.Invalidation?.Status ?? "unknown"} after ${Math.round(timeoutMs / 1000)} s; the files are uploaded, the edges catch up when it completes`,
                 );
             }
-            await new Promise((resolve) => setTimeout(resolve, pollMs));
+            await sleep(pollMs);
         }
     } finally {
         client.destroy();

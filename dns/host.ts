@@ -13,8 +13,10 @@ import type { TxtRecord } from "../core/challenges";
 import type { Log } from "../core/runtime";
 
 export interface DnsHost {
-    /** For log lines: "route53". */
+    /** For log prefixes: "route53". */
     readonly name: string;
+    /** For sentences: "Route 53". */
+    readonly title: string;
     /** The id of the zone of this host that holds `name` (longest suffix), or undefined when none does. */
     zoneOf(name: string): Promise<string | undefined>;
     /** Adds or removes TXT values; resolves to one change handle per batch, for `waitInSync`. */

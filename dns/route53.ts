@@ -13,6 +13,7 @@ import type { DnsHost } from "./host";
 export function route53Host(aws: AwsTarget, hostedZones?: Record<string, string>): DnsHost {
     return {
         name: "route53",
+        title: "Route 53",
         zoneOf: zoneLookup(aws, hostedZones, zoneFor),
         changeTxt: (records, action, log) => changeChallengeRecords(aws, records, action, log),
         waitInSync: (changes, timeoutMs, pollMs, log) => waitForChanges(aws, changes, timeoutMs, pollMs, log),

@@ -59,7 +59,7 @@ import {
     setServerCertificateTags,
     uploadServerCertificate,
 } from "../aws/iam";
-import { holdsUnknown, providerError, withoutUndefined } from "../core/runtime";
+import { holdsUnknown, providerError, sleep, withoutUndefined } from "../core/runtime";
 import { AwsIdentity, awsTargetOf } from "../core/awsIdentity";
 import { localIdentityProblems } from "../aws/identity";
 import { stackAwsIdentity } from "../config/stackAws";
@@ -387,7 +387,7 @@ export const iamAcmeCertificateProvider: pulumi.dynamic.ResourceProvider = {
             Date.now() < deadline
         ) {
             log(`[dns] waiting for ${planned.problems.length} dns-persist-01 record(s) in Route 53 to show at the resolvers`);
-            await new Promise((resolve) => setTimeout(resolve, inputs.pollIntervalSeconds * 1000));
+            await sleep(inputs.pollIntervalSeconds * 1000);
             planned = await planFor(inputs, directory.meta?.caaIdentities ?? []);
         }
         if (planned.problems.length > 0) {

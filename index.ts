@@ -4,7 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { readSiteConfig } from "./config/siteConfig";
-import { CertificateWatch } from "./components/certificateWatch";
+import { CertificateWatch, resolveWatchBoundary } from "./components/certificateWatch";
 import { ScheduledDeployments } from "./components/deployments";
 import { lookupHostedZone, siteResources } from "./components/chinaSite";
 
@@ -16,6 +16,10 @@ async function main() {
         settings.hostedZoneId !== undefined
             ? await lookupHostedZone(settings.hostedZoneId, settings.domains, "cloudfront-china:hostedZoneId")
             : undefined;
+    // The watch role's permissions boundary must exist before the first resource is created.
+    const watchBoundary = settings.watch
+        ? await resolveWatchBoundary(settings.watch.permissionsBoundary, "cloudfront-china:watch.permissionsBoundary")
+        : undefined;
     const { certificate, site } = siteResources(settings, hostedZone, { name: "site" });
     // Watches what the edge serves, independent of the certificate resource (opt-in).
     const watch =
@@ -28,6 +32,7 @@ async function main() {
             emails: settings.watch.emails,
             schedule: settings.watch.schedule,
             warnDays: settings.watch.warnDays,
+            permissionsBoundary: watchBoundary,
             tags: settings.tags,
         });
     // The schedule that makes renewal happen: a `pulumi up` of this stack every day (opt-in).

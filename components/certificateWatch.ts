@@ -12,7 +12,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { METRICS, handler } from "../watch/handler";
-import { WATCH_DEFAULTS, rateSeconds } from "../config/watch";
+import { WATCH_DEFAULTS, boundaryArn, rateSeconds } from "../config/watch";
+import { InputError } from "../config/inputError";
 
 export const WATCH_NAMESPACE = "CloudFrontChina/Site";
 export const WATCH_RUNTIME = "nodejs22.x";
@@ -39,7 +40,35 @@ export interface CertificateWatchArgs {
     readonly schedule?: string;
     /** Days left that alarm. Defaults to a quarter of each certificate's lifetime (watch/liveCheck.ts). */
     readonly warnDays?: number;
+    /**
+     * ARN of the managed policy the watch role carries as its permissions boundary. Defaults to
+     * "cloudfront-china-watch-boundary" in the caller's account (`npm run policy -- --watch-boundary`
+     * prints it; an account admin creates it once, docs/watch.md).
+     */
+    readonly permissionsBoundary?: pulumi.Input<string>;
     readonly tags?: Record<string, string>;
+}
+
+/**
+ * The watch role's boundary as an ARN, checked to exist before anything is created: without it IAM
+ * refuses the role half-way through the first `pulumi up` (NoSuchEntity), and the deploy policy
+ * refuses a role without it (AccessDenied). `setting` names the stack key in the error.
+ */
+export async function resolveWatchBoundary(nameOrArn: string, setting: string): Promise<string> {
+    const partition = (await aws.getPartition()).partition;
+    const account = (await aws.getCallerIdentity()).accountId;
+    const arn = boundaryArn(nameOrArn, partition, account);
+    try {
+        await aws.iam.getPolicy({ arn });
+    } catch (e) {
+        throw new InputError([
+            `\`${setting}\`: the watch role's permissions boundary ${arn} cannot be read (${(e as Error).message.split("\n")[0]}). ` +
+                `An account admin creates it once: \`npm run --silent policy -- --watch-boundary --account ${account} > boundary.json\` then ` +
+                `\`aws iam create-policy --policy-name ${arn.split("/").pop()} --policy-document file://boundary.json\` (docs/watch.md); ` +
+                `or name an existing boundary policy in \`${setting}\``,
+        ]);
+    }
+    return arn;
 }
 
 /** Why each alarm fires and what to do: the alarm description people read in the email. */
@@ -98,6 +127,12 @@ export class CertificateWatch extends pulumi.ComponentResource {
         const role = new aws.iam.Role(
             `${name}-role`,
             {
+                // What the role can ever do is capped by the admin's boundary, whatever its inline
+                // policy says: the deploy identity that writes the inline policy cannot mint a
+                // stronger role (docs/iam-policy.md, "The watch role").
+                permissionsBoundary:
+                    args.permissionsBoundary ??
+                    pulumi.interpolate`arn:${partition}:iam::${account}:policy/${WATCH_DEFAULTS.permissionsBoundary}`,
                 // Service principals are the same in aws-cn (operations.md): never built from the DNS suffix.
                 assumeRolePolicy: JSON.stringify({
                     Version: "2012-10-17",

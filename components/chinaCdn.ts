@@ -4,7 +4,7 @@
  * Creates, all parented to the component and named from its name:
  *   `${name}-bucket` (+ `-public-access-block`, `-ownership`, `-encryption`, optional `-versioning`),
  *   `${name}-oai`, `${name}-bucket-policy`, `${name}-cdn`,
- *   optional `${name}-logs` (+ its settings), `${name}-record-<alias>`, `${name}-content` (SiteContent).
+ *   optional `${name}-logs` (+ its settings, `-versioning` and a TLS-only `-policy`), `${name}-record-<alias>`, `${name}-content` (SiteContent).
  * Every China rule of ./chinaRules is applied to the distribution arguments before anything is
  * registered; bad input throws an InputError naming the setting and the fix.
  */
@@ -266,7 +266,9 @@ export class ChinaCdn extends pulumi.ComponentResource {
             { parent: this, dependsOn: [publicAccessBlock] },
         );
 
-        const logs = args.logging ? this.logBucket(name, tags, keep, args.logRetentionDays ?? DEFAULT_LOG_RETENTION_DAYS) : undefined;
+        const logs = args.logging
+            ? this.logBucket(name, partition, tags, keep, args.logRetentionDays ?? DEFAULT_LOG_RETENTION_DAYS)
+            : undefined;
         const logBucket = logs?.bucket;
 
         const distribution = new aws.cloudfront.Distribution(
@@ -359,9 +361,22 @@ export class ChinaCdn extends pulumi.ComponentResource {
     /**
      * A private log bucket. CloudFront standard logs are written with ACLs, so ownership is
      * BucketOwnerPreferred; logs expire after `retentionDays` (they would grow forever otherwise).
+     * It is versioned so that deleting a log only hides it (the deploy policy denies erasing a version,
+     * docs/iam-policy.md), old versions expire on the same schedule, and it refuses requests without TLS.
      */
-    private logBucket(name: string, tags: Readonly<Record<string, string>>, keep: boolean, retentionDays: number) {
+    private logBucket(
+        name: string,
+        partition: pulumi.Output<string>,
+        tags: Readonly<Record<string, string>>,
+        keep: boolean,
+        retentionDays: number,
+    ) {
         const logs = this.privateBucket(`${name}-logs`, `${name}-logs`, "BucketOwnerPreferred", tags, keep);
+        const versioning = new aws.s3.BucketVersioning(
+            `${name}-logs-versioning`,
+            { bucket: logs.bucket.id, versioningConfiguration: { status: "Enabled" } },
+            { parent: this },
+        );
         new aws.s3.BucketLifecycleConfiguration(
             `${name}-logs-lifecycle`,
             {
@@ -372,11 +387,18 @@ export class ChinaCdn extends pulumi.ComponentResource {
                         status: "Enabled",
                         filter: { prefix: "cloudfront/" },
                         expiration: { days: retentionDays },
+                        noncurrentVersionExpiration: { noncurrentDays: retentionDays },
                         abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
                     },
                 ],
             },
-            { parent: this },
+            { parent: this, dependsOn: [versioning] },
+        );
+        new aws.s3.BucketPolicy(
+            `${name}-logs-policy`,
+            { bucket: logs.bucket.id, policy: pulumi.jsonStringify(tlsOnlyBucketPolicy(partition, logs.bucket.bucket)) },
+            // After the public access block, as the site bucket's policy (PutBucketPolicy races it otherwise).
+            { parent: this, dependsOn: [logs.publicAccessBlock] },
         );
         return logs;
     }
@@ -417,6 +439,24 @@ export class ChinaCdn extends pulumi.ComponentResource {
     }
 }
 
+/** Any request without TLS is denied (the log bucket's whole policy; the site bucket's second statement). */
+function denyInsecureTransport(partition: pulumi.Input<string>, bucketName: pulumi.Input<string>) {
+    const bucketArn = pulumi.interpolate`arn:${partition}:s3:::${bucketName}`;
+    return {
+        Sid: "DenyInsecureTransport",
+        Effect: "Deny",
+        Principal: "*",
+        Action: "s3:*",
+        Resource: [bucketArn, pulumi.interpolate`${bucketArn}/*`],
+        Condition: { Bool: { "aws:SecureTransport": "false" } },
+    };
+}
+
+/** The log bucket's policy: TLS only. CloudFront delivers logs through the bucket ACL, not this policy. */
+export function tlsOnlyBucketPolicy(partition: pulumi.Input<string>, bucketName: pulumi.Input<string>) {
+    return { Version: "2012-10-17", Statement: [denyInsecureTransport(partition, bucketName)] };
+}
+
 /**
  * The site bucket's policy: only the OAI may read objects, and any request without TLS is denied.
  * ARNs are built from the partition (aws-cn), never "arn:aws:" (MalformedPolicy in China).
@@ -433,14 +473,7 @@ export function siteBucketPolicy(partition: pulumi.Input<string>, bucketName: pu
                 Action: "s3:GetObject",
                 Resource: pulumi.interpolate`${bucketArn}/*`,
             },
-            {
-                Sid: "DenyInsecureTransport",
-                Effect: "Deny",
-                Principal: "*",
-                Action: "s3:*",
-                Resource: [bucketArn, pulumi.interpolate`${bucketArn}/*`],
-                Condition: { Bool: { "aws:SecureTransport": "false" } },
-            },
+            denyInsecureTransport(partition, bucketName),
         ],
     };
 }

@@ -67,6 +67,11 @@ export class OfflineAwsChina implements pulumi.runtime.Mocks {
                     throw new Error("offline: no zone name known for getZone");
                 }
                 return { id: args.inputs.zoneId, zoneId: args.inputs.zoneId, name: this.options.zoneName, privateZone: false };
+            case "aws:iam/getPolicy:getPolicy": {
+                // Offline, the watch role's boundary is taken to exist (`pulumi up` checks it).
+                const arn = String(args.inputs.arn);
+                return { id: arn, arn, name: arn.split("/").pop(), path: "/", policy: "{}", policyId: "ANPAOFFLINE", tags: {} };
+            }
             default:
                 throw new Error(`Mock call not implemented: ${args.token}`);
         }

@@ -25,8 +25,25 @@ describe("the in-account watch (cloudfront-china:watch) under mocks", () => {
     it("validates the key: emails, an EventBridge rate between 5 minutes and 12 hours, warnDays", () => {
         assert.deepEqual(readWatchConfig({ emails: ["ops@example.cn"] }, KEY), {
             problems: [],
-            watch: { emails: ["ops@example.cn"], schedule: "rate(1 hour)", warnDays: undefined },
+            watch: {
+                emails: ["ops@example.cn"],
+                schedule: "rate(1 hour)",
+                warnDays: undefined,
+                permissionsBoundary: "cloudfront-china-watch-boundary",
+            },
         });
+        assert.equal(
+            readWatchConfig({ emails: ["ops@example.cn"], permissionsBoundary: "arn:aws-cn:iam::123456789012:policy/team/watch-cap" }, KEY)
+                .watch?.permissionsBoundary,
+            "arn:aws-cn:iam::123456789012:policy/team/watch-cap",
+        );
+        for (const bad of ["arn:aws:iam::123456789012:policy/x", "has space", "", 7]) {
+            assert.match(
+                readWatchConfig({ emails: ["ops@example.cn"], permissionsBoundary: bad }, KEY).problems.join("\n"),
+                /`cloudfront-china:watch\.permissionsBoundary` .* must be the name of a managed policy in the stack's account/,
+                String(bad),
+            );
+        }
         assert.deepEqual(
             ["rate(1 hour)", "rate(30 minutes)", "rate(1 day)", "rate(1 hours)", "rate(2 hour)", "cron(0 * * * ? *)"].map(rateSeconds),
             [3600, 1800, 86400, undefined, undefined, undefined],
@@ -94,6 +111,8 @@ describe("the in-account watch (cloudfront-china:watch) under mocks", () => {
         const { mocks } = await runProgram({ ...base, [KEY]: { emails: ["ops@example.cn"] } });
         const role = mocks.find("aws:iam/role:Role", "watch-role")[0];
         assert.deepEqual(JSON.parse(role.inputs.assumeRolePolicy).Statement[0].Principal, { Service: "lambda.amazonaws.com" });
+        // Capped by the admin's boundary, whatever the inline policy says (docs/iam-policy.md).
+        assert.equal(role.inputs.permissionsBoundary, "arn:aws-cn:iam::123456789012:policy/cloudfront-china-watch-boundary");
         const policy = JSON.parse(mocks.find("aws:iam/rolePolicy:RolePolicy", "watch-policy")[0].inputs.policy) as {
             Statement: Array<{ Action: string[]; Resource: string; Condition?: unknown }>;
         };

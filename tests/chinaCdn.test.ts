@@ -271,7 +271,9 @@ describe("ChinaCdn component (runtime mocks)", () => {
                 "site-logs-encryption",
                 "site-logs-lifecycle",
                 "site-logs-ownership",
+                "site-logs-policy",
                 "site-logs-public-access-block",
+                "site-logs-versioning",
                 "site-oai",
                 "site-ownership",
                 "site-public-access-block",
@@ -455,6 +457,33 @@ describe("ChinaCdn from first deploy to last destroy (runtime mocks)", () => {
         assert.deepEqual((await rule({})).expiration, { days: 90 });
         assert.deepEqual((await rule({})).filter, { prefix: "cloudfront/" });
         assert.deepEqual((await rule({ logRetentionDays: 14 })).expiration, { days: 14 });
+        // Deleted logs are kept as old versions for the same time, then expire.
+        assert.deepEqual((await rule({ logRetentionDays: 14 })).noncurrentVersionExpiration, { noncurrentDays: 14 });
+    });
+
+    it("the log bucket is versioned (a delete only hides a log) and refuses requests without TLS", async () => {
+        const { mocks, dependencies } = await build();
+        const versioning = mocks.find("aws:s3/bucketVersioning:BucketVersioning", "site-logs-versioning")[0];
+        const logs = mocks.find("aws:s3/bucket:Bucket", "site-logs")[0];
+        assert.equal(versioning.inputs.bucket, logs.id);
+        assert.deepEqual(versioning.inputs.versioningConfiguration, { status: "Enabled" });
+        const policy = mocks.find("aws:s3/bucketPolicy:BucketPolicy", "site-logs-policy")[0];
+        assert.equal(policy.inputs.bucket, logs.id);
+        assert.deepEqual(JSON.parse(policy.inputs.policy), {
+            Version: "2012-10-17",
+            Statement: [
+                {
+                    Sid: "DenyInsecureTransport",
+                    Effect: "Deny",
+                    Principal: "*",
+                    Action: "s3:*",
+                    Resource: [`arn:aws-cn:s3:::${logs.id}`, `arn:aws-cn:s3:::${logs.id}/*`],
+                    Condition: { Bool: { "aws:SecureTransport": "false" } },
+                },
+            ],
+        });
+        assert.ok(dependencies["site-logs-policy"].includes("site-logs-public-access-block"));
+        assert.ok(dependencies["site-logs-lifecycle"].includes("site-logs-versioning"));
     });
 
     it("destroy keeps both buckets and their contents by default, and empties and deletes them with destroyBuckets", async () => {

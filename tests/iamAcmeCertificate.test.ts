@@ -427,7 +427,7 @@ describe("docs/iam-policy.json", () => {
             [/^GET \/2013-04-01\/change\//, "route53:GetChange"],
             // The engine test's stand-in distribution makes the calls pulumi-aws would make.
             [/^POST \/2020-05-31\/distribution$/, "cloudfront:CreateDistribution"],
-            [/^GET \/2020-05-31\/distribution\/[^/]+\/config$/, "cloudfront:GetDistributionConfig"],
+            [/^GET \/2020-05-31\/distribution\/[^/?]+$/, "cloudfront:GetDistribution"],
             [/^PUT \/2020-05-31\/distribution\/[^/]+\/config$/, "cloudfront:UpdateDistribution"],
             [/^DELETE \/2020-05-31\/distribution\/[^/]+$/, "cloudfront:DeleteDistribution"],
             // The content provider's calls, which other suites (the engine test) may make first.

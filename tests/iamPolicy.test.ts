@@ -38,11 +38,17 @@ const policy = JSON.parse(fs.readFileSync(path.join(docs, "iam-policy.json"), "u
 /** IAM's wildcard match (`*` any run of characters), case-sensitive as ARNs are. */
 const glob = (pattern: string) => new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*")}$`);
 
-/** Whether a statement allows `action` on `arn` (actions may be written with `*`, e.g. `s3:Get*`). */
+const matches = (s: Policy["Statement"][number], action: string, arn: string) =>
+    s.Action.some((a) => glob(a).test(action)) && [s.Resource].flat().some((r) => glob(r).test(arn));
+
+/**
+ * Whether the policy allows `action` on `arn`: an Allow matches and no Deny does (IAM's evaluation;
+ * conditions are taken as met, as the program's own requests meet them: the boundary, Lambda as the
+ * service, the stack's record names).
+ */
 const allows = (p: Policy, action: string, arn: string) =>
-    p.Statement.some(
-        (s) => s.Effect === "Allow" && s.Action.some((a) => glob(a).test(action)) && [s.Resource].flat().some((r) => glob(r).test(arn)),
-    );
+    p.Statement.some((s) => s.Effect === "Allow" && matches(s, action, arn)) &&
+    !p.Statement.some((s) => s.Effect === "Deny" && matches(s, action, arn));
 
 // Actions that need no IAM permission (the STS docs: GetCallerIdentity works even when explicitly denied).
 const NEEDS_NO_PERMISSION = new Set(["sts:GetCallerIdentity"]);

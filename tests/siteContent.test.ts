@@ -384,11 +384,16 @@ describe("docs/iam-policy.json and the content provider", () => {
     it("allows every S3 and CloudFront call the content provider made against moto (on the objects' and bucket's ARNs)", async () => {
         const peers = await usePeers();
         const policy = JSON.parse(fs.readFileSync(path.join(__dirname, "..", "docs", "iam-policy.json"), "utf8")) as {
-            Statement: Array<{ Action: string[]; Resource: string | string[] }>;
+            Statement: Array<{ Effect: string; Action: string[]; Resource: string | string[] }>;
         };
         const glob = (p: string) => new RegExp(`^${p.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*")}$`);
         const allows = (action: string, arn: string) =>
-            policy.Statement.some((s) => s.Action.some((a) => glob(a).test(action)) && [s.Resource].flat().some((r) => glob(r).test(arn)));
+            policy.Statement.some(
+                (s) =>
+                    s.Effect === "Allow" &&
+                    s.Action.some((a) => glob(a).test(action)) &&
+                    [s.Resource].flat().some((r) => glob(r).test(arn)),
+            );
         // The S3 REST calls as IAM actions (DeleteObjects needs DeleteObject, and DeleteObjectVersion with versions).
         const rules: Array<[RegExp, (m: RegExpExecArray) => Array<[string, string]>]> = [
             [/^PUT \/(site-[^/?]+)\/([^?]+)/, (m) => [["s3:PutObject", `arn:aws-cn:s3:::${m[1]}/${m[2]}`]]],
@@ -401,8 +406,14 @@ describe("docs/iam-policy.json and the content provider", () => {
             ],
             [/^GET \/(site-[^/?]+)\/?\?list-type=2/, (m) => [["s3:ListBucket", `arn:aws-cn:s3:::${m[1]}`]]],
             [/^GET \/(site-[^/?]+)\/?\?versions/, (m) => [["s3:ListBucketVersions", `arn:aws-cn:s3:::${m[1]}`]]],
-            [/^POST \/2020-05-31\/distribution\/[^/]+\/invalidation$/, () => [["cloudfront:CreateInvalidation", "*"]]],
-            [/^GET \/2020-05-31\/distribution\/[^/]+\/invalidation\//, () => [["cloudfront:GetInvalidation", "*"]]],
+            [
+                /^POST \/2020-05-31\/distribution\/([^/]+)\/invalidation$/,
+                (m) => [["cloudfront:CreateInvalidation", `arn:aws-cn:cloudfront::123456789012:distribution/${m[1]}`]],
+            ],
+            [
+                /^GET \/2020-05-31\/distribution\/([^/]+)\/invalidation\//,
+                (m) => [["cloudfront:GetInvalidation", `arn:aws-cn:cloudfront::123456789012:distribution/${m[1]}`]],
+            ],
         ];
         const needed = peers.proxy.signed
             .filter((c) => c.service === "s3" || /invalidation/.test(c.action))

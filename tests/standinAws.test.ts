@@ -9,7 +9,8 @@ import { execFileSync, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { GetFunctionCommand, LambdaClient } from "@aws-sdk/client-lambda";
-import { IAMClient, UploadServerCertificateCommand } from "@aws-sdk/client-iam";
+import { CreatePolicyCommand, DeletePolicyCommand, GetRoleCommand, IAMClient, UploadServerCertificateCommand } from "@aws-sdk/client-iam";
+import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { HeadBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { engineEnv } from "./support/engine";
 import { usePeers } from "./support/fixture";
@@ -138,6 +139,24 @@ describe("the program with the watch, versioning and destroyBuckets, under the C
         await ok("config", "set", "--path", "cloudfront-china:domains[0]", "options.example.cn");
         await ok("config", "set", "--path", "cloudfront-china:watch.emails[0]", "ops@example.cn");
 
+        // The watch role's boundary is missing: refused at preview, naming the key and the admin's step.
+        const refused = await pulumi("preview");
+        assert.notEqual(refused.code, 0);
+        assert.match(
+            refused.output,
+            /`cloudfront-china:watch\.permissionsBoundary`: the watch role's permissions boundary arn:aws-cn:iam::\d{12}:policy\/cloudfront-china-watch-boundary cannot be read .*An account admin creates it once: `npm run --silent policy -- --watch-boundary --account \d{12} > boundary.json`/,
+        );
+        // The admin's step (docs/watch.md), with the document `npm run policy -- --watch-boundary` prints.
+        const account = (await new STSClient({ region: "cn-northwest-1" }).send(new GetCallerIdentityCommand({}))).Account!;
+        const boundary = execFileSync("npm", ["run", "--silent", "policy", "--", "--watch-boundary", "--account", account], {
+            cwd: root,
+            encoding: "utf8",
+        });
+        const iam = new IAMClient({ region: "cn-northwest-1" });
+        const created = await iam.send(
+            new CreatePolicyCommand({ PolicyName: "cloudfront-china-watch-boundary", PolicyDocument: boundary }),
+        );
+
         const up = await ok("up", "--yes");
         assert.match(up, /aws:lambda:Function\s+watch-function\s+created/);
         assert.match(up, /aws:cloudwatch:MetricAlarm/);
@@ -148,6 +167,9 @@ describe("the program with the watch, versioning and destroyBuckets, under the C
         const functionName = fn.deployment.resources.find((r) => r.type === "aws:lambda/function:Function")!.id!;
         const config = await new LambdaClient({ region: "cn-northwest-1" }).send(new GetFunctionCommand({ FunctionName: functionName }));
         assert.equal(config.Configuration?.Runtime, "nodejs22.x");
+        const roleName = config.Configuration!.Role!.split("/").pop()!;
+        const role = await iam.send(new GetRoleCommand({ RoleName: roleName }));
+        assert.equal(role.Role?.PermissionsBoundary?.PermissionsBoundaryArn, created.Policy!.Arn, "the watch role carries the boundary");
 
         const noop = await ok("up", "--yes");
         assert.match(noop, /Resources:\s+\d+ unchanged\s/);
@@ -159,5 +181,6 @@ describe("the program with the watch, versioning and destroyBuckets, under the C
         );
         await assert.rejects(new LambdaClient({ region: "cn-northwest-1" }).send(new GetFunctionCommand({ FunctionName: functionName })));
         await ok("stack", "rm", "--yes");
+        await iam.send(new DeletePolicyCommand({ PolicyArn: created.Policy!.Arn }));
     });
 });

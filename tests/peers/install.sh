@@ -7,8 +7,8 @@
 #   - A private CA and a TLS certificate for 127.0.0.1 that Pebble serves; Node trusts it through
 #     NODE_EXTRA_CA_CERTS, so TLS verification stays on.
 #   - actionlint (Go module), which validates the shipped GitHub Actions workflows.
-#   - zizmor and parliament (PyPI, pinned, in one venv): the security audits of those workflows and
-#     of the shipped IAM policies.
+#   - zizmor, parliament and cloudsplaining (PyPI, pinned, in one venv): the security audits of those
+#     workflows and of the shipped and generated IAM policies.
 # A peer that cannot be installed fails the run with its name: nothing in CI is skipped.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -20,6 +20,7 @@ MOTO_VERSION=5.2.5
 ACTIONLINT_VERSION=v1.7.12
 ZIZMOR_VERSION=1.32.0
 PARLIAMENT_VERSION=1.6.4
+CLOUDSPLAINING_VERSION=0.9.1
 
 fail() { echo "peer install failed: $*" >&2; exit 1; }
 
@@ -50,13 +51,13 @@ if [ ! -x "$tools/bin/actionlint" ] || [ "$(cat "$tools/actionlint.version" 2>/d
   echo "$ACTIONLINT_VERSION" > "$tools/actionlint.version"
 fi
 
-analyzers="zizmor==$ZIZMOR_VERSION parliament==$PARLIAMENT_VERSION"
+analyzers="zizmor==$ZIZMOR_VERSION parliament==$PARLIAMENT_VERSION cloudsplaining==$CLOUDSPLAINING_VERSION"
 if [ ! -x "$tools/analyzers/bin/zizmor" ] || [ "$(cat "$tools/analyzers.version" 2>/dev/null)" != "$analyzers" ]; then
   command -v python3 >/dev/null || fail "the analyzers need python3, and none is on PATH"
   echo "installing $analyzers (venv in .tools/analyzers)"
   rm -rf "$tools/analyzers"
   python3 -m venv "$tools/analyzers" || fail "analyzers: python3 -m venv failed"
-  # shellcheck disable=SC2086 # two pinned requirements
+  # shellcheck disable=SC2086 # pinned requirements, one per word
   "$tools/analyzers/bin/pip" install --quiet --disable-pip-version-check $analyzers \
     || fail "analyzers: pip install $analyzers failed"
   echo "$analyzers" > "$tools/analyzers.version"
@@ -75,4 +76,4 @@ if [ ! -s "$certs/pebble.pem" ]; then
   openssl x509 -req -in "$certs/pebble.csr" -CA "$certs/ca.pem" -CAkey "$certs/ca.key" -CAcreateserial \
     -days 3650 -extfile "$certs/san.ext" -out "$certs/pebble.pem" 2>/dev/null
 fi
-echo "peers installed: pebble $PEBBLE_VERSION, moto $MOTO_VERSION, actionlint $ACTIONLINT_VERSION, zizmor $ZIZMOR_VERSION, parliament $PARLIAMENT_VERSION"
+echo "peers installed: pebble $PEBBLE_VERSION, moto $MOTO_VERSION, actionlint $ACTIONLINT_VERSION, zizmor $ZIZMOR_VERSION, parliament $PARLIAMENT_VERSION, cloudsplaining $CLOUDSPLAINING_VERSION"

@@ -50,7 +50,12 @@ export const originAccessIdentity: ResourceHandler = {
         }
     },
     async update(id, olds, news, ctx) {
-        const current = await cloudfront(ctx).send(new (sdk().GetCloudFrontOriginAccessIdentityConfigCommand)({ Id: id }));
+        // pulumi-aws reads the ETag with GetCloudFrontOriginAccessIdentity (docs/iam-actions.json); so does the stand-in.
+        const got = await cloudfront(ctx).send(new (sdk().GetCloudFrontOriginAccessIdentityCommand)({ Id: id }));
+        const current = {
+            ETag: got.ETag,
+            CloudFrontOriginAccessIdentityConfig: got.CloudFrontOriginAccessIdentity!.CloudFrontOriginAccessIdentityConfig,
+        };
         const out = await cloudfront(ctx).send(
             new (sdk().UpdateCloudFrontOriginAccessIdentityCommand)({
                 Id: id,
@@ -64,10 +69,16 @@ export const originAccessIdentity: ResourceHandler = {
         return { ...olds, ...news, etag: out.ETag };
     },
     async delete(id, _state, ctx) {
-        const current = await cloudfront(ctx).send(new (sdk().GetCloudFrontOriginAccessIdentityConfigCommand)({ Id: id }));
+        const current = await cloudfront(ctx).send(new (sdk().GetCloudFrontOriginAccessIdentityCommand)({ Id: id }));
         await cloudfront(ctx).send(new (sdk().DeleteCloudFrontOriginAccessIdentityCommand)({ Id: id, IfMatch: current.ETag }));
     },
 };
+
+/** The config and ETag as pulumi-aws reads them: GetDistribution (cloudfront:GetDistribution), not GetDistributionConfig. */
+async function distributionWithETag(id: string, ctx: Context) {
+    const got = await cloudfront(ctx).send(new (sdk().GetDistributionCommand)({ Id: id }));
+    return { ETag: got.ETag, DistributionConfig: got.Distribution!.DistributionConfig };
+}
 
 const list = <T>(items: T[] | undefined) => ({ Quantity: items?.length ?? 0, Items: items && items.length > 0 ? items : undefined });
 const arr = (v: unknown) => (Array.isArray(v) ? (v as Props[]) : []);
@@ -289,8 +300,8 @@ export const distribution: ResourceHandler = {
         }
     },
     async update(id, _olds, news, ctx) {
-        const { GetDistributionConfigCommand, UpdateDistributionCommand, TagResourceCommand } = sdk();
-        const current = await cloudfront(ctx).send(new GetDistributionConfigCommand({ Id: id }));
+        const { UpdateDistributionCommand, TagResourceCommand } = sdk();
+        const current = await distributionWithETag(id, ctx);
         const out = await cloudfront(ctx).send(
             new UpdateDistributionCommand({
                 Id: id,
@@ -311,8 +322,8 @@ export const distribution: ResourceHandler = {
         if (state.retainOnDelete) {
             return;
         }
-        const { GetDistributionConfigCommand, UpdateDistributionCommand, DeleteDistributionCommand } = sdk();
-        let current = await cloudfront(ctx).send(new GetDistributionConfigCommand({ Id: id }));
+        const { UpdateDistributionCommand, DeleteDistributionCommand } = sdk();
+        let current = await distributionWithETag(id, ctx);
         if (current.DistributionConfig?.Enabled) {
             // A distribution must be disabled and deployed before it can be deleted (DistributionNotDisabled).
             await cloudfront(ctx).send(
@@ -323,7 +334,7 @@ export const distribution: ResourceHandler = {
                 }),
             );
             await waitDeployed(id, ctx);
-            current = await cloudfront(ctx).send(new GetDistributionConfigCommand({ Id: id }));
+            current = await distributionWithETag(id, ctx);
         }
         await cloudfront(ctx).send(new DeleteDistributionCommand({ Id: id, IfMatch: current.ETag }));
     },

@@ -71,6 +71,7 @@ const FUNCTIONS: Record<string, FunctionHandler> = {
         return { id: accountId, accountId, arn: ctx.arn("iam", "user/moto", { account: accountId }), userId: "AIDAMOTO" };
     },
     "aws:route53/getZone:getZone": route53.getZone,
+    "aws:iam/getPolicy:getPolicy": watch.getPolicy,
 };
 
 /** The resource type and name of a URN (`urn:pulumi:stack::project::parent$type::name`). */

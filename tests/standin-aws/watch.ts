@@ -12,7 +12,7 @@ import type * as IAM from "@aws-sdk/client-iam";
 import type * as Lambda from "@aws-sdk/client-lambda";
 import type * as SNS from "@aws-sdk/client-sns";
 import * as zlib from "node:zlib";
-import { Context, Props, ResourceHandler, errorCode } from "./context";
+import { Context, FunctionHandler, Props, ResourceHandler, errorCode } from "./context";
 
 const tags = (v: unknown) => Object.entries((v as Record<string, string> | undefined) ?? {});
 const ignoreMissing =
@@ -85,6 +85,7 @@ const role: ResourceHandler = {
                 RoleName: inputs.name as string,
                 Path: (inputs.path as string | undefined) ?? "/",
                 AssumeRolePolicyDocument: inputs.assumeRolePolicy as string,
+                PermissionsBoundary: (inputs.permissionsBoundary as string | undefined) || undefined,
                 Tags: tags(inputs.tags).map(([Key, Value]) => ({ Key, Value })),
             }),
         );
@@ -102,9 +103,24 @@ const role: ResourceHandler = {
         };
     },
     async update(id, olds, news, ctx) {
-        await iam(ctx).send(
-            new (iamSdk().UpdateAssumeRolePolicyCommand)({ RoleName: id, PolicyDocument: news.assumeRolePolicy as string }),
-        );
+        if (news.assumeRolePolicy !== olds.assumeRolePolicy) {
+            await iam(ctx).send(
+                new (iamSdk().UpdateAssumeRolePolicyCommand)({ RoleName: id, PolicyDocument: news.assumeRolePolicy as string }),
+            );
+        }
+        // As pulumi-aws: the boundary is put on (or taken off) in place.
+        if (news.permissionsBoundary !== olds.permissionsBoundary) {
+            if (news.permissionsBoundary) {
+                await iam(ctx).send(
+                    new (iamSdk().PutRolePermissionsBoundaryCommand)({
+                        RoleName: id,
+                        PermissionsBoundary: news.permissionsBoundary as string,
+                    }),
+                );
+            } else {
+                await iam(ctx).send(new (iamSdk().DeleteRolePermissionsBoundaryCommand)({ RoleName: id }));
+            }
+        }
         if (tags(news.tags).length > 0) {
             await iam(ctx).send(
                 new (iamSdk().TagRoleCommand)({ RoleName: id, Tags: tags(news.tags).map(([Key, Value]) => ({ Key, Value })) }),
@@ -426,6 +442,24 @@ const metricAlarm: ResourceHandler = {
     async delete(id, _state, ctx) {
         await cloudwatch(ctx).send(new (cwSdk().DeleteAlarmsCommand)({ AlarmNames: [id] }));
     },
+};
+
+/** The aws.iam.getPolicy data source by ARN (GetPolicy, then the default version's document), as pulumi-aws reads it. */
+export const getPolicy: FunctionHandler = async (args, ctx) => {
+    const arn = args.arn as string;
+    const { Policy: p } = await iam(ctx).send(new (iamSdk().GetPolicyCommand)({ PolicyArn: arn }));
+    const version = await iam(ctx).send(new (iamSdk().GetPolicyVersionCommand)({ PolicyArn: arn, VersionId: p!.DefaultVersionId! }));
+    return {
+        id: arn,
+        arn,
+        name: p!.PolicyName,
+        path: p!.Path,
+        policyId: p!.PolicyId,
+        description: p!.Description ?? "",
+        attachmentCount: p!.AttachmentCount ?? 0,
+        policy: decodeURIComponent(version.PolicyVersion?.Document ?? ""),
+        tags: Object.fromEntries((p!.Tags ?? []).map((t) => [t.Key!, t.Value!])),
+    };
 };
 
 export const RESOURCES: Record<string, ResourceHandler> = {

@@ -11,7 +11,8 @@ import { testDistributionConfig } from "../engine/program/testDistribution";
 
 /** A bucket and a distribution, straight in moto at `motoUrl`, for the content provider to sync and invalidate. */
 export async function createContentTarget(motoUrl: string, name: string): Promise<{ bucket: string; distributionId: string }> {
-    const bucket = `site-${name}-${Date.now().toString(36)}`;
+    // Named like the program's site bucket (`site-bucket-<hex>`), which the deploy policy's object grants name.
+    const bucket = `site-bucket-${name}-${Date.now().toString(36)}`;
     await new S3Client({ region: "cn-north-1", endpoint: motoUrl, forcePathStyle: true }).send(
         new CreateBucketCommand({ Bucket: bucket, CreateBucketConfiguration: { LocationConstraint: "cn-north-1" } }),
     );

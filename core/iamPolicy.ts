@@ -1,0 +1,328 @@
+/**
+ * The deploy identity's least-privilege policy, generated from docs/iam-actions.json (every API call
+ * pulumi-aws and this program's providers make, per resource type and operation, and the IAM action
+ * each needs) for one stack's configuration: only the types its options register, each action on the
+ * ARNs of that stack's resources. docs/iam-policy.md explains the statements; the static policies in
+ * docs/ are this generator's output for "any stack".
+ *
+ * Condition keys used (IAM and Route 53 docs, both published for aws-cn):
+ * - `iam:PermissionsBoundary` on the watch role's writes: a role can only be created or changed with
+ *   the admin's boundary attached, so the deploy identity cannot mint a role stronger than it.
+ * - `iam:PassedToService`: the watch role is passed to Lambda only.
+ * - `route53:ChangeResourceRecordSetsNormalizedRecordNames` / `...RecordTypes`: record writes limited
+ *   to the stack's challenge and alias names (Route 53 developer guide, "Using IAM policy conditions
+ *   for fine-grained access control", which docs.amazonaws.cn publishes for the China Regions).
+ */
+import { acmeChallengeName, baseName } from "./challenges";
+
+/** The features of a stack that decide which resource types it registers. */
+export const DEPLOY_OPTIONS = [
+    "issuing",
+    "route53Challenge",
+    "hostedZone",
+    "content",
+    "logging",
+    "versioning",
+    /** Versioning on any bucket: the site's (versioning) or the log bucket (always versioned, logging). */
+    "bucketVersioning",
+    "destroyBuckets",
+    "watch",
+] as const;
+export type DeployOption = (typeof DEPLOY_OPTIONS)[number];
+
+/** [API call, IAM action, resource ARN when not the entry's own (null: the entry's), options the row needs]. */
+export type ActionRow = [call: string, action: string, resource?: string | null, when?: DeployOption[] | null];
+export interface ActionEntry {
+    arn?: string;
+    when?: DeployOption[];
+    create?: ActionRow[];
+    read?: ActionRow[];
+    update?: ActionRow[];
+    delete?: ActionRow[];
+}
+export interface ActionTable {
+    resources: Record<string, ActionEntry>;
+    functions: Record<string, ActionEntry>;
+    providers: Record<string, ActionEntry | string>;
+}
+
+export interface Statement {
+    Sid: string;
+    Effect: "Allow" | "Deny";
+    Action: string[];
+    Resource: string | string[];
+    Condition?: Record<string, Record<string, string | string[]>>;
+}
+export interface PolicyDocument {
+    Version: "2012-10-17";
+    Statement: Statement[];
+}
+
+/** What the policy is scoped to. `"*"` and unset fields widen it to every stack / zone / bucket. */
+export interface PolicyScope {
+    /** The account id, or "*". */
+    account: string;
+    /** The stack name (its certificates live under /cloudfront/<stack>/), or "*". */
+    stack: string;
+    options: ReadonlySet<DeployOption>;
+    /** The managed policy every watch role must carry as its boundary. */
+    watchBoundaryArn: string;
+    /** Hosted zone ids the stack writes (alias records, dns-01 records); unset: every zone. */
+    zoneIds?: readonly string[];
+    /** Record names the stack writes, as the user writes them (`*.example.cn`); unset: no name condition. */
+    recordNames?: readonly string[];
+    /** The stack's bucket names once known (outputs); unset: the program's `site-*` names. */
+    siteBucket?: string;
+    logBucket?: string;
+    /** The stack's distribution id once known (outputs); unset: any distribution of the account. */
+    distributionId?: string;
+}
+
+const OPERATIONS = ["create", "read", "update", "delete"] as const;
+
+/** The actions the watch role's writes must carry the boundary for (IAM: `iam:PermissionsBoundary` keys). */
+const BOUNDARY_GATED = new Set(["iam:CreateRole", "iam:PutRolePolicy", "iam:DeleteRolePolicy", "iam:PutRolePermissionsBoundary"]);
+
+/**
+ * Route 53's normalized record name (Route 53 developer guide, "Normalize Route 53 condition key
+ * values"): lower case, no trailing dot, characters other than a-z 0-9 - _ . as `\` + three octal digits.
+ */
+export function normalizedRecordName(name: string): string {
+    return name
+        .toLowerCase()
+        .replace(/\.$/, "")
+        .replace(/[^a-z0-9\-_.]/g, (c) => `\\${c.charCodeAt(0).toString(8).padStart(3, "0")}`);
+}
+
+/** The records a stack writes in Route 53: the alias records (hostedZoneId) and the dns-01 TXT records. */
+export function stackRecordNames(
+    domains: readonly string[],
+    opts: { aliases: boolean; challenges: boolean; delegations?: Record<string, string> },
+) {
+    const names = new Set<string>();
+    for (const d of domains) {
+        if (opts.aliases) {
+            names.add(d);
+        }
+        if (opts.challenges) {
+            names.add(opts.delegations?.[baseName(d)] ?? opts.delegations?.[d] ?? acmeChallengeName(d));
+        }
+    }
+    return [...names];
+}
+
+/** The kind of resource an example ARN names, which decides how the stack's scope narrows it. */
+function kindOf(arn: string): string {
+    const rules: Array<[RegExp, string]> = [
+        [/^\*$/, "none"],
+        [/^arn:aws-cn:s3:::site-bucket-[^/]*$/, "siteBucket"],
+        [/^arn:aws-cn:s3:::site-logs-[^/]*$/, "logBucket"],
+        [/^arn:aws-cn:s3:::site-bucket-[^/]*\/.+$/, "siteObject"],
+        [/^arn:aws-cn:cloudfront::\d+:distribution\//, "distribution"],
+        [/^arn:aws-cn:cloudfront::\d+:origin-access-identity\//, "oai"],
+        [/^arn:aws-cn:route53:::hostedzone\//, "zone"],
+        [/^arn:aws-cn:route53:::change\//, "change"],
+        [/^arn:aws-cn:iam::\d+:server-certificate\//, "certificate"],
+        [/^arn:aws-cn:iam::\d+:role\/watch-role-/, "watchRole"],
+        [/^arn:aws-cn:iam::\d+:policy\//, "watchBoundary"],
+        [/^arn:aws-cn:sns:[^:]+:\d+:watch-alarms-[^:]+$/, "watchTopic"],
+        [/^arn:aws-cn:sns:[^:]+:\d+:watch-alarms-[^:]+:.+$/, "watchSubscription"],
+        [/^arn:aws-cn:lambda:[^:]+:\d+:function:watch-function-/, "watchFunction"],
+        [/^arn:aws-cn:logs:[^:]+:\d+:log-group:\/aws\/lambda\/watch-function-/, "watchLogGroup"],
+        [/^arn:aws-cn:events:[^:]+:\d+:rule\/watch-schedule-/, "watchRule"],
+        [/^arn:aws-cn:cloudwatch:[^:]+:\d+:alarm:watch-/, "watchAlarm"],
+    ];
+    const hit = rules.find(([re]) => re.test(arn));
+    if (!hit) {
+        throw new Error(`docs/iam-actions.json: no scope rule for the ARN ${arn}`);
+    }
+    return hit[1];
+}
+
+/** Statement name, and the ARNs, of each kind for a scope. */
+function resourcesOf(kind: string, s: PolicyScope, objectsOfEveryBucket: boolean): { sid: string; resources: string[] } {
+    const acct = s.account;
+    const site = s.siteBucket ?? "site-bucket-*";
+    const logs = s.logBucket ?? "site-logs-*";
+    const buckets = [site, ...(s.options.has("logging") ? [logs] : [])];
+    const watch = (service: string, resource: string) => `arn:aws-cn:${service}:*:${acct}:${resource}`;
+    switch (kind) {
+        case "none":
+            return { sid: "NoResourceLevelPermissions", resources: ["*"] };
+        case "siteBucket":
+            return { sid: "Buckets", resources: buckets.map((b) => `arn:aws-cn:s3:::${b}`) };
+        case "logBucket":
+            return { sid: "LogBucket", resources: [`arn:aws-cn:s3:::${logs}`] };
+        case "siteObject":
+            return objectsOfEveryBucket
+                ? { sid: "EmptyBucketsOnDestroy", resources: buckets.map((b) => `arn:aws-cn:s3:::${b}/*`) }
+                : { sid: "SiteObjects", resources: [`arn:aws-cn:s3:::${site}/*`] };
+        case "distribution":
+            return { sid: "Distribution", resources: [`arn:aws-cn:cloudfront::${acct}:distribution/${s.distributionId ?? "*"}`] };
+        case "oai":
+            return { sid: "OriginAccessIdentity", resources: [`arn:aws-cn:cloudfront::${acct}:origin-access-identity/*`] };
+        case "zone":
+            return { sid: "HostedZones", resources: (s.zoneIds ?? ["*"]).map((z) => `arn:aws-cn:route53:::hostedzone/${z}`) };
+        case "change":
+            return { sid: "Route53ChangeStatus", resources: ["arn:aws-cn:route53:::change/*"] };
+        case "certificate":
+            return {
+                sid: "CertificatesUnderTheStackPath",
+                resources: [`arn:aws-cn:iam::${acct}:server-certificate/cloudfront/${s.stack === "*" ? "*" : `${s.stack}/*`}`],
+            };
+        case "watchRole":
+            return { sid: "WatchRole", resources: [`arn:aws-cn:iam::${acct}:role/watch-role-*`] };
+        case "watchBoundary":
+            return { sid: "WatchBoundaryRead", resources: [s.watchBoundaryArn] };
+        case "watchTopic":
+            return { sid: "WatchAlarmTopic", resources: [watch("sns", "watch-alarms-*")] };
+        case "watchSubscription":
+            // Unsubscribe and the subscription attribute calls take no resource (SNS's actions table).
+            return { sid: "WatchAlarmSubscriptions", resources: ["*"] };
+        case "watchFunction":
+            return { sid: "WatchFunction", resources: [watch("lambda", "function:watch-function-*")] };
+        case "watchLogGroup":
+            return { sid: "WatchLogs", resources: [watch("logs", "log-group:/aws/lambda/watch-function-*")] };
+        case "watchRule":
+            return { sid: "WatchSchedule", resources: [watch("events", "rule/watch-schedule-*")] };
+        case "watchAlarm":
+            return { sid: "WatchAlarms", resources: [watch("cloudwatch", "alarm:watch-*")] };
+        default:
+            throw new Error(`no scope for ${kind}`);
+    }
+}
+
+const enabled = (options: ReadonlySet<DeployOption>, when?: readonly DeployOption[] | null) => (when ?? []).every((o) => options.has(o));
+
+/** The resource types, data sources and providers of the table that a stack with `options` uses. */
+export function typesInUse(table: ActionTable, options: ReadonlySet<DeployOption>): Array<[string, ActionEntry]> {
+    return [
+        ...Object.entries(table.resources),
+        ...Object.entries(table.functions),
+        ...Object.entries(table.providers).filter((e): e is [string, ActionEntry] => typeof e[1] !== "string"),
+    ].filter(([, e]) => enabled(options, e.when));
+}
+
+/** Every (action, resource kind) the scope's options need, with the type it comes from. */
+function neededRows(table: ActionTable, options: ReadonlySet<DeployOption>) {
+    const on = (when?: readonly DeployOption[] | null) => enabled(options, when);
+    return typesInUse(table, options)
+        .flatMap(([type, e]) =>
+            OPERATIONS.flatMap((op) =>
+                (e[op] ?? [])
+                    .filter((row) => on(row[3]))
+                    .map(([call, action, resource]) => ({ type, call, action, arn: resource ?? e.arn ?? "*" })),
+            ),
+        )
+        .filter((r) => r.action !== "sts:GetCallerIdentity"); // needs no permission (STS docs)
+}
+
+/** The deploy identity's policy for `scope`, from the calls in `table`. */
+export function deployPolicy(table: ActionTable, scope: PolicyScope): PolicyDocument {
+    const statements = new Map<string, { sid: string; actions: Set<string>; resources: string[]; condition?: Statement["Condition"] }>();
+    const add = (sid: string, action: string, resources: string[], condition?: Statement["Condition"]) => {
+        const s = statements.get(sid) ?? { sid, actions: new Set<string>(), resources, condition };
+        s.actions.add(action);
+        statements.set(sid, s);
+    };
+    const recordNames = scope.recordNames?.map(normalizedRecordName).sort();
+    for (const row of neededRows(table, scope.options)) {
+        const kind = kindOf(row.arn);
+        // Emptying buckets on destroy reaches every bucket of the stack; content writes only the site's.
+        const { sid, resources } = resourcesOf(kind, scope, row.type === "aws:s3/bucket:Bucket");
+        if (row.action === "iam:PassRole") {
+            add("WatchRolePassedToLambdaOnly", row.action, resources, { StringEquals: { "iam:PassedToService": "lambda.amazonaws.com" } });
+        } else if (BOUNDARY_GATED.has(row.action)) {
+            add("WatchRoleOnlyWithTheBoundary", row.action, resources, {
+                ArnLike: { "iam:PermissionsBoundary": scope.watchBoundaryArn },
+            });
+        } else if (row.action === "route53:ChangeResourceRecordSets" && recordNames !== undefined) {
+            add("RecordsOfTheStackOnly", row.action, resources, {
+                "ForAllValues:StringEquals": {
+                    "route53:ChangeResourceRecordSetsNormalizedRecordNames": recordNames,
+                    "route53:ChangeResourceRecordSetsRecordTypes": ["A", "TXT"],
+                },
+            });
+        } else {
+            add(sid, row.action, resources);
+        }
+    }
+    // Objects reachable through a bucket setting the identity may write anyway (its policy, its ACL,
+    // its lifecycle) are granted openly, so that the grant says what the identity can do (parliament:
+    // RESOURCE_POLICY_PRIVILEGE_ESCALATION). The site's objects are public content. The access logs
+    // are protected by versioning instead: a delete only adds a delete marker, and erasing a version
+    // is denied outright unless the stack destroys its buckets (an explicit Deny no bucket policy overrides).
+    const siteObjects = resourcesOf("siteObject", scope, false).resources;
+    add("SiteObjects", "s3:GetObject", siteObjects);
+    const logObjects = `arn:aws-cn:s3:::${scope.logBucket ?? "site-logs-*"}/*`;
+    if (scope.options.has("logging")) {
+        ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"].forEach((a) => add("LogObjectsVersionedSoNoDeleteErases", a, [logObjects]));
+    }
+    const allow: Statement[] = [...statements.values()].map((s) => ({
+        Sid: s.sid,
+        Effect: "Allow",
+        Action: [...s.actions].sort(),
+        Resource: s.resources.length === 1 ? s.resources[0] : s.resources,
+        ...(s.condition ? { Condition: s.condition } : {}),
+    }));
+    // Explicit denies, so that no other grant of the identity can loosen the boundary or take it off.
+    const keepLogs: Statement[] =
+        scope.options.has("logging") && !scope.options.has("destroyBuckets")
+            ? [{ Sid: "AccessLogsAreNeverErased", Effect: "Deny", Action: ["s3:DeleteObjectVersion"], Resource: logObjects }]
+            : [];
+    const deny: Statement[] = scope.options.has("watch")
+        ? [
+              {
+                  Sid: "TheBoundaryStaysAsTheAdminWroteIt",
+                  Effect: "Deny",
+                  Action: ["iam:CreatePolicyVersion", "iam:DeletePolicy", "iam:DeletePolicyVersion", "iam:SetDefaultPolicyVersion"],
+                  Resource: scope.watchBoundaryArn,
+              },
+              {
+                  Sid: "TheBoundaryStaysOnTheWatchRole",
+                  Effect: "Deny",
+                  Action: ["iam:DeleteRolePermissionsBoundary"],
+                  Resource: resourcesOf("watchRole", scope, false).resources[0],
+              },
+          ]
+        : [];
+    return { Version: "2012-10-17", Statement: [...allow.sort((a, b) => a.Sid.localeCompare(b.Sid)), ...keepLogs, ...deny] };
+}
+
+/**
+ * The watch role's permissions boundary: what any watch Lambda may ever do (the union of the inline
+ * policies components/certificateWatch.ts gives its role). An account admin creates it once; docs/watch.md.
+ */
+export function watchBoundaryPolicy(account: string, namespace: string): PolicyDocument {
+    return {
+        Version: "2012-10-17",
+        Statement: [
+            {
+                Sid: "ReadTheDistribution",
+                Effect: "Allow",
+                Action: ["cloudfront:GetDistribution"],
+                Resource: `arn:aws-cn:cloudfront::${account}:distribution/*`,
+            },
+            { Sid: "ListCertificates", Effect: "Allow", Action: ["iam:ListServerCertificates"], Resource: "*" },
+            {
+                Sid: "ReadCertificates",
+                Effect: "Allow",
+                Action: ["iam:GetServerCertificate"],
+                Resource: `arn:aws-cn:iam::${account}:server-certificate/cloudfront/*`,
+            },
+            {
+                Sid: "PublishItsMetrics",
+                Effect: "Allow",
+                Action: ["cloudwatch:PutMetricData"],
+                Resource: "*",
+                Condition: { StringEquals: { "cloudwatch:namespace": namespace } },
+            },
+            {
+                Sid: "WriteItsLogs",
+                Effect: "Allow",
+                Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+                Resource: `arn:aws-cn:logs:*:${account}:log-group:/aws/lambda/watch-function-*:*`,
+            },
+        ],
+    };
+}

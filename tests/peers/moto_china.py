@@ -18,9 +18,14 @@
   distribution's S3 origin uses it, CloudFrontOriginAccessIdentityInUse), list; the API's XML
   (CloudFront API reference 2020-05-31, "CreateCloudFrontOriginAccessIdentity" and siblings).
 
+With MOTO_CHINA_ENFORCE_IAM=1, requests signed by an IAM user's key are checked against that user's
+identity policies by action, resource and condition (moto_enforce.py: moto's own switch checks by
+action only).
+
 Everything else is moto as released. Run as moto_server: python moto_china.py -H 127.0.0.1 -p PORT.
 """
 import json
+import os
 import random
 import string
 import sys
@@ -34,6 +39,9 @@ from moto.route53 import models as route53
 from moto.s3 import models as s3
 from moto.server import main
 from moto.utilities.utils import get_partition
+
+if os.environ.get("MOTO_CHINA_ENFORCE_IAM") == "1":
+    import moto_enforce  # noqa: F401  (installs the enforcing WSGI layer)
 
 _origin_init = cloudfront.Origin.__init__
 

@@ -79,15 +79,16 @@ export interface Moto {
     stop(): void;
 }
 
-export async function startMoto(logDir: string): Promise<Moto> {
+/** moto's server; `env` switches on what tests/peers/moto_china.py offers (MOTO_CHINA_ENFORCE_IAM, MOTO_CHINA_DECISIONS). */
+export async function startMoto(logDir: string, env: NodeJS.ProcessEnv = {}): Promise<Moto> {
     const python = requireTool(path.join(tools, "moto", "bin", "python"), "moto");
     const port = await freePort();
-    const logFile = path.join(logDir, "moto.log");
+    const logFile = path.join(logDir, `moto-${port}.log`);
     // moto's own server, taught the aws-cn facts it lacks (S3 origins at .amazonaws.com.cn, .cloudfront.cn names).
     const child = startProcess(
         python,
         [path.join(root, "tests", "peers", "moto_china.py"), "-H", "127.0.0.1", "-p", String(port)],
-        {},
+        env,
         logFile,
     );
     const url = `http://127.0.0.1:${port}`;

@@ -1,0 +1,433 @@
+/**
+ * The generated policy, enforced: the project's own program runs under the real CLI (stand-in aws
+ * plugin, Pebble) as an IAM user holding exactly `npm run policy -- --stack <name>`, against a moto
+ * of its own that checks every request of that user by action, resource and condition
+ * (tests/peers/moto_enforce.py, MOTO_CHINA_ENFORCE_IAM=1: moto's own switch checks actions only).
+ * `pulumi up`, a renewal and `pulumi destroy` make no denied call; the escalation and cross-stack
+ * attempts are all denied. The setup calls (zone, user, boundary, another stack's things) are the
+ * account root's, as an admin's would be.
+ */
+import * as assert from "node:assert/strict";
+import { execFileSync, spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { CloudFrontClient, CreateDistributionCommand, DeleteDistributionCommand, GetDistributionCommand } from "@aws-sdk/client-cloudfront";
+import {
+    CreateAccessKeyCommand,
+    CreatePolicyCommand,
+    CreatePolicyVersionCommand,
+    CreateRoleCommand,
+    CreateUserCommand,
+    DeleteRolePermissionsBoundaryCommand,
+    DeleteServerCertificateCommand,
+    GetServerCertificateCommand,
+    IAMClient,
+    ListServerCertificatesCommand,
+    PutRolePolicyCommand,
+    PutUserPolicyCommand,
+    UploadServerCertificateCommand,
+} from "@aws-sdk/client-iam";
+import { ChangeResourceRecordSetsCommand, CreateHostedZoneCommand, Route53Client } from "@aws-sdk/client-route-53";
+import { CreateBucketCommand, DeleteObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { engineEnv } from "./support/engine";
+import { usePeers } from "./support/fixture";
+import { DnsServer, Moto, Pebble, setRenewalInfo, startDnsFromRoute53, startMoto, startPebble, tempDir } from "./support/peers";
+import { installStandInAws } from "./support/standinAws";
+import { testDistributionConfig } from "./engine/program/testDistribution";
+
+const root = path.resolve(__dirname, "..");
+const ACCOUNT = "123456789012";
+const STACK = "least";
+const ZONE = "lp.example.cn";
+const DOMAINS = [`www.${ZONE}`, ZONE];
+
+interface Decision {
+    key: string;
+    action?: string;
+    resource?: string;
+    allowed: boolean;
+    reason: string;
+    method: string;
+    path: string;
+}
+
+describe("the generated policy, enforced: the program as a user holding exactly that policy", function () {
+    this.timeout(900_000);
+    let moto: Moto;
+    let dns: DnsServer;
+    let pebble: Pebble;
+    let work: string;
+    let program: string;
+    let env: NodeJS.ProcessEnv;
+    let decisionsFile: string;
+    let deployer: { accessKeyId: string; secretAccessKey: string };
+    let zoneId: string;
+    const rootCredentials = { accessKeyId: "AKIAACCOUNTROOTADMIN", secretAccessKey: "testing" };
+    const asRoot = { region: "cn-north-1", endpoint: "", credentials: rootCredentials };
+    const asDeployer = () => ({ region: "cn-north-1", endpoint: moto.url, credentials: deployer });
+
+    const decisions = (): Decision[] =>
+        fs.existsSync(decisionsFile)
+            ? fs
+                  .readFileSync(decisionsFile, "utf8")
+                  .split("\n")
+                  .filter(Boolean)
+                  .map((l) => JSON.parse(l) as Decision)
+                  .filter((d) => d.key === deployer.accessKeyId)
+            : [];
+    const describeDecision = (d: Decision) => `${d.action ?? `${d.method} ${d.path}`} on ${d.resource ?? "?"}: ${d.reason}`;
+
+    const pulumi = (...args: string[]) =>
+        new Promise<{ code: number | null; output: string }>((resolve) => {
+            const child = spawn("pulumi", [...args, "--non-interactive", "--stack", STACK], { cwd: program, env });
+            let output = "";
+            child.stdout.on("data", (d: Buffer) => (output += d.toString()));
+            child.stderr.on("data", (d: Buffer) => (output += d.toString()));
+            child.on("close", (code) => resolve({ code, output }));
+        });
+    /** Runs `pulumi …args`; returns its output and the deployer's decisions made meanwhile. */
+    async function step(...args: string[]): Promise<{ output: string; made: Decision[] }> {
+        const from = decisions().length;
+        const started = Date.now();
+        const r = await pulumi(...args);
+        const made = decisions().slice(from);
+        console.log(
+            `      pulumi ${args.join(" ")}: exit ${r.code}, ${((Date.now() - started) / 1000).toFixed(1)} s, ` +
+                `${made.length} checked calls, ${made.filter((d) => !d.allowed).length} denied`,
+        );
+        assert.equal(r.code, 0, `pulumi ${args.join(" ")}\n${r.output.slice(-5000)}`);
+        return { output: r.output, made };
+    }
+    /** `npm run policy -- …args` in the program folder, as the README shows it. */
+    const generatedPolicy = (...args: string[]) =>
+        execFileSync("npm", ["run", "--silent", "policy", "--", "--stack", STACK, "--account", ACCOUNT, ...args], {
+            cwd: program,
+            env,
+            encoding: "utf8",
+            stdio: ["ignore", "pipe", "pipe"], // its notes on stderr are for people
+        });
+    async function grant(policy: string): Promise<void> {
+        await new IAMClient(asRoot).send(new PutUserPolicyCommand({ UserName: "deployer", PolicyName: "deploy", PolicyDocument: policy }));
+    }
+
+    before(async () => {
+        await usePeers(); // the suite's trust settings; this test has its own moto, DNS server and Pebble
+        const logDir = tempDir("cfcn-least-");
+        decisionsFile = path.join(logDir, "decisions.jsonl");
+        moto = await startMoto(logDir, { MOTO_CHINA_ENFORCE_IAM: "1", MOTO_CHINA_DECISIONS: decisionsFile });
+        asRoot.endpoint = moto.url;
+        dns = await startDnsFromRoute53(moto.url);
+        pebble = await startPebble(dns.address, logDir);
+
+        const zone = await new Route53Client(asRoot).send(
+            new CreateHostedZoneCommand({ Name: ZONE, CallerReference: `least-${Date.now()}` }),
+        );
+        zoneId = zone.HostedZone!.Id!.replace(/^\/hostedzone\//, "");
+        const iam = new IAMClient(asRoot);
+        await iam.send(new CreateUserCommand({ UserName: "deployer" }));
+        const key = (await iam.send(new CreateAccessKeyCommand({ UserName: "deployer" }))).AccessKey!;
+        deployer = { accessKeyId: key.AccessKeyId!, secretAccessKey: key.SecretAccessKey! };
+
+        work = tempDir("cfcn-least-program-");
+        program = path.join(work, "program");
+        const files = execFileSync("git", ["ls-files", "-c", "-m", "-o", "--exclude-standard"], { cwd: root, encoding: "utf8" })
+            .split("\n")
+            .filter((f) => f && fs.statSync(path.join(root, f), { throwIfNoEntry: false })?.isFile() && !/^Pulumi\..+\.yaml$/.test(f));
+        for (const f of files) {
+            fs.mkdirSync(path.dirname(path.join(program, f)), { recursive: true });
+            fs.copyFileSync(path.join(root, f), path.join(program, f));
+        }
+        fs.symlinkSync(path.join(root, "node_modules"), path.join(program, "node_modules"));
+        const credentials = path.join(work, "aws-credentials");
+        fs.writeFileSync(
+            credentials,
+            `[deployer]\naws_access_key_id = ${deployer.accessKeyId}\naws_secret_access_key = ${deployer.secretAccessKey}\n`,
+        );
+        fs.writeFileSync(path.join(work, "aws-config"), "[profile deployer]\nregion = cn-north-1\n");
+        env = {
+            ...engineEnv(work),
+            AWS_ENDPOINT_URL: moto.url,
+            AWS_SHARED_CREDENTIALS_FILE: credentials,
+            AWS_CONFIG_FILE: path.join(work, "aws-config"),
+            AWS_PROFILE: "deployer",
+        };
+        for (const k of ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"]) {
+            delete env[k];
+        }
+        installStandInAws(env.PULUMI_HOME!);
+
+        assert.equal((await pulumi("stack", "init")).code, 0);
+        const settings: Array<[string, string, boolean?]> = [
+            ["aws:region", "cn-north-1"],
+            ["aws:allowedAccountIds[0]", ACCOUNT, true],
+            ["cloudfront-china:domains[0]", DOMAINS[0], true],
+            ["cloudfront-china:domains[1]", DOMAINS[1], true],
+            ["cloudfront-china:hostedZoneId", zoneId],
+            ["cloudfront-china:acmeDirectoryUrl", pebble.directoryUrl],
+            ["cloudfront-china:acmeProfile", "default"],
+            ["cloudfront-china:dnsResolvers[0]", dns.address, true],
+            ["cloudfront-china:contentDir", "site"],
+            ["cloudfront-china:logging", "true"],
+            ["cloudfront-china:watch.emails[0]", "ops@example.cn", true],
+        ];
+        for (const [k, v, byPath] of settings) {
+            const r = await pulumi("config", "set", ...(byPath ? ["--path"] : []), k, v);
+            assert.equal(r.code, 0, r.output);
+        }
+        // The admin's one-time step: the watch role's boundary (docs/watch.md).
+        const boundary = execFileSync("npm", ["run", "--silent", "policy", "--", "--watch-boundary", "--account", ACCOUNT], {
+            cwd: program,
+            env,
+            encoding: "utf8",
+        });
+        await iam.send(new CreatePolicyCommand({ PolicyName: "cloudfront-china-watch-boundary", PolicyDocument: boundary }));
+    });
+
+    after(() => {
+        pebble?.stop();
+        dns?.stop();
+        moto?.stop();
+    });
+
+    it("pulumi up, a renewal and pulumi destroy make no denied call; every escalation and cross-stack attempt is denied", async () => {
+        // 0. The user is enforced: with no grant, the preview is refused before anything is created.
+        await grant(
+            JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "sts:GetCallerIdentity", Resource: "*" }] }),
+        );
+        const refusedFrom = decisions().length;
+        const refused = await pulumi("preview");
+        const refusedDecisions = decisions().slice(refusedFrom);
+        assert.notEqual(refused.code, 0);
+        assert.match(refused.output, /not authorized to perform: (route53:GetHostedZone|iam:GetPolicy)/);
+        assert.ok(refusedDecisions.some((d) => !d.allowed));
+
+        // 1. A new stack: the policy before anything exists (buckets and distribution by name pattern).
+        const before = JSON.parse(generatedPolicy()) as { Statement: Array<{ Sid: string; Resource: unknown }> };
+        assert.equal(before.Statement.find((s) => s.Sid === "HostedZones")?.Resource, `arn:aws-cn:route53:::hostedzone/${zoneId}`);
+        await grant(JSON.stringify(before));
+        const first = await step("up", "--yes");
+        assert.deepEqual(first.made.filter((d) => !d.allowed).map(describeDecision), []);
+        assert.match(first.output, /aws:iam:Role\s+watch-role\s+created/);
+
+        // 2. Once it exists: the policy narrowed to its buckets and distribution, for every later run.
+        const outputsFile = path.join(work, "outputs.json");
+        const outputs = JSON.parse((await step("stack", "output", "--json")).output) as Record<string, string>;
+        fs.writeFileSync(outputsFile, JSON.stringify(outputs));
+        const narrowed = generatedPolicy("--outputs-file", outputsFile);
+        assert.ok(narrowed.includes(`distribution/${outputs.distributionId}`) && narrowed.includes(outputs.bucketName), narrowed);
+        await grant(narrowed);
+        const noop = await step("up", "--yes");
+        assert.deepEqual(noop.made.filter((d) => !d.allowed).map(describeDecision), []);
+
+        // 3. A renewal: the CA moves the window into the past (ARI), the next up replaces the certificate.
+        const iam = new IAMClient(asRoot);
+        const listed = await iam.send(new ListServerCertificatesCommand({ PathPrefix: `/cloudfront/${STACK}/` }));
+        const served = (
+            await iam.send(
+                new GetServerCertificateCommand({ ServerCertificateName: listed.ServerCertificateMetadataList![0].ServerCertificateName }),
+            )
+        ).ServerCertificate!.CertificateBody!;
+        const past = new Date(Date.now() - 3_600_000);
+        await setRenewalInfo(pebble, served, {
+            suggestedWindow: { start: past.toISOString(), end: new Date(past.getTime() + 1000).toISOString() },
+        });
+        const renewal = await step("up", "--yes");
+        assert.match(renewal.output, /replaced/);
+        assert.deepEqual(renewal.made.filter((d) => !d.allowed).map(describeDecision), []);
+
+        // 4. What the deploy identity must not be able to do, each tried with its keys.
+        const other = await setUpAnotherStack(outputs);
+        const attempts: Array<[string, () => Promise<unknown>]> = [
+            [
+                "a role without the boundary (then trusting itself, with any inline policy)",
+                () =>
+                    new IAMClient(asDeployer()).send(
+                        new CreateRoleCommand({ RoleName: "watch-role-escalate", AssumeRolePolicyDocument: trustOf(deployerArn()) }),
+                    ),
+            ],
+            [
+                "a role with another, stronger boundary",
+                () =>
+                    new IAMClient(asDeployer()).send(
+                        new CreateRoleCommand({
+                            RoleName: "watch-role-escalate",
+                            AssumeRolePolicyDocument: trustOf(deployerArn()),
+                            PermissionsBoundary: other.adminPolicyArn,
+                        }),
+                    ),
+            ],
+            [
+                "an inline admin policy on the watch role is allowed only with the boundary (it is there), so: loosen the boundary itself",
+                () =>
+                    new IAMClient(asDeployer()).send(
+                        new CreatePolicyVersionCommand({ PolicyArn: boundaryArn(), PolicyDocument: ADMIN, SetAsDefault: true }),
+                    ),
+            ],
+            [
+                "take the boundary off the watch role",
+                () => new IAMClient(asDeployer()).send(new DeleteRolePermissionsBoundaryCommand({ RoleName: other.watchRoleName })),
+            ],
+            [
+                "an inline policy on a role outside watch-role-*",
+                () =>
+                    new IAMClient(asDeployer()).send(
+                        new PutRolePolicyCommand({ RoleName: other.adminRoleName, PolicyName: "x", PolicyDocument: ADMIN }),
+                    ),
+            ],
+            ["an A record outside the stack's names", () => changeRecord("A", `evil.${ZONE}`)],
+            ["a TXT record for another name's challenge", () => changeRecord("TXT", `_acme-challenge.evil.${ZONE}`)],
+            ["a record in another zone", () => changeRecord("TXT", `_acme-challenge.www.${other.zoneName}`, other.zoneId)],
+            [
+                "another stack's certificate",
+                () =>
+                    new IAMClient(asDeployer()).send(new DeleteServerCertificateCommand({ ServerCertificateName: other.certificateName })),
+            ],
+            [
+                "another distribution (read)",
+                () => new CloudFrontClient(asDeployer()).send(new GetDistributionCommand({ Id: other.distributionId })),
+            ],
+            [
+                "another distribution (delete)",
+                () => new CloudFrontClient(asDeployer()).send(new DeleteDistributionCommand({ Id: other.distributionId, IfMatch: "x" })),
+            ],
+            [
+                "another stack's bucket",
+                () =>
+                    new S3Client({ ...asDeployer(), forcePathStyle: true }).send(
+                        new PutObjectCommand({ Bucket: other.bucket, Key: "index.html", Body: "defaced" }),
+                    ),
+            ],
+            [
+                "erase an access log (a version of it)",
+                () =>
+                    new S3Client({ ...asDeployer(), forcePathStyle: true }).send(
+                        new DeleteObjectCommand({ Bucket: outputs.logBucketName, Key: other.logKey, VersionId: other.logVersion }),
+                    ),
+            ],
+        ];
+        const results: string[] = [];
+        for (const [what, attempt] of attempts) {
+            const error = await attempt().then(
+                () => undefined,
+                (e: Error & { name?: string; Code?: string }) => e,
+            );
+            results.push(`${what}: ${error ? `${error.name} ${error.message.slice(0, 160)}` : "ALLOWED"}`);
+        }
+        console.log(results.map((r) => `        ${r}`).join("\n"));
+        assert.deepEqual(
+            results.filter((r) => !/: (AccessDenied|AccessDeniedException) /.test(r)),
+            [],
+            "every attempt is AccessDenied",
+        );
+
+        // 5. Destroy: buckets and logs are kept (destroyBuckets off), everything else goes.
+        const destroyed = await step("destroy", "--yes");
+        assert.deepEqual(destroyed.made.filter((d) => !d.allowed).map(describeDecision), []);
+        const all = decisions();
+        const deniedInPreview = refusedDecisions.filter((d) => !d.allowed).length;
+        const allowed = all.filter((d) => d.allowed);
+        console.log(
+            `      the deployer: ${allowed.length} checked calls allowed (${new Set(allowed.map((d) => d.action)).size} distinct actions), ` +
+                `${all.length - allowed.length} denied (${deniedInPreview} in the preview without a grant, the ${attempts.length} attempts)`,
+        );
+        assert.equal(
+            all.length - allowed.length,
+            deniedInPreview + attempts.length,
+            "the only denials are the refused preview's and the attempts",
+        );
+        assert.ok(allowed.length > 50, `the runs made enough calls to mean something (${allowed.length})`);
+    });
+
+    const ADMIN = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] });
+    const deployerArn = () => `arn:aws-cn:iam::${ACCOUNT}:user/deployer`;
+    const boundaryArn = () => `arn:aws-cn:iam::${ACCOUNT}:policy/cloudfront-china-watch-boundary`;
+    const trustOf = (arn: string) =>
+        JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { AWS: arn }, Action: "sts:AssumeRole" }] });
+    const changeRecord = (type: "A" | "TXT", name: string, zone = zoneId) =>
+        new Route53Client(asDeployer()).send(
+            new ChangeResourceRecordSetsCommand({
+                HostedZoneId: zone,
+                ChangeBatch: {
+                    Changes: [
+                        {
+                            Action: "UPSERT",
+                            ResourceRecordSet: {
+                                Name: name,
+                                Type: type,
+                                TTL: 60,
+                                ResourceRecords: [{ Value: type === "A" ? "192.0.2.1" : '"x"' }],
+                            },
+                        },
+                    ],
+                },
+            }),
+        );
+
+    /** As the account root: another stack's zone, certificate, distribution and bucket; an admin role and policy; a log object. */
+    async function setUpAnotherStack(outputs: Record<string, string>) {
+        const iam = new IAMClient(asRoot);
+        const adminPolicyArn = (await iam.send(new CreatePolicyCommand({ PolicyName: "admin-everything", PolicyDocument: ADMIN }))).Policy!
+            .Arn!;
+        const adminRoleName = "ops-admin";
+        await iam.send(
+            new CreateRoleCommand({ RoleName: adminRoleName, AssumeRolePolicyDocument: trustOf(`arn:aws-cn:iam::${ACCOUNT}:root`) }),
+        );
+        const state = JSON.parse((await step("stack", "export")).output) as {
+            deployment: { resources: Array<{ type: string; id?: string }> };
+        };
+        const watchRoleName = state.deployment.resources.find((r) => r.type === "aws:iam/role:Role")!.id!;
+        const otherZone = "other.example.cn";
+        const zone = await new Route53Client(asRoot).send(
+            new CreateHostedZoneCommand({ Name: otherZone, CallerReference: `other-${Date.now()}` }),
+        );
+        const certificate = execFileSync(
+            "openssl",
+            [
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-days",
+                "30",
+                "-subj",
+                `/CN=www.${otherZone}`,
+                "-keyout",
+                path.join(work, "other.key"),
+                "-out",
+                "-",
+            ],
+            { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] },
+        );
+        const certificateName = `www.${otherZone}-other`;
+        await iam.send(
+            new UploadServerCertificateCommand({
+                ServerCertificateName: certificateName,
+                Path: "/cloudfront/other/",
+                CertificateBody: certificate,
+                PrivateKey: fs.readFileSync(path.join(work, "other.key"), "utf8"),
+            }),
+        );
+        const distribution = await new CloudFrontClient(asRoot).send(
+            new CreateDistributionCommand({ DistributionConfig: testDistributionConfig([`www.${otherZone}`], "ASCAEXAMPLE0123456789") }),
+        );
+        const bucket = `site-bucket-other-${Date.now().toString(36)}`;
+        const s3 = new S3Client({ ...asRoot, forcePathStyle: true });
+        await s3.send(new CreateBucketCommand({ Bucket: bucket, CreateBucketConfiguration: { LocationConstraint: "cn-north-1" } }));
+        // An access log as CloudFront delivers it, in this stack's (versioned) log bucket.
+        const logKey = `cloudfront/E000.2026-12-01-00.abcd.gz`;
+        const put = await s3.send(new PutObjectCommand({ Bucket: outputs.logBucketName, Key: logKey, Body: "log" }));
+        return {
+            adminPolicyArn,
+            adminRoleName,
+            watchRoleName,
+            zoneName: otherZone,
+            zoneId: zone.HostedZone!.Id!.replace(/^\/hostedzone\//, ""),
+            certificateName,
+            distributionId: distribution.Distribution!.Id!,
+            bucket,
+            logKey,
+            logVersion: put.VersionId!,
+        };
+    }
+});

@@ -109,6 +109,8 @@ export function siteCertificate(
             email: settings.acme.email,
             eabKeyId: settings.acme.eab?.keyId,
             eabHmacKey: settings.acme.eab && pulumi.secret(named.eabHmacKey ?? settings.acme.eab.hmacKey),
+            keyRotation: settings.acme.accountKeyRotation,
+            deactivateOnDelete: settings.acme.deactivateAccountOnDelete,
         },
         named.opts,
     );
@@ -222,6 +224,10 @@ export interface ChinaSiteArgs {
     challenge?: string;
     /** dns-01 delegation targets by name: "_acme-challenge.<name>" is a CNAME to this name in a Route 53 zone of the account. */
     challengeDelegations?: { [domain: string]: string };
+    /** Change it (add 1) to roll the ACME account key over: same account, no new certificate. Defaults to 0. */
+    acmeAccountKeyRotation?: number;
+    /** Deactivate the ACME account at the CA when it is replaced or destroyed. Defaults to true. */
+    acmeDeactivateAccountOnDelete?: boolean;
 }
 
 /**

@@ -36,6 +36,8 @@ export const CONFIG_DEFAULTS = {
     acmeDirectoryUrl: LETS_ENCRYPT_PRODUCTION,
     keyType: "rsa-2048",
     challenge: "auto",
+    acmeAccountKeyRotation: 0,
+    acmeDeactivateAccountOnDelete: true,
 } as const;
 
 export interface SiteConfig {
@@ -75,6 +77,10 @@ export interface SiteConfig {
         challengeDelegations?: Record<string, string>;
         /** External Account Binding (ZeroSSL, Google Trust Services): key id and HMAC key (a secret). */
         eab?: { keyId: string; hmacKey: string };
+        /** Change it (add 1) to roll the account key over (RFC 8555 key change): same account, no new certificate. */
+        accountKeyRotation: number;
+        /** Deactivate the ACME account at the CA when it is replaced or the stack destroyed. */
+        deactivateAccountOnDelete: boolean;
     };
 }
 
@@ -90,6 +96,8 @@ const ISSUANCE_SETTINGS = [
     "dnsResolvers",
     "challenge",
     "challengeDelegations",
+    "acmeAccountKeyRotation",
+    "acmeDeactivateAccountOnDelete",
 ] as const;
 
 /** Every `cloudfront-china:` key the program reads (Pulumi.yaml declares the same; tests/config.test.ts checks). */
@@ -237,7 +245,16 @@ export function readSiteSettings(
     const fix = (name: SiteSettingName, example: string, secret?: boolean) =>
         source.setCommand ? `: run \`${source.setCommand(name, example, secret)}\`` : "";
 
-    const bool = (name: "spa" | "logging" | "forwardQueryString" | "versioning" | "destroyBuckets" | "waitForInvalidation"): boolean => {
+    const bool = (
+        name:
+            | "spa"
+            | "logging"
+            | "forwardQueryString"
+            | "versioning"
+            | "destroyBuckets"
+            | "waitForInvalidation"
+            | "acmeDeactivateAccountOnDelete",
+    ): boolean => {
         const v = source.value(name);
         if (v === undefined) {
             return CONFIG_DEFAULTS[name];
@@ -310,6 +327,13 @@ export function readSiteSettings(
         challenge: (optionalString("challenge") ?? CONFIG_DEFAULTS.challenge) as ChallengeMode,
         challengeDelegations: source.value("challengeDelegations") as Record<string, string> | undefined,
     };
+    const rotation = source.value("acmeAccountKeyRotation") ?? CONFIG_DEFAULTS.acmeAccountKeyRotation;
+    if (!(typeof rotation === "number" && Number.isInteger(rotation) && rotation >= 0)) {
+        problems.push(
+            `\`${label("acmeAccountKeyRotation")}\` must be a whole number, 0 or more (got ${JSON.stringify(rotation)}): ` +
+                `add 1 to roll the ACME account key over${fix("acmeAccountKeyRotation", "1")}`,
+        );
+    }
     const eabKeyId = optionalString("acmeEabKeyId");
     const eabHmacKey = optionalString("acmeEabHmacKey");
     if ((eabKeyId === undefined) !== (eabHmacKey === undefined)) {
@@ -373,7 +397,12 @@ export function readSiteSettings(
         waitForInvalidation: bool("waitForInvalidation"),
         logRetentionDays: typeof logRetentionDays === "number" ? logRetentionDays : CONFIG_DEFAULTS.logRetentionDays,
         tags: (tags as Record<string, string> | undefined) ?? {},
-        acme: { ...acme, eab: acmeEab },
+        acme: {
+            ...acme,
+            eab: acmeEab,
+            accountKeyRotation: typeof rotation === "number" ? rotation : 0,
+            deactivateAccountOnDelete: bool("acmeDeactivateAccountOnDelete"),
+        },
     };
     return { settings, problems, warnings };
 }

@@ -6,17 +6,24 @@
  *   create: generate the key, register the account (terms agreed, optional contact, optional EAB);
  *           keep the CA's issuer domain names (directory `meta.caaIdentities`), which dns-persist-01
  *           records name next to the account URL.
- *   diff:   a new directory or EAB key id needs a new account (replace); a new email is an update,
- *           and so is state written before issuer names were kept (update reads them).
- *   update: updates the contact; reads the issuer names again.
- *   delete: forgets the account (no ACME call: deactivation cannot be undone, and nothing is owed).
+ *   diff:   a new directory or EAB key id needs a new account (replace); a new email or a new
+ *           `keyRotation` is an update, and so is state written before issuer names were kept.
+ *   update: updates the contact; with a new `keyRotation`, rolls the account key over (RFC 8555
+ *           §7.3.5 key change): same account URL, so no certificate is replaced or re-ordered, and
+ *           the old key (say, in a leaked state file) can no longer act for the account; reads the
+ *           issuer names again.
+ *   delete: deactivates the account at the CA (RFC 8555 §7.3.6), when it is replaced or the stack is
+ *           destroyed, so a key left in an old state file or backup cannot order for the stack's
+ *           names any more; certificates already issued stay valid. `deactivateOnDelete: false`
+ *           keeps it (an account shared with another tool). A CA that cannot be reached is a
+ *           warning, not a failed destroy.
  *
  * Methods `require` npm modules inside (serialized with the resource; see iamAcmeCertificate.ts).
  */
 /* eslint-disable @typescript-eslint/no-require-imports -- required inside methods on purpose (serialization) */
 import * as pulumi from "@pulumi/pulumi";
 import type * as Acme from "acme-client";
-import { assertCaReachable, withNonceRetries } from "../acme/client";
+import { acmeClient, assertCaReachable, withNonceRetries } from "../acme/client";
 import { LETS_ENCRYPT_PRODUCTION } from "../core/certificate";
 import { withoutUndefined } from "../core/runtime";
 import { isEmailAddress } from "../core/validation";
@@ -30,6 +37,10 @@ export interface AcmeAccountArgs {
     readonly eabKeyId?: pulumi.Input<string | undefined>;
     /** External Account Binding HMAC key (base64url). Kept secret. */
     readonly eabHmacKey?: pulumi.Input<string | undefined>;
+    /** A number to change (e.g. add 1) to roll the account key over: same account, no new certificate. Defaults to 0. */
+    readonly keyRotation?: pulumi.Input<number | undefined>;
+    /** Deactivate the account at the CA when it is replaced or destroyed. Defaults to true. */
+    readonly deactivateOnDelete?: pulumi.Input<boolean | undefined>;
 }
 
 interface AccountInputs {
@@ -37,12 +48,16 @@ interface AccountInputs {
     email?: string;
     eabKeyId?: string;
     eabHmacKey?: string;
+    keyRotation?: number;
+    deactivateOnDelete?: boolean;
 }
 
 interface AccountOutputs {
     directoryUrl: string;
     email?: string;
     eabKeyId?: string;
+    keyRotation?: number;
+    deactivateOnDelete?: boolean;
     accountUrl: string;
     accountKeyPem: string;
     /** The CA's issuer domain names (directory `meta.caaIdentities`; [] when it lists none). */
@@ -60,6 +75,12 @@ export const acmeAccountProvider: pulumi.dynamic.ResourceProvider = {
                 reason: `\`email\` ${JSON.stringify(news.email)} is not an email address: use e.g. "ops@example.cn" or leave it unset`,
             });
         }
+        if (news.keyRotation !== undefined && !(Number.isInteger(news.keyRotation) && news.keyRotation >= 0)) {
+            failures.push({
+                property: "keyRotation",
+                reason: `\`keyRotation\` must be a whole number (got ${JSON.stringify(news.keyRotation)}): add 1 to roll the account key over`,
+            });
+        }
         if (Boolean(news.eabKeyId) !== Boolean(news.eabHmacKey)) {
             failures.push({
                 property: "eabKeyId",
@@ -74,7 +95,13 @@ export const acmeAccountProvider: pulumi.dynamic.ResourceProvider = {
         if (replaces.length > 0) {
             return { changes: true, replaces };
         }
-        return { changes: (olds.email ?? "") !== (news.email ?? "") || olds.issuerDomainNames === undefined };
+        return {
+            changes:
+                (olds.email ?? "") !== (news.email ?? "") ||
+                (olds.keyRotation ?? 0) !== (news.keyRotation ?? 0) ||
+                (olds.deactivateOnDelete ?? true) !== (news.deactivateOnDelete ?? true) ||
+                olds.issuerDomainNames === undefined,
+        };
     },
 
     async create(inputs: AccountInputs) {
@@ -108,6 +135,8 @@ export const acmeAccountProvider: pulumi.dynamic.ResourceProvider = {
             directoryUrl: inputs.directoryUrl,
             email: inputs.email,
             eabKeyId: inputs.eabKeyId,
+            keyRotation: inputs.keyRotation,
+            deactivateOnDelete: inputs.deactivateOnDelete,
             accountUrl,
             accountKeyPem: accountKey.toString(),
             issuerDomainNames: directory.meta?.caaIdentities ?? [],
@@ -123,12 +152,46 @@ export const acmeAccountProvider: pulumi.dynamic.ResourceProvider = {
         if ((olds.email ?? "") !== (news.email ?? "")) {
             await client.updateAccount({ contact: contact(news.email) });
         }
+        let accountKeyPem = olds.accountKeyPem;
+        if ((olds.keyRotation ?? 0) !== (news.keyRotation ?? 0)) {
+            // RFC 8555 §7.3.5: the new key signs the inner request, the old key the outer one; on
+            // success the CA answers only to the new key. A failure leaves the old key in force.
+            const newKey = await acme.crypto.createPrivateEcdsaKey("P-256");
+            await client.updateAccountKey(newKey);
+            accountKeyPem = newKey.toString();
+            console.log(
+                `[acme] account key of ${olds.accountUrl} rolled over (keyRotation ${olds.keyRotation ?? 0} -> ${news.keyRotation ?? 0})`,
+            );
+        }
         const issuerDomainNames = (await assertCaReachable(olds.directoryUrl)).meta?.caaIdentities ?? [];
-        return { outs: withoutUndefined({ ...olds, email: news.email, issuerDomainNames } satisfies AccountOutputs) };
+        const outs: AccountOutputs = {
+            ...olds,
+            email: news.email,
+            keyRotation: news.keyRotation,
+            deactivateOnDelete: news.deactivateOnDelete,
+            accountKeyPem,
+            issuerDomainNames,
+        };
+        return { outs: withoutUndefined(outs) };
     },
 
-    async delete() {
-        // Nothing to do: see the header.
+    async delete(_id: string, olds: AccountOutputs) {
+        if (olds.deactivateOnDelete === false) {
+            console.log(`[acme] account ${olds.accountUrl} kept (deactivateOnDelete: false)`);
+            return;
+        }
+        try {
+            // Fails fast when the CA cannot be reached (acme-client would retry a refused connection).
+            await assertCaReachable(olds.directoryUrl);
+            await acmeClient(olds.directoryUrl, olds.accountKeyPem, olds.accountUrl).updateAccount({ status: "deactivated" });
+            console.log(`[acme] account ${olds.accountUrl} deactivated`);
+        } catch (e) {
+            // RFC 8555 §7.3.6: already deactivated answers unauthorized; either way nothing is left to do here.
+            console.warn(
+                `[acme] account ${olds.accountUrl} could not be deactivated (${(e as Error).message}): ` +
+                    "its key is gone from the state; deactivate it from a backup of the state if the key may have leaked",
+            );
+        }
     },
 };
 
@@ -151,6 +214,8 @@ export class AcmeAccount extends pulumi.dynamic.Resource {
                 email: args.email,
                 eabKeyId: args.eabKeyId,
                 eabHmacKey: args.eabHmacKey === undefined ? undefined : pulumi.secret(args.eabHmacKey),
+                keyRotation: args.keyRotation,
+                deactivateOnDelete: args.deactivateOnDelete,
                 accountUrl: undefined,
                 accountKeyPem: undefined,
                 issuerDomainNames: undefined,

@@ -291,6 +291,22 @@ const CASES: Case[] = [
         message: /`cloudfront-china:acmeEmail` "ops@" is not an email address/,
     },
     {
+        label: "account key rotation not a whole number",
+        layer: "stack",
+        input: stack({ "cloudfront-china:acmeAccountKeyRotation": "1.5" }),
+        message:
+            /`cloudfront-china:acmeAccountKeyRotation` must be a whole number, 0 or more \(got 1\.5\): add 1 to roll the ACME account key over: run `pulumi config set cloudfront-china:acmeAccountKeyRotation 1`/,
+    },
+    {
+        label: "watch boundary not a policy",
+        layer: "stack",
+        input: stack({
+            "cloudfront-china:watch": { emails: ["ops@example.cn"], permissionsBoundary: "arn:aws:iam::123456789012:policy/x" },
+        }),
+        message:
+            /`cloudfront-china:watch\.permissionsBoundary` "arn:aws:iam::123456789012:policy\/x" must be the name of a managed policy in the stack's account/,
+    },
+    {
         label: "static key in stack config",
         layer: "stack",
         input: stack({ "aws:accessKey": "AKIAEXAMPLE", "aws:secretKey": "secret" }),

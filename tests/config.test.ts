@@ -62,6 +62,8 @@ describe("stack configuration", () => {
                 challenge: "auto",
                 challengeDelegations: undefined,
                 eab: undefined,
+                accountKeyRotation: 0,
+                deactivateAccountOnDelete: true,
             },
         });
     });
@@ -89,6 +91,8 @@ describe("stack configuration", () => {
             "cloudfront-china:dnsResolvers": ["223.5.5.5", "127.0.0.1:8053"],
             "cloudfront-china:challenge": "dns-01",
             "cloudfront-china:challengeDelegations": { "example.cn": "_acme-challenge.example.cn.acme.example.net" },
+            "cloudfront-china:acmeAccountKeyRotation": "2",
+            "cloudfront-china:acmeDeactivateAccountOnDelete": "false",
         })();
         assert.deepEqual(s.acme, {
             directoryUrl: "https://acme-staging-v02.api.letsencrypt.org/directory",
@@ -100,6 +104,8 @@ describe("stack configuration", () => {
             challenge: "dns-01",
             challengeDelegations: { "example.cn": "_acme-challenge.example.cn.acme.example.net" },
             eab: undefined,
+            accountKeyRotation: 2,
+            deactivateAccountOnDelete: false,
         });
         assert.equal(s.hostedZoneId, "Z0123456789EXAMPLE");
         assert.equal(s.iamCertificateId, "ASCAEXAMPLE0123456789");

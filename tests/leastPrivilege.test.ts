@@ -11,6 +11,7 @@ import * as assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import * as acme from "acme-client";
 import { CloudFrontClient, CreateDistributionCommand, DeleteDistributionCommand, GetDistributionCommand } from "@aws-sdk/client-cloudfront";
 import {
     CreateAccessKeyCommand,
@@ -219,7 +220,14 @@ describe("the generated policy, enforced: the program as a user holding exactly 
         const noop = await step("up", "--yes");
         assert.deepEqual(noop.made.filter((d) => !d.allowed).map(describeDecision), []);
 
-        // 3. A renewal: the CA moves the window into the past (ARI), the next up replaces the certificate.
+        // The ACME account key rolls over as a planned change: the account updated, the certificate untouched.
+        assert.equal((await pulumi("config", "set", "cloudfront-china:acmeAccountKeyRotation", "1")).code, 0);
+        const rollover = await step("up", "--yes");
+        assert.match(rollover.output, /cloudfront-china:AcmeAccount\s+acme-account\s+updated/);
+        assert.doesNotMatch(rollover.output, /IamAcmeCertificate\s+\S+\s+(updated|replaced|created)/);
+
+        // 3. A renewal: the CA moves the window into the past (ARI), the next up replaces the certificate
+        // (ordered with the rolled-over key).
         const iam = new IAMClient(asRoot);
         const listed = await iam.send(new ListServerCertificatesCommand({ PathPrefix: `/cloudfront/${STACK}/` }));
         const served = (
@@ -320,8 +328,23 @@ describe("the generated policy, enforced: the program as a user holding exactly 
             "every attempt is AccessDenied",
         );
 
-        // 5. Destroy: buckets and logs are kept (destroyBuckets off), everything else goes.
+        // 5. Destroy: buckets and logs are kept (destroyBuckets off), everything else goes, and the ACME
+        // account is deactivated: its key, in any copy of the state, can no longer order.
+        const secrets = JSON.parse((await step("stack", "export", "--show-secrets")).output) as {
+            deployment: { resources: Array<{ type: string; outputs?: Record<string, unknown> }> };
+        };
+        const account = secrets.deployment.resources.find((r) => r.type === "pulumi-nodejs:dynamic/cloudfront-china:AcmeAccount")!.outputs!;
+        const accountKey = JSON.parse((account.accountKeyPem as { plaintext: string }).plaintext) as string;
+        const accountActs = () =>
+            new acme.Client({ directoryUrl: pebble.directoryUrl, accountKey, accountUrl: account.accountUrl as string })
+                .updateAccount({})
+                .then(
+                    () => "valid",
+                    (e: Error) => e.message,
+                );
+        assert.equal(await accountActs(), "valid");
         const destroyed = await step("destroy", "--yes");
+        assert.match(await accountActs(), /deactivated|unauthorized/i);
         assert.deepEqual(destroyed.made.filter((d) => !d.allowed).map(describeDecision), []);
         const all = decisions();
         const deniedInPreview = refusedDecisions.filter((d) => !d.allowed).length;

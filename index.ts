@@ -33,6 +33,7 @@ async function main() {
             schedule: settings.watch.schedule,
             warnDays: settings.watch.warnDays,
             permissionsBoundary: watchBoundary,
+            persistUntil: settings.acme.challenge !== "dns-01" ? settings.acme.persistUntil : undefined,
             tags: settings.tags,
         });
     // The schedule that makes renewal happen: a `pulumi up` of this stack every day (opt-in).

@@ -30,3 +30,5 @@ export {
 } from "./core/chinaRules";
 export type { ChinaRegion, ChinaRule, PlainDistribution, Violation } from "./core/chinaRules";
 export { InputError } from "./config/inputError";
+export { DEPLOY_OPTIONS, deployPolicy, normalizedRecordName, stackRecordNames, watchBoundaryPolicy } from "./core/iamPolicy";
+export type { ActionTable, DeployOption, PolicyDocument, PolicyScope } from "./core/iamPolicy";

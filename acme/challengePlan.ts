@@ -25,7 +25,7 @@ export interface PlanRequest {
     /** Explicit `_acme-challenge` delegation targets by name, when CNAMEs cannot be looked up from here. */
     delegations?: Record<string, string>;
     /** dns-persist-01 needs these; undefined (preview, first run) defers the standing-record check to create. */
-    persist?: { accountUrl: string; issuers: readonly string[] };
+    persist?: { accountUrl: string; issuers: readonly string[]; persistUntil?: number };
     now: number;
 }
 
@@ -145,7 +145,7 @@ function unservedReason(base: string, wildcard: boolean, req: PlanRequest, persi
     const name = wildcard ? `*.${base}` : base;
     const persist =
         req.persist && req.persist.issuers.length > 0
-            ? `TXT ${persistRecordName(base)} "${persistRecordValue(req.persist.issuers[0], req.persist.accountUrl, wildcard)}"`
+            ? `TXT ${persistRecordName(base)} "${persistRecordValue(req.persist.issuers[0], req.persist.accountUrl, wildcard, req.persist.persistUntil)}"`
             : `TXT ${persistRecordName(base)} "<CA issuer>; accounturi=<this stack's ACME account URL>${wildcard ? "; policy=wildcard" : ""}" (the exact value is printed once the ACME account exists)`;
     const delegation = `CNAME ${acmeChallengeName(base)} → _acme-challenge.${base}.<a Route 53 zone of this account>`;
     const ways =

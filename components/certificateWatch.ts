@@ -14,6 +14,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { METRICS, handler } from "../watch/handler";
 import { WATCH_DEFAULTS, boundaryArn, rateSeconds } from "../config/watch";
 import { InputError } from "../config/inputError";
+import { PERSIST_WARN_DAYS } from "../core/challenges";
 
 export const WATCH_NAMESPACE = "CloudFrontChina/Site";
 export const WATCH_RUNTIME = "nodejs22.x";
@@ -46,6 +47,8 @@ export interface CertificateWatchArgs {
      * prints it; an account admin creates it once, docs/watch.md).
      */
     readonly permissionsBoundary?: pulumi.Input<string>;
+    /** The end (Unix seconds) of the stack's dns-persist-01 records: an alarm from PERSIST_WARN_DAYS before it. */
+    readonly persistUntil?: number;
     readonly tags?: Record<string, string>;
 }
 
@@ -160,6 +163,7 @@ export class CertificateWatch extends pulumi.ComponentResource {
                         METRIC_NAMESPACE: WATCH_NAMESPACE,
                         IAM_PATH_PREFIX: args.iamPathPrefix,
                         ...(args.warnDays !== undefined ? { WARN_DAYS: String(args.warnDays) } : {}),
+                        ...(args.persistUntil !== undefined ? { PERSIST_UNTIL: String(args.persistUntil) } : {}),
                     },
                 },
                 tags,
@@ -210,32 +214,55 @@ export class CertificateWatch extends pulumi.ComponentResource {
         );
         new aws.cloudwatch.EventTarget(`${name}-target`, { rule: rule.name, arn: fn.arn }, { parent: this, dependsOn: [logGroup] });
 
+        // Every alarm: the check's 0/1 metric below 1 for two runs in a row (one late run is not an
+        // alarm), missing data breaching (a dead watch, Lambda failing or schedule stopped, alarms too).
+        const alarmBelowOne = (
+            alarmName: string,
+            metricName: string,
+            dimensions: Record<string, pulumi.Input<string>>,
+            description: string,
+        ) =>
+            new aws.cloudwatch.MetricAlarm(
+                alarmName,
+                {
+                    namespace: WATCH_NAMESPACE,
+                    metricName,
+                    dimensions,
+                    statistic: "Minimum",
+                    period,
+                    evaluationPeriods: 2,
+                    datapointsToAlarm: 2,
+                    threshold: 1,
+                    comparisonOperator: "LessThanThreshold",
+                    treatMissingData: "breaching",
+                    alarmDescription: description,
+                    alarmActions: [topic.arn],
+                    okActions: [topic.arn],
+                    tags,
+                },
+                { parent: this },
+            );
         for (const alias of args.aliases) {
             const wildcard = alias.startsWith("*.");
             for (const alarm of ALARMS.filter((a) => !(wildcard && a.probed))) {
-                new aws.cloudwatch.MetricAlarm(
+                alarmBelowOne(
                     `${name}-${alarm.id}-${alias.replace(/^\*\./, "wildcard.")}`,
-                    {
-                        namespace: WATCH_NAMESPACE,
-                        metricName: alarm.metric,
-                        dimensions: { DistributionId: args.distributionId, Alias: alias },
-                        statistic: "Minimum",
-                        period,
-                        // Two runs in a row: one late run is not an alarm, two missing runs are.
-                        evaluationPeriods: 2,
-                        datapointsToAlarm: 2,
-                        threshold: 1,
-                        comparisonOperator: "LessThanThreshold",
-                        // A dead watch (Lambda failing, schedule stopped) alarms too.
-                        treatMissingData: "breaching",
-                        alarmDescription: `${alias}: ${alarm.what}. What to do: ${alarm.todo}.`,
-                        alarmActions: [topic.arn],
-                        okActions: [topic.arn],
-                        tags,
-                    },
-                    { parent: this },
+                    alarm.metric,
+                    { DistributionId: args.distributionId, Alias: alias },
+                    `${alias}: ${alarm.what}. What to do: ${alarm.todo}.`,
                 );
             }
+        }
+        if (args.persistUntil !== undefined) {
+            const until = new Date(args.persistUntil * 1000).toISOString().slice(0, 10);
+            alarmBelowOne(
+                `${name}-persist-records`,
+                METRICS.persistRecordsOk,
+                { DistributionId: args.distributionId },
+                `The dns-persist-01 records end on ${until} (persistUntil), in ${PERSIST_WARN_DAYS} days or less: after it the CA ` +
+                    `refuses them and renewal stops. What to do: set cloudfront-china:dnsPersistUntil to a later date, run \`pulumi up\`, ` +
+                    `and update the records it lists (output dnsChallengeRecords) at your DNS host.`,
+            );
         }
         this.topicArn = topic.arn;
         this.functionName = fn.name;

@@ -51,7 +51,7 @@ function recordsToAdd(
     return pulumi
         .all([account.accountUrl, account.issuerDomainNames])
         .apply(([accountUrl, issuers]) => [
-            ...((issuers ?? []).length > 0 ? persistRecords(elsewhere, (issuers ?? [])[0], accountUrl) : []),
+            ...((issuers ?? []).length > 0 ? persistRecords(elsewhere, (issuers ?? [])[0], accountUrl, settings.acme.persistUntil) : []),
             ...delegations,
         ]);
 }
@@ -62,6 +62,7 @@ function recordsToAdd(
  */
 function standingPersistRecords(
     domains: string[],
+    persistUntil: number | undefined,
     hostedZones: Record<string, string>,
     account: AcmeAccount,
     resourceName: (n: string) => string,
@@ -70,7 +71,7 @@ function standingPersistRecords(
     const inOwnZone = domains.filter((d) => zoneFor(d, hostedZones) !== undefined);
     const records = pulumi
         .all([account.accountUrl, account.issuerDomainNames])
-        .apply(([accountUrl, issuers]) => persistRecords(inOwnZone, (issuers ?? [])[0] ?? "", accountUrl));
+        .apply(([accountUrl, issuers]) => persistRecords(inOwnZone, (issuers ?? [])[0] ?? "", accountUrl, persistUntil));
     return [...new Set(inOwnZone.map(baseName))].map(
         (base, i) =>
             new aws.route53.Record(
@@ -116,7 +117,7 @@ export function siteCertificate(
     );
     const standing =
         settings.acme.challenge === "dns-persist-01" && hostedZones
-            ? standingPersistRecords(settings.domains, hostedZones, account, resourceName, named.opts)
+            ? standingPersistRecords(settings.domains, settings.acme.persistUntil, hostedZones, account, resourceName, named.opts)
             : [];
     const certificate = new IamAcmeCertificate(
         resourceName("certificate"),
@@ -131,6 +132,7 @@ export function siteCertificate(
             dnsResolvers: settings.acme.dnsResolvers,
             challenge: settings.acme.challenge,
             challengeDelegations: settings.acme.challengeDelegations,
+            persistUntil: settings.acme.persistUntil,
             hostedZones,
             tags: settings.tags,
         },
@@ -224,6 +226,8 @@ export interface ChinaSiteArgs {
     challenge?: string;
     /** dns-01 delegation targets by name: "_acme-challenge.<name>" is a CNAME to this name in a Route 53 zone of the account. */
     challengeDelegations?: { [domain: string]: string };
+    /** The date (YYYY-MM-DD, UTC) the standing dns-persist-01 records end (`persistUntil`). Defaults to none. */
+    dnsPersistUntil?: string;
     /** Change it (add 1) to roll the ACME account key over: same account, no new certificate. Defaults to 0. */
     acmeAccountKeyRotation?: number;
     /** Deactivate the ACME account at the CA when it is replaced or destroyed. Defaults to true. */

@@ -8,7 +8,7 @@ import { stackAwsTarget } from "./stackAws";
 import { WatchConfig, readWatchConfig } from "./watch";
 import { DeploymentsConfig, OFFLINE_SECRET, currentBackendUrl, readDeploymentsConfig } from "./deployments";
 import { KeyType, LETS_ENCRYPT_PRODUCTION, checkInputs } from "../core/certificate";
-import { ChallengeMode } from "../core/challenges";
+import { ChallengeMode, PERSIST_WARN_DAYS } from "../core/challenges";
 import {
     defaultRootObjectProblems,
     domainsProblems,
@@ -75,6 +75,8 @@ export interface SiteConfig {
         challenge: ChallengeMode;
         /** dns-01 delegation targets by name, when the CNAME cannot be looked up from where `pulumi up` runs. */
         challengeDelegations?: Record<string, string>;
+        /** The end (Unix seconds) of the standing dns-persist-01 records (`dnsPersistUntil`), if any. */
+        persistUntil?: number;
         /** External Account Binding (ZeroSSL, Google Trust Services): key id and HMAC key (a secret). */
         eab?: { keyId: string; hmacKey: string };
         /** Change it (add 1) to roll the account key over (RFC 8555 key change): same account, no new certificate. */
@@ -96,6 +98,7 @@ const ISSUANCE_SETTINGS = [
     "dnsResolvers",
     "challenge",
     "challengeDelegations",
+    "dnsPersistUntil",
     "acmeAccountKeyRotation",
     "acmeDeactivateAccountOnDelete",
 ] as const;
@@ -327,6 +330,31 @@ export function readSiteSettings(
         challenge: (optionalString("challenge") ?? CONFIG_DEFAULTS.challenge) as ChallengeMode,
         challengeDelegations: source.value("challengeDelegations") as Record<string, string> | undefined,
     };
+    const persistUntilDate = optionalString("dnsPersistUntil");
+    let persistUntil: number | undefined;
+    if (persistUntilDate !== undefined) {
+        const at = /^\d{4}-\d{2}-\d{2}$/.test(persistUntilDate) ? Date.parse(`${persistUntilDate}T00:00:00Z`) : NaN;
+        const nextYear = new Date(Date.now() + 365 * 86400_000).toISOString().slice(0, 10);
+        if (Number.isNaN(at) || new Date(at).toISOString().slice(0, 10) !== persistUntilDate) {
+            problems.push(
+                `\`${label("dnsPersistUntil")}\` "${persistUntilDate}" must be a date, YYYY-MM-DD (UTC)${fix("dnsPersistUntil", nextYear)}`,
+            );
+        } else if (at <= Date.now()) {
+            problems.push(
+                `\`${label("dnsPersistUntil")}\` ${persistUntilDate} has passed: the dns-persist-01 records no longer validate. ` +
+                    `Set a later date${fix("dnsPersistUntil", nextYear)}, then update the records the program lists (output dnsChallengeRecords)`,
+            );
+        } else {
+            persistUntil = at / 1000;
+            const daysLeft = (at - Date.now()) / 86400_000;
+            if (daysLeft <= PERSIST_WARN_DAYS) {
+                warnings.push(
+                    `the dns-persist-01 records expire on ${persistUntilDate} (in ${daysLeft.toFixed(1)} days; \`${label("dnsPersistUntil")}\`): ` +
+                        `set a later date${fix("dnsPersistUntil", nextYear)} and update the records at your DNS host before then (output dnsChallengeRecords)`,
+                );
+            }
+        }
+    }
     const rotation = source.value("acmeAccountKeyRotation") ?? CONFIG_DEFAULTS.acmeAccountKeyRotation;
     if (!(typeof rotation === "number" && Number.isInteger(rotation) && rotation >= 0)) {
         problems.push(
@@ -400,6 +428,7 @@ export function readSiteSettings(
         acme: {
             ...acme,
             eab: acmeEab,
+            persistUntil,
             accountKeyRotation: typeof rotation === "number" ? rotation : 0,
             deactivateAccountOnDelete: bool("acmeDeactivateAccountOnDelete"),
         },

@@ -48,6 +48,7 @@ export const IN_PLACE_INPUTS = [
     // How names are validated, not what is issued: the next order uses the new way.
     "challenge",
     "challengeDelegations",
+    "persistUntil",
     "dnsResolvers",
     "propagationTimeoutSeconds",
     "pollIntervalSeconds",
@@ -184,6 +185,8 @@ export interface CertificateInputs {
     challenge?: ChallengeMode;
     /** dns-01 delegation targets by name, when the CNAME cannot be looked up. */
     challengeDelegations?: Record<string, string>;
+    /** The end (Unix seconds) the standing dns-persist-01 records carry (`persistUntil`); none when unset. */
+    persistUntil?: number;
     dnsResolvers?: string[];
     propagationTimeoutSeconds: number;
     pollIntervalSeconds: number;
@@ -297,6 +300,16 @@ export function checkInputs(inputs: Record<string, unknown>, only?: readonly str
             fail(
                 "dnsResolvers",
                 `\`dnsResolvers\` must be IP addresses with optional port, e.g. ["223.5.5.5", "127.0.0.1:8053"] (bad: ${JSON.stringify(bad)})`,
+            );
+        }
+    }
+
+    const persistUntil = inputs.persistUntil;
+    if (wanted("persistUntil") && persistUntil !== undefined && known(persistUntil)) {
+        if (typeof persistUntil !== "number" || !Number.isInteger(persistUntil) || persistUntil <= 0) {
+            fail(
+                "persistUntil",
+                `\`persistUntil\` must be a time in whole Unix seconds, as dns-persist-01 records carry it (got ${JSON.stringify(persistUntil)})`,
             );
         }
     }

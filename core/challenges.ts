@@ -57,14 +57,19 @@ export const persistRecordName = (domain: string) => `_validation-persist.${base
 /**
  * The dns-persist-01 TXT value for a name: `<issuer>; accounturi=<account URL>`, with
  * `; policy=wildcard` when the certificate holds the wildcard of that base name (one record serves
- * the base name and its wildcard; the policy only widens it).
+ * the base name and its wildcard; the policy only widens it), and `; persistUntil=<seconds>` when the
+ * stack gives the records an end (draft-ietf-acme-dns-persist: after it the CA no longer accepts the
+ * record, so a leaked account key stops validating the name).
  */
-export function persistRecordValue(issuer: string, accountUrl: string, wildcard: boolean): string {
-    return `${issuer}; accounturi=${accountUrl}${wildcard ? "; policy=wildcard" : ""}`;
+export function persistRecordValue(issuer: string, accountUrl: string, wildcard: boolean, persistUntil?: number): string {
+    return `${issuer}; accounturi=${accountUrl}${wildcard ? "; policy=wildcard" : ""}${persistUntil !== undefined ? `; persistUntil=${persistUntil}` : ""}`;
 }
 
+/** Days before a record's `persistUntil` from which `pulumi up` and the watch warn (a month to update DNS by hand). */
+export const PERSIST_WARN_DAYS = 30;
+
 /** The standing records a certificate needs in dns-persist-01: one per base name. */
-export function persistRecords(domains: readonly string[], issuer: string, accountUrl: string): ChallengeRecord[] {
+export function persistRecords(domains: readonly string[], issuer: string, accountUrl: string, persistUntil?: number): ChallengeRecord[] {
     const bases = new Map<string, boolean>();
     for (const d of domains) {
         bases.set(baseName(d), (bases.get(baseName(d)) ?? false) || d.startsWith("*."));
@@ -73,7 +78,7 @@ export function persistRecords(domains: readonly string[], issuer: string, accou
         domain: wildcard ? `*.${base}` : base,
         name: persistRecordName(base),
         type: "TXT" as const,
-        value: persistRecordValue(issuer, accountUrl, wildcard),
+        value: persistRecordValue(issuer, accountUrl, wildcard, persistUntil),
     }));
 }
 

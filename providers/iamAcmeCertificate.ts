@@ -95,6 +95,8 @@ export interface IamAcmeCertificateArgs {
      * names whose `_acme-challenge` CNAME cannot be looked up from where `pulumi up` runs. Defaults to looking it up.
      */
     readonly challengeDelegations?: pulumi.Input<Record<string, pulumi.Input<string>> | undefined>;
+    /** The end (Unix seconds) of the standing dns-persist-01 records: the records this resource asks for carry `persistUntil`. Changing it updates in place. */
+    readonly persistUntil?: pulumi.Input<number | undefined>;
     /** Resolvers ("ip" or "ip:port") that must show the TXT values before the CA is asked, and that answer the CNAME and dns-persist-01 lookups. Defaults to the zone's authoritative servers (lookups: the system's); [] skips the wait. */
     readonly dnsResolvers?: pulumi.Input<pulumi.Input<string>[] | undefined>;
     /** Seconds to wait for Route 53 INSYNC and for the resolvers. Defaults to 300. */
@@ -293,7 +295,7 @@ function computePlan(inputs: CertificateInputs, issuers: readonly string[] | und
         resolvers: inputs.dnsResolvers ?? [],
         zoneOf: dnsHostOf(inputs).zoneOf,
         delegations: inputs.challengeDelegations,
-        persist: issuers === undefined ? undefined : { accountUrl: inputs.accountUrl, issuers },
+        persist: issuers === undefined ? undefined : { accountUrl: inputs.accountUrl, issuers, persistUntil: inputs.persistUntil },
         now: Date.now(),
     };
     return planChallenges(request);
@@ -530,6 +532,7 @@ export class IamAcmeCertificate extends pulumi.dynamic.Resource {
                 hostedZones: args.hostedZones,
                 challenge: args.challenge ?? "auto",
                 challengeDelegations: args.challengeDelegations,
+                persistUntil: args.persistUntil,
                 dnsResolvers: args.dnsResolvers,
                 propagationTimeoutSeconds: args.propagationTimeoutSeconds ?? 300,
                 pollIntervalSeconds: args.pollIntervalSeconds ?? 5,

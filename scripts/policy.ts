@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 /**
  * `npm run policy -- --stack <name>`: prints the least-privilege IAM policy of the identity that runs
  * `pulumi up` for that stack, from its stack file (core/iamPolicy.ts over docs/iam-actions.json).
@@ -6,6 +7,10 @@
  *                     [--zone-id Z…] [--record-name _acme-challenge.example.cn] [--config-file PATH]
  *   npm run policy -- --any-stack        # the static docs/iam-policy.json
  *   npm run policy -- --watch-boundary [--account N]   # the boundary an admin creates once
+ *
+ * From the package: `npx cloudfront-china-policy` (same arguments). `--stack` reads this program's
+ * stack keys (`cloudfront-china:*`, the template's too); a program of one's own composes
+ * `deployPolicy` (exported) with its own scope.
  *
  * Exit codes: 0 printed; 2 bad configuration or usage (the reason is printed).
  */

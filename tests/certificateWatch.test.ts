@@ -7,6 +7,7 @@ import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import { WATCH_NAMESPACE, lambdaCode } from "../components/certificateWatch";
 import { rateSeconds, readWatchConfig } from "../config/watch";
+import { persistMetricData } from "../watch/handler";
 import { runProgramUnderMocks } from "./support/pulumi";
 
 const KEY = "cloudfront-china:watch";
@@ -136,6 +137,38 @@ describe("the in-account watch (cloudfront-china:watch) under mocks", () => {
         }
         const logs = mocks.find("aws:cloudwatch/logGroup:LogGroup", "watch-logs")[0];
         assert.deepEqual([logs.inputs.name, logs.inputs.retentionInDays], ["/aws/lambda/watch-function", 30]);
+    });
+
+    it("dns-persist-01 records with an end: the Lambda knows it and an alarm fires from 30 days before (dns-01: none)", async () => {
+        const until = new Date(Date.now() + 200 * 86400_000).toISOString().slice(0, 10);
+        const seconds = Date.parse(`${until}T00:00:00Z`) / 1000;
+        const { mocks } = await runProgram({
+            ...base,
+            "cloudfront-china:challenge": "dns-persist-01",
+            "cloudfront-china:dnsPersistUntil": until,
+            [KEY]: { emails: ["ops@example.cn"] },
+        });
+        const fn = mocks.find("aws:lambda/function:Function", "watch-function")[0];
+        assert.equal(fn.inputs.environment.variables.PERSIST_UNTIL, String(seconds));
+        const alarm = mocks.find("aws:cloudwatch/metricAlarm:MetricAlarm", "watch-persist-records")[0];
+        assert.equal(alarm.inputs.metricName, "PersistRecordsOk");
+        assert.equal(alarm.inputs.treatMissingData, "breaching");
+        assert.match(
+            alarm.inputs.alarmDescription,
+            new RegExp(`end on ${until} \\(persistUntil\\).*set cloudfront-china:dnsPersistUntil to a later date`),
+        );
+        const [daysLeft, ok] = persistMetricData("E1", seconds, new Date(Date.now()));
+        assert.ok(Math.abs((daysLeft.Value as number) - (seconds * 1000 - Date.now()) / 86400_000) < 0.01);
+        assert.equal(ok.Value, 1);
+        assert.equal(persistMetricData("E1", Math.floor(Date.now() / 1000) + 29 * 86400, new Date())[1].Value, 0, "29 days left: alarm");
+
+        const dns01 = await runProgram({
+            ...base,
+            "cloudfront-china:challenge": "dns-01",
+            "cloudfront-china:dnsPersistUntil": until,
+            [KEY]: { emails: ["ops@example.cn"] },
+        });
+        assert.equal(dns01.mocks.find("aws:cloudwatch/metricAlarm:MetricAlarm", "watch-persist-records").length, 0);
     });
 
     it("alarms per alias, missing data breaching, two runs in a row, to the topic; a wildcard gets the ICP alarm only", async () => {

@@ -62,6 +62,7 @@ describe("stack configuration", () => {
                 challenge: "auto",
                 challengeDelegations: undefined,
                 eab: undefined,
+                persistUntil: undefined,
                 accountKeyRotation: 0,
                 deactivateAccountOnDelete: true,
             },
@@ -104,6 +105,7 @@ describe("stack configuration", () => {
             challenge: "dns-01",
             challengeDelegations: { "example.cn": "_acme-challenge.example.cn.acme.example.net" },
             eab: undefined,
+            persistUntil: undefined,
             accountKeyRotation: 2,
             deactivateAccountOnDelete: false,
         });
@@ -301,6 +303,36 @@ describe("stack configuration", () => {
             ).warnings,
             [],
         );
+    });
+
+    it("dnsPersistUntil: a date in Unix seconds on the records; refused when passed or malformed, a warning within 30 days", () => {
+        const day = (offset: number) => new Date(Date.now() + offset * 86400_000).toISOString().slice(0, 10);
+        const read = (value: string) =>
+            readSiteSettings(
+                {
+                    value: (n: string) => (n === "domains" ? ["www.example.cn"] : n === "dnsPersistUntil" ? value : undefined),
+                    isSecret: () => false,
+                    label: (n: string) => `${PROJECT}:${n}`,
+                    setCommand: (n: string, e: string) => `pulumi config set ${PROJECT}:${n} ${e}`,
+                },
+                { region: "cn-north-1" },
+            );
+        const far = read(day(200));
+        assert.deepEqual([far.problems, far.warnings], [[], []]);
+        assert.equal(far.settings.acme.persistUntil, Date.parse(`${day(200)}T00:00:00Z`) / 1000);
+        const soon = read(day(10));
+        assert.deepEqual(soon.problems, []);
+        assert.match(
+            soon.warnings.join(),
+            /the dns-persist-01 records expire on \d{4}-\d\d-\d\d \(in (9|10)\.\d days; `cloudfront-china:dnsPersistUntil`\): set a later date: run `pulumi config set cloudfront-china:dnsPersistUntil \d{4}-\d\d-\d\d` and update the records/,
+        );
+        assert.match(
+            read(day(-1)).problems.join(),
+            /`cloudfront-china:dnsPersistUntil` \d{4}-\d\d-\d\d has passed: the dns-persist-01 records no longer validate/,
+        );
+        for (const bad of ["2027-02-30", "31.12.2027", "1830297600"]) {
+            assert.match(read(bad).problems.join(), /`cloudfront-china:dnsPersistUntil` ".*" must be a date, YYYY-MM-DD \(UTC\)/, bad);
+        }
     });
 
     it("every key but domains has a default (the CLI requires a declared key without one), and empty defaults read as unset", () => {

@@ -5,6 +5,7 @@
  * analyzers' verdicts on these policies are in tests/analyzers.test.ts (they need the test setup's tools).
  */
 import * as assert from "node:assert/strict";
+import { execSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
@@ -184,6 +185,25 @@ describe("the generated deploy policy (npm run policy)", () => {
     it("Route 53's normalized names: lower case, no trailing dot, other characters in octal", () => {
         assert.equal(normalizedRecordName("*.Example.CN."), "\\052.example.cn");
         assert.equal(normalizedRecordName("_acme-challenge.www.example.cn"), "_acme-challenge.www.example.cn");
+    });
+
+    it("the README's IAM permissions commands, run as written: the stack's policy on stdout", () => {
+        const section = fs
+            .readFileSync(path.join(root, "README.md"), "utf8")
+            .split(/^## IAM permissions$/m)[1]
+            .split(/^## /m)[0];
+        const commands = [...section.matchAll(/```bash\n([\s\S]*?)```/g)].flatMap((m) => m[1].split("\n")).filter((l) => l.trim());
+        assert.deepEqual(commands, ["npm run --silent policy -- --stack cn-north-1 --account 123456789012"]);
+        const printed = execSync(commands[0], {
+            cwd: root,
+            encoding: "utf8",
+            stdio: ["ignore", "pipe", "pipe"],
+        });
+        const doc = JSON.parse(printed) as PolicyDocument;
+        assert.equal(
+            statement(doc, "CertificatesUnderTheStackPath")!.Resource,
+            "arn:aws-cn:iam::123456789012:server-certificate/cloudfront/cn-north-1/*",
+        );
     });
 
     it("npm run policy -- --stack cn-north-1: the project's stack file, scoped to its zone and names; usage errors exit 2", async () => {

@@ -43,6 +43,11 @@ describe("dns-persist-01 record rules", () => {
             },
             { domain: "www.shop.cn", name: "_validation-persist.www.shop.cn", type: "TXT", value: `${ISSUER}; accounturi=${account}` },
         ]);
+        // With an end (cloudfront-china:dnsPersistUntil): every record carries it, in whole seconds.
+        assert.deepEqual(
+            persistRecords(["*.example.cn"], ISSUER, account, 1830297600).map((r) => r.value),
+            [`${ISSUER}; accounturi=${account}; policy=wildcard; persistUntil=1830297600`],
+        );
     });
 
     const cases: Array<[string, string[], boolean, RegExp | undefined]> = [
@@ -110,6 +115,20 @@ describe("DNS anywhere against Pebble, the test DNS server and moto", function (
             assert.notEqual((first.outs as Outs).serialNumber, (renewed.outs as Outs).serialNumber);
             assert.deepEqual(route53Calls(peers, from), [], "no Route 53 call of any kind");
             assert.ok(peers.proxy.signed.slice(from).some((c) => c.action === "UploadServerCertificate"));
+        });
+
+        it("a record with the stack's persistUntil (the value the program prints) is accepted by the CA and issues", async () => {
+            const base = elsewhere();
+            const until = Math.floor(Date.now() / 1000) + 90 * 86400;
+            persistRecord(base, persistRecordValue(ISSUER, account.accountUrl, false, until));
+            const i = (await provider.check!({}, inputs([base], { challenge: "dns-persist-01", persistUntil: until })))
+                .inputs as CertificateInputs;
+            const issued = await provider.create(i);
+            assert.match(String((issued.outs as Outs).serialNumber), /^[0-9a-f]+$/i);
+            assert.deepEqual(
+                ((await provider.check!({}, inputs([base], { persistUntil: 1.5 }))).failures ?? []).map((f) => f.property),
+                ["persistUntil"],
+            );
         });
 
         it("docs/iam-policy-dns-persist.json has no Route 53 action, and allows every call of that issue and renewal", () => {

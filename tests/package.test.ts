@@ -220,6 +220,15 @@ describe("the installable package in another Pulumi program", function () {
         assert.match(bad.output, /isIpv6Enabled/);
     });
 
+    it("`npx cloudfront-china-policy` prints the shipped policies (and deployPolicy is exported for a program of one's own)", async () => {
+        const anyStack = await sh("npx", ["cloudfront-china-policy", "--any-stack"], consumer);
+        assert.equal(anyStack.code, 0, anyStack.output);
+        assert.deepEqual(JSON.parse(anyStack.output), JSON.parse(fs.readFileSync(path.join(root, "docs", "iam-policy.json"), "utf8")));
+        const boundary = await sh("npx", ["cloudfront-china-policy", "--watch-boundary", "--account", "123456789012"], consumer);
+        assert.equal(boundary.code, 0, boundary.output);
+        assert.match(boundary.output, /"arn:aws-cn:iam::123456789012:server-certificate\/cloudfront\/\*"/);
+    });
+
     it("`pulumi new` from the template (its own npm install), the package from the packed tarball: plans clean, refuses a typo and a China-incompatible edit, and deploys and destroys under the CLI", async () => {
         peers = await usePeers();
         const zone = await createZone("example.cn");

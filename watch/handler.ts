@@ -7,11 +7,13 @@
  *
  * Environment: DISTRIBUTION_ID, METRIC_NAMESPACE, IAM_PATH_PREFIX, WARN_DAYS (optional),
  * PROBE_ADDRESSES (optional JSON {alias: "host:port"}: tests and private network paths),
+ * PERSIST_UNTIL (optional, Unix seconds: the end of the stack's dns-persist-01 records),
  * AWS_REGION (set by Lambda).
  */
 /* eslint-disable @typescript-eslint/no-require-imports -- required inside functions on purpose (serialization) */
 import type * as CW from "@aws-sdk/client-cloudwatch";
 import { CheckReport, runCheck } from "./liveCheck";
+import { PERSIST_WARN_DAYS } from "../core/challenges";
 
 /** Metric names, one value per alias and check. */
 export const METRICS = {
@@ -19,7 +21,26 @@ export const METRICS = {
     expiryOk: "ExpiryOk",
     probeOk: "ProbeOk",
     icpApproved: "IcpApproved",
+    /** Per distribution: 1 while the dns-persist-01 records' persistUntil is more than PERSIST_WARN_DAYS away. */
+    persistRecordsOk: "PersistRecordsOk",
+    persistRecordsDaysLeft: "PersistRecordsDaysLeft",
 } as const;
+
+/** The data points of the dns-persist-01 records' end, when the stack gives them one. */
+export function persistMetricData(distributionId: string, persistUntil: number, now: Date): CW.MetricDatum[] {
+    const daysLeft = (persistUntil * 1000 - now.getTime()) / 86400_000;
+    const dimensions = [{ Name: "DistributionId", Value: distributionId }];
+    return [
+        { MetricName: METRICS.persistRecordsDaysLeft, Dimensions: dimensions, Value: daysLeft, Unit: "Count", Timestamp: now },
+        {
+            MetricName: METRICS.persistRecordsOk,
+            Dimensions: dimensions,
+            Value: daysLeft > PERSIST_WARN_DAYS ? 1 : 0,
+            Unit: "None",
+            Timestamp: now,
+        },
+    ];
+}
 
 /** The data points of a report: every alias IcpApproved; probed aliases ProbeOk, ExpiryOk, and DaysToExpiry when a certificate was read. */
 export function metricData(report: CheckReport): CW.MetricDatum[] {
@@ -57,7 +78,10 @@ export async function handler(): Promise<{ verdict: string; aliases: Array<{ ali
         warnDays: env.WARN_DAYS ? Number(env.WARN_DAYS) : undefined,
         connect: env.PROBE_ADDRESSES ? (JSON.parse(env.PROBE_ADDRESSES) as Record<string, string>) : undefined,
     });
-    const data = metricData(report);
+    const data = [
+        ...metricData(report),
+        ...(env.PERSIST_UNTIL ? persistMetricData(report.distribution.id, Number(env.PERSIST_UNTIL), new Date(report.checkedAt)) : []),
+    ];
     const cloudwatch = new CloudWatchClient({ region });
     // PutMetricData takes at most 1000 data points per call.
     for (let i = 0; i < data.length; i += 1000) {

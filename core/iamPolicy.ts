@@ -80,6 +80,16 @@ export interface PolicyScope {
 
 const OPERATIONS = ["create", "read", "update", "delete"] as const;
 
+/**
+ * The tag ChinaCdn puts on its distribution, naming the stack: CloudFront's distribution actions take
+ * `aws:RequestTag` at create and `aws:ResourceTag` after (Service Authorization Reference), so a
+ * stack's policy can reach its own distribution before its id is known, and no other.
+ */
+export const STACK_TAG = "cloudfront-china:stack";
+
+/** Actions that create a distribution: `*` resource, allowed only with the stack tag in the request. */
+const DISTRIBUTION_CREATE = new Set(["cloudfront:CreateDistribution", "cloudfront:TagResource"]);
+
 /** The actions the watch role's writes must carry the boundary for (IAM: `iam:PermissionsBoundary` keys). */
 const BOUNDARY_GATED = new Set(["iam:CreateRole", "iam:PutRolePolicy", "iam:DeleteRolePolicy", "iam:PutRolePermissionsBoundary"]);
 
@@ -230,7 +240,18 @@ export function deployPolicy(table: ActionTable, scope: PolicyScope): PolicyDocu
         const kind = kindOf(row.arn);
         // Emptying buckets on destroy reaches every bucket of the stack; content writes only the site's.
         const { sid, resources } = resourcesOf(kind, scope, row.type === "aws:s3/bucket:Bucket");
-        if (row.action === "iam:PassRole") {
+        if (row.type === "aws:cloudfront/distribution:Distribution" && row.arn === "*" && DISTRIBUTION_CREATE.has(row.action)) {
+            add(
+                "DistributionCreatedWithTheStackTag",
+                row.action,
+                ["*"],
+                scope.stack === "*"
+                    ? { Null: { [`aws:RequestTag/${STACK_TAG}`]: "false" } }
+                    : { StringEquals: { [`aws:RequestTag/${STACK_TAG}`]: scope.stack } },
+            );
+        } else if (kind === "distribution" && scope.distributionId === undefined && scope.stack !== "*") {
+            add("DistributionOfTheStack", row.action, resources, { StringEquals: { [`aws:ResourceTag/${STACK_TAG}`]: scope.stack } });
+        } else if (row.action === "iam:PassRole") {
             add("WatchRolePassedToLambdaOnly", row.action, resources, { StringEquals: { "iam:PassedToService": "lambda.amazonaws.com" } });
         } else if (BOUNDARY_GATED.has(row.action)) {
             add("WatchRoleOnlyWithTheBoundary", row.action, resources, {

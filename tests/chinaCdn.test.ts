@@ -236,11 +236,11 @@ describe("ChinaCdn component (runtime mocks)", () => {
         assert.equal(mocks.find("aws:s3/bucketObjectv2:BucketObjectv2").length, 0, "no resource per file");
     });
 
-    it("tags every resource that takes tags", () => {
+    it("tags every resource that takes tags; the distribution also with its stack (the per-stack deploy policy's tag condition)", () => {
+        assert.deepEqual(one(DISTRIBUTION, "site-cdn").inputs.tags, { team: "web", "cloudfront-china:stack": pulumi.getStack() });
         for (const [type, name] of [
             ["aws:s3/bucket:Bucket", "site-bucket"],
             ["aws:s3/bucket:Bucket", "site-logs"],
-            [DISTRIBUTION, "site-cdn"],
         ]) {
             assert.deepEqual(one(type, name).inputs.tags, { team: "web" }, name);
         }

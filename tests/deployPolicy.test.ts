@@ -182,6 +182,27 @@ describe("the generated deploy policy (npm run policy)", () => {
         assert.ok(!JSON.stringify(doc).includes('"arn:aws-cn:cloudfront::123456789012:distribution/*"'));
     });
 
+    it("before the stack exists: its distribution by the stack tag (create with it in the request, then only tagged ones)", () => {
+        const doc = deployPolicy(table, {
+            account: "123456789012",
+            stack: "prod",
+            options: new Set<DeployOption>([]),
+            watchBoundaryArn: "arn:aws-cn:iam::123456789012:policy/b",
+        });
+        assert.deepEqual(statement(doc, "DistributionCreatedWithTheStackTag"), {
+            Sid: "DistributionCreatedWithTheStackTag",
+            Effect: "Allow",
+            Action: ["cloudfront:CreateDistribution", "cloudfront:TagResource"],
+            Resource: "*",
+            Condition: { StringEquals: { "aws:RequestTag/cloudfront-china:stack": "prod" } },
+        });
+        const own = statement(doc, "DistributionOfTheStack")!;
+        assert.equal(own.Resource, "arn:aws-cn:cloudfront::123456789012:distribution/*");
+        assert.deepEqual(own.Condition, { StringEquals: { "aws:ResourceTag/cloudfront-china:stack": "prod" } });
+        assert.ok(own.Action.includes("cloudfront:UpdateDistribution") && own.Action.includes("cloudfront:DeleteDistribution"));
+        assert.equal(statement(doc, "Distribution"), undefined, "no untagged distribution statement");
+    });
+
     it("Route 53's normalized names: lower case, no trailing dot, other characters in octal", () => {
         assert.equal(normalizedRecordName("*.Example.CN."), "\\052.example.cn");
         assert.equal(normalizedRecordName("_acme-challenge.www.example.cn"), "_acme-challenge.www.example.cn");

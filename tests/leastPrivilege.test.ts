@@ -291,6 +291,15 @@ describe("the generated policy, enforced: the program as a user holding exactly 
                     new IAMClient(asDeployer()).send(new DeleteServerCertificateCommand({ ServerCertificateName: other.certificateName })),
             ],
             [
+                "a distribution without the stack's tag",
+                () =>
+                    new CloudFrontClient(asDeployer()).send(
+                        new CreateDistributionCommand({
+                            DistributionConfig: testDistributionConfig([`www2.${ZONE}`], "ASCAEXAMPLE0123456789"),
+                        }),
+                    ),
+            ],
+            [
                 "another distribution (read)",
                 () => new CloudFrontClient(asDeployer()).send(new GetDistributionCommand({ Id: other.distributionId })),
             ],

@@ -11,8 +11,9 @@ signed with an IAM user's access key:
   docs/iam-actions.json and the providers' own calls);
 - evaluates the user's identity policies (inline, attached, groups' ones, read from moto's IAM) as
   IAM does: an explicit Deny wins, then any Allow whose action, resource and conditions all match;
-  operators StringEquals/NotEquals/Like/NotLike, ArnEquals/ArnLike, Bool, with the ForAllValues: and
-  ForAnyValue: qualifiers and IfExists;
+  operators StringEquals/NotEquals/Like/NotLike, ArnEquals/ArnLike, Bool, Null, with the ForAllValues:
+  and ForAnyValue: qualifiers and IfExists; the tag keys aws:RequestTag/ResourceTag/TagKeys of
+  CloudFront distributions (from the request body and moto's tags);
 - answers AccessDenied in the service's own error format, and appends every decision to the JSON-lines
   file MOTO_CHINA_DECISIONS.
 
@@ -20,7 +21,7 @@ A request this layer cannot name an action for is denied ("unmapped"), so a new 
 unchecked. A key that belongs to no IAM user is the account's root (the tests' own setup calls), as
 in AWS. Not evaluated: resource-based policies (moto's own S3 bucket policy check still runs), SCPs,
 and the global keys the requests cannot carry here (aws:SecureTransport: moto is plain HTTP;
-aws:SourceIp; aws:RequestTag/ResourceTag, which the project's policies do not use).
+aws:SourceIp; tag keys outside CloudFront, which the project's policies do not use).
 """
 import fnmatch
 import io
@@ -30,6 +31,7 @@ import re
 from urllib.parse import parse_qs, unquote
 from xml.etree import ElementTree
 
+from moto.cloudfront.models import cloudfront_backends
 from moto.iam.access_control import CreateAccessKeyFailure, IAMPolicy, IAMUserAccessKey
 from moto.iam.models import iam_backends
 from moto.moto_server import werkzeug_app
@@ -74,6 +76,9 @@ def _condition_met(qualified, key, expected_values, context):
     )
     actual = context.get(key.lower())
     expected = _listed(expected_values)
+    if operator == "Null":
+        # "true": the key must be absent from the request; "false": present.
+        return (actual is None) == (str(expected[0]).lower() == "true")
     hit = lambda value: any(_matches_value(base, e, value) for e in expected)  # noqa: E731
     if actual is None:
         return qualifier == "ForAllValues" or if_exists or negated
@@ -294,13 +299,34 @@ def _route53(method, path, body):
     return None
 
 
-def _cloudfront(method, path, query):
+def _request_tags(body):
+    """aws:RequestTag/<key> and aws:TagKeys of a CloudFront request body's <Tags><Items><Tag>s."""
+    if not body:
+        return {}
+    tags = {}
+    for tag in (e for e in ElementTree.fromstring(body).iter() if e.tag.split("}")[-1] == "Tag"):
+        fields = {c.tag.split("}")[-1]: (c.text or "") for c in tag}
+        tags[fields.get("Key", "")] = fields.get("Value", "")
+    context = {f"aws:requesttag/{k}".lower(): [v] for k, v in tags.items()}
+    return {**context, "aws:tagkeys": list(tags)} if tags else {}
+
+
+def _resource_tags(arn):
+    """aws:ResourceTag/<key> of a CloudFront resource, from moto's tagging service."""
+    backend = cloudfront_backends[ACCOUNT][PARTITION]
+    tags = backend.tagger.get_tag_dict_for_resource(arn)
+    return {f"aws:resourcetag/{k}".lower(): [v] for k, v in tags.items()}
+
+
+def _cloudfront(method, path, query, body):
     distribution = lambda i: f"arn:{PARTITION}:cloudfront::{ACCOUNT}:distribution/{i}"  # noqa: E731
     oai = lambda i: f"arn:{PARTITION}:cloudfront::{ACCOUNT}:origin-access-identity/{i}"  # noqa: E731
     p = path[len("/2020-05-31") :] if path.startswith("/2020-05-31") else path
     if p == "/distribution" and method == "POST":
-        calls = [("cloudfront:CreateDistribution", distribution("*"), {})]
-        return calls + ([("cloudfront:TagResource", distribution("*"), {})] if "WithTags" in query else [])
+        # No resource type (Service Authorization Reference): "*", with the request's tags as keys.
+        context = _request_tags(body) if "WithTags" in query else {}
+        calls = [("cloudfront:CreateDistribution", "*", context)]
+        return calls + ([("cloudfront:TagResource", "*", context)] if "WithTags" in query else [])
     if p == "/distribution" and method == "GET":
         return [("cloudfront:ListDistributions", "*", {})]
     m = re.fullmatch(r"/distribution/([^/]+)(/config|/invalidation(?:/[^/]+)?)?", p)
@@ -316,14 +342,17 @@ def _cloudfront(method, path, query):
         }
         suffix = m.group(2) or ""
         suffix = "/invalidation/" if suffix.startswith("/invalidation/") else suffix
-        return [(f"cloudfront:{ops[(suffix, method)]}", distribution(m.group(1)), {})]
+        arn = distribution(m.group(1))
+        return [(f"cloudfront:{ops[(suffix, method)]}", arn, _resource_tags(arn))]
     if p == "/tagging":
         operation = (query.get("Operation") or [""])[0]
         op = {"Tag": "TagResource", "Untag": "UntagResource", "": "ListTagsForResource"}[operation]
-        return [(f"cloudfront:{op}", (query.get("Resource") or ["*"])[0], {})]
+        arn = (query.get("Resource") or ["*"])[0]
+        context = {**_resource_tags(arn), **(_request_tags(body) if op == "TagResource" else {})}
+        return [(f"cloudfront:{op}", arn, context)]
     if p == "/origin-access-identity/cloudfront":
         op = "CreateCloudFrontOriginAccessIdentity" if method == "POST" else "ListCloudFrontOriginAccessIdentities"
-        return [(f"cloudfront:{op}", oai("*") if method == "POST" else "*", {})]
+        return [(f"cloudfront:{op}", "*", {})]
     m = re.fullmatch(r"/origin-access-identity/cloudfront/([^/]+)(/config)?", p)
     if m:
         ops = {
@@ -427,7 +456,7 @@ def required(service, region, method, path, query, headers, body):
     if service == "route53":
         return _route53(method, path, body)
     if service == "cloudfront":
-        return _cloudfront(method, path, query)
+        return _cloudfront(method, path, query, body)
     if service == "s3":
         return _s3(method, path, query, body)
     return None

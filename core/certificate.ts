@@ -95,8 +95,25 @@ export function validWindow(window: { start?: unknown; end?: unknown }): { start
 }
 
 /**
+ * The share of a certificate's lifetime that is always left when renewal starts, whatever the CA's
+ * window says: a quarter. It is the point from which the watch warns (docs/watch.md: a quarter of the
+ * lifetime), so a CA that moves a window later never makes the watch alarm on a healthy stack, and
+ * it leaves room for outages: 11 days of a 45-day certificate, 16 of a 64-day one, 40 hours of a
+ * 160-hour one (more than a day between daily runs). Let's Encrypt's own windows sit at about a third.
+ */
+export const RENEWAL_FLOOR_SHARE = 1 / 4;
+
+/** The latest instant renewal may start: when RENEWAL_FLOOR_SHARE of the lifetime remains. */
+export function renewalFloor(times: CertificateTimes): number {
+    const notBefore = Date.parse(times.notBefore);
+    const notAfter = Date.parse(times.notAfter);
+    return Math.floor(notAfter - (notAfter - notBefore) * RENEWAL_FLOOR_SHARE);
+}
+
+/**
  * The instant from which `diff` replaces the certificate, following Let's Encrypt's integration
- * guide: a random instant in the ARI suggested window when the CA offers a valid one; otherwise
+ * guide: a random instant in the ARI suggested window when the CA offers a valid one, but never
+ * later than the floor (`renewalFloor`); otherwise
  * when one third of the certificate's own lifetime remains (one half below 10 days); or, when the
  * user set `renewBeforeDays`, that many days before notAfter. Computed from the certificate, never
  * from an assumed 90 days (lifetimes shrink to 64, 45 days and 160 hours).
@@ -113,7 +130,7 @@ export function renewAfter(times: CertificateTimes, opts: { renewBeforeDays?: nu
     const ari = opts.ari && validWindow(opts.ari);
     if (ari) {
         const r = opts.random ?? Math.random();
-        return new Date(Math.floor(ari.start + r * (ari.end - ari.start))).toISOString();
+        return new Date(Math.min(Math.floor(ari.start + r * (ari.end - ari.start)), renewalFloor(times))).toISOString();
     }
     const remaining = lifetime < 10 * DAY_MS ? lifetime / 2 : lifetime / 3;
     return new Date(Math.floor(notAfter - remaining)).toISOString();

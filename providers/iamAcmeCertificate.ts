@@ -44,9 +44,11 @@ import {
     inPlaceChanges,
     isDue,
     renewAfter,
+    renewalFloor,
     shapingChanges,
     stableFraction,
     storedInputs,
+    validWindow,
     zoneFor,
 } from "../core/certificate";
 import { acmeIssuer } from "../acme/issuer";
@@ -433,6 +435,13 @@ export const iamAcmeCertificateProvider: pulumi.dynamic.ResourceProvider = {
         const facts = certificateFacts(issued.certificatePem);
         const ari = inputs.renewBeforeDays === undefined ? await fetchRenewalWindow(directory, issued.certificatePem, log) : undefined;
         const name = certificateName(inputs.domains[0], facts.notAfter, facts.serialNumber);
+        const window = ari && validWindow(ari);
+        if (window && window.start > renewalFloor(facts)) {
+            log(
+                `[acme] [${name}] the CA's renewal window ${ari!.start} .. ${ari!.end} starts after a quarter of the lifetime is left: ` +
+                    `renews from ${new Date(renewalFloor(facts)).toISOString()} instead (the floor; the watch warns from there)`,
+            );
+        }
         const outs: CertificateOutputs = {
             ...storedInputs(inputs),
             serverCertificateId: "",

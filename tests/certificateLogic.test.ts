@@ -1,6 +1,15 @@
 import * as assert from "node:assert/strict";
 import { CA_TIMEOUT_SECONDS, pollAttempts } from "../acme/client";
-import { certificateName, checkInputs, defaultIamPath, isDue, renewAfter, shapingChanges, zoneFor } from "../core/certificate";
+import {
+    certificateName,
+    checkInputs,
+    defaultIamPath,
+    isDue,
+    renewAfter,
+    renewalFloor,
+    shapingChanges,
+    zoneFor,
+} from "../core/certificate";
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -32,6 +41,17 @@ describe("renewal window (pure)", () => {
         const ari = { start: "2027-04-20T00:00:00Z", end: "2027-04-22T00:00:00Z" };
         assert.equal(renewAfter(times(90 * DAY), { ari, random: 0 }), "2027-04-20T00:00:00.000Z");
         assert.equal(renewAfter(times(90 * DAY), { ari, random: 0.5 }), "2027-04-21T00:00:00.000Z");
+    });
+
+    it("never later than the floor, a quarter of the lifetime left, whatever the CA's window says", () => {
+        // A window at a twentieth of the lifetime left (4.5 days of 90): renewal starts at 22.5 days left.
+        const late = { start: new Date(issuedAt + 85 * DAY).toISOString(), end: new Date(issuedAt + 86 * DAY).toISOString() };
+        assert.equal(renewAfter(times(90 * DAY), { ari: late, random: 0.5 }), new Date(issuedAt + 67.5 * DAY).toISOString());
+        assert.equal(renewalFloor(times(45 * DAY)), issuedAt + 33.75 * DAY);
+        assert.equal(renewalFloor(times(160 * HOUR)), issuedAt + 120 * HOUR);
+        // A window before the floor is followed as it is.
+        const early = { start: "2027-04-20T00:00:00Z", end: "2027-04-22T00:00:00Z" };
+        assert.equal(renewAfter(times(90 * DAY), { ari: early, random: 0 }), "2027-04-20T00:00:00.000Z");
     });
 
     it("ignores an invalid ARI window (end <= start), per RFC 9773", () => {

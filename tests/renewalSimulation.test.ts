@@ -52,6 +52,35 @@ describe("renewal simulation: two years of scheduled runs", function () {
         assert.ok(perYear("160h daily") >= 80 && perYear("160h daily") <= 110, `${perYear("160h daily")}`);
     });
 
+    it("across Let's Encrypt's dates (90, then 64, then 45 days), daily: never a gap, and a margin left even through outages", () => {
+        for (const [name, r] of results) {
+            if (name.startsWith("LE dates")) {
+                assert.equal(r.gapSeconds, 0, name);
+            }
+        }
+        // Renewed at about a third left (the window ±1/90 of the lifetime, then up to one run interval):
+        // at least 13.5 of a 45-day certificate's days were never needed.
+        const margin = (45 / 3 - 45 / 90 - 1) * 24;
+        assert.ok(
+            results.get("LE dates daily ARI")!.minRemainingHours >= margin,
+            `${results.get("LE dates daily ARI")!.minRemainingHours}`,
+        );
+        // An outage eats its own length of that margin, no more.
+        const three = results.get("LE dates daily ARI + 3-day CA outage")!.minRemainingHours;
+        assert.ok(three >= margin - 3 * 24, `${three}`);
+        const two = results.get("LE dates daily ARI + 2-day CA outage")!.minRemainingHours;
+        assert.ok(two >= margin - 2 * 24 && two < margin, `${two}: the 2-day outage falls in the 45-day era and shows`);
+    });
+
+    it("the floor: a CA whose windows sit at a twentieth of the lifetime left is renewed at a quarter left instead", () => {
+        // Without the floor, a 45-day certificate would be renewed with 2.25 days left; with it, 11.25 (less one run interval).
+        const late = results.get("LE dates daily, CA windows at 1/20 left")!;
+        assert.ok(late.minRemainingHours >= 11.25 * 24 - 24, `${late.minRemainingHours}`);
+        const lateOutage = results.get("LE dates daily, 1/20 windows + 3-day outage")!;
+        assert.equal(lateOutage.gapSeconds, 0);
+        assert.ok(lateOutage.minRemainingHours >= 11.25 * 24 - 24 - 3 * 24, `${lateOutage.minRemainingHours}`);
+    });
+
     it("never holds more than two IAM certificates at once (one free quota slot per renewing certificate)", () => {
         for (const [name, r] of results) {
             assert.ok(r.maxIamCertificates <= 2, `${name}: ${r.maxIamCertificates}`);

@@ -27,6 +27,10 @@ const DAY = 24 * HOUR;
 export interface Scenario {
     name: string;
     lifetimeMs: number;
+    /** The lifetime of a certificate issued at `t` (ms), when it changes over the run: LETS_ENCRYPT_LIFETIMES. */
+    lifetimeAt?: (t: number) => number;
+    /** Where the CA's ARI window sits, as the share of the lifetime left at its middle. Defaults to a third. */
+    ariShareLeft?: number;
     /** "daily": once a day at a random minute; "weekly": once a week at a random minute. */
     schedule: "daily" | "weekly";
     /** The CA offers ARI: a window around 2/3 of the lifetime, ±1/90 of the lifetime (±1 day for 90-day certificates). */
@@ -55,6 +59,19 @@ export interface Result {
     maxOrdersPer7Days: number;
     /** With `caMovesWindowsAt`: hours from the move until the certificate it covered was replaced. */
     replacedAfterMoveHours?: number;
+    /** The least lifetime the served certificate had left at any moment (hours): the margin that was never used. */
+    minRemainingHours: number;
+}
+
+/**
+ * Let's Encrypt's classic lifetimes by issuance date (acme-and-renewal facts): 90 days, 64 days from
+ * 2027-02-10, 45 days from 2028-02-16.
+ */
+export function letsEncryptLifetime(t: number): number {
+    if (t >= Date.parse("2028-02-16T00:00:00Z")) {
+        return 45 * DAY;
+    }
+    return t >= Date.parse("2027-02-10T00:00:00Z") ? 64 * DAY : 90 * DAY;
 }
 
 interface Certificate {
@@ -126,10 +143,11 @@ export async function simulate(s: Scenario, years = 2): Promise<Result> {
 
     const issue = (t: number): Certificate => {
         orders.push(t);
+        const lifetime = s.lifetimeAt ? s.lifetimeAt(t) : s.lifetimeMs;
         const notBefore = t;
-        const notAfter = t + s.lifetimeMs;
-        const ideal = notAfter - s.lifetimeMs / 3;
-        const halfWindow = s.lifetimeMs / 90;
+        const notAfter = t + lifetime;
+        const ideal = notAfter - lifetime * (s.ariShareLeft ?? 1 / 3);
+        const halfWindow = lifetime / 90;
         const ari: AriWindow | undefined = s.ari
             ? {
                   start: new Date(Math.max(notBefore, ideal - halfWindow)).toISOString(),
@@ -220,14 +238,18 @@ export async function simulate(s: Scenario, years = 2): Promise<Result> {
         current = next;
     }
 
-    // Seconds without a valid attached certificate: walk the attachment timeline.
+    // Seconds without a valid attached certificate, and the least lifetime left: walk the attachment timeline.
     attached = attached.sort((a, b) => a.from - b.from);
     let gap = 0;
+    let minRemaining = Infinity;
     for (let i = 0; i < attached.length; i++) {
         const to = i + 1 < attached.length ? attached[i + 1].from : end;
         const validUntil = Math.min(to, attached[i].cert.notAfter);
         if (validUntil < to) {
             gap += to - validUntil;
+        }
+        if (i + 1 < attached.length) {
+            minRemaining = Math.min(minRemaining, attached[i].cert.notAfter - to); // just before the next one serves
         }
     }
 
@@ -244,6 +266,7 @@ export async function simulate(s: Scenario, years = 2): Promise<Result> {
         maxIamCertificates: maxIam,
         maxOrdersPer7Days: maxOrders,
         replacedAfterMoveHours: replacedAfterMove === undefined ? undefined : Math.round((replacedAfterMove / HOUR) * 10) / 10,
+        minRemainingHours: Math.round((minRemaining / HOUR) * 10) / 10,
     };
 }
 
@@ -292,6 +315,37 @@ export function scenarios(): Scenario[] {
             seed: seed++,
         });
     }
+    // Across the real dates: 90 days, then 64 (2027-02-10), then 45 (2028-02-16), daily, with ARI.
+    const dated = {
+        lifetimeMs: 90 * DAY,
+        lifetimeAt: letsEncryptLifetime,
+        schedule: "daily" as const,
+        ari: true,
+        deployMinutes: 10,
+        extraConflictMinutes: 0,
+    };
+    list.push({ ...dated, name: "LE dates daily ARI", seed: seed++ });
+    list.push({
+        ...dated,
+        name: "LE dates daily ARI + 3-day CA outage",
+        caOutage: { afterMs: 420 * DAY, durationMs: 3 * DAY },
+        seed: seed++,
+    });
+    list.push({
+        ...dated,
+        name: "LE dates daily ARI + 2-day CA outage",
+        caOutage: { afterMs: 600 * DAY, durationMs: 2 * DAY },
+        seed: seed++,
+    });
+    // A CA whose windows sit at a twentieth of the lifetime left: the floor renews at a quarter instead.
+    list.push({ ...dated, name: "LE dates daily, CA windows at 1/20 left", ariShareLeft: 1 / 20, seed: seed++ });
+    list.push({
+        ...dated,
+        name: "LE dates daily, 1/20 windows + 3-day outage",
+        ariShareLeft: 1 / 20,
+        caOutage: { afterMs: 420 * DAY, durationMs: 3 * DAY },
+        seed: seed++,
+    });
     return list;
 }
 
@@ -305,6 +359,7 @@ export function formatTable(results: readonly Result[]): string {
         "max IAM certs",
         "max orders/7d",
         "replaced after move (h)",
+        "min left (h)",
     ];
     const rows = results.map((r) =>
         [
@@ -316,6 +371,7 @@ export function formatTable(results: readonly Result[]): string {
             r.maxIamCertificates,
             r.maxOrdersPer7Days,
             r.replacedAfterMoveHours ?? "-",
+            r.minRemainingHours,
         ].map(String),
     );
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));

@@ -525,7 +525,7 @@ describe("site content under the real engine (one scenario: first deploy, a no-o
         env = engineEnv(work);
         site = path.join(work, "site");
         writeFiles(site, SAMPLE_SITE);
-        bucket = `site-engine-content-${Date.now().toString(36)}`;
+        bucket = `site-bucket-engine-content-${Date.now().toString(36)}`; // named like the program's site bucket (the deploy policy's object grants)
         await s3().send(new CreateBucketCommand({ Bucket: bucket, CreateBucketConfiguration: { LocationConstraint: "cn-north-1" } }));
         await run("stack", "init");
         for (const [key, value] of Object.entries({ alias: `content-${Date.now().toString(36)}.example.cn`, contentDir: site, bucket })) {

@@ -428,6 +428,8 @@ describe("docs/iam-policy.json", () => {
             // The engine test's stand-in distribution makes the calls pulumi-aws would make.
             [/^POST \/2020-05-31\/distribution$/, "cloudfront:CreateDistribution"],
             [/^GET \/2020-05-31\/distribution\/[^/?]+$/, "cloudfront:GetDistribution"],
+            // The engine test's watcher reads what the distribution serves (test side, not a provider call).
+            [/^GET \/2020-05-31\/distribution\/[^/]+\/config$/, "cloudfront:GetDistributionConfig"],
             [/^PUT \/2020-05-31\/distribution\/[^/]+\/config$/, "cloudfront:UpdateDistribution"],
             [/^DELETE \/2020-05-31\/distribution\/[^/]+$/, "cloudfront:DeleteDistribution"],
             // The content provider's calls, which other suites (the engine test) may make first.
@@ -456,6 +458,7 @@ describe("docs/iam-policy.json", () => {
             "route53:DeleteHostedZone",
             "iam:ListServerCertificates",
             "sts:AssumeRole",
+            "cloudfront:GetDistributionConfig",
         ]);
         const made = new Set(peers.proxy.signed.map(awsAction).filter((a) => !testSetupOnly.has(a)));
         assert.ok(made.size >= 8, `too few calls recorded to mean anything: ${[...made].join(", ")}`);

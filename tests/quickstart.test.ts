@@ -240,7 +240,7 @@ describe("README Quickstart, executed in a fresh clone under the real Pulumi CLI
             }
             if (command === "pulumi preview") {
                 assert.equal(peers.pebble.ordersCreated(), ordersBefore, "a preview never orders a certificate");
-                assert.match(output, /\+ 19 to create/, "stack, component, 14 aws resources, account, certificate, content");
+                assert.match(output, /\+ 21 to create/, "stack, component, 16 aws resources, account, certificate, content");
             }
             if (command.startsWith("pulumi up")) {
                 assert.equal(peers.pebble.ordersCreated(), ordersBefore + 1, "one order for the two names");

@@ -2,7 +2,7 @@
  * A test-only stand-in for aws.cloudfront.Distribution (the pulumi-aws plugin cannot be installed
  * here): a dynamic resource that creates a CloudFront distribution in moto once and, on every
  * update, points `ViewerCertificate.IAMCertificateId` at the certificate it is given
- * (GetDistributionConfig + UpdateDistribution with the ETag), as pulumi-aws does.
+ * (GetDistribution for the config and its ETag, then UpdateDistribution), as pulumi-aws does.
  */
 /* eslint-disable @typescript-eslint/no-require-imports -- required inside methods (serialization) */
 import * as pulumi from "@pulumi/pulumi";
@@ -62,19 +62,19 @@ const provider: pulumi.dynamic.ResourceProvider = {
         return { id: out.Distribution?.Id ?? "", outs: inputs };
     },
     async update(id: string, _olds: Inputs, news: Inputs) {
-        const { GetDistributionConfigCommand, UpdateDistributionCommand } = require("@aws-sdk/client-cloudfront") as typeof CF;
+        const { GetDistributionCommand, UpdateDistributionCommand } = require("@aws-sdk/client-cloudfront") as typeof CF;
         const cf = client(news.region);
-        const current = await cf.send(new GetDistributionConfigCommand({ Id: id }));
-        const config = current.DistributionConfig!;
+        const current = await cf.send(new GetDistributionCommand({ Id: id }));
+        const config = current.Distribution!.DistributionConfig!;
         config.ViewerCertificate = { ...config.ViewerCertificate, IAMCertificateId: news.iamCertificateId };
         await cf.send(new UpdateDistributionCommand({ Id: id, IfMatch: current.ETag, DistributionConfig: config }));
         console.log(`[test-distribution] ${id} now serves certificate ${news.iamCertificateId}`);
         return { outs: news };
     },
     async delete(id: string, props: Inputs) {
-        const { DeleteDistributionCommand, GetDistributionConfigCommand } = require("@aws-sdk/client-cloudfront") as typeof CF;
+        const { DeleteDistributionCommand, GetDistributionCommand } = require("@aws-sdk/client-cloudfront") as typeof CF;
         const cf = client(props.region);
-        const current = await cf.send(new GetDistributionConfigCommand({ Id: id }));
+        const current = await cf.send(new GetDistributionCommand({ Id: id }));
         await cf.send(new DeleteDistributionCommand({ Id: id, IfMatch: current.ETag }));
     },
 };

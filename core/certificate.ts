@@ -310,9 +310,7 @@ export function checkInputs(inputs: Record<string, unknown>, only?: readonly str
 
     const resolvers = inputs.dnsResolvers;
     if (wanted("dnsResolvers") && resolvers !== undefined && known(resolvers)) {
-        const bad = !Array.isArray(resolvers)
-            ? [resolvers]
-            : resolvers.filter((r) => typeof r !== "string" || !/^(\d{1,3}(\.\d{1,3}){3}|\[[0-9a-f:]+\])(:\d{1,5})?$/i.test(r));
+        const bad = !Array.isArray(resolvers) ? [resolvers] : resolvers.filter((r) => typeof r !== "string" || !isResolverAddress(r));
         if (bad.length > 0) {
             fail(
                 "dnsResolvers",
@@ -374,6 +372,31 @@ export function checkInputs(inputs: Record<string, unknown>, only?: readonly str
     }
 
     return failures;
+}
+
+/**
+ * An IPv4 address (each octet 0-255) or a bracketed IPv6 address, with an optional port 1-65535: what
+ * the DNS library takes (a port 0 aborts the process inside it; a port above 65535 wraps silently).
+ */
+export function isResolverAddress(value: string): boolean {
+    const m = /^(?:(\d{1,3}(?:\.\d{1,3}){3})|\[([0-9a-f:.]+)\])(?::(\d{1,5}))?$/i.exec(value);
+    if (!m) {
+        return false;
+    }
+    if (m[1] !== undefined && !m[1].split(".").every((o) => Number(o) <= 255)) {
+        return false;
+    }
+    if (
+        m[2] !== undefined &&
+        !(
+            m[2].includes(":") &&
+            m[2].split("::").length <= 2 &&
+            m[2].split(":").every((g) => /^[0-9a-f]{0,4}$/i.test(g) || /^\d{1,3}(\.\d{1,3}){3}$/.test(g))
+        )
+    ) {
+        return false;
+    }
+    return m[3] === undefined || (Number(m[3]) >= 1 && Number(m[3]) <= 65535);
 }
 
 /** The zone id given for a name: an exact entry or the longest suffix entry. */

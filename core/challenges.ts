@@ -82,6 +82,73 @@ export function persistRecords(domains: readonly string[], issuer: string, accou
     }));
 }
 
+/** A dns-persist-01 TXT value as the CA reads it: the issuer, and its parameters or why they are malformed. */
+export type PersistRecord =
+    | { issuer: string; accountUri: string; wildcard: boolean; persistUntil?: number; malformed?: undefined }
+    | { issuer: string; malformed: string };
+
+/**
+ * Parses a dns-persist-01 TXT value exactly as the CA does (draft-ietf-acme-dns-persist over the
+ * RFC 8659 issue-value grammar; Pebble's validator, va.go `parseDNSPersistIssueValues`): the issuer
+ * before the first `;`, then `tag=value` parameters separated by `;` with optional space or tab
+ * around them; an empty parameter (a trailing `;`), a parameter without `=`, an empty tag, a tag
+ * given twice (tags are case-insensitive), a value with a space, a control, a `;` or a non-ASCII
+ * character, an empty `accounturi` or none, and a `persistUntil` that is not a whole number of
+ * seconds each make the record malformed. A `policy` other than `wildcard` counts as none.
+ */
+export function parsePersistRecord(value: string): PersistRecord {
+    const wsp = (s: string) => s.replace(/^[ \t]+|[ \t]+$/g, "");
+    const [first, ...params] = value.split(";");
+    const issuer = wsp(first);
+    const seen = new Set<string>();
+    let accountUri: string | undefined;
+    let wildcard = false;
+    let persistUntil: number | undefined;
+    for (const raw of params) {
+        const param = wsp(raw);
+        if (param === "") {
+            return { issuer, malformed: "an empty parameter or a trailing semicolon" };
+        }
+        const eq = param.indexOf("=");
+        if (eq < 0) {
+            return { issuer, malformed: `parameter "${param}" is not a tag=value pair` };
+        }
+        const tag = wsp(param.slice(0, eq));
+        const v = wsp(param.slice(eq + 1));
+        if (tag === "") {
+            return { issuer, malformed: `parameter "${param}" has an empty tag` };
+        }
+        if (seen.has(tag.toLowerCase())) {
+            return { issuer, malformed: `parameter "${tag}" is given twice` };
+        }
+        seen.add(tag.toLowerCase());
+        if (!/^[\x21-\x3a\x3c-\x7e]*$/.test(v)) {
+            return { issuer, malformed: `the value "${v}" of "${tag}" holds a space, a control, a ";" or a non-ASCII character` };
+        }
+        switch (tag.toLowerCase()) {
+            case "accounturi":
+                if (v === "") {
+                    return { issuer, malformed: "accounturi is empty" };
+                }
+                accountUri = v;
+                break;
+            case "policy":
+                wildcard = v.toLowerCase() === "wildcard";
+                break;
+            case "persistuntil":
+                if (!/^[+-]?\d+$/.test(v) || !Number.isSafeInteger(Number(v))) {
+                    return { issuer, malformed: `persistUntil "${v}" is not a whole number of Unix seconds` };
+                }
+                persistUntil = Number(v);
+                break;
+        }
+    }
+    if (accountUri === undefined) {
+        return { issuer, malformed: "it has no accounturi" };
+    }
+    return { issuer, accountUri, wildcard, persistUntil };
+}
+
 /**
  * Why none of the TXT values at `_validation-persist.<name>` authorizes this account for the name,
  * or undefined when one does. The same rules the CA applies (draft-ietf-acme-dns-persist §3,
@@ -100,29 +167,28 @@ export function persistRecordProblem(
     }
     const reasons: string[] = [];
     for (const value of values) {
-        const [issuer, ...params] = value.split(";").map((p) => p.trim());
-        if (!issuers.includes(issuer)) {
-            reasons.push(`"${value}" names issuer "${issuer}", not one of this CA's (${issuers.join(", ")})`);
+        const record = parsePersistRecord(value);
+        if (!issuers.includes(record.issuer)) {
+            reasons.push(`"${value}" names issuer "${record.issuer}", not one of this CA's (${issuers.join(", ")})`);
             continue;
         }
-        const tags = new Map<string, string>();
-        for (const p of params) {
-            const eq = p.indexOf("=");
-            if (eq > 0) {
-                tags.set(p.slice(0, eq).trim().toLowerCase(), p.slice(eq + 1).trim());
-            }
-        }
-        if (tags.get("accounturi") !== accountUrl) {
-            reasons.push(`"${value}" names account ${tags.get("accounturi") ?? "(none)"}, not this stack's ${accountUrl}`);
+        if (record.malformed !== undefined) {
+            reasons.push(`"${value}" is malformed, and the CA refuses it: ${record.malformed}`);
             continue;
         }
-        if (wildcard && (tags.get("policy") ?? "").toLowerCase() !== "wildcard") {
+        if (record.accountUri !== accountUrl) {
+            reasons.push(`"${value}" names account ${record.accountUri}, not this stack's ${accountUrl}`);
+            continue;
+        }
+        if (wildcard && !record.wildcard) {
             reasons.push(`"${value}" lacks "; policy=wildcard", which a wildcard name needs`);
             continue;
         }
-        const until = tags.get("persistuntil");
-        if (until !== undefined && !(Number(until) * 1000 > now)) {
-            reasons.push(`"${value}" expired: persistUntil ${until} (${new Date(Number(until) * 1000).toISOString()}) has passed`);
+        if (record.persistUntil !== undefined && !(record.persistUntil * 1000 >= now)) {
+            const at = new Date(record.persistUntil * 1000);
+            reasons.push(
+                `"${value}" expired: persistUntil ${record.persistUntil} (${Number.isNaN(at.getTime()) ? "out of range" : at.toISOString()}) has passed`,
+            );
             continue;
         }
         return undefined;

@@ -117,6 +117,11 @@ describe("certificate input checks (pure)", () => {
         ["global region", { region: "us-east-1" }, "region", /aws-cn partition/],
         ["zero timeout", { propagationTimeoutSeconds: 0 }, "propagationTimeoutSeconds", /positive number/],
         ["resolver host name", { dnsResolvers: ["ns1.example.cn"] }, "dnsResolvers", /IP addresses/],
+        // What the DNS library cannot take: octets above 255, port 0 (it aborts the process), ports above 65535 (wrapped).
+        ["resolver octet above 255", { dnsResolvers: ["223.5.5.256"] }, "dnsResolvers", /IP addresses.*"223\.5\.5\.256"/],
+        ["resolver port 0", { dnsResolvers: ["223.5.5.5:0"] }, "dnsResolvers", /IP addresses.*"223\.5\.5\.5:0"/],
+        ["resolver port above 65535", { dnsResolvers: ["127.0.0.1:70000"] }, "dnsResolvers", /IP addresses.*"127\.0\.0\.1:70000"/],
+        ["resolver IPv6 that is not one", { dnsResolvers: ["[2400:::3200:baba::1]"] }, "dnsResolvers", /IP addresses/],
         ["unknown challenge mode", { challenge: "tls-alpn-01" }, "challenge", /not a challenge mode/],
         [
             "delegation of a name not on the certificate",
@@ -129,6 +134,7 @@ describe("certificate input checks (pure)", () => {
     it("accepts valid inputs, loopback http directories, and unknown (preview) values", () => {
         assert.deepEqual(checkInputs(good), []);
         assert.deepEqual(checkInputs({ ...good, acmeDirectoryUrl: "http://127.0.0.1:14000/dir" }), []);
+        assert.deepEqual(checkInputs({ ...good, dnsResolvers: ["223.5.5.5", "127.0.0.1:65535", "[2400:3200::1]", "[::1]:8053"] }), []);
         const unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
         assert.deepEqual(checkInputs({ ...good, domains: unknown, path: unknown, region: unknown }), []);
     });

@@ -70,6 +70,41 @@ describe("dns-persist-01 record rules", () => {
             /names issuer "letsencrypt\.org", not one of this CA's/,
         ],
         ["persistUntil passed", [`${ISSUER}; accounturi=${account}; persistUntil=${now / 1000 - 60}`], false, /expired: persistUntil/],
+        // Malformed as the CA parses it (Pebble's validator): refused here too, never ordered with.
+        [
+            "a trailing semicolon",
+            [`${persistRecordValue(ISSUER, account, false)};`],
+            false,
+            /malformed, .*an empty parameter or a trailing semicolon/,
+        ],
+        [
+            "a parameter given twice",
+            [`${persistRecordValue(ISSUER, account, false)}; AccountURI=${account}`],
+            false,
+            /malformed, .*"AccountURI" is given twice/,
+        ],
+        [
+            "a parameter without =",
+            [`${persistRecordValue(ISSUER, account, false)}; wildcard`],
+            false,
+            /malformed, .*"wildcard" is not a tag=value pair/,
+        ],
+        [
+            "persistUntil not a number",
+            [`${persistRecordValue(ISSUER, account, false)}; persistUntil=abc`],
+            false,
+            /malformed, .*persistUntil "abc" is not a whole number/,
+        ],
+        [
+            "persistUntil with a fraction",
+            [`${persistRecordValue(ISSUER, account, false)}; persistUntil=1.5`],
+            false,
+            /persistUntil "1\.5" is not a whole number/,
+        ],
+        ["no accounturi", [`${ISSUER}; policy=wildcard`], false, /malformed, .*it has no accounturi/],
+        ["a value with a space", [`${ISSUER}; accounturi=${account} x`], false, /malformed, .*holds a space/],
+        // A policy other than wildcard counts as none (the draft): fine for a plain name.
+        ["an unknown policy value on a plain name", [`${ISSUER}; accounturi=${account}; policy=other`], false, undefined],
     ];
     for (const [label, values, wildcard, problem] of cases) {
         it(label, () => {

@@ -182,6 +182,7 @@ export interface SettingsSource {
 /** Stack keys of the certificate settings, by the provider input they feed (for messages). */
 const CERTIFICATE_SETTINGS: Record<string, SiteSettingName> = {
     acmeDirectoryUrl: "acmeDirectoryUrl",
+    profile: "acmeProfile",
     keyType: "keyType",
     renewBeforeDays: "renewBeforeDays",
     dnsResolvers: "dnsResolvers",
@@ -390,6 +391,7 @@ export function readSiteSettings(
             challenge: acme.challenge,
             challengeDelegations: acme.challengeDelegations,
             acmeDirectoryUrl: acme.directoryUrl,
+            profile: acme.profile,
             keyType: acme.keyType,
             renewBeforeDays: acme.renewBeforeDays,
             dnsResolvers: acme.dnsResolvers,

@@ -285,6 +285,20 @@ export function checkInputs(inputs: Record<string, unknown>, only?: readonly str
         );
     }
 
+    const profile = inputs.profile;
+    if (
+        wanted("profile") &&
+        profile !== undefined &&
+        known(profile) &&
+        !(typeof profile === "string" && /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(profile))
+    ) {
+        // Profile names are tokens (draft-ietf-acme-profiles: the keys of the directory's meta.profiles).
+        fail(
+            "profile",
+            `\`profile\` ${JSON.stringify(profile)} is not a profile name (letters, digits, ".", "_", "-"): e.g. "classic", "tlsserver" or "shortlived" at Let's Encrypt`,
+        );
+    }
+
     const days = inputs.renewBeforeDays;
     if (wanted("renewBeforeDays") && days !== undefined && known(days) && (typeof days !== "number" || !(days > 0) || days >= 90)) {
         fail(

@@ -381,6 +381,15 @@ export const iamAcmeCertificateProvider: pulumi.dynamic.ResourceProvider = {
         });
         const dns = dnsHostOf(inputs);
         const directory = await issuer.directory();
+        const offered = Object.keys(directory.meta?.profiles ?? {});
+        if (inputs.profile !== undefined && offered.length > 0 && !offered.includes(inputs.profile)) {
+            // The CA would refuse the order (invalidProfile); say so before anything is ordered.
+            throw providerError(
+                `nothing was ordered: the CA at ${inputs.acmeDirectoryUrl} offers no profile "${inputs.profile}" ` +
+                    `(it offers ${offered.map((p) => `"${p}"`).join(", ")}): set \`profile\` (cloudfront-china:acmeProfile) to one of them, or unset it for the CA's default`,
+                "ProfileUnavailable",
+            );
+        }
         let planned = await planFor(inputs, directory.meta?.caaIdentities ?? [], "take");
         // Standing records the program writes into its own Route 53 zone (dns-persist-01 with
         // hostedZoneId) were created just before this resource: wait for them to show, bounded.

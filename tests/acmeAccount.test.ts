@@ -7,7 +7,7 @@ import * as assert from "node:assert/strict";
 import * as acme from "acme-client";
 import { acmeAccountProvider } from "../providers/acmeAccount";
 import { iamAcmeCertificateProvider } from "../providers/iamAcmeCertificate";
-import { usePeers } from "./support/fixture";
+import { certificateInputs, usePeers } from "./support/fixture";
 
 type Outs = Record<string, unknown> & { accountUrl: string; accountKeyPem: string; directoryUrl: string };
 
@@ -71,6 +71,23 @@ describe("the ACME account: key rollover and deactivation, against Pebble", () =
         assert.equal(kept.deactivateOnDelete, false);
         await acmeAccountProvider.delete!(kept.accountUrl, kept);
         assert.equal(await actsForAccount(directoryUrl, kept.accountUrl, kept.accountKeyPem), true);
+    });
+
+    it("a profile the CA does not offer is refused before anything is ordered, naming the ones it does", async () => {
+        const peers = await usePeers();
+        const account = (await acmeAccountProvider.create({ directoryUrl })).outs as Outs;
+        const orders = peers.pebble.ordersCreated();
+        const refused = await iamAcmeCertificateProvider
+            .create(certificateInputs(peers, account, ["www.example.cn"], { profile: "nosuch" }))
+            .then(
+                () => "created",
+                (e: Error) => e.message,
+            );
+        assert.match(
+            refused,
+            /nothing was ordered: the CA at .* offers no profile "nosuch" \(it offers .*"shortlived".*\): set `profile` \(cloudfront-china:acmeProfile\)/,
+        );
+        assert.equal(peers.pebble.ordersCreated(), orders);
     });
 
     it("a CA that cannot be reached, or an account already deactivated, does not fail the delete (a warning says what to do)", async () => {

@@ -291,6 +291,12 @@ const CASES: Case[] = [
         message: /`cloudfront-china:acmeEmail` "ops@" is not an email address/,
     },
     {
+        label: "a profile no CA would name",
+        layer: "stack",
+        input: stack({ "cloudfront-china:acmeProfile": "short lived" }),
+        message: /`cloudfront-china:acmeProfile` "short lived" is not a profile name/,
+    },
+    {
         label: "account key rotation not a whole number",
         layer: "stack",
         input: stack({ "cloudfront-china:acmeAccountKeyRotation": "1.5" }),

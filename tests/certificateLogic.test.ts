@@ -123,6 +123,7 @@ describe("certificate input checks (pure)", () => {
         ["resolver port above 65535", { dnsResolvers: ["127.0.0.1:70000"] }, "dnsResolvers", /IP addresses.*"127\.0\.0\.1:70000"/],
         ["resolver IPv6 that is not one", { dnsResolvers: ["[2400:::3200:baba::1]"] }, "dnsResolvers", /IP addresses/],
         ["unknown challenge mode", { challenge: "tls-alpn-01" }, "challenge", /not a challenge mode/],
+        ["a profile no CA would name", { profile: "short lived" }, "profile", /`profile` "short lived" is not a profile name/],
         [
             "delegation of a name not on the certificate",
             { challengeDelegations: { "a.example.com": "x.example.net" } },

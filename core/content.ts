@@ -44,11 +44,16 @@ export const MAX_KEY_BYTES = 1024;
 export const MAX_INVALIDATION_PATHS = 3000;
 
 const HASHED_NAME = /[.-][0-9a-f]{8,}\.[a-z0-9]+$/i;
-const REVALIDATE_TYPES = ["text/html", "application/xml", "application/json", "application/manifest+json"];
+/**
+ * Revalidated: HTML, and every XML or JSON document (`…/xml`, `…+xml`, `…/json`, `…+json`: feeds
+ * such as RSS and Atom, JSON-LD, web manifests), which point at the rest and change with it. Not
+ * images (SVG is `image/svg+xml`): they are assets like the others.
+ */
+const isRevalidatedType = (type: string) => type === "text/html" || (!type.startsWith("image/") && /[/+](xml|json)$/.test(type));
 
 export function cacheControlFor(key: string, contentType: string): string {
-    const base = contentType.split(";")[0];
-    if (REVALIDATE_TYPES.includes(base) || key.endsWith("sw.js")) {
+    const base = contentType.split(";")[0].trim().toLowerCase();
+    if (isRevalidatedType(base) || key.endsWith("sw.js")) {
         return CACHE_REVALIDATE;
     }
     const name = key.slice(key.lastIndexOf("/") + 1);

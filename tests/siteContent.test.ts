@@ -63,6 +63,25 @@ describe("site content: what is uploaded and what is invalidated (core/content.t
         assert.equal(manifest.find((e) => e.key === "style.css")?.md5, crypto.createHash("md5").update("body{}").digest("hex"));
     });
 
+    it("XML and JSON of every kind revalidate, as the README says: feeds, JSON-LD, manifests; SVG images do not", () => {
+        const manifest = siteManifest(
+            folder({
+                "feed.rss": "<rss/>",
+                "atom.atom": "<feed/>",
+                "data.jsonld": "{}",
+                "site.webmanifest": "{}",
+                "a.json": "{}",
+                "s.xml": "<x/>",
+                "logo.svg": "<svg/>",
+            }),
+        );
+        const cache = Object.fromEntries(manifest.map((e) => [e.key, e.cacheControl]));
+        for (const key of ["feed.rss", "atom.atom", "data.jsonld", "site.webmanifest", "a.json", "s.xml"]) {
+            assert.equal(cache[key], CACHE_REVALIDATE, `${key} (${manifest.find((e) => e.key === key)?.contentType})`);
+        }
+        assert.equal(cache["logo.svg"], CACHE_DEFAULT);
+    });
+
     it("the digest moves with any content, header or key change and with nothing else", () => {
         const dir = folder(SITE);
         const first = manifestDigest(siteManifest(dir));

@@ -30,13 +30,12 @@ import {
 } from "@aws-sdk/client-iam";
 import { ChangeResourceRecordSetsCommand, CreateHostedZoneCommand, Route53Client } from "@aws-sdk/client-route-53";
 import { CreateBucketCommand, DeleteObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { engineEnv } from "./support/engine";
+import { copyProjectProgram, engineEnv } from "./support/engine";
 import { usePeers } from "./support/fixture";
 import { DnsServer, Moto, Pebble, setRenewalInfo, startDnsFromRoute53, startMoto, startPebble, tempDir } from "./support/peers";
 import { installStandInAws } from "./support/standinAws";
 import { testDistributionConfig } from "./engine/program/testDistribution";
 
-const root = path.resolve(__dirname, "..");
 const ACCOUNT = "123456789012";
 const STACK = "least";
 const ZONE = "lp.example.cn";
@@ -131,14 +130,7 @@ describe("the generated policy, enforced: the program as a user holding exactly 
 
         work = tempDir("cfcn-least-program-");
         program = path.join(work, "program");
-        const files = execFileSync("git", ["ls-files", "-c", "-m", "-o", "--exclude-standard"], { cwd: root, encoding: "utf8" })
-            .split("\n")
-            .filter((f) => f && fs.statSync(path.join(root, f), { throwIfNoEntry: false })?.isFile() && !/^Pulumi\..+\.yaml$/.test(f));
-        for (const f of files) {
-            fs.mkdirSync(path.dirname(path.join(program, f)), { recursive: true });
-            fs.copyFileSync(path.join(root, f), path.join(program, f));
-        }
-        fs.symlinkSync(path.join(root, "node_modules"), path.join(program, "node_modules"));
+        copyProjectProgram(program);
         const credentials = path.join(work, "aws-credentials");
         fs.writeFileSync(
             credentials,

@@ -12,7 +12,7 @@ import { GetFunctionCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { CreatePolicyCommand, DeletePolicyCommand, GetRoleCommand, IAMClient, UploadServerCertificateCommand } from "@aws-sdk/client-iam";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { HeadBucketCommand, S3Client } from "@aws-sdk/client-s3";
-import { engineEnv } from "./support/engine";
+import { copyProjectProgram, engineEnv } from "./support/engine";
 import { usePeers } from "./support/fixture";
 import { tempDir } from "./support/peers";
 import { installStandInAws } from "./support/standinAws";
@@ -81,15 +81,7 @@ describe("the program with the watch, versioning and destroyBuckets, under the C
         await usePeers();
         work = tempDir("cfcn-options-");
         program = path.join(work, "program");
-        // The project's own program (tracked files and this checkout's changes), node_modules linked.
-        const files = execFileSync("git", ["ls-files", "-c", "-m", "-o", "--exclude-standard"], { cwd: root, encoding: "utf8" })
-            .split("\n")
-            .filter((f) => f && fs.statSync(path.join(root, f), { throwIfNoEntry: false })?.isFile() && !/^Pulumi\..+\.yaml$/.test(f));
-        for (const f of files) {
-            fs.mkdirSync(path.dirname(path.join(program, f)), { recursive: true });
-            fs.copyFileSync(path.join(root, f), path.join(program, f));
-        }
-        fs.symlinkSync(path.join(root, "node_modules"), path.join(program, "node_modules"));
+        copyProjectProgram(program);
         env = engineEnv(work);
         installStandInAws(env.PULUMI_HOME!);
     });

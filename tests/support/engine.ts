@@ -2,7 +2,7 @@
  * The real Pulumi engine for tests: the CLI built by tests/peers/install-pulumi.sh, a `file://`
  * backend per test, and the engine test program (tests/engine/program) configured against the peers.
  */
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Peers } from "./fixture";
@@ -24,6 +24,21 @@ export function pulumiBinDir(): string {
         throw new Error("no Pulumi CLI: run `bash tests/peers/install-pulumi.sh` (npm test does)");
     }
     return fs.readFileSync(file, "utf8").trim();
+}
+
+/**
+ * The project's own program copied to `program` (tracked files and this checkout's changes, no stack
+ * files), with node_modules linked: what a user's clone holds.
+ */
+export function copyProjectProgram(program: string): void {
+    const files = execFileSync("git", ["ls-files", "-c", "-m", "-o", "--exclude-standard"], { cwd: root, encoding: "utf8" })
+        .split("\n")
+        .filter((f) => f && fs.statSync(path.join(root, f), { throwIfNoEntry: false })?.isFile() && !/^Pulumi\..+\.yaml$/.test(f));
+    for (const f of files) {
+        fs.mkdirSync(path.dirname(path.join(program, f)), { recursive: true });
+        fs.copyFileSync(path.join(root, f), path.join(program, f));
+    }
+    fs.symlinkSync(path.join(root, "node_modules"), path.join(program, "node_modules"));
 }
 
 /** Environment for a `file://` backend in `work`, with the built CLI first on PATH. */

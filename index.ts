@@ -63,6 +63,7 @@ async function main() {
         certificateId: certificate.id,
         certificateNotAfter: certificate.notAfter,
         certificateRenewAfter: certificate.renewAfter,
+        certificateIssuer: certificate.issuer,
         dnsChallengeRecords: certificate.dnsChallengeRecords,
         renewalSchedule: renewal ? renewal.schedule : undefined,
         watchTopicArn: watch ? watch.topicArn : undefined,

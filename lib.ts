@@ -8,7 +8,7 @@
  */
 export { ChinaCdn, validateChinaCdnArgs } from "./components/chinaCdn";
 export { ChinaSite, lookupHostedZone, validateChinaSiteArgs } from "./components/chinaSite";
-export type { ChinaSiteArgs, DnsChallengeRecord } from "./components/chinaSite";
+export type { ChinaSiteArgs, ChinaSiteIssuer, DnsChallengeRecord } from "./components/chinaSite";
 export type { ChinaCdnArgs, DistributionOverrides, DnsRecordsArgs } from "./components/chinaCdn";
 export { AcmeAccount } from "./providers/acmeAccount";
 export type { AcmeAccountArgs } from "./providers/acmeAccount";

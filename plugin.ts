@@ -18,6 +18,11 @@ const SECRETS: Record<string, { inputs: string[]; outputs: string[] }> = {
     ChinaSite: { inputs: ["acmeEabHmacKey"], outputs: ["privateKeyPem"] },
 };
 
+/** Fields of the args' object types that hold secrets, by type. */
+const SECRET_TYPE_FIELDS: Record<string, string[]> = {
+    ChinaSiteIssuer: ["eabHmacKey"],
+};
+
 interface PropertySpec {
     secret?: boolean;
 }
@@ -28,7 +33,15 @@ interface ResourceSpec {
 
 class ChinaSiteProvider extends ComponentProvider {
     async getSchema(): Promise<string> {
-        const schema = JSON.parse(await super.getSchema()) as { resources: Record<string, ResourceSpec> };
+        const schema = JSON.parse(await super.getSchema()) as {
+            resources: Record<string, ResourceSpec>;
+            types?: Record<string, { properties?: Record<string, PropertySpec> }>;
+        };
+        for (const [type, fields] of Object.entries(SECRET_TYPE_FIELDS)) {
+            for (const name of fields) {
+                Object.assign(schema.types?.[`${PACKAGE}:index:${type}`]?.properties?.[name] ?? {}, { secret: true });
+            }
+        }
         for (const [component, secrets] of Object.entries(SECRETS)) {
             const resource = schema.resources[`${PACKAGE}:index:${component}`];
             for (const name of secrets.inputs) {

@@ -1,9 +1,10 @@
 /**
  * An issuer: one ACME CA and one account at it. The certificate provider orders only through this
- * interface, so a certificate can be ordered from the first of several issuers that works (the
- * model is CertMagic's `Issuer` list) without the provider knowing which CA answers.
+ * interface, from the first of its issuers that works (the model is CertMagic's `Issuer` list), so
+ * the provider does not know which CA answers.
  */
 import type { Log } from "../core/runtime";
+import { IssuerFailure, issuerFailureOf } from "../core/issuers";
 import { AcmeDirectory, assertCaReachable } from "./client";
 import { IssueRequest, IssuedCertificate, orderCertificate } from "./order";
 
@@ -26,4 +27,53 @@ export function acmeIssuer(account: { directoryUrl: string; accountUrl: string; 
         directory: () => assertCaReachable(account.directoryUrl),
         issue: (request, log) => orderCertificate({ ...request, ...account }, log),
     };
+}
+
+/** An issuer passed over, and why. */
+export interface SkippedIssuer {
+    directoryUrl: string;
+    failure: IssuerFailure;
+    reason: string;
+}
+
+/**
+ * Runs `attempt` with each issuer in order until one returns: the next issuer is tried only when
+ * the failure is one another CA may not share (../core/issuers.ts: unreachable, 5xx, rate limits,
+ * CAA, a refused name, the account, the profile, a missing dns-persist-01 record). A failure every
+ * CA would share (a DNS record, a zone, the CSR) stops at once with its own error, and nothing is
+ * ordered anywhere else. A 429 or 503 whose Retry-After is at most RATE_LIMIT_WAIT_MAX_SECONDS was
+ * already waited out on the same CA (./client.ts). When every issuer fails, one error lists each CA's reason.
+ */
+export async function fromFirstIssuerThatWorks<T>(
+    issuers: readonly Issuer[],
+    attempt: (issuer: Issuer, directory: AcmeDirectory) => Promise<T>,
+    label: string,
+    log: Log,
+): Promise<{ result: T; issuer: Issuer; skipped: SkippedIssuer[] }> {
+    const skipped: SkippedIssuer[] = [];
+    for (const [i, issuer] of issuers.entries()) {
+        const next = issuers[i + 1];
+        try {
+            const directory = await issuer.directory();
+            return { result: await attempt(issuer, directory), issuer, skipped };
+        } catch (e) {
+            const failure = issuerFailureOf(e);
+            if (failure === undefined || issuers.length === 1) {
+                throw e;
+            }
+            const reason = (e as Error).message;
+            skipped.push({ directoryUrl: issuer.directoryUrl, failure, reason });
+            if (next === undefined) {
+                throw Object.assign(
+                    new Error(
+                        `no issuer could issue the certificate for ${label}; nothing was uploaded, the current certificate is unchanged:\n` +
+                            skipped.map((s, n) => `  ${n + 1}. ${s.directoryUrl} (${s.failure}): ${s.reason}`).join("\n"),
+                    ),
+                    { code: "NoIssuerAvailable" },
+                );
+            }
+            log(`[acme] [${label}] ${issuer.directoryUrl} cannot issue now (${failure}: ${reason}): trying ${next.directoryUrl}`);
+        }
+    }
+    throw new Error("no issuer configured");
 }

@@ -10,7 +10,8 @@
 /* eslint-disable @typescript-eslint/no-require-imports -- required inside functions on purpose (serialization) */
 import type * as Acme from "acme-client";
 import { ChallengeMode, NamePlan, TxtRecord } from "../core/challenges";
-import { acmeClient, caProblem } from "./client";
+import { acmeClient, caProblem, lastProblem } from "./client";
+import { IssuerError } from "../core/issuers";
 import { verifyTxt } from "../dns/resolvers";
 import { Log, seconds } from "../core/runtime";
 import { DnsHost } from "../dns/host";
@@ -54,12 +55,28 @@ export interface IssuedCertificate {
     privateKeyPem: string;
 }
 
-/** Orders, validates and downloads one certificate. The caller has checked the CA (assertCaReachable) and planned the challenges. */
+/**
+ * Orders, validates and downloads one certificate. The caller has checked the CA (assertCaReachable)
+ * and planned the challenges. A failure carries what the next issuer needs to decide (../core/issuers.ts):
+ * the CA's problem document of the failed request, or `validationFailed` when a challenge was refused.
+ */
 export async function orderCertificate(req: OrderRequest, log: Log): Promise<IssuedCertificate> {
+    const client = acmeClient(req.directoryUrl, req.accountKeyPem, req.accountUrl, req.caTimeoutMs);
+    try {
+        return await runOrder(client, req, log);
+    } catch (e) {
+        const err = e as Error & IssuerError;
+        if (err.issuerFailure === undefined && err.validationFailed === undefined && err.acmeProblem === undefined) {
+            err.acmeProblem = lastProblem(client);
+        }
+        throw err;
+    }
+}
+
+async function runOrder(client: Acme.Client, req: OrderRequest, log: Log): Promise<IssuedCertificate> {
     const acme = require("acme-client") as typeof Acme;
     const primary = req.domains[0];
     const started = Date.now();
-    const client = acmeClient(req.directoryUrl, req.accountKeyPem, req.accountUrl, req.caTimeoutMs);
 
     const privateKey =
         req.keyType === "ecdsa-p256" ? await acme.crypto.createPrivateEcdsaKey("P-256") : await acme.crypto.createPrivateRsaKey(2048);
@@ -167,7 +184,14 @@ export async function orderCertificate(req: OrderRequest, log: Log): Promise<Iss
             await Promise.all(
                 pending.map((p) =>
                     client.waitForValidStatus(p.authz).catch((e: Error) => {
-                        throw new Error(`the CA did not validate ${p.challenge.type} for ${p.authz.identifier.value}: ${caProblem(e)}`);
+                        const problem = caProblem(e);
+                        // A CAA refusal is this CA's (another may be allowed); any other refused
+                        // challenge is the DNS answer, which every CA would see alike.
+                        const caa = /^urn:ietf:params:acme:error:caa\b/.test(problem);
+                        throw Object.assign(
+                            new Error(`the CA did not validate ${p.challenge.type} for ${p.authz.identifier.value}: ${problem}`),
+                            (caa ? { issuerFailure: "caa" } : { validationFailed: true }) satisfies IssuerError,
+                        );
                     }),
                 ),
             );

@@ -6,6 +6,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { createHash } from "node:crypto";
 import { ChinaCdn, ChinaCdnArgs } from "./chinaCdn";
 import { CONFIG_KEYS, SiteSettingName, SiteSettings, nearestName, readSiteSettings } from "../config/siteConfig";
 import { stackAwsTarget } from "../config/stackAws";
@@ -22,6 +23,8 @@ export interface SiteCertificate {
     id: pulumi.Input<string>;
     notAfter?: pulumi.Output<string>;
     renewAfter?: pulumi.Output<string>;
+    /** The ACME directory of the CA that signed the certificate served (the first issuer or a fallback). */
+    issuer?: pulumi.Output<string>;
     certificatePem?: pulumi.Output<string>;
     privateKeyPem?: pulumi.Output<string>;
     /** DNS records the user adds once at the DNS host (dns-persist-01 records, delegation CNAMEs). */
@@ -35,7 +38,7 @@ export interface SiteCertificate {
  */
 function recordsToAdd(
     settings: SiteSettings,
-    account: AcmeAccount,
+    accounts: readonly AcmeAccount[],
     ownZone: Record<string, string> | undefined,
 ): pulumi.Output<ChallengeRecord[]> {
     const delegations: ChallengeRecord[] = Object.entries(settings.acme.challengeDelegations ?? {}).map(([domain, target]) => ({
@@ -49,11 +52,23 @@ function recordsToAdd(
     }
     const elsewhere = settings.domains.filter((d) => zoneFor(d, ownZone ?? {}) === undefined);
     return pulumi
-        .all([account.accountUrl, account.issuerDomainNames])
-        .apply(([accountUrl, issuers]) => [
-            ...((issuers ?? []).length > 0 ? persistRecords(elsewhere, (issuers ?? [])[0], accountUrl, settings.acme.persistUntil) : []),
-            ...delegations,
-        ]);
+        .all(accounts.map(persistRecordsOf(elsewhere, settings.acme.persistUntil)))
+        .apply((perAccount) => [...perAccount.flat(), ...delegations]);
+}
+
+/**
+ * The standing dns-persist-01 records of `domains` for one account: one per base name, naming the
+ * CA's first issuer domain name and the account (none while the CA lists no issuer names). With
+ * several CAs (`issuers`) every account has its own record at the same name: a CA reads only the
+ * one naming it.
+ */
+function persistRecordsOf(domains: readonly string[], persistUntil: number | undefined) {
+    return (account: AcmeAccount): pulumi.Output<ChallengeRecord[]> =>
+        pulumi
+            .all([account.accountUrl, account.issuerDomainNames])
+            .apply(([accountUrl, issuers]) =>
+                (issuers ?? []).length > 0 ? persistRecords(domains, (issuers ?? [])[0], accountUrl, persistUntil) : [],
+            );
 }
 
 /**
@@ -64,14 +79,12 @@ function standingPersistRecords(
     domains: string[],
     persistUntil: number | undefined,
     hostedZones: Record<string, string>,
-    account: AcmeAccount,
+    accounts: readonly AcmeAccount[],
     resourceName: (n: string) => string,
     opts: pulumi.CustomResourceOptions | undefined,
 ): aws.route53.Record[] {
     const inOwnZone = domains.filter((d) => zoneFor(d, hostedZones) !== undefined);
-    const records = pulumi
-        .all([account.accountUrl, account.issuerDomainNames])
-        .apply(([accountUrl, issuers]) => persistRecords(inOwnZone, (issuers ?? [])[0] ?? "", accountUrl, persistUntil));
+    const records = pulumi.all(accounts.map(persistRecordsOf(inOwnZone, persistUntil))).apply((perAccount) => perAccount.flat());
     return [...new Set(inOwnZone.map(baseName))].map(
         (base, i) =>
             new aws.route53.Record(
@@ -81,7 +94,8 @@ function standingPersistRecords(
                     name: `_validation-persist.${base}`,
                     type: "TXT",
                     ttl: 300,
-                    records: records.apply((all) => [all.find((r) => baseName(r.domain) === base)?.value ?? ""]),
+                    // One value per CA account at the same name (draft-ietf-acme-dns-persist: a CA reads the one naming it).
+                    records: records.apply((all) => all.filter((r) => baseName(r.domain) === base).map((r) => r.value)),
                 },
                 opts,
             ),
@@ -115,15 +129,41 @@ export function siteCertificate(
         },
         named.opts,
     );
+    // One account per further CA, named by its directory so that adding, removing or reordering
+    // fallbacks leaves the others (and the first, `acme-account`, of every existing stack) alone.
+    const fallbackAccounts = settings.acme.fallbackIssuers.map((issuer) => ({
+        account: new AcmeAccount(
+            resourceName(`acme-account-${createHash("sha256").update(issuer.directoryUrl).digest("hex").slice(0, 8)}`),
+            {
+                directoryUrl: issuer.directoryUrl,
+                email: issuer.email,
+                eabKeyId: issuer.eab?.keyId,
+                eabHmacKey: issuer.eab && pulumi.secret(issuer.eab.hmacKey),
+                keyRotation: settings.acme.accountKeyRotation,
+                deactivateOnDelete: settings.acme.deactivateAccountOnDelete,
+            },
+            named.opts,
+        ),
+        profile: issuer.profile,
+        keyType: issuer.keyType,
+    }));
     const standing =
         settings.acme.challenge === "dns-persist-01" && hostedZones
-            ? standingPersistRecords(settings.domains, settings.acme.persistUntil, hostedZones, account, resourceName, named.opts)
+            ? standingPersistRecords(
+                  settings.domains,
+                  settings.acme.persistUntil,
+                  hostedZones,
+                  [account, ...fallbackAccounts.map((f) => f.account)],
+                  resourceName,
+                  named.opts,
+              )
             : [];
     const certificate = new IamAcmeCertificate(
         resourceName("certificate"),
         {
             domains: settings.domains,
             account,
+            fallbackAccounts,
             region: settings.region,
             awsIdentity: settings.awsIdentity,
             keyType: settings.acme.keyType,
@@ -142,9 +182,11 @@ export function siteCertificate(
         id: certificate.serverCertificateId,
         notAfter: certificate.notAfter,
         renewAfter: certificate.renewAfter,
+        // State written before fallbacks has no issuer: the account's own CA signed it.
+        issuer: pulumi.all([certificate.issuerDirectoryUrl, account.directoryUrl]).apply(([issuer, own]) => issuer ?? own),
         certificatePem: certificate.certificatePem,
         privateKeyPem: certificate.privateKeyPem,
-        dnsChallengeRecords: recordsToAdd(settings, account, hostedZones),
+        dnsChallengeRecords: recordsToAdd(settings, [account, ...fallbackAccounts.map((f) => f.account)], hostedZones),
     };
 }
 
@@ -232,6 +274,28 @@ export interface ChinaSiteArgs {
     acmeAccountKeyRotation?: number;
     /** Deactivate the ACME account at the CA when it is replaced or destroyed. Defaults to true. */
     acmeDeactivateAccountOnDelete?: boolean;
+    /**
+     * ACME CAs in the order to try them, one account each (docs/issuers.md): the first issues while it
+     * can, the next when it is down, rate-limited, forbidden by CAA or refuses a name. Replaces
+     * acmeDirectoryUrl and the acmeEab* args. HMAC keys are held as secrets by the component.
+     */
+    issuers?: ChinaSiteIssuer[];
+}
+
+/** One ACME CA of ChinaSite's `issuers`. */
+export interface ChinaSiteIssuer {
+    /** The CA's ACME directory URL. */
+    directoryUrl: string;
+    /** Contact email for the account there. Defaults to acmeEmail. */
+    email?: string;
+    /** External Account Binding key id, when the CA needs one (ZeroSSL, Google Trust Services). */
+    eabKeyId?: string;
+    /** External Account Binding HMAC key (base64url). */
+    eabHmacKey?: string;
+    /** The profile to ask this CA for. Defaults to acmeProfile. */
+    profile?: string;
+    /** The key type of certificates from this CA. Defaults to keyType. */
+    keyType?: string;
 }
 
 /**
@@ -311,7 +375,7 @@ export function validateChinaSiteArgs(args: ChinaSiteArgs): {
             // A secret HMAC key is checked for presence only; its value is not known here.
             value: (name) => (name === "acmeEabHmacKey" && pulumi.Output.isInstance(given[name]) ? OFFLINE_SECRET : plain(name)),
             // Always held as a secret: the component wraps it before the account sees it.
-            isSecret: (name) => name === "acmeEabHmacKey",
+            isSecret: (name, field) => name === "acmeEabHmacKey" || (name === "issuers" && field?.[1] === "eabHmacKey"),
             label: (name) => name,
         },
         { region, awsIdentity: stack.awsIdentity },
@@ -361,6 +425,8 @@ export class ChinaSite extends pulumi.ComponentResource {
     public readonly certificateNotAfter: pulumi.Output<string | undefined>;
     /** From when the next `pulumi up` renews it (ISO 8601); unset with iamCertificateId. */
     public readonly certificateRenewAfter: pulumi.Output<string | undefined>;
+    /** The ACME directory of the CA that signed it (the first of `issuers`, or a fallback); unset with iamCertificateId. */
+    public readonly certificateIssuer: pulumi.Output<string | undefined>;
     /** The issued certificate and its chain (PEM); unset with iamCertificateId. */
     public readonly certificatePem: pulumi.Output<string | undefined>;
     /** The issued certificate's private key (PEM), a secret; unset with iamCertificateId. */
@@ -387,6 +453,7 @@ export class ChinaSite extends pulumi.ComponentResource {
         this.certificateId = pulumi.output(certificate.id);
         this.certificateNotAfter = pulumi.output(certificate.notAfter);
         this.certificateRenewAfter = pulumi.output(certificate.renewAfter);
+        this.certificateIssuer = pulumi.output(certificate.issuer);
         this.certificatePem = pulumi.output(certificate.certificatePem);
         this.privateKeyPem = pulumi.secret(certificate.privateKeyPem);
         this.dnsChallengeRecords = pulumi.output(certificate.dnsChallengeRecords ?? []);
@@ -400,6 +467,7 @@ export class ChinaSite extends pulumi.ComponentResource {
             certificateId: this.certificateId,
             certificateNotAfter: this.certificateNotAfter,
             certificateRenewAfter: this.certificateRenewAfter,
+            certificateIssuer: this.certificateIssuer,
             certificatePem: this.certificatePem,
             privateKeyPem: this.privateKeyPem,
             dnsChallengeRecords: this.dnsChallengeRecords,

@@ -127,7 +127,7 @@ const at = (key: string, field: string) => `\`${key}.${field}\``;
 export function readDeploymentsConfig(
     value: unknown,
     key: string,
-    context: { isSecret: boolean; backendUrl: string | undefined; awsProfileSet: boolean },
+    context: { isSecret: (field: string) => boolean; backendUrl: string | undefined; awsProfileSet: boolean },
 ): { deployments?: DeploymentsConfig; problems: string[] } {
     if (value === undefined) {
         return { problems: [] };
@@ -211,10 +211,11 @@ export function readDeploymentsConfig(
             }
         }
     }
+    // Each field on its own: a key with one encrypted field and one in plain text is not secret.
     const plainSecrets = SECRET_FIELDS.filter(
-        (f) => f.split(".").reduce<unknown>((o, k) => (o as Record<string, unknown>)?.[k], d) !== undefined,
+        (f) => f.split(".").reduce<unknown>((o, k) => (o as Record<string, unknown>)?.[k], d) !== undefined && !context.isSecret(f),
     );
-    if (!context.isSecret && plainSecrets.length > 0) {
+    if (plainSecrets.length > 0) {
         problems.push(
             `${plainSecrets.map((f) => at(key, f)).join(", ")} ${plainSecrets.length > 1 ? "are" : "is"} in plain text in the stack file: ` +
                 `set ${plainSecrets.length > 1 ? "them" : "it"} encrypted with ${setSecret(plainSecrets[0])} (and rotate the key if it was committed)`,

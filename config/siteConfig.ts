@@ -7,7 +7,7 @@ import { AwsIdentity } from "../core/awsIdentity";
 import { stackAwsTarget } from "./stackAws";
 import { WatchConfig, readWatchConfig } from "./watch";
 import { DeploymentsConfig, OFFLINE_SECRET, currentBackendUrl, readDeploymentsConfig } from "./deployments";
-import { KeyType, LETS_ENCRYPT_PRODUCTION, checkInputs } from "../core/certificate";
+import { KeyType, LETS_ENCRYPT_PRODUCTION, checkInputs, directoryUrlProblem, keyTypeProblem, profileProblem } from "../core/certificate";
 import { ChallengeMode, PERSIST_WARN_DAYS } from "../core/challenges";
 import {
     defaultRootObjectProblems,
@@ -20,6 +20,7 @@ import {
 } from "../core/validation";
 import { throwIfProblems } from "./inputError";
 import { siteFolderProblems } from "./siteFolder";
+import { isSecretInStackFile } from "./stackFile";
 
 export const PROJECT = "cloudfront-china";
 
@@ -83,8 +84,27 @@ export interface SiteConfig {
         accountKeyRotation: number;
         /** Deactivate the ACME account at the CA when it is replaced or the stack destroyed. */
         deactivateAccountOnDelete: boolean;
+        /**
+         * The CAs after the first, tried in order when it cannot issue (`issuers` minus its first
+         * entry, which is directoryUrl/email/eab above); [] with one CA.
+         */
+        fallbackIssuers: IssuerSettings[];
     };
 }
+
+/** One CA of `cloudfront-china:issuers`: its directory and an account there (one per CA). */
+export interface IssuerSettings {
+    directoryUrl: string;
+    email?: string;
+    eab?: { keyId: string; hmacKey: string };
+    /** The profile to ask this CA for; `acmeProfile` when unset. */
+    profile?: string;
+    /** The key type of certificates from this CA; `keyType` when unset. */
+    keyType?: KeyType;
+}
+
+/** The fields of an `issuers` entry. */
+const ISSUER_FIELDS = ["directoryUrl", "email", "eabKeyId", "eabHmacKey", "profile", "keyType"] as const;
 
 /** The settings that only matter when the program issues the certificate (not with iamCertificateId). */
 const ISSUANCE_SETTINGS = [
@@ -101,6 +121,7 @@ const ISSUANCE_SETTINGS = [
     "dnsPersistUntil",
     "acmeAccountKeyRotation",
     "acmeDeactivateAccountOnDelete",
+    "issuers",
 ] as const;
 
 /** Every `cloudfront-china:` key the program reads (Pulumi.yaml declares the same; tests/config.test.ts checks). */
@@ -171,8 +192,8 @@ export type SiteSettings = Omit<SiteConfig, "deployments" | "watch">;
 export interface SettingsSource {
     /** A setting's value (parsed JSON for stack config), undefined when unset. */
     value(name: SiteSettingName): unknown;
-    /** Whether the value is held encrypted (a secret stack value, or a secret Output). */
-    isSecret(name: SiteSettingName): boolean;
+    /** Whether the value (or its field at `field`, e.g. [1, "eabHmacKey"]) is held encrypted (a secret stack value, or a secret Output). */
+    isSecret(name: SiteSettingName, field?: ReadonlyArray<string | number>): boolean;
     /** How messages name the setting: `cloudfront-china:spa`, or `spa` of a component. */
     label(name: SiteSettingName): string;
     /** The command that sets it, for messages (stack config only). */
@@ -207,6 +228,7 @@ export const UNSET_DEFAULTS: Readonly<Record<string, unknown>> = {
     challengeDelegations: {},
     deployments: {},
     watch: {},
+    issuers: [],
 };
 
 /** Reads a value without throwing on a wrong type, so every problem can be reported at once. */
@@ -228,10 +250,105 @@ function raw(config: pulumi.Config, name: string): unknown {
 function stackConfigSource(config: pulumi.Config): SettingsSource {
     return {
         value: (name) => raw(config, name),
-        isSecret: (name) => isConfigSecret(key(name)),
+        // Field by field where the stack file tells (a key with one secret field is secret as a whole).
+        isSecret: (name, field) => (field ? isSecretInStackFile(key(name), field) : undefined) ?? isConfigSecret(key(name)),
         label: key,
         setCommand: (name, example, secret) => `pulumi config set${secret ? " --secret" : ""} ${key(name)} ${example}`,
     };
+}
+
+const withoutUndefinedFields = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+
+/**
+ * `issuers`: the ordered list of ACME CAs (docs/issuers.md), each checked field by field and named
+ * by its place (`cloudfront-china:issuers[1].eabHmacKey`); [] when unset.
+ */
+function readIssuers(source: SettingsSource, problems: string[]): IssuerSettings[] {
+    const value = source.value("issuers");
+    const label = source.label("issuers");
+    if (value === undefined) {
+        return [];
+    }
+    const example =
+        '[{"directoryUrl": "https://acme-v02.api.letsencrypt.org/directory"}, {"directoryUrl": "https://acme.zerossl.com/v2/DV90", "eabKeyId": "…"}]';
+    if (!Array.isArray(value) || value.length === 0) {
+        problems.push(`\`${label}\` must be a list of ACME CAs in the order to try them, e.g. ${example}`);
+        return [];
+    }
+    const issuers: IssuerSettings[] = [];
+    value.forEach((entry: unknown, i) => {
+        const at = (field?: string) => `\`${label}[${i}]${field ? `.${field}` : ""}\``;
+        if (entry === null || typeof entry !== "object" || Array.isArray(entry)) {
+            problems.push(`${at()} must be an object with at least directoryUrl, e.g. {"directoryUrl": "${LETS_ENCRYPT_PRODUCTION}"}`);
+            return;
+        }
+        const e = entry as Record<string, unknown>;
+        for (const k of Object.keys(e).filter((k) => !(ISSUER_FIELDS as readonly string[]).includes(k))) {
+            problems.push(`${at(k)} is not a field of an issuer: did you mean \`${nearestName(k, ISSUER_FIELDS)}\`?`);
+        }
+        const text = (field: (typeof ISSUER_FIELDS)[number]) => {
+            const v = e[field];
+            if (v === undefined || v === "") {
+                return undefined;
+            }
+            if (typeof v !== "string") {
+                problems.push(`${at(field)} must be a string (got ${JSON.stringify(v)})`);
+                return undefined;
+            }
+            return v;
+        };
+        const directoryUrl = text("directoryUrl");
+        if (directoryUrl === undefined) {
+            problems.push(`${at("directoryUrl")} is required: the CA's ACME directory URL, e.g. ${LETS_ENCRYPT_PRODUCTION}`);
+        } else {
+            const problem = directoryUrlProblem(directoryUrl, `${label}[${i}].directoryUrl`);
+            if (problem) {
+                problems.push(problem);
+            } else if (issuers.some((x) => x.directoryUrl === directoryUrl)) {
+                problems.push(`${at("directoryUrl")} ${directoryUrl} is listed twice: give each CA once (one account each)`);
+            }
+        }
+        const email = text("email");
+        if (email !== undefined && !isEmailAddress(email)) {
+            problems.push(`${at("email")} "${email}" is not an email address: use e.g. ops@example.cn, or leave it out`);
+        }
+        const profile = text("profile");
+        const profileIssue = profile === undefined ? undefined : profileProblem(profile, `${label}[${i}].profile`);
+        if (profileIssue) {
+            problems.push(profileIssue);
+        }
+        const keyType = text("keyType");
+        const keyTypeIssue = keyType === undefined ? undefined : keyTypeProblem(keyType, `${label}[${i}].keyType`);
+        if (keyTypeIssue) {
+            problems.push(keyTypeIssue);
+        }
+        const keyId = text("eabKeyId");
+        const hmacKey = text("eabHmacKey");
+        if ((keyId === undefined) !== (hmacKey === undefined)) {
+            problems.push(`External Account Binding needs both ${at("eabKeyId")} and ${at("eabHmacKey")} (from the CA's account page)`);
+        } else if (hmacKey !== undefined && !source.isSecret("issuers", [i, "eabHmacKey"])) {
+            problems.push(
+                `${at("eabHmacKey")} is stored in plaintext: ` +
+                    (source.setCommand
+                        ? `set it with \`pulumi config set --secret --path '${label}[${i}].eabHmacKey' <HMAC key>\` so that it is encrypted in the stack file`
+                        : "pass it as a secret so that it is encrypted in the state"),
+            );
+        } else if (hmacKey !== undefined && hmacKey !== OFFLINE_SECRET && !/^[A-Za-z0-9_-]+={0,2}$/.test(hmacKey)) {
+            problems.push(`${at("eabHmacKey")} must be the base64url HMAC key your CA gives (letters, digits, "-" and "_")`);
+        }
+        if (directoryUrl !== undefined && directoryUrlProblem(directoryUrl, "") === undefined) {
+            issuers.push(
+                withoutUndefinedFields({
+                    directoryUrl,
+                    email,
+                    eab: keyId !== undefined && hmacKey !== undefined ? { keyId, hmacKey } : undefined,
+                    profile,
+                    keyType: keyType as KeyType | undefined,
+                }),
+            );
+        }
+    });
+    return issuers;
 }
 
 /**
@@ -379,7 +496,31 @@ export function readSiteSettings(
     } else if (eabHmacKey !== undefined && eabHmacKey !== OFFLINE_SECRET && !/^[A-Za-z0-9_-]+={0,2}$/.test(eabHmacKey)) {
         problems.push(`\`${label("acmeEabHmacKey")}\` must be the base64url HMAC key your CA gives (letters, digits, "-" and "_")`);
     }
-    const acmeEab = eabKeyId !== undefined && eabHmacKey !== undefined ? { keyId: eabKeyId, hmacKey: eabHmacKey } : undefined;
+    let acmeEab = eabKeyId !== undefined && eabHmacKey !== undefined ? { keyId: eabKeyId, hmacKey: eabHmacKey } : undefined;
+    const issuers = readIssuers(source, problems);
+    let fallbackIssuers: IssuerSettings[] = [];
+    if (issuers.length > 0) {
+        // `issuers` is the whole ordered list; the single-CA keys are its one-entry form.
+        const [first, ...rest] = issuers;
+        const given = optionalString("acmeDirectoryUrl");
+        if (given !== undefined && given !== CONFIG_DEFAULTS.acmeDirectoryUrl && given !== first.directoryUrl) {
+            problems.push(
+                `\`${label("acmeDirectoryUrl")}\` (${given}) and \`${label("issuers")}\` both name the first CA: ` +
+                    `move it into \`${label("issuers")}\` as its first entry and remove \`${label("acmeDirectoryUrl")}\``,
+            );
+        }
+        if (acmeEab !== undefined) {
+            problems.push(
+                `\`${label("acmeEabKeyId")}\` and \`${label("acmeEabHmacKey")}\` with \`${label("issuers")}\`: give eabKeyId and eabHmacKey in the entry of the CA that needs them, and remove the two keys`,
+            );
+        }
+        acme.directoryUrl = first.directoryUrl;
+        acme.email = first.email ?? acme.email;
+        acme.profile = first.profile ?? acme.profile;
+        acme.keyType = first.keyType ?? acme.keyType;
+        acmeEab = first.eab;
+        fallbackIssuers = rest.map((i) => withoutUndefinedFields({ ...i, email: i.email ?? acme.email }));
+    }
     if (acme.email !== undefined && !isEmailAddress(acme.email)) {
         problems.push(`\`${label("acmeEmail")}\` "${acme.email}" is not an email address: use e.g. ops@example.cn, or unset it`);
     }
@@ -433,6 +574,7 @@ export function readSiteSettings(
             persistUntil,
             accountKeyRotation: typeof rotation === "number" ? rotation : 0,
             deactivateAccountOnDelete: bool("acmeDeactivateAccountOnDelete"),
+            fallbackIssuers,
         },
     };
     return { settings, problems, warnings };
@@ -455,7 +597,7 @@ export function readSiteConfig(): SiteConfig {
     // Whether the key holds encrypted values (`pulumi config set --secret --path …`): credentials in
     // it are refused otherwise.
     const deployments = readDeploymentsConfig(raw(config, "deployments"), key("deployments"), {
-        isSecret: isConfigSecret(key("deployments")),
+        isSecret: (field) => isSecretInStackFile(key("deployments"), field.split(".")) ?? isConfigSecret(key("deployments")),
         backendUrl: currentBackendUrl(),
         awsProfileSet: target.awsIdentity?.profile !== undefined || target.awsIdentity?.sharedCredentialsFiles !== undefined,
     });

@@ -57,6 +57,8 @@ export const IN_PLACE_INPUTS = [
     // Who makes the calls, not what is issued: a new identity is stored for later calls (delete runs
     // with the stored inputs), and never replaces the certificate.
     "awsIdentity",
+    // Which CAs to try when the first cannot issue: the next order uses the new list.
+    "fallbackIssuers",
 ] as const;
 
 /** The inputs that decide how each name is validated (the challenge plan): a change means planning again. */
@@ -213,6 +215,19 @@ export interface CertificateInputs {
     tags?: Record<string, string>;
     /** Where the IAM and Route 53 clients get credentials (the stack's `aws:` settings). Changes update in place. */
     awsIdentity?: AwsIdentity;
+    /** The issuers tried, in order, when the account's own CA cannot issue (../core/issuers.ts). Changes update in place. */
+    fallbackIssuers?: FallbackIssuer[];
+}
+
+/** A CA tried after the account's own, and the account that orders there (its key stays an input only). */
+export interface FallbackIssuer {
+    directoryUrl: string;
+    accountUrl: string;
+    accountKeyPem: string;
+    /** The profile to ask this CA for; the certificate's `profile` when unset. */
+    profile?: string;
+    /** The key type of certificates from this CA; the certificate's `keyType` when unset. */
+    keyType?: KeyType;
 }
 
 // Every field of CertificateInputs but the account key is in STORED_INPUTS, and nothing else is:
@@ -224,6 +239,67 @@ void inputListsAgree;
 export interface CheckFailure {
     property: string;
     reason: string;
+}
+
+/** Why a value is not an ACME directory URL (https, except loopback test CAs), or undefined. */
+export function directoryUrlProblem(url: unknown, label: string): string | undefined {
+    let parsed: URL;
+    try {
+        parsed = new URL(String(url));
+    } catch {
+        return `\`${label}\` ${JSON.stringify(url)} is not a URL: use ${LETS_ENCRYPT_PRODUCTION}`;
+    }
+    if (parsed.protocol !== "https:" && !["127.0.0.1", "localhost", "[::1]"].includes(parsed.hostname)) {
+        return `\`${label}\` must use https (got ${parsed.protocol}//): ACME requires TLS except on loopback test CAs`;
+    }
+    return undefined;
+}
+
+/** Why a value is not a supported key type, or undefined. */
+export function keyTypeProblem(keyType: unknown, label: string): string | undefined {
+    return (KEY_TYPES as readonly unknown[]).includes(keyType)
+        ? undefined
+        : `\`${label}\` ${JSON.stringify(keyType)} is not supported: use "rsa-2048" (default, safe in China) or "ecdsa-p256" (unverified with IAM in China)`;
+}
+
+/** Why a value is not an ACME profile name (draft-ietf-acme-profiles: the keys of the directory's meta.profiles), or undefined. */
+export function profileProblem(profile: unknown, label: string): string | undefined {
+    return typeof profile === "string" && /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(profile)
+        ? undefined
+        : `\`${label}\` ${JSON.stringify(profile)} is not a profile name (letters, digits, ".", "_", "-"): e.g. "classic", "tlsserver" or "shortlived" at Let's Encrypt`;
+}
+
+/** Problems of the fallback issuers: a list of {directoryUrl, accountUrl, accountKeyPem, profile?, keyType?}, each CA once. */
+export function fallbackIssuersProblems(fallbacks: unknown, primaryDirectoryUrl: unknown): string[] {
+    if (!Array.isArray(fallbacks)) {
+        return [`\`fallbackIssuers\` must be a list of issuers (got ${JSON.stringify(fallbacks)})`];
+    }
+    const problems: string[] = [];
+    const seen = [primaryDirectoryUrl];
+    fallbacks.forEach((f: Partial<FallbackIssuer> | undefined, i) => {
+        const label = `fallbackIssuers[${i}]`;
+        if (typeof f !== "object" || f === null) {
+            problems.push(`\`${label}\` must be an issuer with directoryUrl, accountUrl and accountKeyPem`);
+            return;
+        }
+        if (f.directoryUrl === UNKNOWN) {
+            return;
+        }
+        const urlProblem = directoryUrlProblem(f.directoryUrl, `${label}.directoryUrl`);
+        if (urlProblem) {
+            problems.push(urlProblem);
+        } else if (seen.includes(f.directoryUrl)) {
+            problems.push(`\`${label}.directoryUrl\` ${f.directoryUrl} is listed twice: give each CA once, in the order to try them`);
+        }
+        seen.push(f.directoryUrl);
+        if (f.profile !== undefined && f.profile !== UNKNOWN && profileProblem(f.profile, `${label}.profile`)) {
+            problems.push(profileProblem(f.profile, `${label}.profile`) as string);
+        }
+        if (f.keyType !== undefined && (f.keyType as unknown) !== UNKNOWN && keyTypeProblem(f.keyType, `${label}.keyType`)) {
+            problems.push(keyTypeProblem(f.keyType, `${label}.keyType`) as string);
+        }
+    });
+    return problems;
 }
 
 /**
@@ -251,17 +327,9 @@ export function checkInputs(inputs: Record<string, unknown>, only?: readonly str
 
     const url = inputs.acmeDirectoryUrl;
     if (wanted("acmeDirectoryUrl") && known(url)) {
-        let parsed: URL | undefined;
-        try {
-            parsed = new URL(String(url));
-        } catch {
-            fail("acmeDirectoryUrl", `\`acmeDirectoryUrl\` ${JSON.stringify(url)} is not a URL: use ${LETS_ENCRYPT_PRODUCTION}`);
-        }
-        if (parsed && parsed.protocol !== "https:" && !["127.0.0.1", "localhost", "[::1]"].includes(parsed.hostname)) {
-            fail(
-                "acmeDirectoryUrl",
-                `\`acmeDirectoryUrl\` must use https (got ${parsed.protocol}//): ACME requires TLS except on loopback test CAs`,
-            );
+        const problem = directoryUrlProblem(url, "acmeDirectoryUrl");
+        if (problem) {
+            fail("acmeDirectoryUrl", problem);
         }
     }
 
@@ -278,25 +346,20 @@ export function checkInputs(inputs: Record<string, unknown>, only?: readonly str
     }
 
     const keyType = inputs.keyType;
-    if (wanted("keyType") && known(keyType) && !(KEY_TYPES as readonly unknown[]).includes(keyType)) {
-        fail(
-            "keyType",
-            `\`keyType\` ${JSON.stringify(keyType)} is not supported: use "rsa-2048" (default, safe in China) or "ecdsa-p256" (unverified with IAM in China)`,
-        );
+    if (wanted("keyType") && known(keyType) && keyTypeProblem(keyType, "keyType")) {
+        fail("keyType", keyTypeProblem(keyType, "keyType") as string);
     }
 
     const profile = inputs.profile;
-    if (
-        wanted("profile") &&
-        profile !== undefined &&
-        known(profile) &&
-        !(typeof profile === "string" && /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(profile))
-    ) {
-        // Profile names are tokens (draft-ietf-acme-profiles: the keys of the directory's meta.profiles).
-        fail(
-            "profile",
-            `\`profile\` ${JSON.stringify(profile)} is not a profile name (letters, digits, ".", "_", "-"): e.g. "classic", "tlsserver" or "shortlived" at Let's Encrypt`,
-        );
+    if (wanted("profile") && profile !== undefined && known(profile) && profileProblem(profile, "profile")) {
+        fail("profile", profileProblem(profile, "profile") as string);
+    }
+
+    const fallbacks = inputs.fallbackIssuers;
+    if (wanted("fallbackIssuers") && fallbacks !== undefined && known(fallbacks)) {
+        for (const p of fallbackIssuersProblems(fallbacks, url)) {
+            fail("fallbackIssuers", p);
+        }
     }
 
     const days = inputs.renewBeforeDays;
@@ -445,12 +508,22 @@ export function shapingChanges(olds: Record<string, unknown>, news: Record<strin
 
 /** Names of the other inputs that differ (updated in place, no new certificate). */
 export function inPlaceChanges(olds: Record<string, unknown>, news: Record<string, unknown>): string[] {
-    return IN_PLACE_INPUTS.filter((k) => JSON.stringify(olds[k] ?? null) !== JSON.stringify(news[k] ?? null));
+    return IN_PLACE_INPUTS.filter(
+        (k) => JSON.stringify(storedValue(k, olds[k]) ?? null) !== JSON.stringify(storedValue(k, news[k]) ?? null),
+    );
+}
+
+/** An input as the outputs keep it: the fallback issuers without their account keys (a key rollover is no change here). */
+function storedValue(name: StoredInputName, value: unknown): unknown {
+    if (name === "fallbackIssuers" && Array.isArray(value)) {
+        return (value as FallbackIssuer[]).map(({ accountKeyPem: _key, ...rest }) => rest);
+    }
+    return value;
 }
 
 /** The stored inputs of `inputs` (every input but the account key). */
 export function storedInputs(inputs: CertificateInputs): Pick<CertificateInputs, StoredInputName> {
-    return Object.fromEntries(STORED_INPUTS.map((k) => [k, inputs[k]])) as Pick<CertificateInputs, StoredInputName>;
+    return Object.fromEntries(STORED_INPUTS.map((k) => [k, storedValue(k, inputs[k])])) as Pick<CertificateInputs, StoredInputName>;
 }
 
 /** Serial (hex), notBefore and notAfter of a PEM certificate. */

@@ -7,6 +7,7 @@
 /* eslint-disable @typescript-eslint/no-require-imports -- required inside functions on purpose (serialization) */
 import { Log, seconds, sleep } from "../core/runtime";
 import { TxtRecord } from "../core/challenges";
+import { CaaProperty } from "../core/issuers";
 
 /** CNAME hops followed from `_acme-challenge.<name>` before giving up (lego follows 50; real chains are 1-2). */
 export const MAX_CNAME_HOPS = 8;
@@ -75,6 +76,37 @@ export async function followCname(
         }
         current = next;
     }
+}
+
+/**
+ * The CAA record set that governs `name` (RFC 8659 §3): the name's own, else its parent's, up to
+ * the top-level domain (a wildcard is looked up at its base name). [] when no node up the tree has
+ * CAA records. A lookup that fails otherwise (SERVFAIL, timeout) throws: the caller lets the CA decide.
+ */
+export async function lookupCaa(servers: readonly string[], name: string): Promise<{ at?: string; properties: CaaProperty[] }> {
+    const resolver = resolverFor(servers);
+    const labels = name.replace(/^\*\./, "").replace(/\.$/, "").toLowerCase().split(".");
+    for (let i = 0; i < labels.length - 1; i++) {
+        const at = labels.slice(i).join(".");
+        try {
+            const records = await resolver.resolveCaa(at);
+            if (records.length > 0) {
+                return {
+                    at,
+                    properties: records.flatMap((r) =>
+                        Object.entries(r)
+                            .filter(([k]) => k !== "critical")
+                            .map(([tag, value]) => ({ critical: r.critical, tag, value: String(value) })),
+                    ),
+                };
+            }
+        } catch (e) {
+            if (!NO_ANSWER.includes((e as { code?: string }).code ?? "")) {
+                throw e;
+            }
+        }
+    }
+    return { properties: [] };
 }
 
 /** Names whose TXT values are polled at once per resolver. */

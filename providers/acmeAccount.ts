@@ -123,7 +123,8 @@ export const acmeAccountProvider: pulumi.dynamic.ResourceProvider = {
                     `the ACME CA at ${inputs.directoryUrl} requires External Account Binding (${e.message}): ` +
                         (inputs.eabKeyId
                             ? "check that the key id and HMAC key are the CA's current EAB credentials"
-                            : "set cloudfront-china:acmeEabKeyId and, as a secret, cloudfront-china:acmeEabHmacKey from the CA's account page") +
+                            : "set cloudfront-china:acmeEabKeyId and, as a secret, cloudfront-china:acmeEabHmacKey from the CA's account page " +
+                              "(for a CA in cloudfront-china:issuers: eabKeyId and eabHmacKey in its entry)") +
                         "; no account was registered",
                 );
             }

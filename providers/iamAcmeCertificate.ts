@@ -34,6 +34,7 @@ import { AcmeDirectory, assertCaReachable } from "../acme/client";
 import { ariCertId, fetchRenewalWindow, getRenewalWindow, renewalInfoUrl } from "../acme/ari";
 import {
     CertificateInputs,
+    FallbackIssuer,
     KeyType,
     PLAN_INPUTS,
     ariRenewalInstant,
@@ -51,7 +52,9 @@ import {
     validWindow,
     zoneFor,
 } from "../core/certificate";
-import { acmeIssuer } from "../acme/issuer";
+import { acmeIssuer, fromFirstIssuerThatWorks } from "../acme/issuer";
+import { IssuerError, caaForbids } from "../core/issuers";
+import { lookupCaa } from "../dns/resolvers";
 import { DnsHost } from "../dns/host";
 import { route53Host } from "../dns/route53";
 import {
@@ -71,8 +74,15 @@ import { ChallengePlanResult, PlanRequest, planChallenges } from "../acme/challe
 export interface IamAcmeCertificateArgs {
     /** Names on the certificate; the first is the common name. Wildcards as "*.example.cn". Changing them replaces the certificate. */
     readonly domains: pulumi.Input<pulumi.Input<string>[]>;
-    /** The ACME account (and so the CA directory) that orders. Changing it replaces the certificate. */
+    /** The ACME account (and so the CA directory) that orders first. Changing it replaces the certificate. */
     readonly account: AcmeAccount;
+    /**
+     * Accounts at other CAs, tried in order when the first cannot issue (down, rate-limited, CAA,
+     * a refused name, an account problem; never a DNS problem every CA would share), each with the
+     * profile and key type to ask there (default: `profile`, `keyType`). Every renewal starts at
+     * `account` again. Changing them updates in place (docs/issuers.md).
+     */
+    readonly fallbackAccounts?: ReadonlyArray<{ account: AcmeAccount; profile?: string; keyType?: KeyType }>;
     /** The aws-cn region for IAM and Route 53 clients: "cn-north-1" or "cn-northwest-1" (the provider cannot see aws:region). */
     readonly region: pulumi.Input<string>;
     /** IAM path; must start with "/cloudfront/" and end with "/". Defaults to "/cloudfront/<stack>/<name>/". Changing it replaces the certificate. */
@@ -135,6 +145,9 @@ interface CertificateOutputs extends Omit<CertificateInputs, "accountKeyPem"> {
     uploadPending: boolean;
     /** `<renewalInfo>/<CertID>` when the CA offers ARI: `diff` reads the current window there (one GET). */
     renewalInfoUrl?: string;
+    /** The CA that signed (its directory) and the account that ordered: the first issuer or a fallback. Unset in state written before fallbacks: the account's own. */
+    issuerDirectoryUrl?: string;
+    issuerAccountUrl?: string;
 }
 
 const log = (line: string) => console.log(line);
@@ -177,7 +190,7 @@ async function currentAriInstant(olds: CertificateOutputs): Promise<string | und
     try {
         if (url === undefined && olds.certificatePem) {
             // State written before the URL was kept: find it in the directory (one more GET).
-            url = renewalInfoUrl(await assertCaReachable(olds.acmeDirectoryUrl), olds.certificatePem);
+            url = renewalInfoUrl(await assertCaReachable(olds.issuerDirectoryUrl ?? olds.acmeDirectoryUrl), olds.certificatePem);
         }
         if (url === undefined) {
             return undefined;
@@ -257,6 +270,42 @@ function dnsHostOf(inputs: CertificateInputs): DnsHost {
     return route53Host(awsTargetOf(inputs), inputs.hostedZones);
 }
 
+/** Base names whose CAA records are looked up at once. */
+const CAA_CONCURRENCY = 8;
+
+/**
+ * Fails (class `caa`, so the next CA is tried) when a name's CAA records forbid the CA whose
+ * directory lists `caIdentities` (../core/issuers.ts). A lookup that fails is logged and passed
+ * over: the CA checks CAA itself.
+ */
+async function assertCaaAllows(domains: readonly string[], caIdentities: readonly string[], resolvers: readonly string[], ca: string) {
+    if (caIdentities.length === 0) {
+        return;
+    }
+    const queue = [...domains];
+    const forbidden: string[] = [];
+    await Promise.all(
+        Array.from({ length: Math.min(CAA_CONCURRENCY, queue.length) }, async () => {
+            for (let name = queue.shift(); name !== undefined; name = queue.shift()) {
+                try {
+                    const found = await lookupCaa(resolvers, name);
+                    const why = caaForbids(name, found.properties, caIdentities);
+                    if (why) {
+                        forbidden.push(`${name}: ${why}${found.at && found.at !== name ? ` (the record is at ${found.at})` : ""}`);
+                    }
+                } catch (e) {
+                    log(`[dns] [${name}] CAA lookup failed (${(e as Error).message}): left to the CA`);
+                }
+            }
+        }),
+    );
+    if (forbidden.length > 0) {
+        throw Object.assign(new Error(`CAA does not allow ${ca} for ${forbidden.sort().join("; ")}; nothing was ordered there`), {
+            issuerFailure: "caa",
+        } satisfies IssuerError);
+    }
+}
+
 /** How long a plan made by `check` serves the `create` of the same `pulumi up`. */
 const PLAN_REUSE_MS = 120_000;
 
@@ -308,8 +357,9 @@ export const iamAcmeCertificateProvider: pulumi.dynamic.ResourceProvider = {
         const failures = checkInputs(news);
         // The account of the certificate a replacement would replace (`create` sees only the new
         // inputs): `replaces` is sent only when both come from the same account (RFC 9773 §5).
-        if (typeof olds.accountUrl === "string") {
-            news = { ...news, previousAccountUrl: olds.accountUrl };
+        const previousAccountUrl = olds.issuerAccountUrl ?? olds.accountUrl;
+        if (typeof previousAccountUrl === "string") {
+            news = { ...news, previousAccountUrl };
         } else {
             delete news.previousAccountUrl;
         }
@@ -372,75 +422,103 @@ export const iamAcmeCertificateProvider: pulumi.dynamic.ResourceProvider = {
         };
     },
 
-    async create(inputs: CertificateInputs & { __provider?: string }) {
+    async create(inputs: CertificateInputs & { __provider?: string; previousAccountUrl?: string }) {
         const started = Date.now();
-        const issuer = acmeIssuer({
-            directoryUrl: inputs.acmeDirectoryUrl,
-            accountUrl: inputs.accountUrl,
-            accountKeyPem: inputs.accountKeyPem,
-        });
         const dns = dnsHostOf(inputs);
-        const directory = await issuer.directory();
-        const offered = Object.keys(directory.meta?.profiles ?? {});
-        if (inputs.profile !== undefined && offered.length > 0 && !offered.includes(inputs.profile)) {
-            // The CA would refuse the order (invalidProfile); say so before anything is ordered.
-            throw providerError(
-                `nothing was ordered: the CA at ${inputs.acmeDirectoryUrl} offers no profile "${inputs.profile}" ` +
-                    `(it offers ${offered.map((p) => `"${p}"`).join(", ")}): set \`profile\` (cloudfront-china:acmeProfile) to one of them, or unset it for the CA's default`,
-                "ProfileUnavailable",
-            );
-        }
-        let planned = await planFor(inputs, directory.meta?.caaIdentities ?? [], "take");
-        // Standing records the program writes into its own Route 53 zone (dns-persist-01 with
-        // hostedZoneId) were created just before this resource: wait for them to show, bounded.
-        const deadline = Date.now() + inputs.propagationTimeoutSeconds * 1000;
-        while (
-            planned.problems.length > 0 &&
-            planned.problems.every((p) => managedPersistRecord(inputs, p.domain)) &&
-            Date.now() < deadline
-        ) {
-            log(`[dns] waiting for ${planned.problems.length} dns-persist-01 record(s) in Route 53 to show at the resolvers`);
-            await sleep(inputs.pollIntervalSeconds * 1000);
-            planned = await planFor(inputs, directory.meta?.caaIdentities ?? []);
-        }
-        if (planned.problems.length > 0) {
-            throw providerError(
-                `nothing was ordered: ${planned.problems.length} name(s) cannot be validated yet.\n` +
-                    planned.problems.map((p) => `  - ${p.reason}`).join("\n") +
-                    "\nAdd the record(s) at the DNS host and run `pulumi up` again (a new ACME account, e.g. another acmeDirectoryUrl, needs new dns-persist-01 records).",
-                "ChallengeUnavailable",
-            );
-        }
-        const replaces = await replacedCertificate(inputs, directory);
-        const dns01Zones = Object.values(planned.plans).flatMap((p) => (p.dns01 ? [p.dns01.zoneId] : []));
-        const resolvers = inputs.dnsResolvers ?? (await dns.nameServers(dns01Zones));
-        const issued = await issuer.issue(
-            {
-                domains: inputs.domains,
-                keyType: inputs.keyType,
-                preferredChain: inputs.preferredChain,
-                profile: inputs.profile,
-                replaces,
-                plans: planned.plans,
-                mode: inputs.challenge ?? "auto",
-                dns01Fallback: async (domains) => {
-                    const fallback = await planFor({ ...inputs, domains, challenge: "dns-01" }, []);
-                    if (fallback.problems.length > 0) {
-                        throw providerError(
-                            `nothing was issued: ${fallback.problems.map((p) => p.reason).join("; ")}`,
+        // The account's own CA first, then the fallbacks (cloudfront-china:issuers): every order,
+        // a renewal after a fallback included, starts at the first (docs/issuers.md).
+        const issuers: FallbackIssuer[] = [
+            { directoryUrl: inputs.acmeDirectoryUrl, accountUrl: inputs.accountUrl, accountKeyPem: inputs.accountKeyPem },
+            ...(inputs.fallbackIssuers ?? []),
+        ];
+        const { result, issuer } = await fromFirstIssuerThatWorks(
+            issuers.map(acmeIssuer),
+            async (chosen, directory) => {
+                const spec = issuers.find((i) => i.directoryUrl === chosen.directoryUrl) as FallbackIssuer;
+                const first = chosen.directoryUrl === inputs.acmeDirectoryUrl;
+                const profile = spec.profile ?? inputs.profile;
+                const offered = Object.keys(directory.meta?.profiles ?? {});
+                if (profile !== undefined && offered.length > 0 && !offered.includes(profile)) {
+                    // The CA would refuse the order (invalidProfile); say so before anything is ordered.
+                    throw Object.assign(
+                        providerError(
+                            `nothing was ordered: the CA at ${chosen.directoryUrl} offers no profile "${profile}" ` +
+                                `(it offers ${offered.map((p) => `"${p}"`).join(", ")}): set \`profile\` (cloudfront-china:acmeProfile) to one of them, or unset it for the CA's default`,
+                            "ProfileUnavailable",
+                        ),
+                        { issuerFailure: "profile" } satisfies IssuerError,
+                    );
+                }
+                const caIdentities = directory.meta?.caaIdentities ?? [];
+                if (issuers.length > 1) {
+                    // With a CA to fall back to, a name whose CAA records forbid this CA goes to the
+                    // next one before an order spends a failed validation here (RFC 8659).
+                    await assertCaaAllows(inputs.domains, caIdentities, inputs.dnsResolvers ?? [], chosen.directoryUrl);
+                }
+                const forIssuer = { ...inputs, accountUrl: chosen.accountUrl };
+                let planned = await planFor(forIssuer, caIdentities, first ? "take" : "none");
+                // Standing records the program writes into its own Route 53 zone (dns-persist-01 with
+                // hostedZoneId) were created just before this resource: wait for them to show, bounded.
+                const deadline = Date.now() + inputs.propagationTimeoutSeconds * 1000;
+                while (
+                    planned.problems.length > 0 &&
+                    planned.problems.every((p) => managedPersistRecord(inputs, p.domain)) &&
+                    Date.now() < deadline
+                ) {
+                    log(`[dns] waiting for ${planned.problems.length} dns-persist-01 record(s) in Route 53 to show at the resolvers`);
+                    await sleep(inputs.pollIntervalSeconds * 1000);
+                    planned = await planFor(forIssuer, caIdentities);
+                }
+                if (planned.problems.length > 0) {
+                    throw Object.assign(
+                        providerError(
+                            `nothing was ordered: ${planned.problems.length} name(s) cannot be validated yet.\n` +
+                                planned.problems.map((p) => `  - ${p.reason}`).join("\n") +
+                                "\nAdd the record(s) at the DNS host and run `pulumi up` again (a new ACME account, e.g. another acmeDirectoryUrl, needs new dns-persist-01 records).",
                             "ChallengeUnavailable",
-                        );
-                    }
-                    return fallback.plans;
-                },
-                dns,
-                resolvers,
-                propagationTimeoutMs: inputs.propagationTimeoutSeconds * 1000,
-                caTimeoutMs: inputs.caTimeoutSeconds === undefined ? undefined : inputs.caTimeoutSeconds * 1000,
-                pollMs: inputs.pollIntervalSeconds * 1000,
+                        ),
+                        // dns-persist-01 records name one CA and account: the next CA has its own. Any
+                        // other missing route (no zone, no delegation) is the same at every CA.
+                        inputs.challenge === "dns-persist-01" ? ({ issuerFailure: "persistRecord" } satisfies IssuerError) : {},
+                    );
+                }
+                // `replaces` only to the CA and account that issued the certificate being replaced (RFC 9773 §5).
+                const replaces = await replacedCertificate({ ...inputs, accountUrl: chosen.accountUrl }, directory);
+                const dns01Zones = Object.values(planned.plans).flatMap((p) => (p.dns01 ? [p.dns01.zoneId] : []));
+                const resolvers = inputs.dnsResolvers ?? (await dns.nameServers(dns01Zones));
+                const issued = await chosen.issue(
+                    {
+                        domains: inputs.domains,
+                        keyType: spec.keyType ?? inputs.keyType,
+                        preferredChain: inputs.preferredChain,
+                        profile,
+                        replaces,
+                        plans: planned.plans,
+                        mode: inputs.challenge ?? "auto",
+                        dns01Fallback: async (domains) => {
+                            const fallback = await planFor({ ...forIssuer, domains, challenge: "dns-01" }, []);
+                            if (fallback.problems.length > 0) {
+                                throw providerError(
+                                    `nothing was issued: ${fallback.problems.map((p) => p.reason).join("; ")}`,
+                                    "ChallengeUnavailable",
+                                );
+                            }
+                            return fallback.plans;
+                        },
+                        dns,
+                        resolvers,
+                        propagationTimeoutMs: inputs.propagationTimeoutSeconds * 1000,
+                        caTimeoutMs: inputs.caTimeoutSeconds === undefined ? undefined : inputs.caTimeoutSeconds * 1000,
+                        pollMs: inputs.pollIntervalSeconds * 1000,
+                    },
+                    log,
+                );
+                return { issued, directory };
             },
+            inputs.domains[0],
             log,
         );
+        const { issued, directory } = result;
         const facts = certificateFacts(issued.certificatePem);
         const ari = inputs.renewBeforeDays === undefined ? await fetchRenewalWindow(directory, issued.certificatePem, log) : undefined;
         const name = certificateName(inputs.domains[0], facts.notAfter, facts.serialNumber);
@@ -465,16 +543,25 @@ export const iamAcmeCertificateProvider: pulumi.dynamic.ResourceProvider = {
             privateKeyPem: issued.privateKeyPem,
             uploadPending: true,
             renewalInfoUrl: renewalInfoUrl(directory, issued.certificatePem),
+            issuerDirectoryUrl: issuer.directoryUrl,
+            issuerAccountUrl: issuer.accountUrl,
         };
         const uploaded = await uploadOrKeep(outs, inputs.__provider);
         log(
-            `[certificate] [${inputs.domains[0]}] ${name} ready: valid until ${facts.notAfter}, renews from ${outs.renewAfter} (${((Date.now() - started) / 1000).toFixed(2)} s)`,
+            `[certificate] [${inputs.domains[0]}] ${name} ready, issued by ${issuer.directoryUrl}: valid until ${facts.notAfter}, renews from ${outs.renewAfter} (${((Date.now() - started) / 1000).toFixed(2)} s)`,
         );
         return { id: name, outs: uploaded };
     },
 
     async update(_id: string, olds: CertificateOutputs, news: CertificateInputs & { __provider?: string }) {
-        let outs: CertificateOutputs = { ...olds, ...storedInputs(news), renewAfter: olds.renewAfter };
+        let outs: CertificateOutputs = {
+            ...olds,
+            ...storedInputs(news),
+            renewAfter: olds.renewAfter,
+            // State written before fallbacks: the account's own CA signed it.
+            issuerDirectoryUrl: olds.issuerDirectoryUrl ?? olds.acmeDirectoryUrl,
+            issuerAccountUrl: olds.issuerAccountUrl ?? olds.accountUrl,
+        };
         if (olds.renewBeforeDays !== news.renewBeforeDays) {
             outs.renewAfter = renewAfter(olds, { renewBeforeDays: news.renewBeforeDays });
         }
@@ -531,6 +618,8 @@ export class IamAcmeCertificate extends pulumi.dynamic.Resource {
     declare public readonly chainPem: pulumi.Output<string>;
     /** Secret. */
     declare public readonly privateKeyPem: pulumi.Output<string>;
+    /** The directory of the CA that signed: the account's own, or a fallback's. */
+    declare public readonly issuerDirectoryUrl: pulumi.Output<string | undefined>;
 
     constructor(name: string, args: IamAcmeCertificateArgs, opts?: pulumi.CustomResourceOptions) {
         super(
@@ -559,6 +648,26 @@ export class IamAcmeCertificate extends pulumi.dynamic.Resource {
                 caTimeoutSeconds: args.caTimeoutSeconds,
                 tags: args.tags,
                 awsIdentity: args.awsIdentity ?? stackAwsIdentity(),
+                fallbackIssuers:
+                    args.fallbackAccounts && args.fallbackAccounts.length > 0
+                        ? pulumi.all(
+                              args.fallbackAccounts.map((f) =>
+                                  pulumi
+                                      .all([f.account.directoryUrl, f.account.accountUrl, f.account.accountKeyPem])
+                                      .apply(([directoryUrl, accountUrl, accountKeyPem]) =>
+                                          withoutUndefined({
+                                              directoryUrl,
+                                              accountUrl,
+                                              accountKeyPem,
+                                              profile: f.profile,
+                                              keyType: f.keyType,
+                                          }),
+                                      ),
+                              ),
+                          )
+                        : undefined,
+                issuerDirectoryUrl: undefined,
+                issuerAccountUrl: undefined,
                 serverCertificateId: undefined,
                 arn: undefined,
                 name: undefined,

@@ -137,12 +137,13 @@ const pad = (rows: string[][]) => {
 };
 
 export function formatReport(report: CheckReport): string[] {
-    const rows = [["alias", "ICP", "served serial", "attached?", "days left", "renews from", "verdict"]];
+    const rows = [["alias", "ICP", "served serial", "issuer", "attached?", "days left", "renews from", "verdict"]];
     for (const a of report.aliases) {
         rows.push([
             a.alias,
             a.icp ?? "-",
             a.served?.serialNumber.slice(0, 16) ?? "-",
+            a.served?.issuer || "-",
             a.servesAttached === undefined ? "-" : a.servesAttached ? "yes" : "NO",
             a.daysLeft === undefined ? "-" : a.daysLeft.toFixed(1),
             a.renewAfter ?? "-",

@@ -17,23 +17,11 @@ import type { CertificateInputs } from "../core/certificate";
 import { ariRenewalInstant, stableFraction } from "../core/certificate";
 import { iamAcmeCertificateProvider as provider } from "../providers/iamAcmeCertificate";
 import { countConnections, freePort, setRenewalInfo } from "./support/peers";
-import { certificateInputs, createZone, Peers, usePeers } from "./support/fixture";
+import { certificateInputs, createZone, logged, Peers, usePeers } from "./support/fixture";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- provider results are untyped (dynamic provider contract)
 type Outs = Record<string, any>;
 const root = path.resolve(__dirname, "..");
-
-/** Runs `fn` with console.log captured; returns its result and the lines. */
-async function logged<T>(fn: () => Promise<T>): Promise<{ result: T; lines: string[] }> {
-    const lines: string[] = [];
-    const log = console.log;
-    console.log = (line: string) => lines.push(String(line));
-    try {
-        return { result: await fn(), lines };
-    } finally {
-        console.log = log;
-    }
-}
 
 const pebbleLog = (peers: Peers) => fs.readFileSync(peers.pebble.logFile, "utf8");
 

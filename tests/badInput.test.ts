@@ -30,12 +30,16 @@ interface Case {
     secretKeys?: string[];
     /** Environment for the run (e.g. the backend the CLI is logged in to). */
     env?: Record<string, string>;
+    /** The stack file as written (`Pulumi.test.yaml`), beside a copy of Pulumi.yaml: which fields are `secure:`. */
+    stackFile?: string;
 }
 
 /** A fresh site folder holding `files`, for the content cases. */
 const siteWith = (files: Record<string, string>) => writeFiles(fs.mkdtempSync(path.join(os.tmpdir(), "cfcn-bad-site-")), files);
 const stack = (over: Record<string, unknown>) => ({ "aws:region": "cn-north-1", "cloudfront-china:domains": ["www.example.cn"], ...over });
 const site = (over: Record<string, unknown>) => ({ domains: ["www.example.cn"], ...over });
+/** A stack file holding `value` under `key` as written (`{secure: …}` for an encrypted field). */
+const stackFileWith = (key: string, value: unknown) => JSON.stringify({ config: { [key]: value } });
 const component = (over: Partial<ChinaCdnArgs> & Record<string, unknown>) => ({
     domains: ["www.example.cn"],
     region: "cn-north-1",
@@ -95,6 +99,36 @@ function deploymentsCases(): Case[] {
         secret({}, "self-managed backend", /needs Pulumi Cloud .*s3:\/\/state-bucket\?region=cn-north-1.*\.github\/workflows\/renew\.yml/, {
             env: { PULUMI_BACKEND_URL: "s3://state-bucket?region=cn-north-1" },
         }),
+        // Field by field: the key holds a secret (so a whole-key check passes), but not in this field.
+        secret({}, "secret key id, plaintext secret access key", /`cloudfront-china:deployments\.awsSecretAccessKey` is in plain text/, {
+            stackFile: stackFileWith(key, { ...good, awsAccessKeyId: { secure: "v1:AAAA" } }),
+        }),
+        secret(
+            { gitToken: "ghp_example" },
+            "plaintext gitToken beside encrypted keys",
+            /`cloudfront-china:deployments\.gitToken` is in plain text/,
+            {
+                stackFile: stackFileWith(key, {
+                    ...good,
+                    awsAccessKeyId: { secure: "v1:AAAA" },
+                    awsSecretAccessKey: { secure: "v1:BBBB" },
+                    gitToken: "ghp_example",
+                }),
+            },
+        ),
+        secret(
+            { notify: { url: "https://hooks.slack.com/services/x" } },
+            "plaintext webhook beside encrypted keys",
+            /`cloudfront-china:deployments\.notify\.url` is in plain text/,
+            {
+                stackFile: stackFileWith(key, {
+                    ...good,
+                    awsAccessKeyId: { secure: "v1:AAAA" },
+                    awsSecretAccessKey: { secure: "v1:BBBB" },
+                    notify: { url: "https://hooks.slack.com/services/x" },
+                }),
+            },
+        ),
         {
             ...secret(
                 {},
@@ -138,7 +172,79 @@ function watchCases(): Case[] {
     ];
 }
 
+/** `cloudfront-china:issuers` (and ChinaSite's `issuers`, and the provider's `fallbackIssuers`): each refused before anything is registered. */
+function issuerCases(): Case[] {
+    const key = "cloudfront-china:issuers";
+    const LE = "https://acme-v02.api.letsencrypt.org/directory";
+    const ZEROSSL = "https://acme.zerossl.com/v2/DV90";
+    return [
+        {
+            label: "issuers: not a list",
+            layer: "stack",
+            input: stack({ [key]: { directoryUrl: LE } }),
+            message: /`cloudfront-china:issuers` must be a list of ACME CAs/,
+        },
+        {
+            label: "issuers: an entry without directoryUrl",
+            layer: "stack",
+            input: stack({ [key]: [{ directoryUrl: LE }, { email: "ops@example.cn" }] }),
+            message: /`cloudfront-china:issuers\[1\]\.directoryUrl` is required/,
+        },
+        {
+            label: "issuers: the same CA twice",
+            layer: "stack",
+            input: stack({ [key]: [{ directoryUrl: LE }, { directoryUrl: LE }] }),
+            message: /`cloudfront-china:issuers\[1\]\.directoryUrl` .* is listed twice/,
+        },
+        {
+            label: "issuers: a misspelt field",
+            layer: "stack",
+            input: stack({ [key]: [{ directoryUrl: LE, eabKeyID: "kid" }] }),
+            message: /`cloudfront-china:issuers\[0\]\.eabKeyID` is not a field of an issuer: did you mean `eabKeyId`\?/,
+        },
+        {
+            label: "issuers: beside acmeDirectoryUrl naming another CA",
+            layer: "stack",
+            input: stack({ [key]: [{ directoryUrl: LE }], "cloudfront-china:acmeDirectoryUrl": ZEROSSL }),
+            message:
+                /`cloudfront-china:acmeDirectoryUrl` \(https:\/\/acme\.zerossl\.com\/v2\/DV90\) and `cloudfront-china:issuers` both name the first CA/,
+        },
+        {
+            // Field by field: the key holds a secret (another entry's), this HMAC key is in plain text.
+            label: "issuers: a plaintext HMAC key beside an encrypted one",
+            layer: "stack",
+            input: stack({
+                [key]: [
+                    { directoryUrl: LE, eabKeyId: "kid-a", eabHmacKey: "c2VjcmV0" },
+                    { directoryUrl: ZEROSSL, eabKeyId: "kid-b", eabHmacKey: "c2VjcmV0Mg" },
+                ],
+            }),
+            secretKeys: [key],
+            stackFile: stackFileWith(key, [
+                { directoryUrl: LE, eabKeyId: "kid-a", eabHmacKey: { secure: "v1:AAAA" } },
+                { directoryUrl: ZEROSSL, eabKeyId: "kid-b", eabHmacKey: "c2VjcmV0Mg" },
+            ]),
+            message: /`cloudfront-china:issuers\[1\]\.eabHmacKey` is stored in plaintext: set it with `pulumi config set --secret --path/,
+        },
+        {
+            label: "issuers: a bad key type for one CA",
+            layer: "site",
+            input: site({ issuers: [{ directoryUrl: LE }, { directoryUrl: ZEROSSL, keyType: "rsa-4096" }] }),
+            message: /`issuers\[1\]\.keyType` "rsa-4096" is not supported/,
+        },
+        {
+            label: "fallbackIssuers: a CA without TLS",
+            layer: "provider",
+            input: {
+                fallbackIssuers: [{ directoryUrl: "http://acme.example.net/dir", accountUrl: "https://x/acct/1", accountKeyPem: "k" }],
+            },
+            message: /`fallbackIssuers\[0\]\.directoryUrl` must use https/,
+        },
+    ];
+}
+
 const CASES: Case[] = [
+    ...issuerCases(),
     // Stack configuration, through index.ts.
     { label: "no region", layer: "stack", input: stack({ "aws:region": undefined }), message: /`aws:region` .*aws-cn partition/ },
     { label: "global region", layer: "stack", input: stack({ "aws:region": "us-west-2" }), message: /`aws:region` .*"us-west-2"/ },
@@ -535,6 +641,7 @@ describe("bad input: refused before anything is created, with no AWS or ACME req
         assert.deepEqual([...new Set(CASES.map((c) => c.layer))].sort(), ["component", "provider", "site", "stack"]);
     });
 
+    const cwd = process.cwd();
     for (const c of CASES) {
         it(`${c.layer}: ${c.label}`, async () => {
             const before = { proxy: peers.proxy.seen.length, pebble: fs.readFileSync(peers.pebble.logFile, "utf8").length };
@@ -548,6 +655,13 @@ describe("bad input: refused before anything is created, with no AWS or ACME req
                 const mocks = await useOfflineMocks({ zoneName: "example.cn" });
                 try {
                     if (c.layer === "stack") {
+                        if (c.stackFile !== undefined) {
+                            // A project folder of its own: Pulumi.yaml and the stack file (JSON is YAML).
+                            const project = fs.mkdtempSync(path.join(os.tmpdir(), "cfcn-bad-stack-"));
+                            fs.copyFileSync(path.join(__dirname, "..", "Pulumi.yaml"), path.join(project, "Pulumi.yaml"));
+                            fs.writeFileSync(path.join(project, "Pulumi.test.yaml"), c.stackFile);
+                            process.chdir(project);
+                        }
                         // The program falls back to AWS_REGION like the AWS provider; the peers set it for the SDK.
                         delete process.env.AWS_REGION;
                         const config = Object.fromEntries(
@@ -569,6 +683,7 @@ describe("bad input: refused before anything is created, with no AWS or ACME req
                 } catch (e) {
                     return (e as Error).message;
                 } finally {
+                    process.chdir(cwd);
                     process.env.AWS_REGION = "cn-north-1";
                     Object.keys(c.env ?? {}).forEach((k) => delete process.env[k]);
                     await new Promise((r) => setTimeout(r, 20));

@@ -65,6 +65,7 @@ describe("stack configuration", () => {
                 persistUntil: undefined,
                 accountKeyRotation: 0,
                 deactivateAccountOnDelete: true,
+                fallbackIssuers: [],
             },
         });
     });
@@ -108,6 +109,7 @@ describe("stack configuration", () => {
             persistUntil: undefined,
             accountKeyRotation: 2,
             deactivateAccountOnDelete: false,
+            fallbackIssuers: [],
         });
         assert.equal(s.hostedZoneId, "Z0123456789EXAMPLE");
         assert.equal(s.iamCertificateId, "ASCAEXAMPLE0123456789");
@@ -421,5 +423,72 @@ describe("validators (pure)", () => {
     it("tags: at most 50, values are strings", () => {
         assert.match(tagsProblems(Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`k${i}`, "v"])), "tags").join(), /51 tags/);
         assert.match(tagsProblems({ a: 1 }, "tags").join(), /value of "a" must be a string/);
+    });
+
+    describe("issuers: an ordered list of ACME CAs", () => {
+        const LE = "https://acme-v02.api.letsencrypt.org/directory";
+        const ZEROSSL = "https://acme.zerossl.com/v2/DV90";
+        const read = (issuers: unknown, extra: Record<string, unknown> = {}, secretKeys: string[] = ["cloudfront-china:issuers"]) => {
+            const config = { ...good, "cloudfront-china:issuers": issuers, ...extra };
+            pulumi.runtime.setAllConfig(
+                Object.fromEntries(Object.entries(config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)])),
+                secretKeys,
+            );
+            return readSiteConfig;
+        };
+
+        it("the first entry is the account's CA, the rest are fallbacks with the defaults of the single-CA keys", () => {
+            const s = read([{ directoryUrl: LE }, { directoryUrl: ZEROSSL, eabKeyId: "kid", eabHmacKey: "c2VjcmV0", profile: "p1" }], {
+                "cloudfront-china:acmeEmail": "ops@example.cn",
+                "cloudfront-china:keyType": "ecdsa-p256",
+            })();
+            assert.equal(s.acme.directoryUrl, LE);
+            assert.equal(s.acme.eab, undefined);
+            assert.equal(s.acme.keyType, "ecdsa-p256");
+            assert.deepEqual(s.acme.fallbackIssuers, [
+                { directoryUrl: ZEROSSL, email: "ops@example.cn", eab: { keyId: "kid", hmacKey: "c2VjcmV0" }, profile: "p1" },
+            ]);
+        });
+
+        it("every entry is checked field by field and named by its place; nothing is created", () => {
+            assert.throws(
+                read([
+                    { directoryUrl: LE, profil: "x" },
+                    { directoryUrl: "http://acme.example.net/dir" },
+                    { directoryUrl: LE },
+                    { eabKeyId: "kid" },
+                    { directoryUrl: ZEROSSL, keyType: "rsa-1024", profile: "short lived", email: "nobody" },
+                ]),
+                (e: Error) => {
+                    for (const expected of [
+                        "`cloudfront-china:issuers[0].profil` is not a field of an issuer: did you mean `profile`?",
+                        "`cloudfront-china:issuers[1].directoryUrl` must use https",
+                        "`cloudfront-china:issuers[2].directoryUrl` https://acme-v02.api.letsencrypt.org/directory is listed twice",
+                        "`cloudfront-china:issuers[3].directoryUrl` is required",
+                        "External Account Binding needs both `cloudfront-china:issuers[3].eabKeyId` and `cloudfront-china:issuers[3].eabHmacKey`",
+                        '`cloudfront-china:issuers[4].keyType` "rsa-1024" is not supported',
+                        '`cloudfront-china:issuers[4].profile` "short lived" is not a profile name',
+                        '`cloudfront-china:issuers[4].email` "nobody" is not an email address',
+                    ]) {
+                        assert.ok(e.message.includes(expected), `${expected}\nin: ${e.message}`);
+                    }
+                    return true;
+                },
+            );
+            assert.throws(read({ directoryUrl: LE }), /`cloudfront-china:issuers` must be a list of ACME CAs in the order to try them/);
+        });
+
+        it("refuses the single-CA keys beside it, and an HMAC key in plain text", () => {
+            assert.throws(
+                read([{ directoryUrl: LE }], { "cloudfront-china:acmeDirectoryUrl": ZEROSSL }),
+                /`cloudfront-china:acmeDirectoryUrl` \(https:\/\/acme.zerossl.com\/v2\/DV90\) and `cloudfront-china:issuers` both name the first CA: move it into/,
+            );
+            // The declared default, or the same URL, is no conflict.
+            assert.doesNotThrow(read([{ directoryUrl: ZEROSSL }], { "cloudfront-china:acmeDirectoryUrl": LE }));
+            assert.throws(
+                read([{ directoryUrl: LE }, { directoryUrl: ZEROSSL, eabKeyId: "kid", eabHmacKey: "c2VjcmV0" }], {}, []),
+                /`cloudfront-china:issuers\[1\].eabHmacKey` is stored in plaintext: set it with `pulumi config set --secret --path 'cloudfront-china:issuers\[1\].eabHmacKey' <HMAC key>`/,
+            );
+        });
     });
 });

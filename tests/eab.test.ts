@@ -6,12 +6,12 @@ import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import { acmeAccountProvider } from "../providers/acmeAccount";
 import { iamAcmeCertificateProvider } from "../providers/iamAcmeCertificate";
-import { Pebble, startPebble, tempDir } from "./support/peers";
+import { Pebble, startPebble, tempDir, PEBBLE_TEST_EAB_HMAC } from "./support/peers";
 import { certificateInputs, createZone, Peers, usePeers } from "./support/fixture";
 import { runProgramUnderMocks } from "./support/pulumi";
 
 const KID = "kid-1";
-const HMAC = "zWNDZM6eQGHWpSRTPal5eIUYFTu7EajVIoguysqZ9wG44nMEtx3MUAsUDkMTQ12W"; // Pebble's own test key
+const HMAC = PEBBLE_TEST_EAB_HMAC;
 
 describe("External Account Binding against a Pebble that requires it", function () {
     this.timeout(120_000);

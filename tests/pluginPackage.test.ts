@@ -140,6 +140,12 @@ describe("the plugin package: ChinaSite for programs in any Pulumi language", fu
                 .map(([n]) => n),
             ["privateKeyPem"],
         );
+        // Several CAs: a list of an object type whose HMAC key is a secret field.
+        assert.equal(site.inputProperties.issuers.items?.$ref, "#/types/cloudfront-china:index:ChinaSiteIssuer");
+        const issuer = schema.types["cloudfront-china:index:ChinaSiteIssuer"].properties;
+        assert.deepEqual(Object.keys(issuer).sort(), ["directoryUrl", "eabHmacKey", "eabKeyId", "email", "keyType", "profile"]);
+        assert.equal(issuer.eabHmacKey.secret, true, "an issuer's EAB HMAC key is a secret field");
+        assert.ok(site.properties.certificateIssuer, "output certificateIssuer");
         assert.equal(site.properties.dnsChallengeRecords.items?.$ref, "#/types/cloudfront-china:index:DnsChallengeRecord");
         assert.deepEqual(Object.keys(schema.types["cloudfront-china:index:DnsChallengeRecord"].properties).sort(), [
             "domain",

@@ -25,7 +25,8 @@ describe("renewal simulation: two years of scheduled runs", function () {
         );
     });
 
-    const unavoidable = (name: string) => name.startsWith("160h weekly") || (name.startsWith("160h") && name.includes("CA outage"));
+    const unavoidable = (name: string) =>
+        name.startsWith("160h weekly") || (name.startsWith("160h") && (name.includes("CA outage") || name.includes("outage of both")));
 
     it("no second without a valid attached certificate wherever the run interval and outage allow it", () => {
         for (const [name, r] of results) {
@@ -104,5 +105,24 @@ describe("renewal simulation: two years of scheduled runs", function () {
         const r = results.get("45d daily + 4-day CA outage")!;
         assert.ok(r.failedRuns >= 3, `only ${r.failedRuns} failed runs`);
         assert.equal(r.gapSeconds, 0);
+    });
+
+    it("two CAs: an outage of the first costs no margin (the second issues on time); an outage of both eats its length", () => {
+        const get = (name: string) => results.get(name)!;
+        const alone = get("LE dates daily ARI").minRemainingHours;
+        const first = get("LE dates daily ARI, 2 CAs + 3-day outage of the first");
+        assert.equal(first.gapSeconds, 0);
+        assert.ok(first.fromFallback >= 1, "the second CA issued while the first was out");
+        assert.equal(first.failedRuns, 0, "no run failed: the fallback answered");
+        assert.ok(first.minRemainingHours >= alone - 24, `${first.minRemainingHours} vs ${alone} with one CA and no outage`);
+        // With one CA the same 3 days are 3 failed runs (the test above); with two, none.
+        assert.equal(get("LE dates daily ARI + 3-day CA outage").failedRuns, 3);
+        const both = get("LE dates daily ARI, 2 CAs + 2-day outage of both");
+        assert.equal(both.gapSeconds, 0);
+        assert.ok(both.minRemainingHours >= alone - 24 - 2 * 24 && both.minRemainingHours < alone, `${both.minRemainingHours}`);
+        // 160 hours: a 4-day outage of the only CA leaves a gap (above); of the first of two, none.
+        const short = get("160h daily ARI, 2 CAs + 3-day outage of the first");
+        assert.equal(short.gapSeconds, 0);
+        assert.ok(short.fromFallback >= 1);
     });
 });

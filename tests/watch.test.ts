@@ -226,10 +226,12 @@ describe("live check against moto and a local TLS edge", function () {
         const healthy = await status({ distributionId: id, certificateId: certs.attached.serverCertificateId });
         assert.equal(healthy.status, 0, healthy.stdout + healthy.stderr);
         const [header, row] = healthy.stdout.split("\n");
-        assert.match(header, /^alias\s+ICP\s+served serial\s+attached\?\s+days left\s+renews from\s+verdict$/);
+        assert.match(header, /^alias\s+ICP\s+served serial\s+issuer\s+attached\?\s+days left\s+renews from\s+verdict$/);
         assert.match(
             row,
-            new RegExp(`^ok\\.${zone.name.replace(/\./g, "\\.")}\\s+APPROVED\\s+[0-9A-F]+\\s+yes\\s+(89|90)\\.\\d\\s+-\\s+OK$`),
+            new RegExp(
+                `^ok\\.${zone.name.replace(/\./g, "\\.")}\\s+APPROVED\\s+[0-9A-F]+\\s+Pebble Intermediate CA [0-9a-f]+\\s+yes\\s+(89|90)\\.\\d\\s+-\\s+OK$`,
+            ),
         );
         assert.match(healthy.stdout, /^OK: distribution \w+ Deployed, certificate .* 1 alias\(es\) checked/m);
 

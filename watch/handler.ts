@@ -67,7 +67,10 @@ export function metricData(report: CheckReport): CW.MetricDatum[] {
     return data;
 }
 
-export async function handler(): Promise<{ verdict: string; aliases: Array<{ alias: string; verdict: string; reasons: string[] }> }> {
+export async function handler(): Promise<{
+    verdict: string;
+    aliases: Array<{ alias: string; verdict: string; issuer?: string; reasons: string[] }>;
+}> {
     const { CloudWatchClient, PutMetricDataCommand } = require("@aws-sdk/client-cloudwatch") as typeof CW;
     const env = process.env;
     const region = env.AWS_REGION ?? "cn-north-1";
@@ -90,7 +93,8 @@ export async function handler(): Promise<{ verdict: string; aliases: Array<{ ali
     const summary = {
         verdict: report.verdict,
         reasons: report.reasons,
-        aliases: report.aliases.map((a) => ({ alias: a.alias, verdict: a.verdict, reasons: a.reasons })),
+        // The served certificate's issuer per alias: which CA of the list signed what is served now.
+        aliases: report.aliases.map((a) => ({ alias: a.alias, verdict: a.verdict, issuer: a.served?.issuer, reasons: a.reasons })),
     };
     console.log(JSON.stringify(summary));
     return summary;

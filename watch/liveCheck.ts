@@ -121,7 +121,8 @@ export function probeTls(
         serialNumber: normalSerial(c.serialNumber ?? ""),
         notBefore: new Date(c.valid_from).toISOString(),
         notAfter: new Date(c.valid_to).toISOString(),
-        issuer: [c.issuer?.CN ?? ""].flat().join(", "),
+        // Who signed, as people know it: "R11 (Let's Encrypt)", "ZeroSSL RSA Domain Secure Site CA (ZeroSSL)".
+        issuer: [[c.issuer?.CN ?? ""].flat().join(", "), c.issuer?.O ? `(${[c.issuer.O].flat().join(", ")})` : ""].join(" ").trim(),
         subjectAltName: c.subjectaltname ?? "",
         coversAlias,
         chainVerified: true,

@@ -9,10 +9,12 @@
  *
  * And site content at scale (tests/bench/contentBench.ts): `--only content [--content-sizes 2000,20000]`.
  *
+ * And a dead first CA with two issuers (tests/bench/fallbackBench.ts): `--only fallback [--runs 3]`.
+ *
  * And the project's own program under the CLI against an empty program (tests/bench/programBench.ts):
  * `--only program [--runs 5]`; runs with every other part too.
  *
- *   npm run bench [-- --runs 5 --sizes 1,10,50,100 --lego-max 10 --edge-rtt-ms 30 --tools floor,dns-01,delegated,persist,certbot,lego] [-- --only live-check|issuance|content|program]
+ *   npm run bench [-- --runs 5 --sizes 1,10,50,100 --lego-max 10 --edge-rtt-ms 30 --tools floor,dns-01,delegated,persist,certbot,lego] [-- --only live-check|issuance|content|program|fallback]
  */
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
@@ -27,6 +29,7 @@ import { countConnections, startDnsFromRoute53, startFaultProxy, startMoto, star
 import { benchContent, printContent } from "./contentBench";
 import { benchLiveCheck } from "./liveCheckBench";
 import { benchProgram, printProgram } from "./programBench";
+import { benchFallback, printFallback } from "./fallbackBench";
 
 const root = path.resolve(__dirname, "..", "..");
 const arg = (name: string, fallback: string) => {
@@ -83,28 +86,35 @@ async function main() {
         AWS_SECRET_ACCESS_KEY: "testing",
         AWS_REGION: "cn-north-1",
     });
-    if (ONLY === "program") {
-        const program = await benchProgram({ pebble, dns, work, runs: RUNS });
-        const summary = printProgram(program);
-        const out = path.join(root, ".tools", "bench");
-        fs.mkdirSync(out, { recursive: true });
-        fs.writeFileSync(path.join(out, "program.json"), JSON.stringify({ ...program, ...summary }, null, 2));
+    const stopPeers = () => {
         pebble.stop();
         dns.stop();
         proxy.stop();
         moto.stop();
-        return;
-    }
-    if (ONLY === "content") {
-        const content = await benchContent({ moto, proxy, work, sizes: arg("content-sizes", "2000,20000").split(",").map(Number) });
-        printContent(content);
+    };
+    /** One part alone (`--only <part>`): measured, printed, written to .tools/bench/<part>.json. */
+    const alone: Record<string, () => Promise<object>> = {
+        program: async () => {
+            const program = await benchProgram({ pebble, dns, work, runs: RUNS });
+            return { ...program, ...printProgram(program) };
+        },
+        fallback: async () => {
+            const fallback = await benchFallback({ pebble, dns, work, runs: RUNS });
+            printFallback(fallback);
+            return fallback;
+        },
+        content: async () => {
+            const content = await benchContent({ moto, proxy, work, sizes: arg("content-sizes", "2000,20000").split(",").map(Number) });
+            printContent(content);
+            return content;
+        },
+    };
+    if (ONLY in alone) {
+        const result = await alone[ONLY]();
         const out = path.join(root, ".tools", "bench");
         fs.mkdirSync(out, { recursive: true });
-        fs.writeFileSync(path.join(out, "content.json"), JSON.stringify(content, null, 2));
-        pebble.stop();
-        dns.stop();
-        proxy.stop();
-        moto.stop();
+        fs.writeFileSync(path.join(out, `${ONLY}.json`), JSON.stringify(result, null, 2));
+        stopPeers();
         return;
     }
     const r53 = new Route53Client({ region: "cn-north-1" });
@@ -185,10 +195,7 @@ async function main() {
                 `Goals: ${JSON.stringify(liveCheck.goals)}`,
         );
     if (ONLY === "live-check") {
-        pebble.stop();
-        dns.stop();
-        proxy.stop();
-        moto.stop();
+        stopPeers();
         return;
     }
     const mocks = new OfflineAwsChina({ region: "cn-north-1" });
@@ -568,10 +575,7 @@ async function main() {
         ),
     );
     console.log(`Wrote ${path.join(out, "result.json")}`);
-    pebble.stop();
-    dns.stop();
-    proxy.stop();
-    moto.stop();
+    stopPeers();
 }
 
 main()

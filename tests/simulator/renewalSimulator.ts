@@ -39,7 +39,12 @@ export interface Scenario {
      * A CA outage of `durationMs` that begins, at the worst moment, when the first renewal after
      * `afterMs` (from the simulation start) becomes due.
      */
-    caOutage?: { afterMs: number; durationMs: number };
+    caOutage?: { afterMs: number; durationMs: number; which?: "first" | "both" };
+    /**
+     * A second CA configured (`cloudfront-china:issuers`): while the first is out, orders go to it
+     * (unless the outage is of both); every renewal starts at the first again.
+     */
+    fallbackCa?: boolean;
     /** The CA moves every existing certificate's window to "now" at this instant (ms from the start): replace all. */
     caMovesWindowsAt?: number;
     /** CloudFront deployment time after UpdateDistribution. */
@@ -61,6 +66,8 @@ export interface Result {
     replacedAfterMoveHours?: number;
     /** The least lifetime the served certificate had left at any moment (hours): the margin that was never used. */
     minRemainingHours: number;
+    /** Certificates the second CA issued (with `fallbackCa`). */
+    fromFallback: number;
 }
 
 /**
@@ -140,6 +147,9 @@ export async function simulate(s: Scenario, years = 2): Promise<Result> {
     const orders: number[] = [];
     let outageStart: number | undefined;
     const caUp = (t: number) => outageStart === undefined || t < outageStart || t >= outageStart + (s.caOutage?.durationMs ?? 0);
+    // The second CA, when there is one: out only in an outage of both.
+    const secondUp = (t: number) => s.fallbackCa === true && (s.caOutage?.which !== "both" || caUp(t));
+    const fromSecond = new Set<number>();
 
     const issue = (t: number): Certificate => {
         orders.push(t);
@@ -170,7 +180,7 @@ export async function simulate(s: Scenario, years = 2): Promise<Result> {
     /** The window the CA answers now for `<...>/ari/<serial>`. */
     const caWindow = (url: string, t: number): AriWindow | undefined => {
         const cert = issued.get(Number(/\/ari\/(\d+)$/.exec(url)?.[1]));
-        if (!cert || !caUp(t)) {
+        if (!cert || !(fromSecond.has(cert.serial) ? secondUp(t) : caUp(t))) {
             return undefined;
         }
         if (s.caMovesWindowsAt !== undefined && t >= start + s.caMovesWindowsAt && cert.notBefore < start + s.caMovesWindowsAt) {
@@ -214,11 +224,15 @@ export async function simulate(s: Scenario, years = 2): Promise<Result> {
         if (s.caOutage && outageStart === undefined && t >= start + s.caOutage.afterMs) {
             outageStart = Date.parse(current.renewAfter);
         }
-        if (!caUp(t)) {
+        const fallback = !caUp(t) && secondUp(t);
+        if (!caUp(t) && !fallback) {
             failedRuns++; // the order fails; A stays attached and in IAM, the next run tries again
             continue;
         }
         const next = issue(t + 2 * MINUTE);
+        if (fallback) {
+            fromSecond.add(next.serial);
+        }
         issued.set(next.serial, next);
         if (s.caMovesWindowsAt !== undefined && replacedAfterMove === undefined && t >= start + s.caMovesWindowsAt) {
             replacedAfterMove = t - (start + s.caMovesWindowsAt);
@@ -267,6 +281,7 @@ export async function simulate(s: Scenario, years = 2): Promise<Result> {
         maxOrdersPer7Days: maxOrders,
         replacedAfterMoveHours: replacedAfterMove === undefined ? undefined : Math.round((replacedAfterMove / HOUR) * 10) / 10,
         minRemainingHours: Math.round((minRemaining / HOUR) * 10) / 10,
+        fromFallback: fromSecond.size,
     };
 }
 
@@ -337,6 +352,27 @@ export function scenarios(): Scenario[] {
         caOutage: { afterMs: 600 * DAY, durationMs: 2 * DAY },
         seed: seed++,
     });
+    // Two CAs (issue 26): an outage of the first costs nothing; an outage of both eats its length of the margin.
+    const daily160 = { ...dated, lifetimeMs: 160 * HOUR, lifetimeAt: undefined };
+    for (const [label, base] of [
+        ["LE dates daily ARI", dated],
+        ["160h daily ARI", daily160],
+    ] as const) {
+        list.push({
+            ...base,
+            name: `${label}, 2 CAs + 3-day outage of the first`,
+            fallbackCa: true,
+            caOutage: { afterMs: 420 * DAY, durationMs: 3 * DAY, which: "first" },
+            seed: seed++,
+        });
+        list.push({
+            ...base,
+            name: `${label}, 2 CAs + 2-day outage of both`,
+            fallbackCa: true,
+            caOutage: { afterMs: 600 * DAY, durationMs: 2 * DAY, which: "both" },
+            seed: seed++,
+        });
+    }
     // A CA whose windows sit at a twentieth of the lifetime left: the floor renews at a quarter instead.
     list.push({ ...dated, name: "LE dates daily, CA windows at 1/20 left", ariShareLeft: 1 / 20, seed: seed++ });
     list.push({
@@ -360,6 +396,7 @@ export function formatTable(results: readonly Result[]): string {
         "max orders/7d",
         "replaced after move (h)",
         "min left (h)",
+        "from 2nd CA",
     ];
     const rows = results.map((r) =>
         [
@@ -372,6 +409,7 @@ export function formatTable(results: readonly Result[]): string {
             r.maxOrdersPer7Days,
             r.replacedAfterMoveHours ?? "-",
             r.minRemainingHours,
+            r.fromFallback,
         ].map(String),
     );
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));

@@ -127,6 +127,18 @@ export function certificateInputs(
     };
 }
 
+/** Runs `fn` with console.log captured; returns its result and the lines. */
+export async function logged<T>(fn: () => Promise<T>): Promise<{ result: T; lines: string[] }> {
+    const lines: string[] = [];
+    const log = console.log;
+    console.log = (line: string) => lines.push(String(line));
+    try {
+        return { result: await fn(), lines };
+    } finally {
+        console.log = log;
+    }
+}
+
 // Stop the peers when mocha's run ends (root hook, registered once by this module).
 after(async () => {
     await stopPeers();

@@ -125,8 +125,13 @@ function singleFlight<T>(read: (key: string) => Promise<T>): (key?: string) => P
     };
 }
 
+interface ZoneRecords {
+    txt: Map<string, string[]>;
+    caa: Map<string, Array<{ flags: number; tag: string; value: string }>>;
+}
+
 /**
- * A DNS server (UDP and TCP) whose TXT answers come from the Route 53 records stored in moto and from
+ * A DNS server (UDP and TCP) whose TXT (and CAA) answers come from the Route 53 records stored in moto and from
  * the `elsewhere` records; it follows CNAME chains like a recursive resolver (the chain, then the
  * TXT values at its end; SERVFAIL on a loop), which is how a CA sees a delegated challenge name.
  */
@@ -157,38 +162,51 @@ export async function startDnsFromRoute53(motoUrl: string): Promise<DnsServer> {
     // 100 names Pebble asks 100 questions at once, and one moto read per question made its VA time
     // out. A read still starts after the question arrives unless one is already in flight, and
     // both the provider's own propagation check and Pebble poll, so answers follow the writes.
-    const readZoneTxt = singleFlight(async (zoneId: string): Promise<Map<string, string[]>> => {
-        const byName = new Map<string, string[]>();
+    const readZone = singleFlight(async (zoneId: string): Promise<ZoneRecords> => {
+        const txt = new Map<string, string[]>();
+        const caa = new Map<string, Array<{ flags: number; tag: string; value: string }>>();
         let start: { name?: string; type?: RRType } = {};
         for (;;) {
             const page = await route53.send(
                 new ListResourceRecordSetsCommand({ HostedZoneId: zoneId, StartRecordName: start.name, StartRecordType: start.type }),
             );
             for (const set of page.ResourceRecordSets ?? []) {
-                if (set.Type === "TXT" && set.Name) {
-                    byName.set(
-                        set.Name.replace(/\.$/, ""),
+                const name = (set.Name ?? "").replace(/\.$/, "");
+                if (set.Type === "TXT" && name) {
+                    txt.set(
+                        name,
                         (set.ResourceRecords ?? []).map((r) => (r.Value ?? "").replace(/^"|"$/g, "")),
+                    );
+                }
+                if (set.Type === "CAA" && name) {
+                    // Route 53's CAA value: `flags tag "value"` (RFC 8659 §4.1 presentation format).
+                    caa.set(
+                        name,
+                        (set.ResourceRecords ?? []).flatMap((r) => {
+                            const m = /^(\d+)\s+(\S+)\s+"(.*)"$/.exec(r.Value ?? "");
+                            return m ? [{ flags: Number(m[1]), tag: m[2], value: m[3] }] : [];
+                        }),
                     );
                 }
             }
             if (!page.IsTruncated) {
-                return byName;
+                return { txt, caa };
             }
             start = { name: page.NextRecordName, type: page.NextRecordType };
         }
     });
 
-    async function txtValues(name: string): Promise<string[]> {
+    async function zoneRecords(name: string): Promise<ZoneRecords | undefined> {
         let zone = zoneOf(name);
         if (!zone || Date.now() - zonesFetchedAt > 1000) {
             await refreshZones();
             zone = zoneOf(name);
         }
-        if (!zone) {
-            return [];
-        }
-        return (await readZoneTxt(zone.id)).get(name) ?? [];
+        return zone && readZone(zone.id);
+    }
+
+    async function txtValues(name: string): Promise<string[]> {
+        return (await zoneRecords(name))?.txt.get(name) ?? [];
     }
 
     const udpQuestions: string[] = [];
@@ -211,6 +229,17 @@ export async function startDnsFromRoute53(motoUrl: string): Promise<DnsServer> {
                 const target = elsewhere.cname.get(name);
                 if (target) {
                     answers.push({ type: "CNAME", name: q.name, ttl: 0, class: "IN", data: target });
+                }
+            }
+            if (q.type === "CAA") {
+                for (const data of (await zoneRecords(name))?.caa.get(name) ?? []) {
+                    answers.push({
+                        type: "CAA",
+                        name: q.name,
+                        ttl: 0,
+                        class: "IN",
+                        data: { ...data, tag: data.tag as "issue", issuerCritical: (data.flags & 128) !== 0 },
+                    });
                 }
             }
             if (q.type === "TXT") {
@@ -299,6 +328,9 @@ export async function startDnsFromRoute53(motoUrl: string): Promise<DnsServer> {
     };
 }
 
+/** Pebble's own test External Account Binding HMAC key (its test/config): for a Pebble started with `eabKeys`. */
+export const PEBBLE_TEST_EAB_HMAC = "zWNDZM6eQGHWpSRTPal5eIUYFTu7EajVIoguysqZ9wG44nMEtx3MUAsUDkMTQ12W";
+
 export interface Pebble {
     directoryUrl: string;
     managementUrl: string;
@@ -318,6 +350,10 @@ export async function startPebble(
         env?: NodeJS.ProcessEnv;
         /** External Account Binding keys (key id → base64url HMAC); when set, every new account needs one. */
         eabKeys?: Record<string, string>;
+        /** The issuer domain names the directory lists (`meta.caaIdentities`); Pebble's default is pebble.letsencrypt.org. */
+        caaIdentities?: string[];
+        /** Names Pebble refuses to issue for (`rejectedIdentifier`), e.g. a CA's own policy. */
+        domainBlocklist?: string[];
     } = {},
 ): Promise<Pebble> {
     const bin = requireTool(path.join(tools, "bin", "pebble"), "Pebble");
@@ -335,6 +371,8 @@ export async function startPebble(
             ocspResponderURL: "",
             externalAccountBindingRequired: opts.eabKeys !== undefined,
             ...(opts.eabKeys ? { externalAccountMACKeys: opts.eabKeys } : {}),
+            ...(opts.caaIdentities ? { caaIdentities: opts.caaIdentities } : {}),
+            ...(opts.domainBlocklist ? { domainBlocklist: opts.domainBlocklist } : {}),
             retryAfter: { authz: 1, order: 1 },
             profiles: {
                 default: { description: "90 days, like Let's Encrypt classic", validityPeriod: 90 * 86400 },
@@ -680,7 +718,9 @@ export interface AcmeFault {
     match: RegExp;
     times: number;
     /** Answer with this error and Retry-After; or, with `transform`, pass through and rewrite the answer. */
-    status?: 429 | 503;
+    status?: number;
+    /** The ACME error type answered (default: rateLimited for 429, else serverInternal). */
+    problemType?: string;
     retryAfterSeconds?: number;
     transform?: (body: string) => string;
 }
@@ -690,6 +730,11 @@ export interface AcmeProxy {
     faults: AcmeFault[];
     /** Faulted answers given, as "STATUS METHOD /path". */
     answered: string[];
+    /**
+     * The CA down: "refuse" stops listening and drops open connections (connect refused), "hang"
+     * accepts and never answers; undefined brings it back on the same address.
+     */
+    outage(mode: "refuse" | "hang" | undefined): Promise<void>;
     stop(): void;
 }
 
@@ -710,6 +755,9 @@ export async function startAcmeFaultProxy(pebbleDirectoryUrl: string): Promise<A
     const server = https.createServer(
         { cert: fs.readFileSync(path.join(certs, "pebble.pem")), key: fs.readFileSync(path.join(certs, "pebble.key")) },
         (req, res) => {
+            if (down === "hang") {
+                return; // accepted, never answered
+            }
             const chunks: Buffer[] = [];
             req.on("data", (c: Buffer) => chunks.push(c));
             req.on("end", () => {
@@ -723,7 +771,7 @@ export async function startAcmeFaultProxy(pebbleDirectoryUrl: string): Promise<A
                 if (fault && !transform) {
                     fault.times--;
                     answered.push(`${fault.status} ${line}`);
-                    const type = fault.status === 429 ? "rateLimited" : "serverInternal";
+                    const type = fault.problemType ?? (fault.status === 429 ? "rateLimited" : "serverInternal");
                     res.writeHead(fault.status ?? 503, {
                         "content-type": "application/problem+json",
                         "retry-after": String(fault.retryAfterSeconds),
@@ -774,8 +822,39 @@ export async function startAcmeFaultProxy(pebbleDirectoryUrl: string): Promise<A
             });
         },
     );
-    await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
-    return { directoryUrl: `${self}${upstream.pathname}`, faults, answered, stop: () => server.close() };
+    let down: "refuse" | "hang" | undefined;
+    const sockets = new Set<import("node:stream").Duplex>();
+    server.on("connection", (socket) => {
+        sockets.add(socket);
+        socket.on("close", () => sockets.delete(socket));
+    });
+    const listen = () => new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
+    await listen();
+    return {
+        directoryUrl: `${self}${upstream.pathname}`,
+        faults,
+        answered,
+        outage: async (mode) => {
+            if (down === "refuse" && mode !== "refuse") {
+                await listen();
+            }
+            if (mode === "refuse" && down !== "refuse") {
+                await new Promise<void>((resolve) => {
+                    server.close(() => resolve());
+                    sockets.forEach((s) => s.destroy());
+                });
+            }
+            if (mode !== "hang") {
+                // Connections held by a hanging CA end with it.
+                sockets.forEach((s) => s.destroy());
+            }
+            down = mode;
+        },
+        stop: () => {
+            sockets.forEach((s) => s.destroy());
+            server.close();
+        },
+    };
 }
 
 /** Counts TCP connections opened while `fn` runs (every AWS, ACME or DNS-over-TCP call opens one or reuses none here). */

@@ -1,0 +1,379 @@
+/**
+ * Never hostage to one CA (docs/issuers.md): a certificate with two issuers, against two real
+ * Pebbles with different roots. The first is the suite's Pebble behind a proxy that can take it down
+ * (refused, hanging), rate-limit it or make it refuse a name; the second requires External Account
+ * Binding and names itself "pebble-b.test" for CAA. Driven through the providers as the engine calls them.
+ */
+import * as assert from "node:assert/strict";
+import { ChangeResourceRecordSetsCommand, Route53Client } from "@aws-sdk/client-route-53";
+import { X509Certificate } from "node:crypto";
+import { acmeAccountProvider } from "../providers/acmeAccount";
+import { iamAcmeCertificateProvider as provider } from "../providers/iamAcmeCertificate";
+import { CertificateInputs } from "../core/certificate";
+import { AcmeProxy, Pebble, freePort, startAcmeFaultProxy, startPebble, tempDir, PEBBLE_TEST_EAB_HMAC } from "./support/peers";
+import { certificateInputs, createZone, logged, Peers, usePeers } from "./support/fixture";
+import { StackCli, copyProjectProgram, engineEnv, stackCli } from "./support/engine";
+import { installStandInAws } from "./support/standinAws";
+import { GetServerCertificateCommand, IAMClient, ListServerCertificatesCommand } from "@aws-sdk/client-iam";
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- provider results are untyped (dynamic provider contract)
+type Outs = Record<string, any>;
+type Account = { accountUrl: string; accountKeyPem: string };
+
+const KID = "kid-b";
+const HMAC = PEBBLE_TEST_EAB_HMAC;
+
+describe("issuer fallback: two CAs, one certificate", function () {
+    this.timeout(180_000);
+    let peers: Peers;
+    let first: AcmeProxy;
+    let second: Pebble;
+    let accountA: Account;
+    let accountB: Account;
+    let paths = 0;
+
+    before(async () => {
+        peers = await usePeers();
+        first = await startAcmeFaultProxy(peers.pebble.directoryUrl);
+        second = await startPebble(peers.dns.address, tempDir("cfcn-issuer-b-"), {
+            eabKeys: { [KID]: HMAC },
+            caaIdentities: ["pebble-b.test"],
+        });
+        const account = ({ accountUrl, accountKeyPem }: Account): Account => ({ accountUrl, accountKeyPem });
+        accountA = account((await acmeAccountProvider.create({ directoryUrl: first.directoryUrl })).outs as Account);
+        accountB = account(
+            (await acmeAccountProvider.create({ directoryUrl: second.directoryUrl, eabKeyId: KID, eabHmacKey: HMAC })).outs as Account,
+        );
+    });
+    afterEach(async () => {
+        await first.outage(undefined);
+        first.faults.length = 0;
+    });
+    after(() => {
+        first?.stop();
+        second?.stop();
+    });
+
+    /** Inputs with the first CA behind the proxy and the second as the fallback, under a path of their own. */
+    async function twoIssuers(
+        names = ["www"],
+        extra: Partial<CertificateInputs> = {},
+    ): Promise<{ inputs: CertificateInputs; zone: string }> {
+        const zone = await createZone("example.cn");
+        const inputs = certificateInputs(
+            peers,
+            accountA,
+            names.map((n) => `${n}.${zone.name}`),
+            {
+                acmeDirectoryUrl: first.directoryUrl,
+                challenge: "dns-01",
+                path: `/cloudfront/issuers/c${++paths}/`,
+                fallbackIssuers: [{ directoryUrl: second.directoryUrl, ...accountB }],
+                ...extra,
+            },
+        );
+        return { inputs, zone: zone.id };
+    }
+
+    const orders = () => ({ first: peers.pebble.ordersCreated(), second: second.ordersCreated() });
+    const issuerOf = (outs: Outs) => new X509Certificate(outs.certificatePem as string).issuer;
+
+    it("a healthy first CA issues; the second is never asked", async () => {
+        const { inputs } = await twoIssuers();
+        const before = orders();
+        const created = await provider.create!(inputs);
+        assert.equal((created.outs as Outs).issuerDirectoryUrl, first.directoryUrl);
+        assert.equal((created.outs as Outs).issuerAccountUrl, accountA.accountUrl);
+        assert.deepEqual(orders(), { first: before.first + 1, second: before.second });
+        // The fallbacks are kept without their account keys.
+        assert.deepEqual((created.outs as Outs).fallbackIssuers, [{ directoryUrl: second.directoryUrl, accountUrl: accountB.accountUrl }]);
+        assert.doesNotMatch(JSON.stringify(created.outs), /BEGIN EC PRIVATE KEY|BEGIN PRIVATE KEY-----\n[^]*accountKeyPem/);
+    });
+
+    for (const mode of ["refuse", "hang"] as const) {
+        it(`the first CA down (${mode === "refuse" ? "connection refused" : "accepts, never answers"}): the second issues, zero gap, each chain to its own root`, async () => {
+            const { inputs } = await twoIssuers();
+            const healthy = (await provider.create!(inputs)).outs as Outs;
+            await first.outage(mode);
+            const before = orders();
+            const started = Date.now();
+            const { result, lines } = await logged(() =>
+                provider.create!({ ...inputs, previousAccountUrl: accountA.accountUrl } as CertificateInputs),
+            );
+            const outs = result.outs as Outs;
+            assert.equal(outs.issuerDirectoryUrl, second.directoryUrl);
+            assert.equal(outs.issuerAccountUrl, accountB.accountUrl);
+            assert.match(outs.serverCertificateId, /^ASCA/, "uploaded to IAM as is, chain included");
+            assert.notEqual(issuerOf(outs), issuerOf(healthy), "the two CAs chain to different roots");
+            assert.deepEqual(orders(), { first: before.first, second: before.second + 1 });
+            assert.ok(
+                lines.some(
+                    (l) =>
+                        l.includes(`${first.directoryUrl} cannot issue now (unreachable:`) && l.includes(`trying ${second.directoryUrl}`),
+                ),
+                lines.join("\n"),
+            );
+            // `replaces` goes only to the CA that issued the certificate replaced: not to the second.
+            assert.ok(
+                lines.some((l) => l.includes("(not a replacement")),
+                lines.join("\n"),
+            );
+            console.log(`      first CA ${mode}: certificate from the second in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+        });
+    }
+
+    it("the first CA rate-limiting (429, Retry-After an hour): the second issues at once", async () => {
+        const { inputs } = await twoIssuers();
+        first.faults.push({ match: /^POST \/order-plz/, times: 1, status: 429, retryAfterSeconds: 3600 });
+        const started = Date.now();
+        const outs = (await provider.create!(inputs)).outs as Outs;
+        assert.equal(outs.issuerDirectoryUrl, second.directoryUrl);
+        assert.deepEqual(first.answered.slice(-1), ["429 POST /order-plz"]);
+        assert.ok(Date.now() - started < 30_000, "the hour is not waited for");
+    });
+
+    it("the first CA refusing a name (rejectedIdentifier): the second issues", async () => {
+        const { inputs } = await twoIssuers();
+        first.faults.push({ match: /^POST \/order-plz/, times: 1, status: 400, problemType: "rejectedIdentifier" });
+        const outs = (await provider.create!(inputs)).outs as Outs;
+        assert.equal(outs.issuerDirectoryUrl, second.directoryUrl);
+    });
+
+    it("a CAA record allowing only the second CA: no order at the first, the second issues", async () => {
+        const { inputs, zone } = await twoIssuers(["www", "shop"]);
+        const apex = inputs.domains[0].replace(/^www\./, "");
+        await new Route53Client({ region: "cn-north-1" }).send(
+            new ChangeResourceRecordSetsCommand({
+                HostedZoneId: zone,
+                ChangeBatch: {
+                    Changes: [
+                        {
+                            Action: "CREATE",
+                            ResourceRecordSet: {
+                                Name: apex,
+                                Type: "CAA",
+                                TTL: 60,
+                                ResourceRecords: [{ Value: '0 issue "pebble-b.test"' }],
+                            },
+                        },
+                    ],
+                },
+            }),
+        );
+        const before = orders();
+        const { result, lines } = await logged(() => provider.create!(inputs));
+        assert.equal((result.outs as Outs).issuerDirectoryUrl, second.directoryUrl);
+        assert.deepEqual(orders(), { first: before.first, second: before.second + 1 });
+        assert.ok(
+            lines.some(
+                (l) =>
+                    l.includes(`(caa: CAA does not allow ${first.directoryUrl} for shop.`) &&
+                    l.includes(`its CAA issue record allows "pebble-b.test"`),
+            ),
+            lines.join("\n"),
+        );
+    });
+
+    it("a DNS error every CA would hit: no order anywhere, the name and the fix in the error", async () => {
+        const { inputs } = await twoIssuers();
+        const before = orders();
+        const stray = `www.nowhere-${Date.now().toString(36)}.example.cn`;
+        await assert.rejects(provider.create!({ ...inputs, domains: [inputs.domains[0], stray] }), (e: Error & { code?: string }) => {
+            assert.equal(e.code, "ChallengeUnavailable");
+            assert.match(
+                e.message,
+                new RegExp(`nothing was ordered: 1 name\\(s\\) cannot be validated yet[^]*${stray.replace(/\./g, "\\.")}`),
+            );
+            return true;
+        });
+        assert.deepEqual(orders(), before);
+    });
+
+    it("every CA unreachable: one error lists each CA and why; nothing is uploaded", async () => {
+        const { inputs } = await twoIssuers();
+        await first.outage("refuse");
+        const dead = `https://127.0.0.1:${await freePort()}/dir`;
+        await assert.rejects(
+            provider.create!({ ...inputs, fallbackIssuers: [{ directoryUrl: dead, ...accountB }] }),
+            (e: Error & { code?: string }) => {
+                assert.equal(e.code, "NoIssuerAvailable");
+                assert.match(
+                    e.message,
+                    /no issuer could issue the certificate for www\.[^;]*; nothing was uploaded, the current certificate is unchanged/,
+                );
+                assert.match(e.message, new RegExp(`1\\. ${first.directoryUrl.replace(/[.]/g, "\\.")} \\(unreachable\\)`));
+                assert.match(e.message, new RegExp(`2\\. ${dead.replace(/[.]/g, "\\.")} \\(unreachable\\)`));
+                return true;
+            },
+        );
+    });
+
+    it("the renewal after a fallback starts at the first CA again, without `replaces` for the other CA's certificate", async () => {
+        const { inputs } = await twoIssuers();
+        await first.outage("refuse");
+        const fromSecond = (await provider.create!(inputs)).outs as Outs;
+        assert.equal(fromSecond.issuerDirectoryUrl, second.directoryUrl);
+        await first.outage(undefined);
+        // What the engine's check passes to create on the renewal: the account that issued the old certificate.
+        const checked = await provider.check!(fromSecond, { ...inputs });
+        assert.equal((checked.inputs as Outs).previousAccountUrl, accountB.accountUrl);
+        const { result, lines } = await logged(() => provider.create!(checked.inputs));
+        assert.equal((result.outs as Outs).issuerDirectoryUrl, first.directoryUrl);
+        assert.ok(
+            lines.some((l) => l.includes("(not a replacement")),
+            lines.join("\n"),
+        );
+    });
+
+    it("an existing single-CA certificate upgraded with a fallback: updated in place, never replaced", async () => {
+        const { inputs } = await twoIssuers();
+        const { fallbackIssuers, ...single } = inputs;
+        const old = (await provider.create!(single)).outs as Outs;
+        // State written before fallbacks existed: no issuer fields.
+        delete old.issuerDirectoryUrl;
+        delete old.issuerAccountUrl;
+        delete old.fallbackIssuers;
+        const diff = await provider.diff!(old.name, old, { ...single, fallbackIssuers });
+        assert.deepEqual(diff, { changes: true });
+        const updated = (await provider.update!(old.name, old, { ...single, fallbackIssuers })).outs as Outs;
+        assert.equal(updated.serialNumber, old.serialNumber, "the same certificate");
+        assert.equal(updated.issuerDirectoryUrl, first.directoryUrl, "the account's own CA signed it");
+        assert.deepEqual(updated.fallbackIssuers, [{ directoryUrl: second.directoryUrl, accountUrl: accountB.accountUrl }]);
+        // A rolled-over fallback account key is no change.
+        const rolled = [{ ...fallbackIssuers![0], accountKeyPem: "another key" }];
+        assert.deepEqual(await provider.diff!(updated.name, updated, { ...single, fallbackIssuers: rolled }), { changes: false });
+    });
+
+    it("check names a fallback listed twice or with a bad directory", async () => {
+        const { inputs } = await twoIssuers();
+        const checked = await provider.check!(
+            {},
+            {
+                ...inputs,
+                fallbackIssuers: [
+                    { directoryUrl: inputs.acmeDirectoryUrl, ...accountB },
+                    { directoryUrl: "http://acme.example.net/dir", ...accountB },
+                ],
+            },
+        );
+        assert.deepEqual(
+            (checked.failures ?? []).map((f) => f.property),
+            ["fallbackIssuers", "fallbackIssuers"],
+        );
+        assert.match(checked.failures![0].reason, /`fallbackIssuers\[0\]\.directoryUrl` .* is listed twice/);
+        assert.match(checked.failures![1].reason, /`fallbackIssuers\[1\]\.directoryUrl` must use https/);
+    });
+});
+
+/**
+ * The same under the real CLI: the project's own program (index.ts, Pulumi.yaml) with the stand-in
+ * aws plugin, a single-CA stack upgraded with the commands docs/issuers.md shows, then the first CA
+ * down during a renewal, then back.
+ */
+describe("issuer fallback under the real engine: the project's program, upgraded, the first CA down, then back", function () {
+    this.timeout(900_000);
+    let peers: Peers;
+    let first: AcmeProxy;
+    let second: Pebble;
+    let env: NodeJS.ProcessEnv;
+    let program: string;
+    let cli: StackCli;
+    const STACK = "issuers";
+    const iam = new IAMClient({ region: "cn-north-1" });
+    const underPath = async () =>
+        (
+            (await iam.send(new ListServerCertificatesCommand({ PathPrefix: `/cloudfront/${STACK}/` }))).ServerCertificateMetadataList ?? []
+        ).map((c) => c.ServerCertificateId);
+    const certificateUrn = async () =>
+        (await cli.ok("stack", "--show-urns")).output
+            .split("\n")
+            .map((l) => /(urn:pulumi:\S+IamAcmeCertificate::certificate)\b/.exec(l)?.[1])
+            .find((u) => u !== undefined) as string;
+
+    before(async () => {
+        peers = await usePeers();
+        first = await startAcmeFaultProxy(peers.pebble.directoryUrl);
+        const work = tempDir("cfcn-issuers-engine-");
+        second = await startPebble(peers.dns.address, work, { eabKeys: { [KID]: HMAC } });
+        program = path.join(work, "program");
+        copyProjectProgram(program);
+        env = engineEnv(work);
+        installStandInAws(env.PULUMI_HOME!);
+        cli = stackCli(() => env, STACK, program);
+    });
+    after(() => {
+        first?.stop();
+        second?.stop();
+    });
+
+    it("upgrade without replacement; a renewal with the first CA down comes from the second with no gap; the next from the first again", async () => {
+        const zone = await createZone("example.cn");
+        await cli.ok("stack", "init");
+        for (const [key, value] of [
+            ["aws:region", "cn-north-1"],
+            ["cloudfront-china:hostedZoneId", zone.id],
+            ["cloudfront-china:acmeDirectoryUrl", first.directoryUrl],
+            ["cloudfront-china:challenge", "dns-01"],
+            // Pebble's 90-day profile: renewals here are forced (--replace), never due.
+            ["cloudfront-china:acmeProfile", "default"],
+        ]) {
+            await cli.ok("config", "set", key, value);
+        }
+        await cli.ok("config", "set", "--path", "cloudfront-china:domains[0]", `www.${zone.name}`);
+        await cli.ok("config", "set", "--path", "cloudfront-china:dnsResolvers[0]", peers.dns.address);
+        await cli.ok("up", "--yes", "--skip-preview");
+        const single = await cli.output("certificateId");
+        assert.equal(await cli.output("certificateIssuer"), first.directoryUrl);
+
+        // The upgrade, as docs/issuers.md shows it (its CA URLs and EAB placeholders replaced by the peers').
+        const docs = fs.readFileSync(path.resolve(__dirname, "..", "docs", "issuers.md"), "utf8");
+        const commands = (/```bash\n([^]*?)```/.exec(docs)?.[1] ?? "").trim().split("\n");
+        assert.equal(commands.length, 5, commands.join("\n"));
+        for (const command of commands) {
+            const args = command
+                .replace("https://acme-v02.api.letsencrypt.org/directory", first.directoryUrl)
+                .replace("https://acme.zerossl.com/v2/DV90", second.directoryUrl)
+                .replace("<EAB key id>", KID)
+                .replace("<EAB HMAC key>", HMAC)
+                .split(" ")
+                .slice(1)
+                .map((a) => a.replace(/^'|'$/g, ""));
+            await cli.ok(...args);
+        }
+        assert.doesNotMatch(
+            fs.readFileSync(path.join(program, `Pulumi.${STACK}.yaml`), "utf8"),
+            new RegExp(HMAC),
+            "the HMAC key is encrypted",
+        );
+        const upgraded = await cli.ok("up", "--yes", "--skip-preview");
+        assert.doesNotMatch(upgraded.output, /replaced/, upgraded.output);
+        assert.equal(await cli.output("certificateId"), single, "the same certificate: updated in place, not re-issued");
+        assert.equal(await cli.output("certificateIssuer"), first.directoryUrl);
+
+        // The first CA goes down; the renewal (forced here) comes from the second, create-before-delete.
+        await first.outage("refuse");
+        const urn = await certificateUrn();
+        const renewed = await cli.ok("up", "--yes", "--skip-preview", "--replace", urn);
+        assert.match(renewed.output, /cannot issue now \(unreachable/);
+        const fromSecond = await cli.output("certificateId");
+        assert.notEqual(fromSecond, single);
+        assert.equal(await cli.output("certificateIssuer"), second.directoryUrl);
+        assert.deepEqual(await underPath(), [fromSecond], "the old certificate went only after the distribution moved");
+        const stored = await iam.send(
+            new GetServerCertificateCommand({
+                ServerCertificateName: (await iam.send(new ListServerCertificatesCommand({ PathPrefix: `/cloudfront/${STACK}/` })))
+                    .ServerCertificateMetadataList![0].ServerCertificateName,
+            }),
+        );
+        assert.ok(stored.ServerCertificate?.CertificateChain?.includes("BEGIN CERTIFICATE"), "the second CA's chain is in IAM");
+
+        // Back: the next renewal starts at the first CA again.
+        await first.outage(undefined);
+        await cli.ok("up", "--yes", "--skip-preview", "--replace", urn);
+        assert.equal(await cli.output("certificateIssuer"), first.directoryUrl);
+        await cli.ok("destroy", "--yes", "--skip-preview");
+        assert.deepEqual(await underPath(), []);
+    });
+});

@@ -9,7 +9,7 @@
  */
 /* eslint-disable @typescript-eslint/no-require-imports -- required inside functions on purpose (serialization) */
 import type * as Acme from "acme-client";
-import { ChallengeMode, NamePlan, TxtRecord } from "../core/challenges";
+import { ChallengeMode, NamePlan, TxtRecord, persistRecordValue } from "../core/challenges";
 import { acmeClient, caProblem, lastProblem } from "./client";
 import { IssuerError } from "../core/issuers";
 import { verifyTxt } from "../dns/resolvers";
@@ -38,6 +38,8 @@ export interface IssueRequest {
     pollMs: number;
     /** How long to wait for the CA to validate the names and to issue (polling, bounded). */
     caTimeoutMs?: number;
+    /** The end (Unix seconds) the standing dns-persist-01 records carry, for the record a message asks for. */
+    persistUntil?: number;
 }
 
 /** An issue request with the CA and the account that orders. */
@@ -119,15 +121,23 @@ async function runOrder(client: Acme.Client, req: OrderRequest, log: Log): Promi
         const domain = authz.wildcard ? `*.${authz.identifier.value}` : authz.identifier.value;
         const plan = req.plans[domain] ?? {};
         if (plan.persist) {
-            const persist = (authz.challenges as AnyChallenge[]).find((c) => c.type === "dns-persist-01");
-            const issuers = persist?.["issuer-domain-names"] ?? [];
+            const offered = (authz.challenges as AnyChallenge[]).find((c) => c.type === "dns-persist-01");
+            const issuers = offered?.["issuer-domain-names"] ?? [];
+            // draft-ietf-acme-dns-persist §3.1: a client MUST reject a challenge with no issuer names or more than 10.
+            const persist = offered && issuers.length >= 1 && issuers.length <= 10 ? offered : undefined;
             if (persist && issuers.includes(plan.persist.issuer)) {
                 pending.push({ authz, challenge: persist as Challenge });
                 continue;
             }
+            // The record this CA would take now (its challenge's first issuer name): the exact fix.
+            const wanted =
+                persist &&
+                `TXT ${plan.persist.recordName} "${persistRecordValue(issuers[0], req.accountUrl, Boolean(authz.wildcard), req.persistUntil)}"`;
             const why = persist
-                ? `its dns-persist-01 challenge accepts issuer names ${JSON.stringify(issuers)}, and ${plan.persist.recordName} names "${plan.persist.issuer}"`
-                : "the CA offers no dns-persist-01 challenge for it";
+                ? `its dns-persist-01 challenge accepts issuer names ${JSON.stringify(issuers)}, and ${plan.persist.recordName} names "${plan.persist.issuer}" (the record it would take: ${wanted})`
+                : offered
+                  ? `its dns-persist-01 challenge is malformed (${issuers.length} issuer names; the draft allows 1 to 10)`
+                  : "the CA offers no dns-persist-01 challenge for it";
             if (req.mode !== "auto" || !req.dns01Fallback) {
                 throw new Error(
                     `cannot validate ${domain} with dns-persist-01: ${why}. Set cloudfront-china:challenge to "auto" or "dns-01" to use dns-01 (a Route 53 zone or a delegation CNAME); nothing was issued`,

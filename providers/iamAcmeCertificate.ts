@@ -510,6 +510,7 @@ export const iamAcmeCertificateProvider: pulumi.dynamic.ResourceProvider = {
                         propagationTimeoutMs: inputs.propagationTimeoutSeconds * 1000,
                         caTimeoutMs: inputs.caTimeoutSeconds === undefined ? undefined : inputs.caTimeoutSeconds * 1000,
                         pollMs: inputs.pollIntervalSeconds * 1000,
+                        persistUntil: inputs.persistUntil,
                     },
                     log,
                 );

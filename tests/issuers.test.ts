@@ -267,6 +267,73 @@ describe("issuer fallback: two CAs, one certificate", function () {
     });
 });
 
+describe("dns-persist-01 records follow what each CA advertises", function () {
+    this.timeout(120_000);
+    let peers: Peers;
+    let proxy: AcmeProxy;
+    let renamed: Pebble;
+    before(async () => {
+        peers = await usePeers();
+        proxy = await startAcmeFaultProxy(peers.pebble.directoryUrl);
+        renamed = await startPebble(peers.dns.address, tempDir("cfcn-renamed-"), { caaIdentities: ["ca-renamed.test"] });
+    });
+    after(() => {
+        proxy?.stop();
+        renamed?.stop();
+    });
+    const elsewhere = () => `e${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}.elsewhere.cn`;
+
+    it("a record naming an issuer the directory no longer lists: nothing is ordered, the error gives the exact new record", async () => {
+        const account = (await acmeAccountProvider.create({ directoryUrl: renamed.directoryUrl })).outs as Account;
+        const base = elsewhere();
+        // Written when the CA still called itself pebble.letsencrypt.org.
+        peers.dns.elsewhere.txt.set(`_validation-persist.${base}`, [`pebble.letsencrypt.org; accounturi=${account.accountUrl}`]);
+        const before = renamed.ordersCreated();
+        const inputs = certificateInputs(peers, account, [base], { acmeDirectoryUrl: renamed.directoryUrl, challenge: "dns-persist-01" });
+        await assert.rejects(provider.create!(inputs), (e: Error & { code?: string }) => {
+            assert.equal(e.code, "ChallengeUnavailable");
+            assert.ok(
+                e.message.includes(`add TXT _validation-persist.${base} "ca-renamed.test; accounturi=${account.accountUrl}"`),
+                e.message,
+            );
+            return true;
+        });
+        assert.equal(renamed.ordersCreated(), before, "no order");
+    });
+
+    it("a challenge naming other issuers than the directory: refused with the record the CA would take (dns-persist-01), dns-01 instead in auto", async () => {
+        const account = (await acmeAccountProvider.create({ directoryUrl: proxy.directoryUrl })).outs as Account;
+        const base = elsewhere();
+        peers.dns.elsewhere.txt.set(`_validation-persist.${base}`, [`pebble.letsencrypt.org; accounturi=${account.accountUrl}`]);
+        // The CA's authorizations now name another issuer than its directory (a format move mid-way).
+        const rename = (body: string) => body.replace(/"issuer-domain-names":\s*\[[^\]]*\]/g, '"issuer-domain-names":["ca-renamed.test"]');
+        proxy.faults.push({ match: /^POST \/authZ\//, times: 50, transform: rename });
+        const inputs = certificateInputs(peers, account, [base], { acmeDirectoryUrl: proxy.directoryUrl, challenge: "dns-persist-01" });
+        await assert.rejects(provider.create!(inputs), (e: Error) => {
+            assert.match(e.message, /its dns-persist-01 challenge accepts issuer names \["ca-renamed\.test"\]/);
+            assert.ok(
+                e.message.includes(
+                    `(the record it would take: TXT _validation-persist.${base} "ca-renamed.test; accounturi=${account.accountUrl}")`,
+                ),
+                e.message,
+            );
+            return true;
+        });
+        // In auto, a name with a Route 53 zone goes to dns-01 for this order, and issues.
+        const zone = await createZone("example.cn");
+        peers.dns.elsewhere.txt.set(`_validation-persist.${zone.name}`, [`pebble.letsencrypt.org; accounturi=${account.accountUrl}`]);
+        const { result, lines } = await logged(() =>
+            provider.create!(certificateInputs(peers, account, [zone.name], { acmeDirectoryUrl: proxy.directoryUrl, challenge: "auto" })),
+        );
+        assert.match((result.outs as Outs).serverCertificateId, /^ASCA/);
+        assert.ok(
+            lines.some((l) => l.includes("accepts issuer names") && l.includes(": dns-01 instead")),
+            lines.join("\n"),
+        );
+        proxy.faults.length = 0;
+    });
+});
+
 /**
  * The same under the real CLI: the project's own program (index.ts, Pulumi.yaml) with the stand-in
  * aws plugin, a single-CA stack upgraded with the commands docs/issuers.md shows, then the first CA
@@ -282,10 +349,13 @@ describe("issuer fallback under the real engine: the project's program, upgraded
     let cli: StackCli;
     const STACK = "issuers";
     const iam = new IAMClient({ region: "cn-north-1" });
-    const underPath = async () =>
-        (
-            (await iam.send(new ListServerCertificatesCommand({ PathPrefix: `/cloudfront/${STACK}/` }))).ServerCertificateMetadataList ?? []
-        ).map((c) => c.ServerCertificateId);
+    // The program's path for the stack's certificate (moto lists every path, whatever the prefix).
+    const PATH = `/cloudfront/${STACK}/certificate/`;
+    const underPathMeta = async () =>
+        ((await iam.send(new ListServerCertificatesCommand({ PathPrefix: PATH }))).ServerCertificateMetadataList ?? []).filter(
+            (c) => c.Path === PATH,
+        );
+    const underPath = async () => (await underPathMeta()).map((c) => c.ServerCertificateId);
     const certificateUrn = async () =>
         (await cli.ok("stack", "--show-urns")).output
             .split("\n")
@@ -363,8 +433,7 @@ describe("issuer fallback under the real engine: the project's program, upgraded
         assert.deepEqual(await underPath(), [fromSecond], "the old certificate went only after the distribution moved");
         const stored = await iam.send(
             new GetServerCertificateCommand({
-                ServerCertificateName: (await iam.send(new ListServerCertificatesCommand({ PathPrefix: `/cloudfront/${STACK}/` })))
-                    .ServerCertificateMetadataList![0].ServerCertificateName,
+                ServerCertificateName: (await underPathMeta())[0].ServerCertificateName,
             }),
         );
         assert.ok(stored.ServerCertificate?.CertificateChain?.includes("BEGIN CERTIFICATE"), "the second CA's chain is in IAM");

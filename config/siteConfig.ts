@@ -11,6 +11,7 @@ import { KeyType, LETS_ENCRYPT_PRODUCTION, checkInputs, directoryUrlProblem, key
 import { ChallengeMode, PERSIST_WARN_DAYS } from "../core/challenges";
 import {
     defaultRootObjectProblems,
+    caNameProblems,
     domainsProblems,
     iamCertificateIdProblems,
     isEmailAddress,
@@ -19,6 +20,7 @@ import {
     tagsProblems,
 } from "../core/validation";
 import { throwIfProblems } from "./inputError";
+import { hashedNamePatternProblem } from "../core/content";
 import { siteFolderProblems } from "./siteFolder";
 import { isSecretInStackFile } from "./stackFile";
 
@@ -58,6 +60,8 @@ export interface SiteConfig {
     destroyBuckets: boolean;
     /** `pulumi up` waits for each content invalidation to complete. */
     waitForInvalidation: boolean;
+    /** The build's hashed-name pattern (a regular expression over file names), when it has its own. */
+    hashedNamePattern?: string;
     logRetentionDays: number;
     tags: Record<string, string>;
     /** Scheduled renewal with Pulumi Deployments (opt-in). */
@@ -131,6 +135,7 @@ export const CONFIG_KEYS = [
     "iamCertificateId",
     "contentDir",
     "waitForInvalidation",
+    "hashedNamePattern",
     "defaultRootObject",
     "spa",
     "logging",
@@ -168,15 +173,63 @@ export function nearestName(name: string, known: readonly string[]): string {
  * argument set as config (`deleteConflictTimeoutSeconds`) would otherwise be ignored in silence.
  */
 export function unknownKeyProblems(keys: readonly string[]): string[] {
-    return keys
-        .filter((k) => k.startsWith(`${PROJECT}:`) && !(CONFIG_KEYS as readonly string[]).includes(k.slice(PROJECT.length + 1)))
-        .map((k) => {
-            const nearest = nearestName(k.slice(PROJECT.length + 1), CONFIG_KEYS);
-            return (
-                `\`${k}\` is not a setting of this program: did you mean \`${PROJECT}:${nearest}\`? ` +
-                `Remove it with \`pulumi config rm ${k}\` (the settings are listed in Pulumi.yaml and the README)`
+    const problems: string[] = [];
+    const awsKeys = awsConfigKeys();
+    for (const k of keys) {
+        const colon = k.indexOf(":");
+        const [namespace, name] = [k.slice(0, colon), k.slice(colon + 1)];
+        if (namespace === PROJECT) {
+            if (!(CONFIG_KEYS as readonly string[]).includes(name)) {
+                problems.push(
+                    `\`${k}\` is not a setting of this program: did you mean \`${PROJECT}:${nearestName(name, CONFIG_KEYS)}\`? ` +
+                        `Remove it with \`pulumi config rm ${k}\` (the settings are listed in Pulumi.yaml and the README)`,
+                );
+            }
+        } else if (namespace === "aws") {
+            // pulumi-aws ignores a key it does not declare: `aws:regoin` would leave the region unset in silence.
+            if (awsKeys.length > 0 && !awsKeys.includes(name)) {
+                problems.push(
+                    `\`${k}\` is not a setting of pulumi-aws: did you mean \`aws:${nearestName(name, awsKeys)}\`? Remove it with \`pulumi config rm ${k}\``,
+                );
+            }
+        } else if (misspeltNamespace(namespace)) {
+            const meant = misspeltNamespace(namespace) as string;
+            const known: readonly string[] = meant === PROJECT ? CONFIG_KEYS : awsKeys;
+            const suggestion = known.includes(name) ? name : nearestName(name, known);
+            problems.push(
+                `\`${k}\` is in the namespace "${namespace}", which nothing reads: did you mean \`${meant}:${suggestion}\`? ` +
+                    `Move it with \`pulumi config rm ${k}\` and \`pulumi config set ${meant}:${suggestion} …\``,
             );
-        });
+        }
+    }
+    return problems;
+}
+
+/** The keys pulumi-aws declares (its config/vars module, as installed), [] when it cannot be loaded. */
+function awsConfigKeys(): string[] {
+    try {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- the installed provider's own list, read once per run
+        return Object.keys(require("@pulumi/aws/config/vars") as object);
+    } catch {
+        return [];
+    }
+}
+
+/**
+ * The namespace a misspelt one meant (`cloudfront-chian` → this program's, `asw` → `aws`), or
+ * undefined for a namespace of its own (another provider's, `pulumi:`): close to ours by at most 3
+ * edits, or `aws` with one edit or its letters swapped.
+ */
+function misspeltNamespace(namespace: string): string | undefined {
+    // Namespaces of their own that are near ours or aws's.
+    if (["awsx", "pulumi"].includes(namespace)) {
+        return undefined;
+    }
+    if (editDistance(namespace, PROJECT) <= 3) {
+        return PROJECT;
+    }
+    const aws = namespace.length >= 2 && (editDistance(namespace, "aws") === 1 || [...namespace].sort().join("") === "asw");
+    return aws && namespace !== "aws" ? "aws" : undefined;
 }
 
 /** The site's settings, by the names of the stack keys (a ChinaSite's args use the same names). */
@@ -231,11 +284,35 @@ export const UNSET_DEFAULTS: Readonly<Record<string, unknown>> = {
     issuers: [],
 };
 
+/**
+ * The settings Pulumi.yaml declares `type: string`: their text is the value, as written. Parsing it
+ * as JSON first made `contentDir: "2024"` or `acmeEabKeyId: "12345"` numbers, then refused them as
+ * "must be a string" (tests/config.test.ts keeps this list and Pulumi.yaml in step).
+ */
+export const STRING_SETTINGS: readonly string[] = [
+    "hostedZoneId",
+    "iamCertificateId",
+    "contentDir",
+    "hashedNamePattern",
+    "defaultRootObject",
+    "acmeDirectoryUrl",
+    "acmeEmail",
+    "acmeEabKeyId",
+    "acmeEabHmacKey",
+    "acmeProfile",
+    "dnsPersistUntil",
+    "keyType",
+    "challenge",
+];
+
 /** Reads a value without throwing on a wrong type, so every problem can be reported at once. */
 function raw(config: pulumi.Config, name: string): unknown {
     const text = config.get(name);
     if (text === undefined || text === "") {
         return undefined;
+    }
+    if (STRING_SETTINGS.includes(name)) {
+        return text;
     }
     let value: unknown;
     try {
@@ -290,6 +367,10 @@ function readIssuers(source: SettingsSource, problems: string[]): IssuerSettings
             const v = e[field];
             if (v === undefined || v === "") {
                 return undefined;
+            }
+            // `pulumi config set --path '…eabKeyId' 12345` stores a number: a key id that looks like one is still its text.
+            if (field === "eabKeyId" && typeof v === "number" && Number.isSafeInteger(v)) {
+                return String(v);
             }
             if (typeof v !== "string") {
                 problems.push(`${at(field)} must be a string (got ${JSON.stringify(v)})`);
@@ -400,6 +481,10 @@ export function readSiteSettings(
 
     const domains = source.value("domains");
     problems.push(...domainsProblems(domains, label("domains")));
+    if (Array.isArray(domains) && source.value("iamCertificateId") === undefined) {
+        // Names the program puts on a certificate: the CA's own rules too.
+        problems.push(...caNameProblems(domains, label("domains")));
+    }
 
     const hostedZoneId = optionalString("hostedZoneId");
     if (hostedZoneId !== undefined && !/^Z[A-Z0-9]{1,31}$/.test(hostedZoneId.replace(/^\/hostedzone\//, ""))) {
@@ -427,10 +512,16 @@ export function readSiteSettings(
         }
     }
 
+    const hashedNamePattern = optionalString("hashedNamePattern");
+    const patternProblem =
+        hashedNamePattern === undefined ? undefined : hashedNamePatternProblem(hashedNamePattern, label("hashedNamePattern"));
+    if (patternProblem) {
+        problems.push(patternProblem);
+    }
     const contentDir = optionalString("contentDir");
-    if (contentDir !== undefined) {
+    if (contentDir !== undefined && patternProblem === undefined) {
         // The folder's files too (empty, over 5 GiB, a name CloudFront cannot serve), named by the setting.
-        problems.push(...siteFolderProblems(contentDir, label("contentDir")));
+        problems.push(...siteFolderProblems(contentDir, label("contentDir"), { hashedNamePattern }));
     }
 
     const defaultRootObject = optionalString("defaultRootObject") ?? CONFIG_DEFAULTS.defaultRootObject;
@@ -559,6 +650,7 @@ export function readSiteSettings(
         hostedZoneId: hostedZoneId?.replace(/^\/hostedzone\//, ""),
         iamCertificateId,
         contentDir,
+        hashedNamePattern,
         defaultRootObject,
         spa: bool("spa"),
         logging: bool("logging"),

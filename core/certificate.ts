@@ -5,7 +5,7 @@
  * one node module is `require`d inside its function.
  */
 /* eslint-disable @typescript-eslint/no-require-imports -- required inside a function on purpose (serialization) */
-import { domainsProblems } from "./validation";
+import { caNameProblems, domainsProblems } from "./validation";
 import { AwsIdentity, identityProblems } from "./awsIdentity";
 import { UNKNOWN } from "./runtime";
 import { CHALLENGE_MODES, ChallengeMode, baseName } from "./challenges";
@@ -315,6 +315,9 @@ export function checkInputs(inputs: Record<string, unknown>, only?: readonly str
     const domains = inputs.domains;
     if (wanted("domains") && known(domains) && !(Array.isArray(domains) && domains.some((d) => d === UNKNOWN))) {
         for (const p of domainsProblems(domains, "domains")) {
+            fail("domains", p);
+        }
+        for (const p of Array.isArray(domains) ? caNameProblems(domains, "domains") : []) {
             fail("domains", p);
         }
         if (Array.isArray(domains) && domains.length > MAX_CERTIFICATE_NAMES) {

@@ -4,7 +4,7 @@
  * `InputError` (../config/inputError.ts) before anything is registered.
  */
 import * as fs from "node:fs";
-import { domainToASCII } from "node:url";
+import { domainToASCII, domainToUnicode } from "node:url";
 import { CHINA_REGIONS } from "./chinaRules";
 
 /** CloudFront allows 100 aliases per distribution by default; Let's Encrypt 100 names per certificate. */
@@ -54,6 +54,53 @@ export function hostNameProblems(name: unknown, setting: string): string[] {
         } else if (!LABEL.test(label)) {
             problems.push(
                 `\`${setting}\` "${name}" has an invalid label "${label}": labels are 1-63 of a-z, 0-9 and "-", not starting or ending with "-"`,
+            );
+        }
+    });
+    return problems;
+}
+
+/** Boulder (Let's Encrypt's CA) refuses names with more labels than this (policy/pa.go, `maxLabels`). */
+export const CA_MAX_LABELS = 10;
+
+/**
+ * Names on a certificate that Let's Encrypt's CA software (Boulder, policy/pa.go and ra/ra.go, the
+ * public identifier policy other ACME CAs share in substance) refuses, which the DNS syntax alone
+ * allows: each reason names the CA's rule, so the order is never sent. Only for names that go on an
+ * issued certificate (CloudFront aliases with a certificate of one's own are not checked here).
+ */
+export function caNameProblems(domains: readonly unknown[], setting: string): string[] {
+    const problems: string[] = [];
+    const names = new Set(domains.filter((d): d is string => typeof d === "string"));
+    domains.forEach((name, i) => {
+        if (typeof name !== "string" || name === "") {
+            return;
+        }
+        const at = `\`${setting}[${i}]\` "${name}"`;
+        const labels = name.split(".");
+        const rldh = labels.find((l) => l.slice(2, 4) === "--" && !l.startsWith("xn--"));
+        if (rldh) {
+            problems.push(
+                `${at} has the label "${rldh}" with "--" in its third and fourth characters, a form reserved for IDNs (R-LDH, RFC 5891 §4.2.3.1): ` +
+                    "Let's Encrypt refuses it (rejectedIdentifier); rename the host",
+            );
+        } else if (labels.some((l) => l.startsWith("xn--")) && domainToASCII(domainToUnicode(name)) !== name) {
+            problems.push(
+                `${at} has an "xn--" label that is not valid punycode (IDNA2008): the CA refuses it as malformed; write the name from its Unicode form`,
+            );
+        }
+        if (/^[0-9]+$/.test(labels[labels.length - 1])) {
+            problems.push(
+                `${at} ends in an all-numeric label: that is no public suffix, and the CA refuses it (Boulder: "does not end with a valid public suffix")`,
+            );
+        }
+        if (labels.length > CA_MAX_LABELS) {
+            problems.push(`${at} has ${labels.length} labels: Let's Encrypt takes at most ${CA_MAX_LABELS}`);
+        }
+        if (!name.startsWith("*.") && names.has(["*", ...labels.slice(1)].join("."))) {
+            problems.push(
+                `${at} is covered by "${["*", ...labels.slice(1)].join(".")}" in the same list: Let's Encrypt refuses the order as redundant; ` +
+                    "remove it from the certificate's names (the wildcard serves it)",
             );
         }
     });

@@ -243,8 +243,56 @@ function issuerCases(): Case[] {
     ];
 }
 
+/** Names the DNS syntax allows and the CA refuses (Boulder's identifier policy): refused before any order. */
+const CA_NAME_CASES: Case[] = [
+    {
+        label: "a name covered by a wildcard in the same list",
+        layer: "stack",
+        input: stack({ "cloudfront-china:domains": ["*.example.cn", "www.example.cn"] }),
+        message:
+            /`cloudfront-china:domains\[1\]` "www\.example\.cn" is covered by "\*\.example\.cn" in the same list: Let's Encrypt refuses the order as redundant/,
+    },
+    {
+        label: "an R-LDH label (-- in the third and fourth characters)",
+        layer: "provider",
+        input: { domains: ["ab--cd.example.cn"] },
+        message: /`domains\[0\]` "ab--cd\.example\.cn" has the label "ab--cd" .*R-LDH, RFC 5891 §4\.2\.3\.1.*rejectedIdentifier/,
+    },
+    {
+        label: "an all-numeric top-level label",
+        layer: "site",
+        input: site({ domains: ["www.example.163"] }),
+        message: /`domains\[0\]` "www\.example\.163" ends in an all-numeric label/,
+    },
+    {
+        label: "more labels than the CA takes",
+        layer: "stack",
+        input: stack({ "cloudfront-china:domains": ["a.b.c.d.e.f.g.h.i.example.cn"] }),
+        message: /has 11 labels: Let's Encrypt takes at most 10/,
+    },
+];
+
+/** Keys nothing would read: a typo in an aws: key or in a namespace. */
+const NAMESPACE_CASES: Case[] = [
+    {
+        label: "aws:regoin (pulumi-aws ignores it)",
+        layer: "stack",
+        input: stack({ "aws:regoin": "cn-north-1" }),
+        message: /`aws:regoin` is not a setting of pulumi-aws: did you mean `aws:region`\?/,
+    },
+    {
+        label: "a misspelt namespace",
+        layer: "stack",
+        input: stack({ "cloudfront-chian:spa": "true" }),
+        message:
+            /`cloudfront-chian:spa` is in the namespace "cloudfront-chian", which nothing reads: did you mean `cloudfront-china:spa`\?/,
+    },
+];
+
 const CASES: Case[] = [
     ...issuerCases(),
+    ...CA_NAME_CASES,
+    ...NAMESPACE_CASES,
     // Stack configuration, through index.ts.
     { label: "no region", layer: "stack", input: stack({ "aws:region": undefined }), message: /`aws:region` .*aws-cn partition/ },
     { label: "global region", layer: "stack", input: stack({ "aws:region": "us-west-2" }), message: /`aws:region` .*"us-west-2"/ },
@@ -332,7 +380,7 @@ const CASES: Case[] = [
         label: "empty content folder",
         layer: "stack",
         input: stack({ "cloudfront-china:contentDir": siteWith({ ".gitkeep": "" }) }),
-        message: /`cloudfront-china:contentDir` ".*" holds no files to serve \(dotfiles are skipped\): build the site into it first/,
+        message: /`cloudfront-china:contentDir` ".*" holds no files to serve \(dotfiles other than \.well-known\/ are skipped\): build the site into it first/,
     },
     {
         label: "content file CloudFront cannot serve",

@@ -93,7 +93,7 @@ describe("IAM naming (pure)", () => {
 
 describe("certificate input checks (pure)", () => {
     const good = {
-        domains: ["www.example.cn", "*.example.cn"],
+        domains: ["www.example.cn", "*.shop.example.cn"],
         acmeDirectoryUrl: "https://acme-v02.api.letsencrypt.org/directory",
         region: "cn-north-1",
         path: "/cloudfront/prod/site/",

@@ -16,7 +16,7 @@ const runProgram = (config: Record<string, unknown>) => runProgramUnderMocks(con
 
 const base = {
     "aws:region": "cn-north-1",
-    "cloudfront-china:domains": ["www.example.cn", "*.example.cn"],
+    "cloudfront-china:domains": ["www.example.cn", "*.shop.example.cn"],
     "cloudfront-china:hostedZoneId": "Z0123456789EXAMPLE",
 };
 
@@ -176,7 +176,7 @@ describe("the in-account watch (cloudfront-china:watch) under mocks", () => {
         const alarms = mocks.find("aws:cloudwatch/metricAlarm:MetricAlarm");
         assert.deepEqual(alarms.map((a) => a.name).sort(), [
             "watch-expiry-www.example.cn",
-            "watch-icp-wildcard.example.cn",
+            "watch-icp-wildcard.shop.example.cn",
             "watch-icp-www.example.cn",
             "watch-probe-www.example.cn",
         ]);
@@ -201,11 +201,11 @@ describe("the in-account watch (cloudfront-china:watch) under mocks", () => {
         }
         assert.deepEqual(Object.fromEntries(alarms.map((a) => [a.name, a.inputs.metricName])), {
             "watch-expiry-www.example.cn": "ExpiryOk",
-            "watch-icp-wildcard.example.cn": "IcpApproved",
+            "watch-icp-wildcard.shop.example.cn": "IcpApproved",
             "watch-icp-www.example.cn": "IcpApproved",
             "watch-probe-www.example.cn": "ProbeOk",
         });
-        assert.equal(alarms.find((a) => a.name === "watch-icp-wildcard.example.cn")?.inputs.dimensions.Alias, "*.example.cn");
+        assert.equal(alarms.find((a) => a.name === "watch-icp-wildcard.shop.example.cn")?.inputs.dimensions.Alias, "*.shop.example.cn");
     });
 
     it("depends on the distribution, never on the certificate resource (it must keep watching when renewal is broken)", async () => {

@@ -1,9 +1,18 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
 import * as pulumi from "@pulumi/pulumi";
-import { CONFIG_DEFAULTS, CONFIG_KEYS, PROJECT, UNSET_DEFAULTS, readSiteConfig, readSiteSettings } from "../config/siteConfig";
+import {
+    CONFIG_DEFAULTS,
+    CONFIG_KEYS,
+    PROJECT,
+    STRING_SETTINGS,
+    UNSET_DEFAULTS,
+    readSiteConfig,
+    readSiteSettings,
+} from "../config/siteConfig";
 import { InputError } from "../config/inputError";
 import { domainsProblems, hostNameProblems, iamCertificateIdProblems, tagsProblems } from "../core/validation";
 
@@ -41,6 +50,7 @@ describe("stack configuration", () => {
             hostedZoneId: undefined,
             iamCertificateId: undefined,
             contentDir: undefined,
+            hashedNamePattern: undefined,
             defaultRootObject: "index.html",
             deployments: undefined,
             watch: undefined,
@@ -171,6 +181,21 @@ describe("stack configuration", () => {
             /`cloudfront-china:acmeEmial` is not a setting of this program: did you mean `cloudfront-china:acmeEmail`\? Remove it with `pulumi config rm cloudfront-china:acmeEmial`/,
         ],
         [
+            "a typo in an aws: key (pulumi-aws would ignore it)",
+            { "aws:regoin": "cn-north-1" },
+            /`aws:regoin` is not a setting of pulumi-aws: did you mean `aws:region`\? Remove it with `pulumi config rm aws:regoin`/,
+        ],
+        [
+            "a typo in the namespace",
+            { "cloudfront-chian:spa": "true" },
+            /`cloudfront-chian:spa` is in the namespace "cloudfront-chian", which nothing reads: did you mean `cloudfront-china:spa`\?/,
+        ],
+        [
+            "aws misspelt as a namespace",
+            { "asw:profile": "china-prod" },
+            /`asw:profile` is in the namespace "asw", which nothing reads: did you mean `aws:profile`\?/,
+        ],
+        [
             "a provider argument set as config",
             { "cloudfront-china:deleteConflictTimeoutSeconds": "600" },
             /`cloudfront-china:deleteConflictTimeoutSeconds` is not a setting of this program: did you mean/,
@@ -265,6 +290,51 @@ describe("stack configuration", () => {
         }
         for (const [k, decl] of Object.entries(project.config)) {
             assert.ok((decl.description ?? "").length > 20, `${k} has no description`);
+        }
+        const strings = Object.entries(project.config as Record<string, { type?: string }>)
+            .filter(([, d]) => d.type === "string")
+            .map(([k]) => k.replace(`${PROJECT}:`, ""));
+        assert.deepEqual([...STRING_SETTINGS].sort(), strings.sort(), "the string-typed keys, read as written");
+    });
+
+    it("string settings that look like numbers are kept as written (contentDir 2024, an EAB key id 12345)", () => {
+        const site = fs.mkdtempSync(path.join(os.tmpdir(), "cfcn-2024-"));
+        fs.mkdirSync(path.join(site, "2024"));
+        fs.writeFileSync(path.join(site, "2024", "index.html"), "<h1>2024</h1>");
+        const set = (values: Record<string, unknown>, secretKeys: string[]) =>
+            pulumi.runtime.setAllConfig(
+                Object.fromEntries(Object.entries(values).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)])),
+                secretKeys,
+            );
+        const numeric = {
+            ...good,
+            "cloudfront-china:contentDir": "2024",
+            "cloudfront-china:defaultRootObject": "2024",
+            "cloudfront-china:acmeEabKeyId": "12345",
+            "cloudfront-china:acmeEabHmacKey": "c2VjcmV0",
+        };
+        const cwd = process.cwd();
+        process.chdir(site);
+        try {
+            set(numeric, ["cloudfront-china:acmeEabHmacKey"]);
+            const settings = readSiteConfig();
+            assert.equal(settings.contentDir, "2024");
+            assert.equal(settings.defaultRootObject, "2024");
+            assert.deepEqual(settings.acme.eab, { keyId: "12345", hmacKey: "c2VjcmV0" });
+            // In an issuer entry, `config set --path` stores a numeric key id as a number: still its text.
+            const rest = Object.fromEntries(Object.entries(numeric).filter(([key]) => !key.startsWith("cloudfront-china:acmeEab")));
+            set(
+                {
+                    ...rest,
+                    "cloudfront-china:issuers": [
+                        { directoryUrl: "https://acme.zerossl.com/v2/DV90", eabKeyId: 67890, eabHmacKey: "c2VjcmV0" },
+                    ],
+                },
+                ["cloudfront-china:issuers"],
+            );
+            assert.deepEqual(readSiteConfig().acme.eab, { keyId: "67890", hmacKey: "c2VjcmV0" });
+        } finally {
+            process.chdir(cwd);
         }
     });
 
@@ -423,6 +493,30 @@ describe("validators (pure)", () => {
     it("tags: at most 50, values are strings", () => {
         assert.match(tagsProblems(Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`k${i}`, "v"])), "tags").join(), /51 tags/);
         assert.match(tagsProblems({ a: 1 }, "tags").join(), /value of "a" must be a string/);
+    });
+
+    it("other namespaces pass: pulumi-aws's own keys, pulumi:, another provider's", () => {
+        assert.doesNotThrow(
+            withConfig({
+                ...good,
+                "aws:skipCredentialsValidation": "true",
+                "aws:defaultTags": { tags: { team: "web" } },
+                "pulumi:tags": { team: "web" },
+                "awsx:x": "1",
+                "random:y": "2",
+            }),
+        );
+    });
+
+    it("names the CA refuses are refused for certificates, not for aliases served with a certificate of one's own", () => {
+        const read = (domains: string[], extra: Record<string, unknown> = {}) =>
+            withConfig({ ...good, "cloudfront-china:domains": domains, ...extra });
+        assert.throws(read(["*.example.cn", "www.example.cn", "example.cn"]), /"www\.example\.cn" is covered by "\*\.example\.cn"/);
+        assert.doesNotThrow(read(["*.example.cn", "example.cn", "www.shop.example.cn"]), "the wildcard covers one label only");
+        assert.throws(read(["xn--abc.example.cn"]), /"xn--abc\.example\.cn" has an "xn--" label that is not valid punycode/);
+        assert.doesNotThrow(read(["xn--fiqs8s.xn--fiqs8s"]), "valid punycode (中国.中国)");
+        assert.throws(read(["h---test.example.cn"]), /R-LDH/);
+        assert.doesNotThrow(read(["*.example.cn", "www.example.cn"], { "cloudfront-china:iamCertificateId": "ASCAEXAMPLE0123456789" }));
     });
 
     describe("issuers: an ordered list of ACME CAs", () => {

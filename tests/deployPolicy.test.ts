@@ -20,7 +20,7 @@ const root = path.resolve(__dirname, "..");
 const table = loadActionTable();
 const read = (file: string) => JSON.parse(fs.readFileSync(path.join(root, "docs", file), "utf8")) as PolicyDocument;
 
-const base = { "aws:region": "cn-north-1", "cloudfront-china:domains": ["www.example.cn", "*.example.cn"] };
+const base = { "aws:region": "cn-north-1", "cloudfront-china:domains": ["www.example.cn", "*.shop.example.cn"] };
 /** One stack configuration per option, alone. */
 const CONFIGS: Array<[string, Record<string, unknown>]> = [
     ["an existing certificate, nothing else", { ...base, "cloudfront-china:iamCertificateId": "ASCAEXAMPLE0123456789" }],

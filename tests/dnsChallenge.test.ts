@@ -139,7 +139,7 @@ describe("DNS anywhere against Pebble, the test DNS server and moto", function (
     describe("dns-persist-01", () => {
         it("issues and renews with zero Route 53 calls: no DNS write, no zone lookup", async () => {
             const base = elsewhere();
-            const domains = [base, `*.${base}`, `www.${base}`];
+            const domains = [base, `*.${base}`, `www.shop.${base}`];
             domains.forEach((d) => persistRecord(d));
             const from = peers.proxy.signed.length;
             const first = await provider.create(

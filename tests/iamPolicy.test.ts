@@ -69,7 +69,7 @@ function notAllowed(p: Policy): string[] {
 
 const everyOption = {
     "aws:region": "cn-north-1",
-    "cloudfront-china:domains": ["www.example.cn", "*.example.cn", "example.cn"],
+    "cloudfront-china:domains": ["www.shop.example.cn", "*.example.cn", "example.cn"],
     "cloudfront-china:hostedZoneId": "Z0123456789EXAMPLE",
     "cloudfront-china:challenge": "dns-persist-01",
     "cloudfront-china:contentDir": path.join(__dirname, "..", "site"),

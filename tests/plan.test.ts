@@ -65,8 +65,8 @@ describe("offline plan (npm run plan)", () => {
                 value: "letsencrypt.org; accounturi=<ACME account URL, known after the first pulumi up>",
             },
             {
-                domain: "*.shop.cn",
-                name: "_validation-persist.shop.cn",
+                domain: "*.img.shop.cn",
+                name: "_validation-persist.img.shop.cn",
                 type: "TXT",
                 value: "letsencrypt.org; accounturi=<ACME account URL, known after the first pulumi up>; policy=wildcard",
             },
@@ -92,7 +92,10 @@ describe("offline plan (npm run plan)", () => {
             text,
             /\+ aws:route53\/record:Record\s+dns-persist-0\n\s+TXT _validation-persist\.www\.example\.cn "letsencrypt\.org; accounturi=<ACME account URL, known after the first pulumi up>" \(zone Z0123456789EXAMPLE, TTL 300\)/,
         );
-        assert.match(text, /\+ aws:route53\/record:Record\s+dns-persist-1\n\s+TXT _validation-persist\.example\.cn ".*; policy=wildcard"/);
+        assert.match(
+            text,
+            /\+ aws:route53\/record:Record\s+dns-persist-1\n\s+TXT _validation-persist\.cdn\.example\.cn ".*; policy=wildcard"/,
+        );
         assert.match(
             text,
             /www\.example\.cn: dns-persist-01 \(TXT _validation-persist\.www\.example\.cn written by this program in zone Z0123456789EXAMPLE\)/,

@@ -64,7 +64,7 @@ describe("program (index.ts) under mocks", () => {
         const { runProgramUnderMocks } = await import("./support/pulumi");
         const { mocks, outputs, dependencies } = await runProgramUnderMocks({
             "aws:region": "cn-north-1",
-            "cloudfront-china:domains": ["www.example.cn", "*.example.cn", "example.cn"],
+            "cloudfront-china:domains": ["www.shop.example.cn", "*.example.cn", "example.cn"],
             "cloudfront-china:hostedZoneId": "Z0123456789EXAMPLE",
             "cloudfront-china:challenge": "dns-persist-01",
         });
@@ -72,7 +72,12 @@ describe("program (index.ts) under mocks", () => {
         assert.deepEqual(
             records.map((r) => [r.inputs.name, r.inputs.type, r.inputs.zoneId, r.inputs.records]),
             [
-                ["_validation-persist.www.example.cn", "TXT", "Z0123456789EXAMPLE", [`letsencrypt.org; accounturi=${OFFLINE_ACCOUNT_URL}`]],
+                [
+                    "_validation-persist.www.shop.example.cn",
+                    "TXT",
+                    "Z0123456789EXAMPLE",
+                    [`letsencrypt.org; accounturi=${OFFLINE_ACCOUNT_URL}`],
+                ],
                 [
                     "_validation-persist.example.cn",
                     "TXT",

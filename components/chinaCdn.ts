@@ -14,7 +14,7 @@ import { STACK_TAG } from "../core/iamPolicy";
 import { ChinaRegion, MINIMUM_PROTOCOL_VERSION, PlainDistribution, SSL_SUPPORT_METHOD, checkDistribution } from "../core/chinaRules";
 import { AwsIdentity } from "../core/awsIdentity";
 import { SiteContent } from "../providers/siteContent";
-import { NOT_FOUND_PAGE } from "../core/content";
+import { NOT_FOUND_PAGE, hashedNamePatternProblem } from "../core/content";
 import {
     defaultRootObjectProblems,
     domainsProblems,
@@ -75,6 +75,13 @@ export interface ChinaCdnArgs {
     readonly contentDir?: string;
     /** Wait for each content invalidation to complete before `pulumi up` ends. Defaults to false. */
     readonly waitForInvalidation?: boolean;
+    /**
+     * A regular expression matching the file names that carry a content hash (cached a year as
+     * `immutable`, never invalidated), e.g. "-[A-Za-z0-9_-]{8}\\.[a-z0-9]+$" for Vite. Defaults to
+     * `.` or `-` then 8+ hex characters with a letter and a digit (webpack, Parcel, Hugo); a date or
+     * a version is never taken for a hash.
+     */
+    readonly hashedNamePattern?: string;
     /** The AWS identity that writes the content; defaults to the stack's (aws:profile, shared files, assumeRoles). */
     readonly awsIdentity?: AwsIdentity;
     /** Tags for every resource that takes tags (not for the uploaded objects). Defaults to none. */
@@ -116,7 +123,10 @@ export const DEFAULT_LOG_RETENTION_DAYS = 90;
 
 /** Whether the site has a 404 page at its top (served with status 404 for missing keys when `spa` is off). */
 function hasNotFoundPage(args: ChinaCdnArgs): boolean {
-    return args.contentDir !== undefined && siteFolder(args.contentDir).some((e) => e.key === NOT_FOUND_PAGE);
+    return (
+        args.contentDir !== undefined &&
+        siteFolder(args.contentDir, { hashedNamePattern: args.hashedNamePattern }).some((e) => e.key === NOT_FOUND_PAGE)
+    );
 }
 
 /**
@@ -130,7 +140,13 @@ export function validateChinaCdnArgs(args: ChinaCdnArgs): PlainDistribution {
         ...regionProblems(args.region, "region"),
         ...tagsProblems(args.tags, "tags"),
         ...(args.dnsRecords ? zoneCoverageProblems(args.domains, args.dnsRecords.zoneName, "dnsRecords.hostedZoneId") : []),
-        ...(args.contentDir !== undefined ? siteFolderProblems(args.contentDir, "contentDir") : []),
+        ...(args.hashedNamePattern !== undefined
+            ? [hashedNamePatternProblem(args.hashedNamePattern, "hashedNamePattern")].filter((p): p is string => p !== undefined)
+            : []),
+        ...(args.contentDir !== undefined &&
+        (args.hashedNamePattern === undefined || hashedNamePatternProblem(args.hashedNamePattern, "") === undefined)
+            ? siteFolderProblems(args.contentDir, "contentDir", { hashedNamePattern: args.hashedNamePattern })
+            : []),
         ...defaultRootObjectProblems(defaultRootObject, "defaultRootObject"),
         ...ownedSettingProblems(args.distributionOverrides ?? {}),
         ...logRetentionProblems(args.logRetentionDays, "logRetentionDays"),
@@ -329,6 +345,7 @@ export class ChinaCdn extends pulumi.ComponentResource {
                     distributionId: distribution.id,
                     waitForInvalidation: args.waitForInvalidation,
                     awsIdentity: args.awsIdentity,
+                    hashedNamePattern: args.hashedNamePattern,
                 },
                 // The first object goes into a bucket already private, owner-enforced and encrypted.
                 { parent: this, retainOnDelete: keep, dependsOn: bucketSettings },

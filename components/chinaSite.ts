@@ -208,6 +208,7 @@ export function siteCdnArgs(
         dnsRecords,
         contentDir: settings.contentDir,
         waitForInvalidation: settings.waitForInvalidation,
+        hashedNamePattern: settings.hashedNamePattern,
         awsIdentity: settings.awsIdentity,
         tags: settings.tags,
     };
@@ -232,6 +233,8 @@ export interface ChinaSiteArgs {
     contentDir?: string;
     /** Wait for each content invalidation to complete before the update ends. Defaults to false. */
     waitForInvalidation?: boolean;
+    /** A regular expression matching file names that carry a content hash (cached a year, never invalidated). Defaults to 8+ hex characters with a letter and a digit. */
+    hashedNamePattern?: string;
     /** Object served for "/". Defaults to "index.html". */
     defaultRootObject?: string;
     /** Single-page app: answer missing paths with the root object and status 200. Defaults to false. */

@@ -43,7 +43,37 @@ export const MAX_KEY_BYTES = 1024;
 /** Paths one CloudFront invalidation may list; more collapse to "/*" (one wildcard path). */
 export const MAX_INVALIDATION_PATHS = 3000;
 
-const HASHED_NAME = /[.-][0-9a-f]{8,}\.[a-z0-9]+$/i;
+/**
+ * A content hash in a file name by default: `[.-]` then 8 or more hex characters holding both a
+ * letter and a digit, before the extension (webpack, Parcel, Hugo: `app.3f9a2c1b.js`). A date, a
+ * version or a counter (`banner-20240101.jpg`, all digits) is not a hash: such a file is replaced
+ * under the same name and must not be cached for a year. Builds with other hashes (Vite's
+ * `index-BxY2zQ1a.js`) give their own pattern (`cloudfront-china:hashedNamePattern`).
+ */
+export function isHashedName(name: string, pattern?: string): boolean {
+    if (pattern !== undefined) {
+        return new RegExp(pattern).test(name);
+    }
+    const hash = /[.-]([0-9a-f]{8,})\.[a-z0-9]+$/i.exec(name)?.[1];
+    return hash !== undefined && /[a-f]/i.test(hash) && /[0-9]/.test(hash);
+}
+
+/** Why a hashed-name pattern cannot be used (not a regular expression, or one that a plain name like `index.html` matches), or undefined. */
+export function hashedNamePatternProblem(pattern: unknown, setting: string): string | undefined {
+    if (typeof pattern !== "string" || pattern === "") {
+        return `\`${setting}\` must be a regular expression matched against file names (got ${JSON.stringify(pattern)})`;
+    }
+    try {
+        new RegExp(pattern);
+    } catch (e) {
+        return `\`${setting}\` ${JSON.stringify(pattern)} is not a regular expression (${(e as Error).message})`;
+    }
+    const plain = ["index.html", "style.css", "app.js", "logo.png"].find((n) => new RegExp(pattern).test(n));
+    return plain
+        ? `\`${setting}\` ${JSON.stringify(pattern)} matches "${plain}", a name without a hash: such files would be cached for a year and never invalidated; anchor the hash, e.g. "-[A-Za-z0-9_-]{8}\\.[a-z0-9]+$"`
+        : undefined;
+}
+
 /**
  * Revalidated: HTML, and every XML or JSON document (`…/xml`, `…+xml`, `…/json`, `…+json`: feeds
  * such as RSS and Atom, JSON-LD, web manifests), which point at the rest and change with it. Not
@@ -51,52 +81,104 @@ const HASHED_NAME = /[.-][0-9a-f]{8,}\.[a-z0-9]+$/i;
  */
 const isRevalidatedType = (type: string) => type === "text/html" || (!type.startsWith("image/") && /[/+](xml|json)$/.test(type));
 
-export function cacheControlFor(key: string, contentType: string): string {
+export function cacheControlFor(key: string, contentType: string, hashedNamePattern?: string): string {
     const base = contentType.split(";")[0].trim().toLowerCase();
     if (isRevalidatedType(base) || key.endsWith("sw.js")) {
         return CACHE_REVALIDATE;
     }
     const name = key.slice(key.lastIndexOf("/") + 1);
-    return HASHED_NAME.test(name) ? CACHE_IMMUTABLE : CACHE_DEFAULT;
+    return isHashedName(name, hashedNamePattern) ? CACHE_IMMUTABLE : CACHE_DEFAULT;
 }
 
 export function contentTypeFor(key: string): string {
     const mime = require("mime") as typeof import("mime");
-    const type = mime.getType(key) ?? "application/octet-stream";
+    // Apple's app-links file has no extension and is JSON (apps read it as such).
+    const type = key.endsWith(".well-known/apple-app-site-association")
+        ? "application/json"
+        : (mime.getType(key) ?? "application/octet-stream");
     return type.startsWith("text/") || type === "application/javascript" || type === "application/json" ? `${type}; charset=utf-8` : type;
 }
 
 const byKey = <T extends { key: string }>(a: T, b: T) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
 
-/** Lists the files under `dir`, sorted by key, skipping dotfiles (.git, .DS_Store, .env). */
-export function listContent(dir: string): ContentFile[] {
+/** A folder entry not published, and why. */
+export interface SkippedEntry {
+    path: string;
+    why: string;
+}
+
+/** Options of a site folder: a build's own hashed-name pattern. */
+export interface ContentOptions {
+    hashedNamePattern?: string;
+}
+
+/**
+ * Lists the files under `dir`, sorted by key. Published: every file, `.well-known/` included (RFC 8615:
+ * security.txt, app links); symbolic links whose target lies inside the folder, as the file or folder
+ * they point at. Skipped, and listed in `skipped`: other dotfiles and dot-folders (.git, .env,
+ * .DS_Store: repository data and secrets, never content), and links that point outside the folder or
+ * nowhere (following them could publish any file of the machine).
+ */
+export function listContent(dir: string, options: ContentOptions = {}, skipped: SkippedEntry[] = []): ContentFile[] {
     const fs = require("node:fs") as typeof import("node:fs");
     const path = require("node:path") as typeof import("node:path");
-    const root = path.resolve(dir);
+    const root = fs.realpathSync(path.resolve(dir));
     const files: ContentFile[] = [];
-    const walk = (abs: string) => {
+    const inside = (real: string) => real === root || real.startsWith(root + path.sep);
+    const walk = (abs: string, seen: Set<string>) => {
         for (const entry of fs.readdirSync(abs, { withFileTypes: true })) {
-            if (entry.name.startsWith(".")) {
+            const full = path.join(abs, entry.name);
+            const rel = path.relative(path.resolve(dir), full).split(path.sep).join("/");
+            if (entry.name.startsWith(".") && !(entry.name === ".well-known" && abs === path.resolve(dir))) {
+                skipped.push({ path: rel, why: "dotfile (repository data or secrets, never content)" });
                 continue;
             }
-            const full = path.join(abs, entry.name);
-            if (entry.isDirectory()) {
-                walk(full);
-            } else if (entry.isFile()) {
-                const key = path.relative(root, full).split(path.sep).join("/");
-                const contentType = contentTypeFor(key);
-                files.push({ key, source: full, contentType, cacheControl: cacheControlFor(key, contentType) });
+            let isDirectory = entry.isDirectory();
+            let isFile = entry.isFile();
+            if (entry.isSymbolicLink()) {
+                const real = (() => {
+                    try {
+                        return fs.realpathSync(full);
+                    } catch {
+                        return undefined;
+                    }
+                })();
+                if (real === undefined || !inside(real)) {
+                    skipped.push({
+                        path: rel,
+                        why: real === undefined ? "symbolic link to nothing" : "symbolic link out of the folder (not followed)",
+                    });
+                    continue;
+                }
+                const stat = fs.statSync(real);
+                if (stat.isDirectory() && seen.has(real)) {
+                    skipped.push({ path: rel, why: "symbolic link loop" });
+                    continue;
+                }
+                isDirectory = stat.isDirectory();
+                isFile = stat.isFile();
+            }
+            if (isDirectory) {
+                walk(full, new Set([...seen, fs.realpathSync(full)]));
+            } else if (isFile) {
+                const contentType = contentTypeFor(rel);
+                files.push({
+                    key: rel,
+                    source: full,
+                    contentType,
+                    cacheControl: cacheControlFor(rel, contentType, options.hashedNamePattern),
+                });
             }
         }
     };
-    walk(root);
+    walk(path.resolve(dir), new Set([root]));
     return files.sort(byKey);
 }
 
 /** Every object the site needs: each file, plus `dir/` for each `dir/index.html` (same file). Sorted by key; reads no file. */
-export function siteObjects(dir: string): ContentFile[] {
+export function siteObjects(dir: string, options: ContentOptions = {}, skipped: SkippedEntry[] = []): ContentFile[] {
     const objects: ContentFile[] = [];
-    for (const file of listContent(dir)) {
+    for (const file of listContent(dir, options, skipped)) {
         objects.push(file);
         if (file.key.endsWith(`/${DIRECTORY_INDEX}`)) {
             objects.push({ ...file, key: file.key.slice(0, -DIRECTORY_INDEX.length) });
@@ -106,11 +188,11 @@ export function siteObjects(dir: string): ContentFile[] {
 }
 
 /** siteObjects() with each object's MD5 and size. Reads every file once (the cost of a preview: no AWS call). */
-export function siteManifest(dir: string): ManifestEntry[] {
+export function siteManifest(dir: string, options: ContentOptions = {}, skipped: SkippedEntry[] = []): ManifestEntry[] {
     const fs = require("node:fs") as typeof import("node:fs");
     const crypto = require("node:crypto") as typeof import("node:crypto");
     const read = new Map<string, { md5: string; size: number }>();
-    return siteObjects(dir).map((object) => {
+    return siteObjects(dir, options, skipped).map((object) => {
         let facts = read.get(object.source);
         if (!facts) {
             const body = fs.readFileSync(object.source);
@@ -137,7 +219,9 @@ export function manifestDigest(entries: readonly ManifestEntry[]): string {
  */
 export function manifestProblems(entries: ReadonlyArray<{ key: string; size: number }>, dir: string, setting: string): string[] {
     if (entries.length === 0) {
-        return [`\`${setting}\` "${dir}" holds no files to serve (dotfiles are skipped): build the site into it first`];
+        return [
+            `\`${setting}\` "${dir}" holds no files to serve (dotfiles other than .well-known/ are skipped): build the site into it first`,
+        ];
     }
     const problems: string[] = [];
     for (const e of entries) {
@@ -160,12 +244,16 @@ export function manifestProblems(entries: ReadonlyArray<{ key: string; size: num
     return problems;
 }
 
-/** A key as a CloudFront path: "/" + the key, each segment percent-encoded ("*" too, which would be a wildcard). */
+/**
+ * A key as a CloudFront invalidation path: "/" + the key, percent-encoding exactly what AWS says to
+ * encode, non-ASCII and the characters RFC 1738 §2.2 calls unsafe (space, `"`, `<`, `>`, `#`, `%`,
+ * `{`, `}`, `|`, `\\`, `^`, `~`, `[`, `]`, backquote), and control characters; every other character
+ * stays as it is, or CloudFront does not invalidate the object (CloudFront Developer Guide,
+ * "Specifying the objects to invalidate"). `*` is encoded too (unencoded it is a wildcard), and `?`
+ * (it would start a query string).
+ */
 export function urlPath(key: string): string {
-    return `/${key
-        .split("/")
-        .map((segment) => encodeURIComponent(segment).replace(/\*/g, "%2A"))
-        .join("/")}`;
+    return `/${key.replace(/[^\x21-\x7e]|["<>#%{}|\\^~[\]`*?]/gu, (c) => encodeURIComponent(c).replace(/[!'()*~]/g, (x) => `%${x.charCodeAt(0).toString(16).toUpperCase()}`))}`;
 }
 
 /**
@@ -174,13 +262,18 @@ export function urlPath(key: string): string {
  * none for hashed assets (a new build gives them a new name), and "/*" alone when more paths than one
  * invalidation takes.
  */
-export function invalidationPaths(changedKeys: readonly string[]): string[] {
+export function invalidationPaths(changedKeys: readonly string[], options: ContentOptions = {}): string[] {
     const paths = new Set<string>();
     for (const key of changedKeys) {
-        if (cacheControlFor(key, contentTypeFor(key)) === CACHE_IMMUTABLE) {
+        if (cacheControlFor(key, contentTypeFor(key), options.hashedNamePattern) === CACHE_IMMUTABLE) {
             continue;
         }
         paths.add(urlPath(key));
+        if (key.includes("+")) {
+            // S3 reads "+" in a request path as a space, so `a+b.html` is fetched as /a%2Bb.html:
+            // that path is cached, and invalidated too.
+            paths.add(urlPath(key).replace(/\+/g, "%2B"));
+        }
         if (key === DIRECTORY_INDEX) {
             paths.add("/");
         }

@@ -22,7 +22,15 @@
 /* eslint-disable @typescript-eslint/no-require-imports -- required inside functions on purpose (serialization) */
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { CACHE_REVALIDATE, ManifestEntry, invalidationPaths, manifestDigest, manifestProblems, siteManifest } from "../core/content";
+import {
+    CACHE_REVALIDATE,
+    ContentOptions,
+    ManifestEntry,
+    invalidationPaths,
+    manifestDigest,
+    manifestProblems,
+    siteManifest,
+} from "../core/content";
 import { createInvalidation, waitForInvalidation } from "../aws/cloudfront";
 import { deleteObjects, listObjects, listVersions, putObjects } from "../aws/s3";
 import { regionProblems } from "../core/validation";
@@ -46,6 +54,8 @@ export interface SiteContentInputs {
     invalidationTimeoutSeconds: number;
     /** Uploads in flight at once. */
     concurrency: number;
+    /** The build's hashed-name pattern (a regular expression over file names); the built-in rule when unset. */
+    hashedNamePattern?: string;
 }
 
 /** Per key: [MD5 hex, content type, Cache-Control], as uploaded. */
@@ -82,7 +92,7 @@ async function sync(
 ): Promise<SiteContentOutputs> {
     const started = Date.now();
     // A folder that changed into one that cannot be deployed fails here, before any upload.
-    const manifest = checkedManifest(inputs.dir, "contentDir");
+    const manifest = checkedManifest(inputs.dir, "contentDir", { hashedNamePattern: inputs.hashedNamePattern });
     const digest = manifestDigest(manifest);
     const files: StoredFiles = { ...before };
     const changedKeys = new Set(pending);
@@ -147,7 +157,8 @@ async function sync(
             changedKeys.add(key);
         }
     }
-    const paths = invalidate && inputs.distributionId ? invalidationPaths([...changedKeys]) : [];
+    const paths =
+        invalidate && inputs.distributionId ? invalidationPaths([...changedKeys], { hashedNamePattern: inputs.hashedNamePattern }) : [];
     let invalidationId: string | undefined;
     if (paths.length > 0 && inputs.distributionId) {
         try {
@@ -277,11 +288,13 @@ export interface SiteContentArgs {
     readonly concurrency?: pulumi.Input<number>;
     /** The AWS identity for S3 and CloudFront; defaults to the stack's (aws:profile, files, assumeRoles). */
     readonly awsIdentity?: pulumi.Input<AwsIdentity>;
+    /** A regular expression matching the file names that carry a content hash (cached a year, never invalidated). Defaults to hex hashes of 8 or more characters. */
+    readonly hashedNamePattern?: string;
 }
 
 /** The manifest of `dir`, refusing a folder that cannot be deployed (named setting, file and fix). */
-export function checkedManifest(dir: string, setting: string): ManifestEntry[] {
-    const manifest = siteManifest(dir);
+export function checkedManifest(dir: string, setting: string, options: ContentOptions = {}): ManifestEntry[] {
+    const manifest = siteManifest(dir, options);
     const problems = manifestProblems(manifest, dir, setting);
     if (problems.length > 0) {
         throw new Error(`cannot deploy \`${setting}\`:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
@@ -297,11 +310,12 @@ export class SiteContent extends pulumi.dynamic.Resource {
 
     constructor(name: string, args: SiteContentArgs, opts?: pulumi.CustomResourceOptions) {
         const dir = path.resolve(args.dir);
-        const problems = siteFolderProblems(dir, "contentDir");
+        const options = { hashedNamePattern: args.hashedNamePattern };
+        const problems = siteFolderProblems(dir, "contentDir", options);
         if (problems.length > 0) {
             throw new Error(`cannot deploy \`contentDir\`:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
         }
-        const manifest = siteFolder(dir);
+        const manifest = siteFolder(dir, options);
         super(
             siteContentProvider,
             name,
@@ -315,6 +329,7 @@ export class SiteContent extends pulumi.dynamic.Resource {
                 waitForInvalidation: args.waitForInvalidation ?? false,
                 invalidationTimeoutSeconds: args.invalidationTimeoutSeconds ?? 900,
                 concurrency: args.concurrency ?? 16,
+                hashedNamePattern: args.hashedNamePattern,
                 files: undefined,
                 fileCount: undefined,
                 pendingInvalidation: undefined,

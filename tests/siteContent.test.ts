@@ -25,7 +25,11 @@ import {
     CACHE_IMMUTABLE,
     CACHE_REVALIDATE,
     MAX_INVALIDATION_PATHS,
+    SkippedEntry,
+    cacheControlFor,
+    hashedNamePatternProblem,
     invalidationPaths,
+    isHashedName,
     manifestDigest,
     manifestProblems,
     siteManifest,
@@ -107,6 +111,78 @@ describe("site content: what is uploaded and what is invalidated (core/content.t
         assert.deepEqual(invalidationPaths(many), ["/*"]);
         assert.equal(invalidationPaths(many.slice(0, MAX_INVALIDATION_PATHS)).length, MAX_INVALIDATION_PATHS);
         assert.deepEqual(invalidationPaths(["assets/app.3f9a2c1b.js"]), [], "a hashed asset alone needs no invalidation");
+    });
+
+    it("a hash is 8+ hex characters with a letter and a digit: a date, a version or a counter is not (or the build's own pattern)", () => {
+        for (const hashed of ["app.3f9a2c1b.js", "chunk-0a1b2c3d4e5f.css", "logo.d41d8cd9.png"]) {
+            assert.equal(isHashedName(hashed), true, hashed);
+        }
+        for (const plain of [
+            "banner-20240101.jpg",
+            "report.20240101123000.pdf",
+            "photo-00001234.jpg",
+            "deadbeef.js",
+            "app.js",
+            "v-12345678.css",
+        ]) {
+            assert.equal(isHashedName(plain), false, plain);
+        }
+        assert.equal(cacheControlFor("img/banner-20240101.jpg", "image/jpeg"), CACHE_DEFAULT, "cached a day, not a year");
+        assert.deepEqual(invalidationPaths(["img/banner-20240101.jpg"]), ["/img/banner-20240101.jpg"], "and invalidated when it changes");
+        // Vite: `[name]-[hash]` with 8 base64url characters.
+        const vite = "-[A-Za-z0-9_-]{8}\\.[a-z0-9]+$";
+        assert.equal(isHashedName("index-BxY2zQ1a.js", vite), true);
+        assert.equal(cacheControlFor("assets/index-BxY2zQ1a.js", "application/javascript", vite), CACHE_IMMUTABLE);
+        assert.deepEqual(invalidationPaths(["assets/index-BxY2zQ1a.js"], { hashedNamePattern: vite }), []);
+        assert.equal(hashedNamePatternProblem(vite, "hashedNamePattern"), undefined);
+        assert.match(hashedNamePatternProblem("\\.js$", "hashedNamePattern") ?? "", /matches "app\.js", a name without a hash/);
+        assert.match(hashedNamePatternProblem("([", "hashedNamePattern") ?? "", /is not a regular expression/);
+    });
+
+    it("publishes .well-known/ and links inside the folder; skips and reports other dotfiles and links that leave it", () => {
+        const outside = folder({ "secret.txt": "aws_secret_access_key = x" });
+        const dir = folder({
+            "index.html": "<h1>home</h1>",
+            "v2/page.html": "<p>v2</p>",
+            ".well-known/security.txt": "Contact: mailto:security@example.cn",
+            ".well-known/apple-app-site-association": "{}",
+            ".env": "TOKEN=x",
+            ".git/config": "[core]",
+        });
+        fs.symlinkSync(path.join(dir, "v2", "page.html"), path.join(dir, "latest.html"));
+        fs.symlinkSync(path.join(dir, "v2"), path.join(dir, "current"));
+        fs.symlinkSync(path.join(outside, "secret.txt"), path.join(dir, "leak.txt"));
+        fs.symlinkSync(path.join(dir, "nowhere"), path.join(dir, "dangling.html"));
+        fs.symlinkSync(dir, path.join(dir, "v2", "loop"));
+        const skipped: SkippedEntry[] = [];
+        const manifest = siteManifest(dir, {}, skipped);
+        assert.deepEqual(
+            manifest.map((e) => e.key),
+            [
+                ".well-known/apple-app-site-association",
+                ".well-known/security.txt",
+                "current/page.html",
+                "index.html",
+                "latest.html",
+                "v2/page.html",
+            ],
+        );
+        assert.equal(manifest[0].contentType, "application/json; charset=utf-8", "Apple's app-links file is JSON");
+        assert.deepEqual(skipped.map((s) => `${s.path}: ${s.why}`).sort(), [
+            ".env: dotfile (repository data or secrets, never content)",
+            ".git: dotfile (repository data or secrets, never content)",
+            "current/loop: symbolic link loop",
+            "dangling.html: symbolic link to nothing",
+            "leak.txt: symbolic link out of the folder (not followed)",
+            "v2/loop: symbolic link loop",
+        ]);
+    });
+
+    it("invalidation paths encode only non-ASCII and RFC 1738's unsafe characters, as AWS requires; a key with + is invalidated as fetched too", () => {
+        assert.equal(urlPath("a&b=c@d:e,f;g$h!i'j(k).html"), "/a&b=c@d:e,f;g$h!i'j(k).html", "reserved characters stay as they are");
+        assert.equal(urlPath('x y"z<>#%{}|\\^~[]`.html'), "/x%20y%22z%3C%3E%23%25%7B%7D%7C%5C%5E%7E%5B%5D%60.html");
+        assert.equal(urlPath("文档/ü.html"), "/%E6%96%87%E6%A1%A3/%C3%BC.html");
+        assert.deepEqual(invalidationPaths(["c++/a+b.html"]), ["/c%2B%2B/a%2Bb.html", "/c++/a+b.html"]);
     });
 
     it("refuses an empty folder, a file over 5 GiB, a key S3 or CloudFront cannot take, naming the file and the fix", () => {

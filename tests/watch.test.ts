@@ -21,7 +21,7 @@ import type { CertificateInputs } from "../core/certificate";
 import { iamAcmeCertificateProvider as provider } from "../providers/iamAcmeCertificate";
 import { lambdaCode } from "../components/certificateWatch";
 import type { CheckReport } from "../watch/liveCheck";
-import { judgeAlias, warnThresholdDays } from "../watch/liveCheck";
+import { judgeAlias, probeTls, warnThresholdDays } from "../watch/liveCheck";
 import { testDistributionConfig } from "./engine/program/testDistribution";
 import { ENGINE_PROGRAM, Run as EngineRun, configureStack, engineEnv, runPulumi } from "./support/engine";
 import { certificateInputs, createZone, Peers, usePeers } from "./support/fixture";
@@ -280,6 +280,52 @@ describe("live check against moto and a local TLS edge", function () {
         assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace");
     });
 
+    it("an AWS endpoint that accepts and never answers: exit 3 within the bound, naming the calls still waiting", async function () {
+        this.timeout(90_000);
+        const net = await import("node:net");
+        const silent = net.createServer(() => undefined); // accepts, never answers
+        const port = await freePort();
+        await new Promise<void>((resolve) => silent.listen(port, "127.0.0.1", resolve));
+        try {
+            const file = path.join(dir, "outputs-silent.json");
+            fs.writeFileSync(file, JSON.stringify({ distributionId: "E0SILENT" }));
+            const started = Date.now();
+            const r = await runNode(
+                ["-r", "ts-node/register/transpile-only", "scripts/status.ts", "--stack", STACK, "--outputs-file", file],
+                {
+                    AWS_ENDPOINT_URL: `http://127.0.0.1:${port}`,
+                    AWS_REGION: "cn-north-1",
+                },
+            );
+            const seconds = (Date.now() - started) / 1000;
+            assert.equal(r.status, 3, r.stdout + r.stderr);
+            assert.match(
+                r.stdout,
+                /^COULD NOT CHECK: .*AWS did not answer within 20 s \((GetDistribution|ListServerCertificates).* still waiting\)/m,
+            );
+            assert.ok(seconds < 40, `bounded: ${seconds} s`);
+            console.log(`      a silent AWS endpoint: exit 3 after ${seconds.toFixed(1)} s`);
+        } finally {
+            silent.close();
+        }
+    });
+
+    it("a certificate served without its intermediate: the error says the chain lacks it and how to upload it", async () => {
+        const alias = names("nochain")[0];
+        edge.serving.set(alias, { cert: certs.attached.certificatePem as string, key: certs.attached.privateKeyPem as string });
+        try {
+            // Trusting Pebble's root: only the intermediate is missing.
+            const tls = await import("node:tls");
+            const probe = await probeTls(alias, edge.address, 5_000, tls.createSecureContext({ ca: fs.readFileSync(trusted) }));
+            assert.match(
+                probe.error ?? "",
+                /UNABLE_TO_VERIFY_LEAF_SIGNATURE: .*the served chain lacks the intermediate certificate .*--certificate-chain/,
+            );
+        } finally {
+            edge.serving.delete(alias);
+        }
+    });
+
     it("the watch's Lambda code (serialized handler) writes ProbeOk, IcpApproved, ExpiryOk and DaysToExpiry per alias", async () => {
         const aliases = names("ok", "pending", "*");
         const id = await distribution(aliases, certs.attached.serverCertificateId);
@@ -430,7 +476,7 @@ describe("npm run status against a stack of the engine test program (Automation 
         assert.match(
             healthy.stdout,
             new RegExp(
-                `^www\\.${zone.name.replace(/\./g, "\\.")}\\s+APPROVED\\s+[0-9A-F]+\\s+yes\\s+\\d+\\.\\d\\s+20\\d\\d-\\S+\\s+OK$`,
+                `^www\\.${zone.name.replace(/\./g, "\\.")}\\s+APPROVED\\s+[0-9A-F]+\\s+Pebble Intermediate CA [0-9a-f]+\\s+yes\\s+\\d+\\.\\d\\s+20\\d\\d-\\S+\\s+OK$`,
                 "m",
             ),
         );

@@ -35,6 +35,8 @@ export interface CheckOptions {
     notDeployedMinutes?: number;
     /** Bound of each TLS handshake. Defaults to 10 s. */
     timeoutMs?: number;
+    /** Bound of all the AWS reads together (GetDistribution, the IAM listing, GetServerCertificate). Defaults to AWS_READ_TIMEOUT_MS. */
+    awsTimeoutMs?: number;
     /** Where to connect for an alias instead of its DNS name ("host:port"): tests, or a private network path. */
     connect?: Record<string, string>;
     /** For tests: the current time. */
@@ -106,6 +108,20 @@ const normalSerial = (hex: string) =>
         .replace(/^0+/, "");
 const worst = (verdicts: Verdict[]): Verdict => (verdicts.includes("fail") ? "fail" : verdicts.includes("warn") ? "warn" : "ok");
 
+/** What a verification error means for a site served from IAM, and the fix (appended to Node's own words). */
+const TLS_ERROR_MEANING: Record<string, string> = {
+    // The leaf is fine but the server sent no intermediate: clients with the root only cannot build the chain.
+    UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+        ": the served chain lacks the intermediate certificate (the IAM certificate was uploaded without it). " +
+        "Upload it again with its chain (`aws iam upload-server-certificate --certificate-chain file://chain.pem`, " +
+        "or let the program issue it: it always uploads the chain)",
+    UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+        ": the served chain ends at a CA this machine does not trust, or lacks its intermediate: upload the certificate with its full chain",
+    SELF_SIGNED_CERT_IN_CHAIN: ": the served chain includes a self-signed certificate no client trusts",
+    DEPTH_ZERO_SELF_SIGNED_CERT: ": the served certificate is self-signed: no client trusts it",
+    CERT_HAS_EXPIRED: ": the served certificate (or one of its chain) has expired",
+};
+
 /** A TLS handshake with SNI = alias, verification on; the certificate is kept even when only the name fails. */
 export function probeTls(
     alias: string,
@@ -160,7 +176,7 @@ export function probeTls(
             if (named && e.code === "ERR_TLS_CERT_ALTNAME_INVALID") {
                 done({ served: describe(named, false), error: `the served certificate does not cover ${alias} (${named.subjectaltname})` });
             } else {
-                done({ error: `${e.code ?? e.name}: ${e.message}` });
+                done({ error: `${e.code ?? e.name}: ${e.message}${TLS_ERROR_MEANING[e.code ?? ""] ?? ""}` });
             }
         });
     });
@@ -175,18 +191,60 @@ interface AwsFacts {
     certificatesInAccount?: number;
 }
 
+/**
+ * How long the check's AWS reads may take together, retries included: an endpoint that accepts the
+ * connection and never answers must not hold `npm run status` (or the watch's Lambda) for ever.
+ */
+export const AWS_READ_TIMEOUT_MS = 20_000;
+
 /** GetDistribution, then the attached certificate in IAM (by id, under /cloudfront/) and the count under the stack's path. */
 async function readAws(o: CheckOptions): Promise<AwsFacts> {
+    const timeoutMs = o.awsTimeoutMs ?? AWS_READ_TIMEOUT_MS;
+    const deadline = AbortSignal.timeout(timeoutMs);
+    const pending = new Set<string>();
+    // The calls waiting when the bound passes (they leave `pending` as they are aborted).
+    let waiting: string[] = [];
+    deadline.addEventListener("abort", () => (waiting = [...pending]), { once: true });
+    try {
+        return await readAwsWithin(o, deadline, pending, timeoutMs);
+    } catch (e) {
+        if (deadline.aborted) {
+            throw new Error(
+                `AWS did not answer within ${timeoutMs / 1000} s (${waiting.sort().join(", ") || "the reads"} still waiting): ` +
+                    "check the network path to the aws-cn endpoints (or AWS_ENDPOINT_URL) and try again",
+            );
+        }
+        throw e;
+    }
+}
+
+async function readAwsWithin(o: CheckOptions, deadline: AbortSignal, pending: Set<string>, timeoutMs: number): Promise<AwsFacts> {
     const { CloudFrontClient, GetDistributionCommand } = require("@aws-sdk/client-cloudfront") as typeof CF;
     const { IAMClient, ListServerCertificatesCommand, GetServerCertificateCommand } = require("@aws-sdk/client-iam") as typeof IAM;
     const { X509Certificate } = require("node:crypto") as typeof import("node:crypto");
-    const config = { region: o.region, credentials: o.credentials };
+    // Each request bounded too, so retries fit inside the whole bound.
+    const config = {
+        region: o.region,
+        credentials: o.credentials,
+        requestHandler: { requestTimeout: timeoutMs / 2, connectionTimeout: 5_000 },
+    };
     const iam = new IAMClient(config);
+    /** One call, named while it waits (for the message when the bound passes). */
+    const call = async <T>(name: string, send: () => Promise<T>): Promise<T> => {
+        pending.add(name);
+        try {
+            return await send();
+        } finally {
+            pending.delete(name);
+        }
+    };
     const listing = (async () => {
         const all: IAM.ServerCertificateMetadata[] = [];
         let marker: string | undefined;
         do {
-            const page = await iam.send(new ListServerCertificatesCommand({ Marker: marker }));
+            const page = await call("ListServerCertificates", () =>
+                iam.send(new ListServerCertificatesCommand({ Marker: marker }), { abortSignal: deadline }),
+            );
             all.push(...(page.ServerCertificateMetadataList ?? []));
             marker = page.IsTruncated ? page.Marker : undefined;
         } while (marker);
@@ -195,7 +253,9 @@ async function readAws(o: CheckOptions): Promise<AwsFacts> {
     // Awaited together: when one call fails (no network, no credentials) the other's failure is
     // handled too, instead of surfacing later as an unhandled rejection that kills the process.
     const [got, certificates] = await Promise.all([
-        new CloudFrontClient(config).send(new GetDistributionCommand({ Id: o.distributionId })),
+        call("GetDistribution", () =>
+            new CloudFrontClient(config).send(new GetDistributionCommand({ Id: o.distributionId }), { abortSignal: deadline }),
+        ),
         listing,
     ]);
     const d = got.Distribution;
@@ -215,8 +275,11 @@ async function readAws(o: CheckOptions): Promise<AwsFacts> {
     facts.certificatesInAccount = certificates.length;
     const meta = certificates.find((m) => m.ServerCertificateId === iamCertificateId);
     if (iamCertificateId && meta?.ServerCertificateName) {
-        const body = (await iam.send(new GetServerCertificateCommand({ ServerCertificateName: meta.ServerCertificateName })))
-            .ServerCertificate?.CertificateBody;
+        const body = (
+            await call("GetServerCertificate", () =>
+                iam.send(new GetServerCertificateCommand({ ServerCertificateName: meta.ServerCertificateName }), { abortSignal: deadline }),
+            )
+        ).ServerCertificate?.CertificateBody;
         const x509 = body ? new X509Certificate(body) : undefined;
         facts.attached = {
             id: iamCertificateId,

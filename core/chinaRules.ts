@@ -442,15 +442,49 @@ function principalsOtherThanOai(principal: unknown): string[] {
     return others;
 }
 
+/** A condition value as IAM compares it: a boolean, a string, or a list of either ("any of"). */
+const conditionValues = (v: Plain): string[] => (Array.isArray(v) ? v : [v]).map((x) => String(x).toLowerCase());
+
+/**
+ * Whether a statement denies requests without TLS: `Deny` with `Bool` or `BoolIfExists` on
+ * `aws:SecureTransport` (condition keys are case-insensitive) equal to `false`, written as a
+ * boolean, a string or a list holding it (IAM JSON policy reference, "Condition element").
+ */
+function deniesPlainHttp(s: Record<string, Plain>): boolean {
+    if (s.Effect !== "Deny") {
+        return false;
+    }
+    return Object.entries(asObject(s.Condition)).some(
+        ([operator, block]) =>
+            (operator === "Bool" || operator === "BoolIfExists") &&
+            Object.entries(asObject(block)).some(
+                ([key, value]) => key.toLowerCase() === "aws:securetransport" && conditionValues(value).includes("false"),
+            ),
+    );
+}
+
 /**
  * Checks a bucket policy document (resolved JSON) for the China partition and privacy rules:
  * every ARN in the aws-cn partition (an `arn:aws:` ARN is a MalformedPolicy there), Allow statements
- * for the Origin Access Identity only (not everyone, another account, a CanonicalUser or a service),
- * and a Deny for requests without TLS.
+ * for the Origin Access Identity only (not everyone, another account, a CanonicalUser or a service;
+ * an Allow with `NotPrincipal` allows everyone but those), and a Deny for requests without TLS. A
+ * `Statement` may be one object or a list (IAM takes both). A document that is not JSON cannot be
+ * checked: one violation says so (rule `bucket-private`).
  */
 export function checkBucketPolicy(policy: unknown): Violation[] {
-    const doc = typeof policy === "string" ? (JSON.parse(policy) as Record<string, unknown>) : asObject(policy);
-    const statements = asArray(doc.Statement).map(asObject);
+    let doc: Record<string, Plain>;
+    try {
+        doc = typeof policy === "string" ? asObject(JSON.parse(policy) as Plain) : asObject(policy);
+    } catch (e) {
+        return [
+            {
+                rule: "bucket-private",
+                setting: "bucketPolicy",
+                message: `the bucket policy is not JSON (${(e as Error).message}), so nothing in it can be checked: write it as a JSON document (JSON.stringify or pulumi.jsonStringify)`,
+            },
+        ];
+    }
+    const statements = (Array.isArray(doc.Statement) ? doc.Statement : doc.Statement === undefined ? [] : [doc.Statement]).map(asObject);
     const out: Violation[] = [];
     const arns = JSON.stringify(doc).match(/arn:[a-z-]+:/g) ?? [];
     for (const arn of new Set(arns)) {
@@ -463,7 +497,10 @@ export function checkBucketPolicy(policy: unknown): Violation[] {
         }
     }
     for (const s of statements.filter((st) => st.Effect === "Allow")) {
-        const others = principalsOtherThanOai(s.Principal);
+        const others =
+            s.NotPrincipal !== undefined
+                ? [`everyone but ${JSON.stringify(s.NotPrincipal)} (NotPrincipal)`]
+                : principalsOtherThanOai(s.Principal);
         if (others.length > 0) {
             out.push({
                 rule: "bucket-private",
@@ -472,15 +509,57 @@ export function checkBucketPolicy(policy: unknown): Violation[] {
             });
         }
     }
-    const deniesPlainHttp = statements.some(
-        (s) => s.Effect === "Deny" && asObject(asObject(s.Condition).Bool)["aws:SecureTransport"] === "false",
-    );
-    if (!deniesPlainHttp) {
+    if (!statements.some(deniesPlainHttp)) {
         out.push({
             rule: "deny-insecure-transport",
             setting: "bucketPolicy",
             message: "the bucket policy must deny requests without TLS (aws:SecureTransport = false)",
         });
+    }
+    return out;
+}
+
+/** Canned bucket ACLs that open a bucket to others (S3 User Guide, "Canned ACL"): the site is read through the OAI only. */
+export const PUBLIC_CANNED_ACLS = ["public-read", "public-read-write", "authenticated-read"] as const;
+
+/** A bucket or bucket ACL resource's canned ACL (resolved inputs): one violation when it opens the bucket. */
+export function checkBucketAcl(acl: unknown, name = "bucket"): Violation[] {
+    return typeof acl === "string" && (PUBLIC_CANNED_ACLS as readonly string[]).includes(acl)
+        ? [
+              {
+                  rule: "bucket-private",
+                  setting: `${name}.acl`,
+                  message: `${name}: the canned ACL "${acl}" opens the bucket: keep it private (CloudFront reads it through the Origin Access Identity)`,
+              },
+          ]
+        : [];
+}
+
+/**
+ * CloudFront resources that do not exist in the China regions (docs/china-rules.md): stand-alone,
+ * they fail at deploy with errors that do not say so.
+ */
+export const UNAVAILABLE_IN_CHINA: Readonly<Record<string, string>> = {
+    "aws:cloudfront/originAccessControl:OriginAccessControl": "Origin Access Control (use an Origin Access Identity)",
+    "aws:cloudfront/cachePolicy:CachePolicy": "cache policies (use forwardedValues and TTLs)",
+    "aws:cloudfront/originRequestPolicy:OriginRequestPolicy": "origin-request policies (use forwardedValues)",
+    "aws:cloudfront/function:Function": "CloudFront Functions",
+};
+
+/**
+ * pulumi-aws's defaults for distribution settings a program may leave out (its Distribution docs and
+ * terraform-provider-aws: `is_ipv6_enabled` false, `http_version` "http2", `price_class`
+ * "PriceClass_All"): what the distribution gets, so what a check of unset inputs must see.
+ */
+export const DISTRIBUTION_DEFAULTS = { isIpv6Enabled: false, httpVersion: "http2", priceClass: "PriceClass_All" } as const;
+
+/** A distribution's inputs with pulumi-aws's defaults where a setting is left out. */
+export function withDistributionDefaults(d: PlainDistribution): PlainDistribution {
+    const out: PlainDistribution = { ...d };
+    for (const [k, v] of Object.entries(DISTRIBUTION_DEFAULTS)) {
+        if ((out as Record<string, Plain>)[k] === undefined) {
+            (out as Record<string, Plain>)[k] = v;
+        }
     }
     return out;
 }

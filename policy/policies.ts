@@ -6,12 +6,24 @@
  * function the component and the offline plan call: no rule is written twice.
  */
 import type { EnforcementLevel, Policies, ResourceValidationArgs, ReportViolation, StackValidationArgs } from "@pulumi/policy";
-import { CHINA_RULES, PlainDistribution, checkBucketPolicy, checkCertificatesFromIam, checkPublicAccessBlock } from "./chinaRules";
+import {
+    CHINA_RULES,
+    PlainDistribution,
+    UNAVAILABLE_IN_CHINA,
+    checkBucketAcl,
+    checkBucketPolicy,
+    checkCertificatesFromIam,
+    checkPublicAccessBlock,
+    withDistributionDefaults,
+} from "./chinaRules";
 
 export const DISTRIBUTION = "aws:cloudfront/distribution:Distribution";
 const BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy";
 const PUBLIC_ACCESS_BLOCK = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock";
 const CERTIFICATE = "pulumi-nodejs:dynamic/cloudfront-china:IamAcmeCertificate";
+const BUCKET = "aws:s3/bucket:Bucket";
+const BUCKET_V2 = "aws:s3/bucketV2:BucketV2";
+const BUCKET_ACLS = ["aws:s3/bucketAcl:BucketAcl", "aws:s3/bucketAclV2:BucketAclV2"];
 
 const level = (kind: string): EnforcementLevel => (kind === "unverified" ? "advisory" : "mandatory");
 
@@ -27,6 +39,10 @@ function bucketPolicyRule(rule: string, description: string) {
                     .filter((v) => v.rule === rule)
                     .forEach((v) => report(v.message));
             }
+            // A public canned ACL on a bucket (or a bucket ACL resource) opens it as much as a policy.
+            if (rule === "bucket-private" && (args.type === BUCKET || args.type === BUCKET_V2 || BUCKET_ACLS.includes(args.type))) {
+                checkBucketAcl(args.props.acl, args.name).forEach((v) => report(v.message));
+            }
         },
     };
 }
@@ -38,13 +54,25 @@ export const chinaPolicies: Policies = [
         enforcementLevel: level(rule.kind),
         validateResource: (args: ResourceValidationArgs, report: ReportViolation) => {
             if (args.type === DISTRIBUTION) {
-                rule.check(args.props as PlainDistribution).forEach((v) => report(v.message));
+                // A setting left out is pulumi-aws's default, which is what the distribution gets.
+                rule.check(withDistributionDefaults(args.props as PlainDistribution)).forEach((v) => report(v.message));
             }
         },
     })),
     bucketPolicyRule("partition-arns", "Bucket policies use aws-cn ARNs (an arn:aws: ARN is a MalformedPolicy in China)"),
     bucketPolicyRule("bucket-private", "No bucket policy statement allows everyone: only the Origin Access Identity reads"),
     bucketPolicyRule("deny-insecure-transport", "Bucket policies deny requests without TLS (aws:SecureTransport = false)"),
+    {
+        name: "china-unavailable-resources",
+        description: "No CloudFront resource the China regions lack: Origin Access Control, cache and origin-request policies, Functions",
+        enforcementLevel: "mandatory",
+        validateResource: (args: ResourceValidationArgs, report: ReportViolation) => {
+            const what = UNAVAILABLE_IN_CHINA[args.type];
+            if (what !== undefined) {
+                report(`${args.name}: CloudFront in the China regions has no ${what}; the deploy would fail (docs/china-rules.md)`);
+            }
+        },
+    },
     {
         name: "china-public-access-blocked",
         description: "Every bucket's public access block has all four switches on",

@@ -64,6 +64,7 @@ describe("the China policy pack (policy/)", () => {
                 "china-deny-insecure-transport",
                 "china-partition-arns",
                 "china-public-access-blocked",
+                "china-unavailable-resources",
             ],
         );
         assert.ok(
@@ -171,6 +172,92 @@ describe("the China policy pack (policy/)", () => {
             1,
             `the otherwise China-safe distribution breaks only the certificate rule:\n${found.join("\n")}`,
         );
+        // It leaves isIpv6Enabled, httpVersion and priceClass to pulumi-aws's defaults (false, http2, PriceClass_All): no violation.
+        assert.deepEqual(
+            found.filter((f) => /^china-(ipv6-disabled|http-version|price-class-all): /.test(f)),
+            ["china-ipv6-disabled: `isIpv6Enabled` must be false (got true): CloudFront in China does not support IPv6"],
+            "only global-style's explicit isIpv6Enabled: true",
+        );
+    });
+
+    it("bucket policies as IAM reads them: TLS denies written any valid way pass; NotPrincipal, a lone Statement, a policy that is not JSON, public ACLs and stand-alone resources China lacks are judged", () => {
+        const oai = "arn:aws-cn:iam::cloudfront:user/CloudFront Origin Access Identity E2EXAMPLE";
+        const read = { Effect: "Allow", Principal: { AWS: oai }, Action: "s3:GetObject", Resource: "arn:aws-cn:s3:::site/*" };
+        const tlsDeny = (condition: Record<string, unknown>) => ({
+            Effect: "Deny",
+            Principal: "*",
+            Action: "s3:*",
+            Resource: ["arn:aws-cn:s3:::site", "arn:aws-cn:s3:::site/*"],
+            Condition: condition,
+        });
+        const policy = (name: string, doc: unknown): Registration => ({
+            type: "aws:s3/bucketPolicy:BucketPolicy",
+            name,
+            id: name,
+            state: {},
+            inputs: {
+                bucket: "site",
+                policy: typeof doc === "string" ? doc : JSON.stringify({ Version: "2012-10-17", ...(doc as object) }),
+            },
+        });
+        const resource = (type: string, name: string, inputs: Record<string, unknown> = {}): Registration => ({
+            type,
+            name,
+            inputs,
+            id: name,
+            state: {},
+        });
+        const of = (r: Registration) => violations([r]);
+        // A TLS deny written with a boolean, a list, BoolIfExists or a lower-case key: no violation.
+        for (const condition of [
+            { Bool: { "aws:SecureTransport": false } },
+            { Bool: { "aws:SecureTransport": ["false"] } },
+            { BoolIfExists: { "aws:securetransport": "false" } },
+        ]) {
+            assert.deepEqual(of(policy("tls", { Statement: [read, tlsDeny(condition)] })), [], JSON.stringify(condition));
+        }
+        assert.deepEqual(
+            of(policy("lone", { Statement: tlsDeny({ Bool: { "aws:SecureTransport": "false" } }) })),
+            [],
+            "a lone Statement object",
+        );
+        assert.match(
+            of(
+                policy("not-principal", {
+                    Statement: [
+                        { ...read, Principal: undefined, NotPrincipal: { AWS: oai } },
+                        tlsDeny({ Bool: { "aws:SecureTransport": "false" } }),
+                    ],
+                }),
+            ).join("\n"),
+            /china-bucket-private: statement "" allows everyone but .*\(NotPrincipal\)/,
+        );
+        assert.deepEqual(
+            of(policy("not-json", "{ Version: 2012-10-17")).map((v) => v.replace(/ \(.*$/, "")),
+            ["china-bucket-private: the bucket policy is not JSON"],
+            "one violation, no policy throws",
+        );
+        for (const [type, acl] of [
+            ["aws:s3/bucketAcl:BucketAcl", "public-read"],
+            ["aws:s3/bucketAclV2:BucketAclV2", "public-read-write"],
+            ["aws:s3/bucket:Bucket", "authenticated-read"],
+        ]) {
+            assert.deepEqual(of(resource(type, "b", { bucket: "site", acl })), [
+                `china-bucket-private: b: the canned ACL "${acl}" opens the bucket: keep it private (CloudFront reads it through the Origin Access Identity)`,
+            ]);
+        }
+        assert.deepEqual(of(resource("aws:s3/bucketAcl:BucketAcl", "b", { bucket: "site", acl: "private" })), []);
+        for (const [type, what] of [
+            ["aws:cloudfront/originAccessControl:OriginAccessControl", "Origin Access Control"],
+            ["aws:cloudfront/cachePolicy:CachePolicy", "cache policies"],
+            ["aws:cloudfront/originRequestPolicy:OriginRequestPolicy", "origin-request policies"],
+            ["aws:cloudfront/function:Function", "CloudFront Functions"],
+        ]) {
+            assert.match(
+                of(resource(type, "x")).join("\n"),
+                new RegExp(`^china-unavailable-resources: x: CloudFront in the China regions has no ${what}`),
+            );
+        }
     });
 });
 

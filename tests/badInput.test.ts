@@ -380,7 +380,8 @@ const CASES: Case[] = [
         label: "empty content folder",
         layer: "stack",
         input: stack({ "cloudfront-china:contentDir": siteWith({ ".gitkeep": "" }) }),
-        message: /`cloudfront-china:contentDir` ".*" holds no files to serve \(dotfiles other than \.well-known\/ are skipped\): build the site into it first/,
+        message:
+            /`cloudfront-china:contentDir` ".*" holds no files to serve \(dotfiles other than \.well-known\/ are skipped\): build the site into it first/,
     },
     {
         label: "content file CloudFront cannot serve",

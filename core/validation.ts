@@ -60,6 +60,16 @@ export function hostNameProblems(name: unknown, setting: string): string[] {
     return problems;
 }
 
+/**
+ * An "xn--" label that decodes to Unicode and encodes back to itself (IDNA2008, RFC 5891 §5.4). Node 20
+ * answers "" for a label that does not decode, Node 24 (WHATWG URL, lenient) the label unchanged: both
+ * mean it is no A-label.
+ */
+function isPunycodeLabel(label: string): boolean {
+    const unicode = domainToUnicode(label);
+    return unicode !== "" && unicode !== label && !unicode.startsWith("xn--") && domainToASCII(unicode) === label;
+}
+
 /** Boulder (Let's Encrypt's CA) refuses names with more labels than this (policy/pa.go, `maxLabels`). */
 export const CA_MAX_LABELS = 10;
 
@@ -84,7 +94,7 @@ export function caNameProblems(domains: readonly unknown[], setting: string): st
                 `${at} has the label "${rldh}" with "--" in its third and fourth characters, a form reserved for IDNs (R-LDH, RFC 5891 §4.2.3.1): ` +
                     "Let's Encrypt refuses it (rejectedIdentifier); rename the host",
             );
-        } else if (labels.some((l) => l.startsWith("xn--")) && domainToASCII(domainToUnicode(name)) !== name) {
+        } else if (labels.some((l) => l.startsWith("xn--") && !isPunycodeLabel(l))) {
             problems.push(
                 `${at} has an "xn--" label that is not valid punycode (IDNA2008): the CA refuses it as malformed; write the name from its Unicode form`,
             );

@@ -111,22 +111,50 @@ export async function getServerCertificate(aws: AwsTarget, name: string): Promis
     }
 }
 
+/** A server certificate as ListServerCertificates describes it. */
+export interface ListedCertificate {
+    name: string;
+    /** The ServerCertificateId (ASCA…) a distribution's `IAMCertificateId` names. */
+    id?: string;
+    path?: string;
+    expiration?: string;
+    uploaded?: string;
+}
+
 /** Names and expiry of the server certificates under an IAM path (ListServerCertificates, filtered here too). */
-export async function listServerCertificates(aws: AwsTarget, pathPrefix: string): Promise<Array<{ name: string; expiration?: string }>> {
+export async function listServerCertificates(aws: AwsTarget, pathPrefix: string): Promise<ListedCertificate[]> {
     const { ListServerCertificatesCommand } = require("@aws-sdk/client-iam") as typeof IAM;
     const client = iam(aws);
-    const found: Array<{ name: string; expiration?: string }> = [];
+    const found: ListedCertificate[] = [];
     let marker: string | undefined;
     do {
         const page = await client.send(new ListServerCertificatesCommand({ PathPrefix: pathPrefix, Marker: marker }));
         for (const m of page.ServerCertificateMetadataList ?? []) {
             if (m.Path?.startsWith(pathPrefix) && m.ServerCertificateName) {
-                found.push({ name: m.ServerCertificateName, expiration: m.Expiration?.toISOString() });
+                found.push({
+                    name: m.ServerCertificateName,
+                    id: m.ServerCertificateId,
+                    path: m.Path,
+                    expiration: m.Expiration?.toISOString(),
+                    uploaded: m.UploadDate?.toISOString(),
+                });
             }
         }
         marker = page.IsTruncated ? page.Marker : undefined;
     } while (marker);
     return found;
+}
+
+/** The account's server certificates and its quota of them (GetAccountSummary): every path and stack counts. */
+export async function serverCertificateCount(aws: AwsTarget): Promise<{ used: number; quota: number }> {
+    const { GetAccountSummaryCommand } = require("@aws-sdk/client-iam") as typeof IAM;
+    const summary = (await iam(aws).send(new GetAccountSummaryCommand({}))).SummaryMap ?? {};
+    const used = summary.ServerCertificates;
+    const quota = summary.ServerCertificatesQuota;
+    if (typeof used !== "number" || typeof quota !== "number") {
+        throw new Error("GetAccountSummary gave no ServerCertificates or ServerCertificatesQuota");
+    }
+    return { used, quota };
 }
 
 /**

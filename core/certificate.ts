@@ -171,6 +171,28 @@ export function isDue(renewAfterIso: string | undefined, now: number): boolean {
 }
 
 /**
+ * Why a new certificate would not fit in IAM, or undefined: it needs a free slot under the account's
+ * server-certificate quota (20 by default, every path and tool counting) while the one it replaces
+ * stays until the distribution has moved (create before delete). Said before the order, so no
+ * issued certificate is thrown away at the upload (IAM quotas, "IAM object quotas").
+ */
+export function quotaProblem(used: number, quota: number, underPath: readonly string[], path: string): string | undefined {
+    if (used < quota) {
+        return undefined;
+    }
+    const ours =
+        underPath.length === 0
+            ? ""
+            : ` (${underPath.length} under this certificate's path ${path}: ${[...underPath].sort().join(", ")}; at a renewal the newest is the one served)`;
+    return (
+        `nothing was ordered: IAM holds ${used} server certificates in this account and the quota is ${quota}${ours}; ` +
+        "a new certificate needs a free slot while the one it replaces stays until the distribution has moved. " +
+        "Free one: `npm run status -- --stack <stack>` lists the stack's certificates that nothing serves, and " +
+        '`npm run cleanup -- --stack <stack> --yes` deletes them; or ask AWS for a higher "Server certificates per account" quota (IAM)'
+    );
+}
+
+/**
  * A unique IAM name derived from the certificate: primary name, notAfter (UTC, to the minute) and
  * the first 8 hex digits of the serial, e.g. `www.example.cn-20270301T1200-04f3a2b1`.
  */

@@ -44,6 +44,7 @@ import {
     defaultIamPath,
     inPlaceChanges,
     isDue,
+    quotaProblem,
     renewAfter,
     renewalFloor,
     shapingChanges,
@@ -61,6 +62,7 @@ import {
     deleteServerCertificate,
     getServerCertificate,
     listServerCertificates,
+    serverCertificateCount,
     setServerCertificateTags,
     uploadServerCertificate,
 } from "../aws/iam";
@@ -260,6 +262,36 @@ async function replacedCertificate(
     }
 }
 
+/**
+ * Refuses before any order when IAM has no free slot for the new certificate (../core/certificate.ts,
+ * quotaProblem). A summary that cannot be read (a policy without iam:GetAccountSummary) is logged
+ * and passed over: the upload then says LimitExceeded, and the certificate is kept for the next run.
+ */
+async function assertRoomInIam(inputs: CertificateInputs): Promise<void> {
+    let count: { used: number; quota: number };
+    try {
+        count = await serverCertificateCount(awsTargetOf(inputs));
+    } catch (e) {
+        log(
+            `[iam] the server-certificate quota could not be read (${(e as Error).name}: ${(e as Error).message}): not checked before the order`,
+        );
+        return;
+    }
+    if (count.used < count.quota) {
+        return;
+    }
+    const underPath = await listServerCertificates(awsTargetOf(inputs), inputs.path).catch(() => []);
+    throw providerError(
+        quotaProblem(
+            count.used,
+            count.quota,
+            underPath.map((c) => c.name),
+            inputs.path,
+        ) as string,
+        "ServerCertificateQuota",
+    );
+}
+
 /** In dns-persist-01 mode, a name in a zone given in `hostedZones`: its standing record is an ordinary Route 53 record of the program. */
 function managedPersistRecord(inputs: CertificateInputs, domain: string): boolean {
     return inputs.challenge === "dns-persist-01" && zoneFor(domain, inputs.hostedZones ?? {}) !== undefined;
@@ -431,6 +463,7 @@ export const iamAcmeCertificateProvider: pulumi.dynamic.ResourceProvider = {
             { directoryUrl: inputs.acmeDirectoryUrl, accountUrl: inputs.accountUrl, accountKeyPem: inputs.accountKeyPem },
             ...(inputs.fallbackIssuers ?? []),
         ];
+        await assertRoomInIam(inputs);
         const { result, issuer } = await fromFirstIssuerThatWorks(
             issuers.map(acmeIssuer),
             async (chosen, directory) => {

@@ -279,6 +279,46 @@ describe("IamAcmeCertificate against Pebble and moto", function () {
         assert.equal(stored.ServerCertificate?.CertificateBody?.trim(), error.properties.certificatePem.trim());
     });
 
+    it("an account at its server-certificate quota: refused before any order, with the numbers, the path's certificates and the fix", async () => {
+        const zone = await createZone("example.cn");
+        const where = "/cloudfront/test/quota/";
+        const first = await provider.create(inputs([`www.${zone.name}`], { path: where }));
+        // The quota set at what the account holds: GetAccountSummary's ServerCertificatesQuota lowered to ServerCertificates.
+        let used = "";
+        peers.proxy.rewrites.push({
+            match: /^GetAccountSummary$/,
+            transform: (body) => {
+                used = /<key>ServerCertificates<\/key>\s*<value>(\d+)<\/value>/.exec(body)?.[1] ?? "";
+                return body.replace(/(<key>ServerCertificatesQuota<\/key>\s*<value>)\d+/, `$1${used}`);
+            },
+        });
+        const orders = peers.pebble.ordersCreated();
+        try {
+            const error = (await provider.create(inputs([`www.${zone.name}`], { path: where })).then(
+                () => assert.fail("create should be refused"),
+                (e: unknown) => e,
+            )) as Error & { code: string };
+            assert.ok(Number(used) >= 1, `the summary was read and rewritten (${used})`);
+            assert.equal(
+                error.message,
+                `nothing was ordered: IAM holds ${used} server certificates in this account and the quota is ${used} ` +
+                    `(1 under this certificate's path ${where}: ${first.id}; at a renewal the newest is the one served); ` +
+                    "a new certificate needs a free slot while the one it replaces stays until the distribution has moved. " +
+                    "Free one: `npm run status -- --stack <stack>` lists the stack's certificates that nothing serves, and " +
+                    '`npm run cleanup -- --stack <stack> --yes` deletes them; or ask AWS for a higher "Server certificates per account" quota (IAM)',
+            );
+            assert.equal(error.code, "ServerCertificateQuota");
+            assert.equal(peers.pebble.ordersCreated(), orders, "no order sent");
+        } finally {
+            peers.proxy.rewrites.length = 0;
+        }
+        // A slot free again (the quota raised, or a leftover deleted): the same inputs issue.
+        const again = await provider.create(inputs([`www.${zone.name}`], { path: where }));
+        assert.equal(peers.pebble.ordersCreated(), orders + 1);
+        await provider.delete!(again.id, again.outs);
+        await provider.delete!(first.id, first.outs);
+    });
+
     it("transient IAM errors on upload are retried", async () => {
         const zone = await createZone("example.cn");
         peers.proxy.faults.push({ action: "UploadServerCertificate", times: 2, status: 500, code: "ServiceFailure" });

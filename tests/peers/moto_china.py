@@ -1,4 +1,4 @@
-"""moto's server, taught six facts of the aws-cn partition that moto 5.2.5 lacks.
+"""moto's server, taught seven facts of the aws-cn partition that moto 5.2.5 lacks.
 
 - CloudFront in China takes S3 origins at the regional `<bucket>.s3.<region>.amazonaws.com.cn`
   domain (docs/china-rules.md, "S3 origin domain"); moto accepts S3 origins only under
@@ -17,6 +17,11 @@
   moto does not implement: create, get, get/update config (ETag checked), delete (refused while a
   distribution's S3 origin uses it, CloudFrontOriginAccessIdentityInUse), list; the API's XML
   (CloudFront API reference 2020-05-31, "CreateCloudFrontOriginAccessIdentity" and siblings).
+- IAM's server-certificate quota: moto reports 20 in GetAccountSummary but never refuses an upload.
+  Here an upload past the quota answers LimitExceeded, as IAM does, and the quota is the account's
+  raised one (MOTO_CHINA_SERVER_CERTIFICATES_QUOTA, default 1000: the whole suite shares one account
+  and never deletes every certificate it uploads). A test that needs a full account lowers what
+  GetAccountSummary reports through the fault proxy.
 
 With MOTO_CHINA_ENFORCE_IAM=1, requests signed by an IAM user's key are checked against that user's
 identity policies by action, resource and condition (moto_enforce.py: moto's own switch checks by
@@ -35,6 +40,8 @@ from xml.etree import ElementTree
 from moto.cloudfront import models as cloudfront
 from moto.cloudfront.exceptions import CloudFrontException
 from moto.cloudfront import urls as cloudfront_urls
+from moto.iam import models as iam
+from moto.iam.exceptions import LimitExceededException
 from moto.route53 import models as route53
 from moto.s3 import models as s3
 from moto.server import main
@@ -228,6 +235,29 @@ def _get_permission_over_tls(self, action, resource):
 
 
 s3.FakeBucket.get_permission = _get_permission_over_tls
+
+_SERVER_CERTIFICATES_QUOTA = int(os.environ.get("MOTO_CHINA_SERVER_CERTIFICATES_QUOTA", "1000"))
+_summary_init = iam.AccountSummary.__init__
+
+
+def _summary_init_raised(self, iam_backend):
+    _summary_init(self, iam_backend)
+    self._server_certificates_quota = _SERVER_CERTIFICATES_QUOTA
+
+
+_upload_certificate = iam.IAMBackend.upload_server_certificate
+
+
+def _upload_within_quota(self, *args, **kwargs):
+    if len(self.certificates) >= self.account_summary._server_certificates_quota:
+        raise LimitExceededException(
+            f"Cannot exceed quota for ServerCertificatesPerAccount: {self.account_summary._server_certificates_quota}"
+        )
+    return _upload_certificate(self, *args, **kwargs)
+
+
+iam.AccountSummary.__init__ = _summary_init_raised
+iam.IAMBackend.upload_server_certificate = _upload_within_quota
 
 if __name__ == "__main__":
     sys.exit(main())

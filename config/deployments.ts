@@ -55,6 +55,36 @@ export function defaultSchedule(organization: string, project: string, stack: st
     return `${minute} ${hour} * * *`;
 }
 
+/** Let's Encrypt's "New Orders per Account" limit: 300 per 3 hours (docs/run-on-a-schedule.md). */
+export const ORDERS_PER_ACCOUNT_LIMIT = { orders: 300, windowMinutes: 180 };
+
+/**
+ * The most daily runs of a fleet that start within one window of `windowMinutes` (sliding, across
+ * midnight), and where that window starts (minute of the day, UTC). With every certificate due at
+ * once (a CA moving every ARI window to now ahead of a mass revocation), each run orders once per
+ * certificate, so this bounds the orders the fleet sends in any window. `crons` are daily
+ * "m h * * *" expressions (defaultSchedule's form); any other form is refused by name.
+ */
+export function peakRunsInWindow(crons: readonly string[], windowMinutes: number): { peak: number; startsAt: number } {
+    const perMinute = new Array<number>(1440).fill(0);
+    for (const cron of crons) {
+        const m = /^(\d{1,2}) (\d{1,2}) \* \* \*$/.exec(cron.trim());
+        if (!m) {
+            throw new Error(`"${cron}" is not a daily schedule ("m h * * *"): count its runs per window by hand`);
+        }
+        perMinute[Number(m[2]) * 60 + Number(m[1])]++;
+    }
+    let best = { peak: 0, startsAt: 0 };
+    let inWindow = perMinute.slice(0, windowMinutes).reduce((a, b) => a + b, 0);
+    for (let start = 0; start < 1440; start++) {
+        if (inWindow > best.peak) {
+            best = { peak: inWindow, startsAt: start };
+        }
+        inWindow += perMinute[(start + windowMinutes) % 1440] - perMinute[start];
+    }
+    return best;
+}
+
 const CRON_FIELDS: Array<{ name: string; min: number; max: number }> = [
     { name: "minute", min: 0, max: 59 },
     { name: "hour", min: 0, max: 23 },

@@ -5,7 +5,7 @@
  */
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
-import { cronProblems, defaultSchedule, isSelfManagedBackend } from "../config/deployments";
+import { ORDERS_PER_ACCOUNT_LIMIT, cronProblems, defaultSchedule, isSelfManagedBackend, peakRunsInWindow } from "../config/deployments";
 import { runProgramUnderMocks } from "./support/pulumi";
 
 const KEY = "cloudfront-china:deployments";
@@ -56,6 +56,22 @@ describe("renewal schedule with Pulumi Deployments (cloudfront-china:deployments
         assert.equal(new Set(parsed.map((p) => p.minute)).size, 59, "every minute 1-59 is used");
         // 1,000 draws from 1,416 slots leave ~717 distinct when uniform.
         assert.ok(new Set(crons).size > 650, `distinct times: ${new Set(crons).size}`);
+    });
+
+    it("a fleet of 500 stacks, every certificate due at once, stays inside 300 new orders per 3 hours (one account shared by EAB)", () => {
+        // The window arithmetic itself: across midnight, and the busiest start.
+        assert.deepEqual(peakRunsInWindow(["50 23 * * *", "10 0 * * *", "20 1 * * *", "0 12 * * *"], 60), { peak: 2, startsAt: 1391 });
+        assert.throws(() => peakRunsInWindow(["*/5 * * * *"], 180), /is not a daily schedule/);
+        const crons = Array.from({ length: 500 }, (_, i) => defaultSchedule("acme", `site-${i % 7}`, `cn-north-1-${i}`));
+        const { peak, startsAt } = peakRunsInWindow(crons, ORDERS_PER_ACCOUNT_LIMIT.windowMinutes);
+        // Uniform would be 500 × 3 / 24 = 62.5; the hash spread stays near it, far from the limit
+        // even with two certificates per stack (two sites each).
+        const at = `${String(Math.floor(startsAt / 60)).padStart(2, "0")}:${String(startsAt % 60).padStart(2, "0")}`;
+        console.log(
+            `      500 stacks: at most ${peak} runs start in any 3 hours (from ${at} UTC); limit ${ORDERS_PER_ACCOUNT_LIMIT.orders}`,
+        );
+        assert.ok(peak <= 95, `peak ${peak} runs in 3 hours: the default schedules bunch up`);
+        assert.ok(2 * peak <= ORDERS_PER_ACCOUNT_LIMIT.orders);
     });
 
     it("cron validation accepts the standard forms and names the bad field", () => {

@@ -68,3 +68,24 @@ export async function waitForInvalidation(
         client.destroy();
     }
 }
+
+/**
+ * The IAM server-certificate ids every distribution of the account serves (ListDistributions, all
+ * pages): a certificate in this set is in use, whatever stack or tool made it.
+ */
+export async function certificatesServedInAccount(aws: AwsTarget): Promise<Set<string>> {
+    const { ListDistributionsCommand } = require("@aws-sdk/client-cloudfront") as typeof CF;
+    const client = cloudfront(aws);
+    const served = new Set<string>();
+    let marker: string | undefined;
+    do {
+        const list = (await client.send(new ListDistributionsCommand({ Marker: marker }))).DistributionList;
+        for (const d of list?.Items ?? []) {
+            if (d.ViewerCertificate?.IAMCertificateId) {
+                served.add(d.ViewerCertificate.IAMCertificateId);
+            }
+        }
+        marker = list?.IsTruncated ? list.NextMarker : undefined;
+    } while (marker);
+    return served;
+}

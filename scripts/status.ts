@@ -6,8 +6,9 @@
  *
  *   npm run status -- --stack cn-north-1 [--outputs-file outputs.json] [--json] [--warn-days N]
  *                     [--dir <project dir>] [--iam-quota N] [--connect alias=host:port …]
+ *   npm run status -- --stack a --stack b …  |  --all-stacks      a fleet: one table, a stack column
  *
- * Exit codes: 0 ok, 1 warn, 2 fail, 3 could not check (with the reason).
+ * Exit codes: 0 ok, 1 warn, 2 fail, 3 could not check (with the reason); for a fleet, the worst stack's.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -20,6 +21,9 @@ export const STATUS_EXIT: Record<Verdict | "unchecked", number> = { ok: 0, warn:
 
 interface StatusArgs {
     stack: string;
+    /** Every `--stack` given (a fleet when more than one), or every stack of the project with `--all-stacks`. */
+    stacks: string[];
+    allStacks: boolean;
     dir: string;
     outputsFile?: string;
     json: boolean;
@@ -29,10 +33,13 @@ interface StatusArgs {
 }
 
 /** A problem that stops the check before it starts: exit 3 with this message. */
-class CannotCheck extends Error {}
+export class CannotCheck extends Error {}
+
+/** Which stack, where its project is, and where its outputs come from (shared with `npm run cleanup`). */
+export type StackRef = Pick<StatusArgs, "stack" | "dir" | "outputsFile">;
 
 export function parseStatusArgs(argv: readonly string[], projectDir: string): StatusArgs {
-    const args: StatusArgs = { stack: "", dir: projectDir, json: false, connect: {} };
+    const args: StatusArgs = { stack: "", stacks: [], allStacks: false, dir: projectDir, json: false, connect: {} };
     for (let i = 0; i < argv.length; i++) {
         const flag = argv[i];
         const value = () => {
@@ -45,6 +52,10 @@ export function parseStatusArgs(argv: readonly string[], projectDir: string): St
         switch (flag) {
             case "--stack":
                 args.stack = value();
+                args.stacks.push(args.stack);
+                break;
+            case "--all-stacks":
+                args.allStacks = true;
                 break;
             case "--dir":
                 args.dir = path.resolve(value());
@@ -83,14 +94,30 @@ export function parseStatusArgs(argv: readonly string[], projectDir: string): St
                 throw new CannotCheck(`unknown option ${flag}`);
         }
     }
-    if (!args.stack) {
-        throw new CannotCheck("--stack is required");
+    if (!args.stack && !args.allStacks) {
+        throw new CannotCheck("--stack is required (repeat it for several stacks, or --all-stacks)");
+    }
+    if ((args.stacks.length > 1 || args.allStacks) && args.outputsFile) {
+        throw new CannotCheck("--outputs-file holds one stack's outputs: give one --stack with it");
     }
     return args;
 }
 
+/** Every stack of the project in its backend (the Automation API, the installed `pulumi`). */
+async function projectStacks(dir: string): Promise<string[]> {
+    const { LocalWorkspace } = await import("@pulumi/pulumi/automation");
+    try {
+        const workspace = await LocalWorkspace.create({ workDir: dir });
+        return (await workspace.listStacks()).map((s) => s.name).sort();
+    } catch (e) {
+        throw new CannotCheck(
+            `cannot list the project's stacks with the pulumi CLI (${(e as Error).message.split("\n")[0]}): log in to its backend`,
+        );
+    }
+}
+
 /** The stack outputs as plain values (`pulumi stack output --json` shape). */
-async function stackOutputs(args: StatusArgs): Promise<Record<string, unknown>> {
+export async function stackOutputs(args: StackRef): Promise<Record<string, unknown>> {
     if (args.outputsFile) {
         try {
             return JSON.parse(fs.readFileSync(args.outputsFile, "utf8")) as Record<string, unknown>;
@@ -112,7 +139,7 @@ async function stackOutputs(args: StatusArgs): Promise<Record<string, unknown>> 
 }
 
 /** Region and identity from the stack file, as the program reads them; else the environment. */
-function awsTarget(args: StatusArgs) {
+export function awsTarget(args: StackRef) {
     const file = path.join(args.dir, `Pulumi.${args.stack}.yaml`);
     const config = fs.existsSync(file) ? loadStackConfig(args.dir, file).config : {};
     const region = config["aws:region"] ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
@@ -136,7 +163,7 @@ const pad = (rows: string[][]) => {
     );
 };
 
-export function formatReport(report: CheckReport): string[] {
+export function formatReport(report: CheckReport, stack = "<stack>"): string[] {
     const rows = [["alias", "ICP", "served serial", "issuer", "attached?", "days left", "renews from", "verdict"]];
     for (const a of report.aliases) {
         rows.push([
@@ -161,7 +188,76 @@ export function formatReport(report: CheckReport): string[] {
             `${report.certificatesUnderPath ?? "?"} IAM certificate(s) under the stack's path (${report.certificatesInAccount ?? "?"} in the account), ` +
             `${report.aliases.length} alias(es) checked at ${report.checkedAt}`,
     );
+    const unserved = report.unservedUnderPath ?? [];
+    if (unserved.length > 0) {
+        lines.push(
+            `${unserved.length} certificate(s) under the stack's path that this distribution does not serve, each holding a quota slot: ` +
+                unserved.map((c) => `${c.name} (${c.id}${c.expiration ? `, until ${c.expiration}` : ""})`).join(", "),
+            `  \`npm run cleanup -- --stack ${stack}\` lists those no distribution serves; with --yes it deletes them (not while \`pulumi up\` runs)`,
+        );
+    }
     return lines;
+}
+
+/** One stack's report, or why it could not be checked. */
+type StackStatus = { stack: string; report: CheckReport } | { stack: string; reason: string };
+
+async function checkStack(args: StatusArgs): Promise<CheckReport> {
+    const outputs = await stackOutputs(args);
+    if (typeof outputs.distributionId !== "string") {
+        throw new CannotCheck(`stack ${args.stack} has no distributionId output: has it been deployed (\`pulumi up\`)?`);
+    }
+    const target = awsTarget(args);
+    const report = await runCheck({
+        distributionId: outputs.distributionId,
+        region: target.region,
+        credentials: credentialsFor(target),
+        expectedCertificateId: typeof outputs.certificateId === "string" ? outputs.certificateId : undefined,
+        renewAfter: typeof outputs.certificateRenewAfter === "string" ? outputs.certificateRenewAfter : undefined,
+        iamPathPrefix: `/cloudfront/${args.stack}/`,
+        warnDays: args.warnDays,
+        iamCertificateQuota: args.iamQuota,
+        connect: args.connect,
+    }).catch((e: Error) => {
+        throw new CannotCheck(`cannot read the distribution or IAM (${e.name}: ${e.message}): check the AWS identity and region`);
+    });
+    return report;
+}
+
+/** A fleet as one table: the stack first, then each alias's row; the stacks that could not be checked say why. */
+export function formatFleet(statuses: readonly StackStatus[]): string[] {
+    const rows = [["stack", "alias", "ICP", "issuer", "days left", "renews from", "verdict"]];
+    const notes: string[] = [];
+    for (const s of statuses) {
+        if ("reason" in s) {
+            rows.push([s.stack, "-", "-", "-", "-", "-", "UNCHECKED"]);
+            notes.push(`  ${s.stack}: COULD NOT CHECK: ${s.reason}`);
+            continue;
+        }
+        for (const a of s.report.aliases) {
+            rows.push([
+                s.stack,
+                a.alias,
+                a.icp ?? "-",
+                a.served?.issuer || "-",
+                a.daysLeft === undefined ? "-" : a.daysLeft.toFixed(1),
+                a.renewAfter ?? "-",
+                a.verdict.toUpperCase(),
+            ]);
+            a.reasons.forEach((r) => notes.push(`  ${s.stack} ${a.alias}: ${r}`));
+        }
+        s.report.reasons.forEach((r) => notes.push(`  ${s.stack}: ${r}`));
+        const unserved = s.report.unservedUnderPath ?? [];
+        if (unserved.length > 0) {
+            notes.push(`  ${s.stack}: ${unserved.length} certificate(s) nothing here serves: \`npm run cleanup -- --stack ${s.stack}\``);
+        }
+    }
+    const count = (v: string) => statuses.filter((s) => ("reason" in s ? "unchecked" : s.report.verdict) === v).length;
+    return [
+        ...pad(rows),
+        ...notes,
+        `${statuses.length} stack(s): ${count("ok")} ok, ${count("warn")} warn, ${count("fail")} fail, ${count("unchecked")} could not be checked`,
+    ];
 }
 
 export async function status(argv: readonly string[], projectDir: string, out: (line: string) => void): Promise<number> {
@@ -169,26 +265,30 @@ export async function status(argv: readonly string[], projectDir: string, out: (
     try {
         const args = parseStatusArgs(argv, projectDir);
         json = args.json;
-        const outputs = await stackOutputs(args);
-        if (typeof outputs.distributionId !== "string") {
-            throw new CannotCheck(`stack ${args.stack} has no distributionId output: has it been deployed (\`pulumi up\`)?`);
+        const stacks = args.allStacks ? await projectStacks(args.dir) : args.stacks;
+        if (stacks.length === 1 && !args.allStacks) {
+            const report = await checkStack(args);
+            (json ? [JSON.stringify(report, null, 2)] : formatReport(report, args.stack)).forEach((l) => out(l));
+            return STATUS_EXIT[report.verdict];
         }
-        const target = awsTarget(args);
-        const report = await runCheck({
-            distributionId: outputs.distributionId,
-            region: target.region,
-            credentials: credentialsFor(target),
-            expectedCertificateId: typeof outputs.certificateId === "string" ? outputs.certificateId : undefined,
-            renewAfter: typeof outputs.certificateRenewAfter === "string" ? outputs.certificateRenewAfter : undefined,
-            iamPathPrefix: `/cloudfront/${args.stack}/`,
-            warnDays: args.warnDays,
-            iamCertificateQuota: args.iamQuota,
-            connect: args.connect,
-        }).catch((e: Error) => {
-            throw new CannotCheck(`cannot read the distribution or IAM (${e.name}: ${e.message}): check the AWS identity and region`);
-        });
-        (json ? [JSON.stringify(report, null, 2)] : formatReport(report)).forEach((l) => out(l));
-        return STATUS_EXIT[report.verdict];
+        if (stacks.length === 0) {
+            throw new CannotCheck(`no stacks in the project at ${args.dir}`);
+        }
+        // One stack after another: each reads its own outputs and identity, and a stack that cannot
+        // be checked is a row with its reason, not the end of the fleet's report.
+        const statuses: StackStatus[] = [];
+        for (const stack of stacks) {
+            try {
+                statuses.push({ stack, report: await checkStack({ ...args, stack }) });
+            } catch (e) {
+                if (!(e instanceof CannotCheck)) {
+                    throw e;
+                }
+                statuses.push({ stack, reason: e.message });
+            }
+        }
+        (json ? [JSON.stringify(statuses, null, 2)] : formatFleet(statuses)).forEach((l) => out(l));
+        return Math.max(...statuses.map((s) => ("reason" in s ? STATUS_EXIT.unchecked : STATUS_EXIT[s.report.verdict])));
     } catch (e) {
         if (!(e instanceof CannotCheck)) {
             throw e;

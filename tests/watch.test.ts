@@ -15,15 +15,22 @@ import {
     GetDistributionConfigCommand,
 } from "@aws-sdk/client-cloudfront";
 import { CloudWatchClient, GetMetricStatisticsCommand, ListMetricsCommand } from "@aws-sdk/client-cloudwatch";
-import { GetServerCertificateCommand, IAMClient } from "@aws-sdk/client-iam";
+import {
+    DeleteServerCertificateCommand,
+    GetServerCertificateCommand,
+    IAMClient,
+    ListServerCertificatesCommand,
+    UploadServerCertificateCommand,
+} from "@aws-sdk/client-iam";
 import { acmeAccountProvider } from "../providers/acmeAccount";
 import type { CertificateInputs } from "../core/certificate";
 import { iamAcmeCertificateProvider as provider } from "../providers/iamAcmeCertificate";
 import { lambdaCode } from "../components/certificateWatch";
 import type { CheckReport } from "../watch/liveCheck";
 import { judgeAlias, probeTls, warnThresholdDays } from "../watch/liveCheck";
+import { keptBecause } from "../scripts/cleanup";
 import { testDistributionConfig } from "./engine/program/testDistribution";
-import { ENGINE_PROGRAM, Run as EngineRun, configureStack, engineEnv, runPulumi } from "./support/engine";
+import { ENGINE_PROGRAM, Run as EngineRun, configureStack, engineEnv, runPulumi, stackCli } from "./support/engine";
 import { certificateInputs, createZone, Peers, usePeers } from "./support/fixture";
 import { SniServer, distributionRewrite, freePort, runNode, startSniServer, tempDir, trustPebbleRoots } from "./support/peers";
 
@@ -31,6 +38,20 @@ const root = path.resolve(__dirname, "..");
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- provider results are untyped (dynamic provider contract)
 type Outs = Record<string, any>;
+
+describe("cleanup: which certificates under the stack's path are leftovers (pure)", () => {
+    it("keeps what a distribution serves, the stack's certificate, and anything uploaded within the minimum age", () => {
+        const now = Date.parse("2027-01-10T00:00:00Z");
+        const listed = (id: string, uploaded?: string) => ({ name: `n-${id}`, id, uploaded });
+        const old = "2027-01-09T22:00:00Z";
+        assert.equal(keptBecause(listed("ASCA1", old), new Set(["ASCA1"]), undefined, now), "served by a distribution");
+        assert.equal(keptBecause(listed("ASCA2", old), new Set(), "ASCA2", now), "the stack's certificate");
+        assert.match(keptBecause(listed("ASCA3", "2027-01-09T23:30:00Z"), new Set(), undefined, now) ?? "", /uploaded less than 1 hour/);
+        assert.match(keptBecause(listed("ASCA4"), new Set(), undefined, now) ?? "", /uploaded less than/, "no upload date: kept");
+        assert.equal(keptBecause(listed("ASCA5", old), new Set(), undefined, now), undefined);
+        assert.equal(keptBecause(listed("ASCA6", "2027-01-09T23:30:00Z"), new Set(), undefined, now, 0), undefined);
+    });
+});
 
 describe("warning threshold (pure)", () => {
     it("scales with the certificate's lifetime, below the renewal point, at least 7 days where a third allows", () => {
@@ -411,6 +432,8 @@ describe("npm run status against a stack of the engine test program (Automation 
     let env: NodeJS.ProcessEnv;
     let zone: { id: string; name: string };
     const icp: Record<string, string> = {};
+    /** What the edge serves for the stack's names: its certificate and key. */
+    let served: { cert: string; key: string };
     const pulumi = (...args: string[]) => runPulumi(env, STACK, args);
     const ok = async (...args: string[]): Promise<EngineRun> => {
         const r = await pulumi(...args);
@@ -453,7 +476,7 @@ describe("npm run status against a stack of the engine test program (Automation 
                 new GetServerCertificateCommand({ ServerCertificateName: await output("certificateName") }),
             )
         ).ServerCertificate!;
-        const served = {
+        served = {
             cert: `${stored.CertificateBody}\n${stored.CertificateChain}`,
             key: await output("privateKeyPem", "--show-secrets"),
         };
@@ -493,5 +516,146 @@ describe("npm run status against a stack of the engine test program (Automation 
         const unknown = await status("no-such-stack");
         assert.equal(unknown.status, 3);
         assert.match(unknown.stdout, /^COULD NOT CHECK: cannot read the outputs of stack no-such-stack with the pulumi CLI/m);
+    });
+
+    it("a fleet: every stack of the project in one table (--all-stacks, or --stack repeated), the worst verdict as the exit code", async () => {
+        const other = await createZone("example.cn");
+        const b = stackCli(() => env, `${STACK}-b`);
+        const c = stackCli(() => env, `${STACK}-c`);
+        await configureStack(b.ok, peers, other, "default", 30);
+        await b.ok("up", "--yes", "--skip-preview");
+        await c.ok("stack", "init"); // never deployed
+        // The edge answers status-b's names with status's certificate: not theirs.
+        edge.serving.set(`www.${other.name}`, served);
+        edge.serving.set(other.name, served);
+        const esc = (name: string) => name.replace(/\./g, "\\.");
+        const fleet = (...select: string[]) =>
+            runNode(
+                [
+                    "-r",
+                    "ts-node/register/transpile-only",
+                    "scripts/status.ts",
+                    ...select,
+                    "--dir",
+                    ENGINE_PROGRAM,
+                    "--iam-quota",
+                    "10000",
+                    ...[`www.${zone.name}`, zone.name, `www.${other.name}`, other.name].flatMap((a) => [
+                        "--connect",
+                        `${a}=${edge.address}`,
+                    ]),
+                ],
+                env,
+            );
+        try {
+            const all = await fleet("--all-stacks");
+            assert.equal(all.status, 3, all.stdout + all.stderr);
+            const lines = all.stdout.split("\n");
+            assert.match(lines[0], /^stack +alias +ICP +issuer +days left +renews from +verdict$/);
+            assert.match(
+                all.stdout,
+                new RegExp(`^${STACK} +www\\.${esc(zone.name)} +APPROVED +Pebble Intermediate CA [0-9a-f]+ +\\d+\\.\\d +20\\S+ +OK$`, "m"),
+            );
+            // The edge serves status's certificate for status-b's names too: not covered, so it fails, with the reason.
+            assert.match(all.stdout, new RegExp(`^${STACK}-b +www\\.${esc(other.name)} +APPROVED .* FAIL$`, "m"));
+            assert.match(all.stdout, new RegExp(`^  ${STACK}-b www\\.${esc(other.name)}: .*does not cover www\\.${esc(other.name)}`, "m"));
+            assert.match(all.stdout, new RegExp(`^${STACK}-c +- +- +- +- +- +UNCHECKED$`, "m"));
+            assert.match(all.stdout, new RegExp(`^  ${STACK}-c: COULD NOT CHECK: stack ${STACK}-c has no distributionId output`, "m"));
+            assert.match(all.stdout, /^3 stack\(s\): 1 ok, 0 warn, 1 fail, 1 could not be checked$/m);
+
+            const listed = await fleet("--stack", STACK, "--stack", `${STACK}-b`, "--json");
+            assert.equal(listed.status, 2, listed.stdout + listed.stderr);
+            const parsed = JSON.parse(listed.stdout) as Array<{ stack: string; report: CheckReport }>;
+            assert.deepEqual(
+                parsed.map((p) => [p.stack, p.report.verdict]),
+                [
+                    [STACK, "ok"],
+                    [`${STACK}-b`, "fail"],
+                ],
+            );
+        } finally {
+            edge.serving.delete(`www.${other.name}`);
+            edge.serving.delete(other.name);
+            await b.run("destroy", "--yes", "--skip-preview");
+            await b.run("stack", "rm", "--yes");
+            await c.run("stack", "rm", "--yes");
+        }
+    });
+
+    it("leftover certificates: status names them; cleanup lists them, keeps what a distribution serves, and deletes only them with --yes", async () => {
+        const iam = new IAMClient({ region: "cn-north-1" });
+        const cloudfront = new CloudFrontClient({ region: "cn-north-1" });
+        const stored = (await iam.send(new GetServerCertificateCommand({ ServerCertificateName: await output("certificateName") })))
+            .ServerCertificate!;
+        const key = await output("privateKeyPem", "--show-secrets");
+        const upload = async (name: string, where: string) =>
+            (
+                await iam.send(
+                    new UploadServerCertificateCommand({
+                        ServerCertificateName: name,
+                        Path: where,
+                        CertificateBody: stored.CertificateBody,
+                        CertificateChain: stored.CertificateChain,
+                        PrivateKey: key,
+                    }),
+                )
+            ).ServerCertificateMetadata!.ServerCertificateId!;
+        // A delete that failed long ago, one another distribution serves, one of another stack.
+        await upload("leftover-of-an-old-rotation", `/cloudfront/${STACK}/site-certificate/`);
+        const servedElsewhereId = await upload("served-by-another-distribution", `/cloudfront/${STACK}/old-site/`);
+        await upload("another-stacks", `/cloudfront/${STACK}-b/site-certificate/`);
+        const other = await cloudfront.send(
+            new CreateDistributionCommand({ DistributionConfig: testDistributionConfig([`old.${zone.name}`], servedElsewhereId) }),
+        );
+        const cleanup = (...flags: string[]) =>
+            runNode(
+                ["-r", "ts-node/register/transpile-only", "scripts/cleanup.ts", "--stack", STACK, "--dir", ENGINE_PROGRAM, ...flags],
+                env,
+            );
+        const names = async () =>
+            ((await iam.send(new ListServerCertificatesCommand({}))).ServerCertificateMetadataList ?? [])
+                .map((m) => m.ServerCertificateName!)
+                .filter((n) => ["leftover-of-an-old-rotation", "served-by-another-distribution", "another-stacks"].includes(n))
+                .sort();
+        try {
+            const report = await status();
+            assert.equal(report.status, 0, report.stdout);
+            assert.match(
+                report.stdout,
+                /^2 certificate\(s\) under the stack's path that this distribution does not serve, each holding a quota slot: leftover-of-an-old-rotation \(ASCA\w+, until 20\d\d-[^)]+\), served-by-another-distribution/m,
+            );
+            assert.match(report.stdout, new RegExp(`npm run cleanup -- --stack ${STACK}\` lists those no distribution serves`));
+
+            // Younger than --min-age-hours: kept (a rotation may be under way). moto dates every upload 2012-05-08.
+            const young = await cleanup("--min-age-hours", "200000");
+            assert.equal(young.status, 0, young.stdout + young.stderr);
+            assert.match(young.stdout, /^keep +leftover-of-an-old-rotation .*uploaded less than 200000 hour\(s\) ago/m);
+            assert.match(young.stdout, /^nothing to clean up: 3 certificate\(s\) under \/cloudfront\/status\/, all in use$/m);
+
+            const dryRun = await cleanup();
+            assert.equal(dryRun.status, 0, dryRun.stdout + dryRun.stderr);
+            assert.match(dryRun.stdout, /^unused +leftover-of-an-old-rotation +ASCA\w+/m);
+            assert.match(dryRun.stdout, /^keep +served-by-another-distribution .*\(served by a distribution\)$/m);
+            assert.match(dryRun.stdout, /^keep +www\..*\(served by a distribution\)$/m);
+            assert.match(
+                dryRun.stdout,
+                /^1 certificate\(s\) under \/cloudfront\/status\/ that nothing serves: run again with --yes to delete them$/m,
+            );
+            assert.deepEqual(await names(), ["another-stacks", "leftover-of-an-old-rotation", "served-by-another-distribution"]);
+
+            const deleted = await cleanup("--yes");
+            assert.equal(deleted.status, 0, deleted.stdout + deleted.stderr);
+            assert.match(deleted.stdout, /^delete +leftover-of-an-old-rotation /m);
+            assert.match(deleted.stdout, /^1 of 1 deleted$/m);
+            assert.deepEqual(await names(), ["another-stacks", "served-by-another-distribution"]);
+            assert.match((await cleanup()).stdout, /^nothing to clean up: 2 certificate\(s\) under \/cloudfront\/status\/, all in use$/m);
+            assert.equal((await status()).stdout.includes("leftover-of-an-old-rotation"), false);
+        } finally {
+            const { ETag } = await cloudfront.send(new GetDistributionConfigCommand({ Id: other.Distribution!.Id }));
+            await cloudfront.send(new DeleteDistributionCommand({ Id: other.Distribution!.Id, IfMatch: ETag }));
+            for (const name of ["leftover-of-an-old-rotation", "served-by-another-distribution", "another-stacks"]) {
+                await iam.send(new DeleteServerCertificateCommand({ ServerCertificateName: name })).catch(() => undefined);
+            }
+        }
     });
 });

@@ -80,6 +80,12 @@ export interface CheckReport {
     certificatesUnderPath?: number;
     /** Every server certificate of the account: the quota (20 by default) counts them all. */
     certificatesInAccount?: number;
+    /**
+     * Certificates under the path that this distribution does not serve and the stack does not expect:
+     * leftovers (a delete that failed long ago) holding quota slots, or a rotation under way.
+     * `npm run cleanup` deletes those no distribution of the account serves.
+     */
+    unservedUnderPath?: Array<{ name: string; id: string; expiration?: string }>;
     aliases: AliasReport[];
     /** Findings about the distribution or IAM rather than one alias. */
     reasons: string[];
@@ -189,6 +195,7 @@ interface AwsFacts {
     attached?: CheckReport["attached"];
     certificatesUnderPath?: number;
     certificatesInAccount?: number;
+    unservedUnderPath?: CheckReport["unservedUnderPath"];
 }
 
 /**
@@ -273,6 +280,15 @@ async function readAwsWithin(o: CheckOptions, deadline: AbortSignal, pending: Se
     const prefix = prefixOf(o);
     facts.certificatesUnderPath = certificates.filter((m) => m.Path?.startsWith(prefix)).length;
     facts.certificatesInAccount = certificates.length;
+    facts.unservedUnderPath = certificates
+        .filter(
+            (m) =>
+                m.Path?.startsWith(prefix) &&
+                m.ServerCertificateId !== iamCertificateId &&
+                m.ServerCertificateId !== o.expectedCertificateId,
+        )
+        .map((m) => ({ name: m.ServerCertificateName ?? "", id: m.ServerCertificateId ?? "", expiration: m.Expiration?.toISOString() }))
+        .sort((a, b) => a.name.localeCompare(b.name));
     const meta = certificates.find((m) => m.ServerCertificateId === iamCertificateId);
     if (iamCertificateId && meta?.ServerCertificateName) {
         const body = (
@@ -412,6 +428,7 @@ export async function runCheck(o: CheckOptions): Promise<CheckReport> {
         attached: facts.attached,
         certificatesUnderPath: facts.certificatesUnderPath,
         certificatesInAccount: facts.certificatesInAccount,
+        unservedUnderPath: facts.unservedUnderPath,
         aliases,
         reasons,
         verdict: worst(verdicts),

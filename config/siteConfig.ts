@@ -7,7 +7,15 @@ import { AwsIdentity } from "../core/awsIdentity";
 import { stackAwsTarget } from "./stackAws";
 import { WatchConfig, readWatchConfig } from "./watch";
 import { DeploymentsConfig, OFFLINE_SECRET, currentBackendUrl, readDeploymentsConfig } from "./deployments";
-import { KeyType, LETS_ENCRYPT_PRODUCTION, checkInputs, directoryUrlProblem, keyTypeProblem, profileProblem } from "../core/certificate";
+import {
+    KeyType,
+    LETS_ENCRYPT_PRODUCTION,
+    adoptNameProblem,
+    checkInputs,
+    directoryUrlProblem,
+    keyTypeProblem,
+    profileProblem,
+} from "../core/certificate";
 import { ChallengeMode, PERSIST_WARN_DAYS } from "../core/challenges";
 import {
     defaultRootObjectProblems,
@@ -88,6 +96,8 @@ export interface SiteConfig {
         accountKeyRotation: number;
         /** Deactivate the ACME account at the CA when it is replaced or the stack destroyed. */
         deactivateAccountOnDelete: boolean;
+        /** An IAM server certificate to take over at the first `pulumi up` instead of ordering (`adoptCertificate`). */
+        adoptCertificate?: string;
         /**
          * The CAs after the first, tried in order when it cannot issue (`issuers` minus its first
          * entry, which is directoryUrl/email/eab above); [] with one CA.
@@ -126,6 +136,7 @@ const ISSUANCE_SETTINGS = [
     "acmeAccountKeyRotation",
     "acmeDeactivateAccountOnDelete",
     "issuers",
+    "adoptCertificate",
 ] as const;
 
 /** Every `cloudfront-china:` key the program reads (Pulumi.yaml declares the same; tests/config.test.ts checks). */
@@ -133,6 +144,7 @@ export const CONFIG_KEYS = [
     "domains",
     "hostedZoneId",
     "iamCertificateId",
+
     "contentDir",
     "waitForInvalidation",
     "hashedNamePattern",
@@ -292,6 +304,7 @@ export const UNSET_DEFAULTS: Readonly<Record<string, unknown>> = {
 export const STRING_SETTINGS: readonly string[] = [
     "hostedZoneId",
     "iamCertificateId",
+    "adoptCertificate",
     "contentDir",
     "hashedNamePattern",
     "defaultRootObject",
@@ -538,7 +551,12 @@ export function readSiteSettings(
         dnsResolvers: source.value("dnsResolvers") as string[] | undefined,
         challenge: (optionalString("challenge") ?? CONFIG_DEFAULTS.challenge) as ChallengeMode,
         challengeDelegations: source.value("challengeDelegations") as Record<string, string> | undefined,
+        ...(optionalString("adoptCertificate") === undefined ? {} : { adoptCertificate: optionalString("adoptCertificate") }),
     };
+    const adoptProblem = adoptNameProblem(optionalString("adoptCertificate"), label("adoptCertificate"));
+    if (adoptProblem) {
+        problems.push(adoptProblem);
+    }
     const persistUntilDate = optionalString("dnsPersistUntil");
     let persistUntil: number | undefined;
     if (persistUntilDate !== undefined) {

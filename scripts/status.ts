@@ -5,7 +5,7 @@
  * identity (the same `aws:` settings the program uses), and prints one row per alias.
  *
  *   npm run status -- --stack cn-north-1 [--outputs-file outputs.json] [--json] [--warn-days N]
- *                     [--dir <project dir>] [--iam-quota N] [--connect alias=host:port …]
+ *                     [--dir <project dir>] [--iam-quota N] [--aws-timeout-seconds 20] [--connect alias=host:port …]
  *   npm run status -- --stack a --stack b …  |  --all-stacks      a fleet: one table, a stack column
  *
  * Exit codes: 0 ok, 1 warn, 2 fail, 3 could not check (with the reason); for a fleet, the worst stack's.
@@ -29,6 +29,8 @@ interface StatusArgs {
     json: boolean;
     warnDays?: number;
     iamQuota?: number;
+    /** Bound of the AWS reads together, seconds (AWS_READ_TIMEOUT_MS by default). */
+    awsTimeoutSeconds?: number;
     connect: Record<string, string>;
 }
 
@@ -80,6 +82,14 @@ export function parseStatusArgs(argv: readonly string[], projectDir: string): St
                     throw new CannotCheck("--iam-quota must be the account's server-certificate quota, e.g. 20");
                 }
                 args.iamQuota = n;
+                break;
+            }
+            case "--aws-timeout-seconds": {
+                const n = Number(value());
+                if (!(n > 0)) {
+                    throw new CannotCheck("--aws-timeout-seconds must be a positive number of seconds");
+                }
+                args.awsTimeoutSeconds = n;
                 break;
             }
             case "--connect": {
@@ -217,6 +227,7 @@ async function checkStack(args: StatusArgs): Promise<CheckReport> {
         iamPathPrefix: `/cloudfront/${args.stack}/`,
         warnDays: args.warnDays,
         iamCertificateQuota: args.iamQuota,
+        awsTimeoutMs: args.awsTimeoutSeconds === undefined ? undefined : args.awsTimeoutSeconds * 1000,
         connect: args.connect,
     }).catch((e: Error) => {
         throw new CannotCheck(`cannot read the distribution or IAM (${e.name}: ${e.message}): check the AWS identity and region`);

@@ -2,7 +2,7 @@
 # `npm test`: installs the real peers (Pebble, moto), the Node versions and a Pulumi CLI into .tools/
 # if missing, then typecheck, lint, the unit tier on Node 20 and 24, and every mocha suite on Node 22
 # (unit, component and program under mocks, offline plan, providers against the peers, the README's
-# Quickstart and zero-gap rotation under the real engine).
+# Quickstart and zero-gap rotation under the real engine), in two processes side by side.
 # `npm run test:unit` (`tests/run.sh --unit`): the unit tier alone (suites that need no peer, listed in
 # tests/mocharc.unit.json), on the Node on PATH, with no install step.
 # Nothing is skipped: a peer that cannot be installed or started fails the run and says which.
@@ -64,5 +64,20 @@ fi
 export NODE_EXTRA_CA_CERTS="$trust"
 # Node 22 for the whole suite: the tests, the Pulumi language host and the providers it starts.
 export PATH="$PWD/.tools/node/22/bin:$PATH" CFCN_SUITE_NODE=22
-echo "== mocha on Node $(node --version)"; npx mocha "$@"
+# Two mocha processes side by side, each with its own peers: the two longest suites (the README's
+# Quickstart and the package's `pulumi new`, which wait on npm installs and CLI runs much of the time,
+# tests/mocharc.side.json) beside all the others. Their output is printed after the main run's.
+echo "== mocha on Node $(node --version)"
+side_log=$(mktemp)
+npx mocha --config tests/mocharc.side.json > "$side_log" 2>&1 &
+side=$!
+trap 'kill "$side" 2>/dev/null || true' EXIT
+main_status=0
+npx mocha --ignore tests/quickstart.test.ts --ignore tests/package.test.ts "$@" || main_status=$?
+side_status=0
+wait "$side" || side_status=$?
+trap - EXIT
+echo "== mocha (side by side): the Quickstart and the package"
+cat "$side_log"
+[ "$main_status" -eq 0 ] && [ "$side_status" -eq 0 ] || { echo "mocha failed (main exit $main_status, side exit $side_status)" >&2; exit 1; }
 echo "npm test: $(( $(date +%s) - start )) s"

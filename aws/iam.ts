@@ -85,8 +85,6 @@ export interface StoredCertificate {
     name: string;
     path: string;
     body: string;
-    /** The intermediates uploaded with it ("" when none were). */
-    chain: string;
     expiration?: string;
 }
 
@@ -103,7 +101,6 @@ export async function getServerCertificate(aws: AwsTarget, name: string): Promis
             name: m?.ServerCertificateName ?? name,
             path: m?.Path ?? "",
             body: c?.CertificateBody ?? "",
-            chain: c?.CertificateChain ?? "",
             expiration: m?.Expiration?.toISOString(),
         };
     } catch (e) {

@@ -175,7 +175,6 @@ export function siteCertificate(
             persistUntil: settings.acme.persistUntil,
             hostedZones,
             tags: settings.tags,
-            adoptCertificateName: settings.acme.adoptCertificate,
         },
         { ...named.opts, dependsOn: standing },
     );
@@ -258,11 +257,6 @@ export interface ChinaSiteArgs {
     acmeEmail?: string;
     /** ACME certificate profile, e.g. "shortlived" (the CA must offer it). */
     acmeProfile?: string;
-    /**
-     * The name of a certificate already in IAM (under /cloudfront/, covering every domain) to take over
-     * at the first deploy instead of ordering one; renewed from the CA like any other when its window comes.
-     */
-    adoptCertificate?: string;
     /** External Account Binding key id (ZeroSSL, Google Trust Services). Give acmeEabHmacKey with it. */
     acmeEabKeyId?: string;
     /** External Account Binding HMAC key (base64url). Kept as a secret. */

@@ -7,15 +7,7 @@ import { AwsIdentity } from "../core/awsIdentity";
 import { stackAwsTarget } from "./stackAws";
 import { WatchConfig, readWatchConfig } from "./watch";
 import { DeploymentsConfig, OFFLINE_SECRET, currentBackendUrl, readDeploymentsConfig } from "./deployments";
-import {
-    KeyType,
-    LETS_ENCRYPT_PRODUCTION,
-    adoptNameProblem,
-    checkInputs,
-    directoryUrlProblem,
-    keyTypeProblem,
-    profileProblem,
-} from "../core/certificate";
+import { KeyType, LETS_ENCRYPT_PRODUCTION, checkInputs, directoryUrlProblem, keyTypeProblem, profileProblem } from "../core/certificate";
 import { ChallengeMode, PERSIST_WARN_DAYS } from "../core/challenges";
 import {
     defaultRootObjectProblems,
@@ -96,8 +88,6 @@ export interface SiteConfig {
         accountKeyRotation: number;
         /** Deactivate the ACME account at the CA when it is replaced or the stack destroyed. */
         deactivateAccountOnDelete: boolean;
-        /** An IAM server certificate to take over at the first `pulumi up` instead of ordering (`adoptCertificate`). */
-        adoptCertificate?: string;
         /**
          * The CAs after the first, tried in order when it cannot issue (`issuers` minus its first
          * entry, which is directoryUrl/email/eab above); [] with one CA.
@@ -136,7 +126,6 @@ const ISSUANCE_SETTINGS = [
     "acmeAccountKeyRotation",
     "acmeDeactivateAccountOnDelete",
     "issuers",
-    "adoptCertificate",
 ] as const;
 
 /** Every `cloudfront-china:` key the program reads (Pulumi.yaml declares the same; tests/config.test.ts checks). */
@@ -144,7 +133,6 @@ export const CONFIG_KEYS = [
     "domains",
     "hostedZoneId",
     "iamCertificateId",
-
     "contentDir",
     "waitForInvalidation",
     "hashedNamePattern",
@@ -304,7 +292,6 @@ export const UNSET_DEFAULTS: Readonly<Record<string, unknown>> = {
 export const STRING_SETTINGS: readonly string[] = [
     "hostedZoneId",
     "iamCertificateId",
-    "adoptCertificate",
     "contentDir",
     "hashedNamePattern",
     "defaultRootObject",
@@ -551,12 +538,7 @@ export function readSiteSettings(
         dnsResolvers: source.value("dnsResolvers") as string[] | undefined,
         challenge: (optionalString("challenge") ?? CONFIG_DEFAULTS.challenge) as ChallengeMode,
         challengeDelegations: source.value("challengeDelegations") as Record<string, string> | undefined,
-        ...(optionalString("adoptCertificate") === undefined ? {} : { adoptCertificate: optionalString("adoptCertificate") }),
     };
-    const adoptProblem = adoptNameProblem(optionalString("adoptCertificate"), label("adoptCertificate"));
-    if (adoptProblem) {
-        problems.push(adoptProblem);
-    }
     const persistUntilDate = optionalString("dnsPersistUntil");
     let persistUntil: number | undefined;
     if (persistUntilDate !== undefined) {

@@ -12,8 +12,6 @@
  *           (../dns/host.ts; one batch per zone), uploads to IAM. If the upload fails
  *           after issuance, it fails as a *partial* resource that carries the certificate (key secret),
  *           and the next `pulumi up` uploads that same certificate in `update` without a new order.
- *           With `adoptCertificateName` at the first create, takes over a certificate already in IAM
- *           instead (any CA or tool; no order), served until its window and then replaced like any other.
  *   update: finishes a pending upload; applies tags; recomputes renewAfter for a new renewBeforeDays.
  *   read:   looks the certificate up in IAM; gone out of band => reported gone (next `up` issues anew).
  *   delete: DeleteServerCertificate, retrying DeleteConflict up to deleteConflictTimeoutSeconds
@@ -37,8 +35,6 @@ import { ariCertId, fetchRenewalWindow, getRenewalWindow, renewalInfoUrl } from 
 import {
     CertificateInputs,
     FallbackIssuer,
-    adoptNameProblem,
-    adoptionProblem,
     KeyType,
     PLAN_INPUTS,
     ariRenewalInstant,
@@ -128,14 +124,6 @@ export interface IamAcmeCertificateArgs {
     /** Tags on the IAM server certificate. Changing them updates in place. */
     readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>> | undefined>;
     /**
-     * The name of a server certificate already in IAM (under /cloudfront/, covering every name of
-     * `domains`) to take over at the first `pulumi up` instead of ordering one: a site moved into the
-     * stack keeps the certificate it serves until that certificate's renewal window, then gets one from
-     * the CA like any other (zero gap; the adopted one is deleted once nothing serves it). Read at the
-     * first create only: changing or removing it later changes nothing.
-     */
-    readonly adoptCertificateName?: pulumi.Input<string | undefined>;
-    /**
      * Where the IAM and Route 53 clients get credentials: profile, shared files, roles to assume.
      * Defaults to the stack's `aws:profile`, `aws:sharedCredentialsFiles`, `aws:sharedConfigFiles` and
      * `aws:assumeRoles` (what pulumi-aws uses), else the SDK's default chain. Changing it updates in place.
@@ -162,8 +150,6 @@ interface CertificateOutputs extends Omit<CertificateInputs, "accountKeyPem"> {
     /** The CA that signed (its directory) and the account that ordered: the first issuer or a fallback. Unset in state written before fallbacks: the account's own. */
     issuerDirectoryUrl?: string;
     issuerAccountUrl?: string;
-    /** The IAM path of a certificate taken over rather than ordered (adoptCertificateName); unset for ordered ones. */
-    adoptedFrom?: string;
 }
 
 const log = (line: string) => console.log(line);
@@ -202,9 +188,6 @@ async function uploadOrKeep(outs: CertificateOutputs, providerText: unknown): Pr
  * decides, and one log line says so. Never an AWS call, never a failure.
  */
 async function currentAriInstant(olds: CertificateOutputs): Promise<string | undefined> {
-    if (olds.adoptedFrom !== undefined) {
-        return undefined; // another CA's or tool's certificate: the stored window decides
-    }
     let url = olds.renewalInfoUrl;
     try {
         if (url === undefined && olds.certificatePem) {
@@ -277,49 +260,6 @@ async function replacedCertificate(
         );
         return undefined;
     }
-}
-
-/**
- * Takes over a certificate already in IAM (made by hand, by certbot, by another tool; any CA): no
- * order, no upload. It renews from the usual share of its lifetime (no ARI: its CA may not be ours),
- * then is replaced like any other: create before delete, so it is deleted only after the
- * distribution serves the new one. The private key stays where it is (IAM never returns it).
- */
-async function adopt(inputs: CertificateInputs, name: string): Promise<{ id: string; outs: CertificateOutputs }> {
-    const stored = await getServerCertificate(awsTargetOf(inputs), name);
-    if (!stored?.body) {
-        throw providerError(
-            `cannot adopt IAM server certificate "${name}": there is none by that name in this account; nothing was ordered. ` +
-                "Give its ServerCertificateName (`aws iam list-server-certificates --path-prefix /cloudfront/`)",
-            "AdoptNotFound",
-        );
-    }
-    const facts = certificateFacts(stored.body);
-    const problem = adoptionProblem(name, stored.path, facts, inputs.domains, Date.now());
-    if (problem) {
-        throw providerError(problem, "AdoptRefused");
-    }
-    const outs: CertificateOutputs = {
-        ...storedInputs(inputs),
-        serverCertificateId: stored.serverCertificateId,
-        arn: stored.arn,
-        name,
-        notBefore: facts.notBefore,
-        notAfter: facts.notAfter,
-        renewAfter: renewAfter(facts, { renewBeforeDays: inputs.renewBeforeDays, random: stableFraction(facts.serialNumber) }),
-        serialNumber: facts.serialNumber,
-        certificatePem: stored.body,
-        chainPem: stored.chain,
-        privateKeyPem: "",
-        uploadPending: false,
-        adoptedFrom: stored.path,
-    };
-    const due = isDue(outs.renewAfter, Date.now());
-    log(
-        `[certificate] [${inputs.domains[0]}] adopted ${name} from ${stored.path} (${stored.serverCertificateId}, serial ${facts.serialNumber}): ` +
-            `valid until ${facts.notAfter}, ${due ? "already in its renewal window: the next `pulumi up` replaces it" : `renews from ${outs.renewAfter}`}; nothing was ordered`,
-    );
-    return { id: name, outs };
 }
 
 /**
@@ -455,17 +395,6 @@ export const iamAcmeCertificateProvider: pulumi.dynamic.ResourceProvider = {
         } else {
             delete news.previousAccountUrl;
         }
-        // Adoption is for the resource's first create only: once it exists, a replacement orders
-        // (and never takes over the very certificate it replaces).
-        if (Object.keys(olds).length > 0 || news.adoptCertificateName === undefined || news.adoptCertificateName === "") {
-            news = { ...news };
-            delete news.adoptCertificateName;
-        } else {
-            const problem = adoptNameProblem(news.adoptCertificateName, "adoptCertificateName");
-            if (problem) {
-                failures.push({ property: "adoptCertificateName", reason: problem });
-            }
-        }
         // A profile or file missing on this machine: found here, before any request.
         if (failures.length === 0) {
             failures.push(...localIdentityProblems(news.awsIdentity as AwsIdentity | undefined));
@@ -525,10 +454,7 @@ export const iamAcmeCertificateProvider: pulumi.dynamic.ResourceProvider = {
         };
     },
 
-    async create(inputs: CertificateInputs & { __provider?: string; previousAccountUrl?: string; adoptCertificateName?: string }) {
-        if (inputs.adoptCertificateName) {
-            return adopt(inputs, inputs.adoptCertificateName);
-        }
+    async create(inputs: CertificateInputs & { __provider?: string; previousAccountUrl?: string }) {
         const started = Date.now();
         const dns = dnsHostOf(inputs);
         // The account's own CA first, then the fallbacks (cloudfront-china:issuers): every order,
@@ -693,10 +619,7 @@ export const iamAcmeCertificateProvider: pulumi.dynamic.ResourceProvider = {
             log(`[iam] [${id}] not found in IAM: deleted out of band; the next \`pulumi up\` issues a new certificate`);
             return {};
         }
-        // An adopted certificate keeps the stack's path in the state (its own is `adoptedFrom`): a
-        // refresh must not turn that into a path change, which would replace it.
-        const path = props.adoptedFrom !== undefined ? props.path : stored.path;
-        return { id, props: { ...props, serverCertificateId: stored.serverCertificateId, arn: stored.arn, path } };
+        return { id, props: { ...props, serverCertificateId: stored.serverCertificateId, arn: stored.arn, path: stored.path } };
     },
 
     async delete(id: string, props: CertificateOutputs) {
@@ -731,8 +654,6 @@ export class IamAcmeCertificate extends pulumi.dynamic.Resource {
     declare public readonly privateKeyPem: pulumi.Output<string>;
     /** The directory of the CA that signed: the account's own, or a fallback's. */
     declare public readonly issuerDirectoryUrl: pulumi.Output<string | undefined>;
-    /** Set when the certificate was taken over from IAM (adoptCertificateName): the path it was found under. */
-    declare public readonly adoptedFrom: pulumi.Output<string | undefined>;
 
     constructor(name: string, args: IamAcmeCertificateArgs, opts?: pulumi.CustomResourceOptions) {
         super(
@@ -760,7 +681,6 @@ export class IamAcmeCertificate extends pulumi.dynamic.Resource {
                 // No default here: unset keeps existing stacks' inputs as they are (the provider applies 120).
                 caTimeoutSeconds: args.caTimeoutSeconds,
                 tags: args.tags,
-                adoptCertificateName: args.adoptCertificateName,
                 awsIdentity: args.awsIdentity ?? stackAwsIdentity(),
                 fallbackIssuers:
                     args.fallbackAccounts && args.fallbackAccounts.length > 0
@@ -782,7 +702,6 @@ export class IamAcmeCertificate extends pulumi.dynamic.Resource {
                         : undefined,
                 issuerDirectoryUrl: undefined,
                 issuerAccountUrl: undefined,
-                adoptedFrom: undefined,
                 serverCertificateId: undefined,
                 arn: undefined,
                 name: undefined,

@@ -440,13 +440,6 @@ const CASES: Case[] = [
         message: /`cloudfront-china:dnsResolvers` must be IP addresses/,
     },
     {
-        label: "certificate to adopt given by ARN",
-        layer: "stack",
-        input: stack({ "cloudfront-china:adoptCertificate": "arn:aws-cn:iam::123456789012:server-certificate/cloudfront/www" }),
-        message:
-            /`cloudfront-china:adoptCertificate` "arn:aws-cn:iam::123456789012:server-certificate\/cloudfront\/www" is not an IAM server certificate name .*give its ServerCertificateName/,
-    },
-    {
         label: "bad email",
         layer: "stack",
         input: stack({ "cloudfront-china:acmeEmail": "ops@" }),

@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { X509Certificate, createPrivateKey } from "node:crypto";
 import * as os from "node:os";
-import { GetServerCertificateCommand, IAMClient, ListServerCertificatesCommand, UploadServerCertificateCommand } from "@aws-sdk/client-iam";
+import { GetServerCertificateCommand, IAMClient, ListServerCertificatesCommand } from "@aws-sdk/client-iam";
 import { ChangeResourceRecordSetsCommand, ListResourceRecordSetsCommand, Route53Client } from "@aws-sdk/client-route-53";
 import * as pulumi from "@pulumi/pulumi";
 import { acmeAccountProvider } from "../providers/acmeAccount";
@@ -317,100 +317,6 @@ describe("IamAcmeCertificate against Pebble and moto", function () {
         assert.equal(peers.pebble.ordersCreated(), orders + 1);
         await provider.delete!(again.id, again.outs);
         await provider.delete!(first.id, first.outs);
-    });
-
-    it("adopts a certificate already in IAM with no order, keeps it until its window, then replaces it from the CA and deletes it", async () => {
-        const zone = await createZone("example.cn");
-        const names = [`www.${zone.name}`, zone.name];
-        // The site's certificate as certbot's hook leaves it: uploaded by hand under /cloudfront/.
-        const handMade = await provider.create(inputs(names, { path: "/cloudfront/test/hand-made/" }));
-        const legacy = `legacy-${zone.name}`;
-        await iam().send(
-            new UploadServerCertificateCommand({
-                ServerCertificateName: legacy,
-                Path: "/cloudfront/",
-                CertificateBody: handMade.outs.certificatePem,
-                CertificateChain: handMade.outs.chainPem,
-                PrivateKey: handMade.outs.privateKeyPem,
-            }),
-        );
-        await provider.delete!(handMade.id, handMade.outs);
-        const orders = peers.pebble.ordersCreated();
-        const news = { ...inputs(names), adoptCertificateName: legacy };
-
-        const first = await provider.check!({}, news);
-        assert.deepEqual(first.failures, []);
-        const adopted = await provider.create(first.inputs);
-        const outs = adopted.outs as Outs;
-        assert.equal(peers.pebble.ordersCreated(), orders, "nothing ordered");
-        assert.equal(adopted.id, legacy);
-        assert.equal(outs.serialNumber, handMade.outs.serialNumber);
-        assert.match(outs.serverCertificateId, /^ASCA/);
-        assert.equal(outs.adoptedFrom, "/cloudfront/");
-        assert.equal(outs.path, "/cloudfront/test/site/", "the stack's path, where its renewals go");
-        assert.equal(outs.privateKeyPem, "", "IAM never gives the key back");
-        assert.ok(Date.parse(outs.renewAfter) > Date.now());
-
-        // The next runs: the name is read no more; outside the window nothing changes, and a refresh keeps the path.
-        const next = await provider.check!(first.inputs, news);
-        assert.equal(next.inputs.adoptCertificateName, undefined);
-        assert.deepEqual(await provider.diff!(adopted.id, outs, next.inputs), { changes: false });
-        assert.equal(((await provider.read!(adopted.id, outs)).props as Outs).path, outs.path);
-
-        // Its window: replaced like any other (create, then the engine deletes the adopted one).
-        const due = { ...outs, renewAfter: new Date(Date.now() - 1000).toISOString() };
-        assert.deepEqual(await provider.diff!(adopted.id, due, next.inputs), {
-            changes: true,
-            replaces: ["renewAfter"],
-            deleteBeforeReplace: false,
-        });
-        const renewed = await provider.create((await provider.check!(first.inputs, news)).inputs);
-        assert.equal(peers.pebble.ordersCreated(), orders + 1, "one order, for the replacement");
-        assert.notEqual((renewed.outs as Outs).serialNumber, outs.serialNumber);
-        assert.equal((renewed.outs as Outs).adoptedFrom, undefined);
-        await provider.delete!(adopted.id, due);
-        const left = (await iam().send(new ListServerCertificatesCommand({}))).ServerCertificateMetadataList ?? [];
-        assert.ok(!left.some((m) => m.ServerCertificateName === legacy), "the adopted certificate is deleted after the replacement");
-        await provider.delete!(renewed.id, renewed.outs);
-    });
-
-    it("adoption refused before anything is ordered: no such certificate, one that misses a name, a bad name", async () => {
-        const zone = await createZone("example.cn");
-        const names = [`www.${zone.name}`, zone.name];
-        const orders = peers.pebble.ordersCreated();
-        const refused = async (i: CertificateInputs) =>
-            (await provider.create(i).then(
-                () => assert.fail("create should be refused"),
-                (e: unknown) => e,
-            )) as Error & { code: string };
-        const missing = await refused({ ...inputs(names), adoptCertificateName: "no-such-certificate" } as CertificateInputs);
-        assert.equal(missing.code, "AdoptNotFound");
-        assert.match(
-            missing.message,
-            /cannot adopt IAM server certificate "no-such-certificate": there is none by that name in this account; nothing was ordered/,
-        );
-
-        const www = await provider.create(inputs([`www.${zone.name}`], { path: "/cloudfront/test/www-only/" }));
-        const partial = await refused({ ...inputs(names), adoptCertificateName: www.id } as CertificateInputs);
-        assert.equal(partial.code, "AdoptRefused");
-        assert.match(
-            partial.message,
-            new RegExp(
-                `it covers www\\.${zone.name.replace(/\./g, "\\.")} but not ${zone.name.replace(/\./g, "\\.")}, which \`domains\` lists`,
-            ),
-        );
-        assert.equal(peers.pebble.ordersCreated(), orders + 1, "only the test's own certificate was ordered");
-
-        const bad = await provider.check!(
-            {},
-            { ...inputs(names), adoptCertificateName: "arn:aws-cn:iam::123456789012:server-certificate/x" },
-        );
-        assert.deepEqual(
-            (bad.failures ?? []).map((f) => f.property),
-            ["adoptCertificateName"],
-        );
-        assert.match(bad.failures?.[0].reason ?? "", /is not an IAM server certificate name .*give its ServerCertificateName/);
-        await provider.delete!(www.id, www.outs);
     });
 
     it("transient IAM errors on upload are retried", async () => {

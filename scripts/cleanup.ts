@@ -15,7 +15,7 @@
 import * as path from "node:path";
 import { certificatesServedInAccount } from "../aws/cloudfront";
 import { ListedCertificate, deleteServerCertificate, listServerCertificates } from "../aws/iam";
-import { CannotCheck, StackRef, awsTarget, stackOutputs } from "./status";
+import { CannotCheck, StackRef, awsTarget, forEachFlag, stackOutputs } from "./status";
 
 /** A rotation moves the distribution within minutes of the upload; younger certificates are kept. */
 export const CLEANUP_MIN_AGE_HOURS = 1;
@@ -27,15 +27,7 @@ interface CleanupArgs extends StackRef {
 
 function parseCleanupArgs(argv: readonly string[], projectDir: string): CleanupArgs {
     const args: CleanupArgs = { stack: "", dir: projectDir, yes: false, minAgeHours: CLEANUP_MIN_AGE_HOURS };
-    for (let i = 0; i < argv.length; i++) {
-        const flag = argv[i];
-        const value = () => {
-            const v = argv[++i];
-            if (v === undefined || v.startsWith("--")) {
-                throw new CannotCheck(`${flag} needs a value`);
-            }
-            return v;
-        };
+    forEachFlag(argv, (flag, value) => {
         if (flag === "--stack") {
             args.stack = value();
         } else if (flag === "--dir") {
@@ -52,7 +44,7 @@ function parseCleanupArgs(argv: readonly string[], projectDir: string): CleanupA
         } else {
             throw new CannotCheck(`unknown option ${flag} (--stack, --yes, --min-age-hours, --outputs-file, --dir)`);
         }
-    }
+    });
     if (!args.stack) {
         throw new CannotCheck("--stack is required");
     }
@@ -93,9 +85,9 @@ export async function cleanup(argv: readonly string[], projectDir: string, out: 
             },
         );
         const now = Date.now();
-        const leftovers = underPath.filter((c) => keptBecause(c, served, outputs.certificateId, now, args.minAgeHours) === undefined);
-        for (const c of underPath) {
-            const why = keptBecause(c, served, outputs.certificateId, now, args.minAgeHours);
+        const judged = underPath.map((c) => ({ c, why: keptBecause(c, served, outputs.certificateId, now, args.minAgeHours) }));
+        const leftovers = judged.filter((j) => j.why === undefined).map((j) => j.c);
+        for (const { c, why } of judged) {
             out(
                 `${why ? "keep  " : args.yes ? "delete" : "unused"}  ${c.name}  ${c.id ?? "-"}  ${c.expiration ?? "-"}${why ? `  (${why})` : ""}`,
             );

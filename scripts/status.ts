@@ -40,8 +40,14 @@ export class CannotCheck extends Error {}
 /** Which stack, where its project is, and where its outputs come from (shared with `npm run cleanup`). */
 export type StackRef = Pick<StatusArgs, "stack" | "dir" | "outputsFile">;
 
-export function parseStatusArgs(argv: readonly string[], projectDir: string): StatusArgs {
-    const args: StatusArgs = { stack: "", stacks: [], allStacks: false, dir: projectDir, json: false, connect: {} };
+/**
+ * Walks the command line's flags (shared with `npm run cleanup`): `value()` takes the next word as
+ * the flag's value, refusing a missing one; `positive(message)` that value as a number above 0.
+ */
+export function forEachFlag(
+    argv: readonly string[],
+    handle: (flag: string, value: () => string, positive: (message: string) => number) => void,
+): void {
     for (let i = 0; i < argv.length; i++) {
         const flag = argv[i];
         const value = () => {
@@ -51,6 +57,20 @@ export function parseStatusArgs(argv: readonly string[], projectDir: string): St
             }
             return v;
         };
+        const positive = (message: string) => {
+            const n = Number(value());
+            if (!(n > 0)) {
+                throw new CannotCheck(message);
+            }
+            return n;
+        };
+        handle(flag, value, positive);
+    }
+}
+
+export function parseStatusArgs(argv: readonly string[], projectDir: string): StatusArgs {
+    const args: StatusArgs = { stack: "", stacks: [], allStacks: false, dir: projectDir, json: false, connect: {} };
+    forEachFlag(argv, (flag, value, positive) => {
         switch (flag) {
             case "--stack":
                 args.stack = value();
@@ -68,30 +88,20 @@ export function parseStatusArgs(argv: readonly string[], projectDir: string): St
             case "--json":
                 args.json = true;
                 break;
-            case "--warn-days": {
-                const n = Number(value());
-                if (!(n > 0)) {
-                    throw new CannotCheck("--warn-days must be a positive number of days");
-                }
-                args.warnDays = n;
+            case "--warn-days":
+                args.warnDays = positive("--warn-days must be a positive number of days");
                 break;
-            }
             case "--iam-quota": {
-                const n = Number(value());
-                if (!Number.isInteger(n) || n < 1) {
-                    throw new CannotCheck("--iam-quota must be the account's server-certificate quota, e.g. 20");
+                const quotaMessage = "--iam-quota must be the account's server-certificate quota, e.g. 20";
+                args.iamQuota = positive(quotaMessage);
+                if (!Number.isInteger(args.iamQuota)) {
+                    throw new CannotCheck(quotaMessage);
                 }
-                args.iamQuota = n;
                 break;
             }
-            case "--aws-timeout-seconds": {
-                const n = Number(value());
-                if (!(n > 0)) {
-                    throw new CannotCheck("--aws-timeout-seconds must be a positive number of seconds");
-                }
-                args.awsTimeoutSeconds = n;
+            case "--aws-timeout-seconds":
+                args.awsTimeoutSeconds = positive("--aws-timeout-seconds must be a positive number of seconds");
                 break;
-            }
             case "--connect": {
                 const [alias, address] = value().split("=");
                 if (!alias || !/^[^:]+:\d+$/.test(address ?? "")) {
@@ -103,7 +113,7 @@ export function parseStatusArgs(argv: readonly string[], projectDir: string): St
             default:
                 throw new CannotCheck(`unknown option ${flag}`);
         }
-    }
+    });
     if (!args.stack && !args.allStacks) {
         throw new CannotCheck("--stack is required (repeat it for several stacks, or --all-stacks)");
     }

@@ -1,10 +1,12 @@
-"""moto's server, taught seven facts of the aws-cn partition that moto 5.2.5 lacks.
+"""moto's server, taught eight facts of the aws-cn partition that moto 5.2.5 lacks.
 
 - CloudFront in China takes S3 origins at the regional `<bucket>.s3.<region>.amazonaws.com.cn`
   domain (docs/china-rules.md, "S3 origin domain"); moto accepts S3 origins only under
   `amazonaws.com` and answers DomainNameNotAnS3Bucket. moto also drops the origin's
   S3OriginConfig (its Origin Access Identity) from its answers; CloudFront returns it.
-- A distribution in aws-cn is named `<id>.cloudfront.cn`, not `.cloudfront.net`.
+- A distribution in aws-cn is named `<id>.cloudfront.cn`, not `.cloudfront.net`, and its id starts
+  with "E" as CloudFront's do (moto draws any letter). With an IAM or ACM certificate it does not
+  also report CloudFrontDefaultCertificate true (moto's default).
 - Route 53 hosted zone ids start with "Z" (moto draws any letter), which the program checks.
 - Bucket policies: moto applies a statement whatever its Condition, so the site bucket's standard
   "deny unless aws:SecureTransport" statement would deny every request. Clients reach real S3 over
@@ -22,6 +24,9 @@
   raised one (MOTO_CHINA_SERVER_CERTIFICATES_QUOTA, default 1000: the whole suite shares one account
   and never deletes every certificate it uploads). A test that needs a full account lowers what
   GetAccountSummary reports through the fault proxy.
+- UpdateServerCertificate, which moto does not implement: a server certificate moves to a new path
+  and/or name, keeping its body, key and id (IAM API reference, UpdateServerCertificate); a name
+  already taken answers EntityAlreadyExists, an unknown one NoSuchEntity.
 
 With MOTO_CHINA_ENFORCE_IAM=1, requests signed by an IAM user's key are checked against that user's
 identity policies by action, resource and condition (moto_enforce.py: moto's own switch checks by
@@ -41,7 +46,9 @@ from moto.cloudfront import models as cloudfront
 from moto.cloudfront.exceptions import CloudFrontException
 from moto.cloudfront import urls as cloudfront_urls
 from moto.iam import models as iam
-from moto.iam.exceptions import LimitExceededException
+from moto.core.responses import EmptyResult
+from moto.iam import responses as iam_responses
+from moto.iam.exceptions import EntityAlreadyExists, LimitExceededException
 from moto.route53 import models as route53
 from moto.s3 import models as s3
 from moto.server import main
@@ -70,9 +77,24 @@ _distribution_init = cloudfront.Distribution.__init__
 
 def _distribution_init_china(self, account_id, region_name, config):
     _distribution_init(self, account_id, region_name, config)
+    # CloudFront's distribution ids start with "E" (moto draws any letter), which the program checks.
+    self.distribution_id = self.id = "E" + self.distribution_id[1:]
+    self.arn = self.arn.rsplit("/", 1)[0] + "/" + self.distribution_id
     if get_partition(region_name) == "aws-cn":
         self.domain_name = self.domain_name.replace(".cloudfront.net", ".cloudfront.cn")
 
+
+_viewer_certificate_init = cloudfront.ViewerCertificate.__init__
+
+
+def _viewer_certificate_init_as_given(self, config):
+    _viewer_certificate_init(self, config)
+    # CloudFront reports its default certificate only when no IAM or ACM certificate is given.
+    if self.iam_certificate_id or self.acm_certificate_arn:
+        self.cloud_front_default_certificate = config.get("CloudFrontDefaultCertificate", False)
+
+
+cloudfront.ViewerCertificate.__init__ = _viewer_certificate_init_as_given
 
 _zone_id = route53.create_route53_zone_id
 
@@ -256,6 +278,29 @@ def _upload_within_quota(self, *args, **kwargs):
     return _upload_certificate(self, *args, **kwargs)
 
 
+
+
+def _update_server_certificate_backend(self, name, new_path=None, new_name=None):
+    cert = self.get_server_certificate(name)  # NoSuchEntity when unknown
+    if new_name and new_name != name and any(c.cert_name == new_name for c in self.certificates.values()):
+        raise EntityAlreadyExists(f"The Server Certificate with name {new_name} already exists.")
+    if new_path:
+        cert.path = new_path
+    if new_name:
+        cert.cert_name = new_name
+
+
+def _update_server_certificate_response(self):
+    self.backend.update_server_certificate(
+        self._get_param("ServerCertificateName"),
+        new_path=self._get_param("NewPath"),
+        new_name=self._get_param("NewServerCertificateName"),
+    )
+    return EmptyResult()
+
+
+iam.IAMBackend.update_server_certificate = _update_server_certificate_backend
+iam_responses.IamResponse.update_server_certificate = _update_server_certificate_response
 iam.AccountSummary.__init__ = _summary_init_raised
 iam.IAMBackend.upload_server_certificate = _upload_within_quota
 

@@ -159,6 +159,13 @@ def _iam(op, p):
         arn = _certificate_arn(one("ServerCertificateName"), one("Path"))
         calls = [("iam:UploadServerCertificate", arn, {})]
         return calls + ([("iam:TagServerCertificate", arn, {})] if any(k.startswith("Tags.member") for k in p) else [])
+    if op == "UpdateServerCertificate":
+        # IAM checks the certificate under its old and its new path and name (IAM API reference).
+        name = one("ServerCertificateName")
+        current = _certificate_arn(name)
+        path = one("NewPath") or current.split(":server-certificate", 1)[1].rsplit("/", 1)[0] + "/"
+        moved = f"arn:{PARTITION}:iam::{ACCOUNT}:server-certificate{path}{one('NewServerCertificateName') or name}"
+        return [(f"iam:{op}", current, {}), (f"iam:{op}", moved, {})]
     if "ServerCertificateName" in p:
         return [(f"iam:{op}", _certificate_arn(one("ServerCertificateName")), {})]
     if "RoleName" in p:

@@ -40,8 +40,18 @@ export const originAccessIdentity: ResourceHandler = {
     },
     async read(id, state, ctx) {
         try {
-            await cloudfront(ctx).send(new (sdk().GetCloudFrontOriginAccessIdentityCommand)({ Id: id }));
-            return state;
+            const got = await cloudfront(ctx).send(new (sdk().GetCloudFrontOriginAccessIdentityCommand)({ Id: id }));
+            const identity = got.CloudFrontOriginAccessIdentity!;
+            // Every attribute from the API, as the real provider reads it (an import starts from nothing).
+            return {
+                ...state,
+                comment: identity.CloudFrontOriginAccessIdentityConfig?.Comment ?? "",
+                callerReference: identity.CloudFrontOriginAccessIdentityConfig?.CallerReference,
+                cloudfrontAccessIdentityPath: `origin-access-identity/cloudfront/${id}`,
+                etag: got.ETag,
+                iamArn: `arn:${ctx.partition}:iam::cloudfront:user/CloudFront Origin Access Identity ${id}`,
+                s3CanonicalUserId: identity.S3CanonicalUserId,
+            };
         } catch (e) {
             if (errorCode(e) === "NoSuchCloudFrontOriginAccessIdentity") {
                 return undefined;
@@ -226,6 +236,93 @@ export function distributionConfig(inputs: Props, callerReference: string): CF.D
     };
 }
 
+const items = <T>(l: { Items?: T[] } | undefined): T[] => l?.Items ?? [];
+
+function behaviorArgs(b: CF.DefaultCacheBehavior | CF.CacheBehavior): Props {
+    const fv = b.ForwardedValues;
+    return {
+        ...("PathPattern" in b ? { pathPattern: b.PathPattern } : {}),
+        targetOriginId: b.TargetOriginId,
+        viewerProtocolPolicy: b.ViewerProtocolPolicy,
+        allowedMethods: items(b.AllowedMethods),
+        cachedMethods: items(b.AllowedMethods?.CachedMethods),
+        compress: b.Compress ?? false,
+        cachePolicyId: b.CachePolicyId || undefined,
+        originRequestPolicyId: b.OriginRequestPolicyId || undefined,
+        forwardedValues: fv
+            ? {
+                  queryString: fv.QueryString,
+                  cookies: { forward: fv.Cookies?.Forward, whitelistedNames: items(fv.Cookies?.WhitelistedNames) },
+                  headers: items(fv.Headers),
+                  queryStringCacheKeys: items(fv.QueryStringCacheKeys),
+              }
+            : undefined,
+        minTtl: b.MinTTL,
+        defaultTtl: b.DefaultTTL,
+        maxTtl: b.MaxTTL,
+        lambdaFunctionAssociations: items(b.LambdaFunctionAssociations).map((a) => ({
+            eventType: a.EventType,
+            lambdaArn: a.LambdaFunctionARN,
+        })),
+        functionAssociations: items(b.FunctionAssociations).map((a) => ({ eventType: a.EventType, functionArn: a.FunctionARN })),
+    };
+}
+
+/** The API's DistributionConfig as pulumi-aws's arguments (the inverse of distributionConfig), for an import. */
+export function distributionArgs(c: CF.DistributionConfig): Props {
+    const vc = c.ViewerCertificate ?? {};
+    return {
+        comment: c.Comment ?? "",
+        enabled: c.Enabled,
+        aliases: items(c.Aliases),
+        defaultRootObject: c.DefaultRootObject ?? "",
+        httpVersion: c.HttpVersion,
+        isIpv6Enabled: c.IsIPV6Enabled ?? false,
+        priceClass: c.PriceClass,
+        webAclId: c.WebACLId || undefined,
+        origins: items(c.Origins).map((o) => ({
+            originId: o.Id,
+            domainName: o.DomainName,
+            originPath: o.OriginPath || undefined,
+            connectionAttempts: o.ConnectionAttempts,
+            connectionTimeout: o.ConnectionTimeout,
+            s3OriginConfig: o.S3OriginConfig ? { originAccessIdentity: o.S3OriginConfig.OriginAccessIdentity } : undefined,
+            customOriginConfig: o.CustomOriginConfig
+                ? {
+                      httpPort: o.CustomOriginConfig.HTTPPort,
+                      httpsPort: o.CustomOriginConfig.HTTPSPort,
+                      originProtocolPolicy: o.CustomOriginConfig.OriginProtocolPolicy,
+                      originSslProtocols: items(o.CustomOriginConfig.OriginSslProtocols),
+                  }
+                : undefined,
+        })),
+        defaultCacheBehavior: behaviorArgs(c.DefaultCacheBehavior!),
+        orderedCacheBehaviors: items(c.CacheBehaviors).map(behaviorArgs),
+        customErrorResponses: items(c.CustomErrorResponses).map((r) => ({
+            errorCode: r.ErrorCode,
+            responseCode: r.ResponseCode === undefined ? undefined : Number(r.ResponseCode),
+            responsePagePath: r.ResponsePagePath,
+            errorCachingMinTtl: r.ErrorCachingMinTTL,
+        })),
+        restrictions: {
+            geoRestriction: {
+                restrictionType: c.Restrictions?.GeoRestriction?.RestrictionType ?? "none",
+                locations: items(c.Restrictions?.GeoRestriction),
+            },
+        },
+        viewerCertificate: {
+            iamCertificateId: vc.IAMCertificateId || undefined,
+            acmCertificateArn: vc.ACMCertificateArn || undefined,
+            cloudfrontDefaultCertificate: vc.CloudFrontDefaultCertificate || undefined,
+            sslSupportMethod: vc.SSLSupportMethod,
+            minimumProtocolVersion: vc.MinimumProtocolVersion,
+        },
+        loggingConfig: c.Logging?.Enabled
+            ? { bucket: c.Logging.Bucket, prefix: c.Logging.Prefix, includeCookies: c.Logging.IncludeCookies }
+            : undefined,
+    };
+}
+
 async function waitDeployed(id: string, ctx: Context): Promise<void> {
     await waitUntil(`CloudFront distribution ${id} to be Deployed`, async () => {
         const out = await cloudfront(ctx).send(new (sdk().GetDistributionCommand)({ Id: id }));
@@ -291,7 +388,9 @@ export const distribution: ResourceHandler = {
     async read(id, state, ctx) {
         try {
             const out = await cloudfront(ctx).send(new (sdk().GetDistributionCommand)({ Id: id }));
-            return distributionOutputs(state, out.Distribution!, out.ETag, ctx);
+            // An import starts from nothing: the arguments are read back from the API, as the real provider does.
+            const args = state.origins === undefined ? distributionArgs(out.Distribution!.DistributionConfig!) : {};
+            return distributionOutputs({ ...args, ...state }, out.Distribution!, out.ETag, ctx);
         } catch (e) {
             if (errorCode(e) === "NoSuchDistribution") {
                 return undefined;

@@ -160,9 +160,16 @@ class StandIn {
     }
 
     async read(urn: string, id: string, state: Props, inputs: Props) {
-        const { handler } = handlerFor(urn);
+        const { type, handler } = handlerFor(urn);
         const props = handler.read ? await handler.read(id, state, this.context()) : state;
-        return props === undefined ? { id: "", props: {}, inputs: {} } : { id, props, inputs };
+        if (props === undefined) {
+            return { id: "", props: {}, inputs: {} };
+        }
+        // An import (no inputs yet): the inputs are the read attributes the resource's arguments
+        // declare, as the bridged provider extracts them; the engine diffs the program against them.
+        const shape = argsShape(type);
+        const imported = Object.keys(inputs).length === 0 && Object.keys(state).length === 0;
+        return { id, props, inputs: imported ? Object.fromEntries(Object.entries(props).filter(([k]) => shape.has(k))) : inputs };
     }
 
     async update(urn: string, id: string, olds: Props, news: Props) {

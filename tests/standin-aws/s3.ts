@@ -71,7 +71,8 @@ export const bucket: ResourceHandler = {
             }
             throw e;
         }
-        return state;
+        // Every attribute, as the real provider reads it (an import starts from nothing).
+        return bucketOutputs(id, state, ctx);
     },
     async update(id, _olds, news, ctx) {
         const { PutBucketTaggingCommand, DeleteBucketTaggingCommand } = sdk();

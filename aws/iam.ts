@@ -85,6 +85,8 @@ export interface StoredCertificate {
     name: string;
     path: string;
     body: string;
+    /** The intermediates uploaded with it ("" when none were). */
+    chain: string;
     expiration?: string;
 }
 
@@ -101,6 +103,7 @@ export async function getServerCertificate(aws: AwsTarget, name: string): Promis
             name: m?.ServerCertificateName ?? name,
             path: m?.Path ?? "",
             body: c?.CertificateBody ?? "",
+            chain: c?.CertificateChain ?? "",
             expiration: m?.Expiration?.toISOString(),
         };
     } catch (e) {
@@ -194,6 +197,17 @@ export async function deleteServerCertificate(aws: AwsTarget, name: string, time
             delay = Math.min(delay * 2, 60_000);
         }
     }
+}
+
+/**
+ * Moves a server certificate to another IAM path (UpdateServerCertificate with NewPath). Its name and
+ * ServerCertificateId stay, and CloudFront refers to a certificate by that id, so a distribution
+ * serving it keeps serving it (IAM API reference, UpdateServerCertificate; CloudFront Developer Guide,
+ * "Importing an SSL/TLS certificate": the IAM certificate ID).
+ */
+export async function moveServerCertificate(aws: AwsTarget, name: string, newPath: string): Promise<void> {
+    const { UpdateServerCertificateCommand } = require("@aws-sdk/client-iam") as typeof IAM;
+    await iam(aws).send(new UpdateServerCertificateCommand({ ServerCertificateName: name, NewPath: newPath }));
 }
 
 /** Brings the certificate's tags to `tags` (TagServerCertificate / UntagServerCertificate). */

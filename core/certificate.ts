@@ -170,6 +170,55 @@ export function isDue(renewAfterIso: string | undefined, now: number): boolean {
     return now >= Date.parse(renewAfterIso);
 }
 
+/** IAM's rule for a server certificate's name (IAM API reference, ServerCertificateName). */
+const IAM_CERTIFICATE_NAME = /^[\w+=,.@-]{1,128}$/;
+
+/** Why `name` cannot be the IAM server certificate to adopt (its syntax), or undefined. */
+export function adoptNameProblem(name: unknown, setting: string): string | undefined {
+    if (name === undefined || name === "") {
+        return undefined;
+    }
+    if (typeof name !== "string" || !IAM_CERTIFICATE_NAME.test(name)) {
+        return (
+            `\`${setting}\` ${JSON.stringify(name)} is not an IAM server certificate name (1-128 of letters, digits and +=,.@_-): ` +
+            "give its ServerCertificateName (`aws iam list-server-certificates --path-prefix /cloudfront/`), not its id or ARN"
+        );
+    }
+    return undefined;
+}
+
+/**
+ * Why the certificate found in IAM cannot be adopted for `domains`, or undefined: CloudFront serves
+ * only certificates under /cloudfront/ (docs/china-rules.md), it must cover every name the stack
+ * serves (aliases added later need a new certificate anyway), and it must still be valid.
+ */
+export function adoptionProblem(
+    name: string,
+    path: string,
+    facts: { notAfter: string; domains: string[] },
+    domains: readonly string[],
+    now: number,
+): string | undefined {
+    const at = `cannot adopt IAM server certificate "${name}"`;
+    if (!path.startsWith("/cloudfront/")) {
+        return `${at}: its path is "${path}", and CloudFront serves only certificates uploaded under /cloudfront/; nothing was ordered. Leave it out (unset the adopt setting) and a new certificate is issued`;
+    }
+    const covers = (d: string) =>
+        facts.domains.includes(d) ||
+        facts.domains.some((c) => c.startsWith("*.") && d.split(".").slice(1).join(".") === c.slice(2) && !d.startsWith("*."));
+    const missing = domains.filter((d) => !covers(d));
+    if (missing.length > 0) {
+        return (
+            `${at}: it covers ${facts.domains.join(", ")} but not ${missing.join(", ")}, which \`domains\` lists; nothing was ordered. ` +
+            "Adopt a certificate that covers every name, or leave it out and a new certificate is issued"
+        );
+    }
+    if (Date.parse(facts.notAfter) <= now) {
+        return `${at}: it expired at ${facts.notAfter}; nothing was ordered. Leave it out and a new certificate is issued`;
+    }
+    return undefined;
+}
+
 /**
  * Why a new certificate would not fit in IAM, or undefined: it needs a free slot under the account's
  * server-certificate quota (20 by default, every path and tool counting) while the one it replaces

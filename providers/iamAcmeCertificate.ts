@@ -12,6 +12,8 @@
  *           (../dns/host.ts; one batch per zone), uploads to IAM. If the upload fails
  *           after issuance, it fails as a *partial* resource that carries the certificate (key secret),
  *           and the next `pulumi up` uploads that same certificate in `update` without a new order.
+ *           With `adoptCertificateName` at the first create, takes over a certificate already in IAM
+ *           instead (any CA or tool; no order), served until its window and then replaced like any other.
  *   update: finishes a pending upload; applies tags; recomputes renewAfter for a new renewBeforeDays.
  *   read:   looks the certificate up in IAM; gone out of band => reported gone (next `up` issues anew).
  *   delete: DeleteServerCertificate, retrying DeleteConflict up to deleteConflictTimeoutSeconds
@@ -35,6 +37,8 @@ import { ariCertId, fetchRenewalWindow, getRenewalWindow, renewalInfoUrl } from 
 import {
     CertificateInputs,
     FallbackIssuer,
+    adoptNameProblem,
+    adoptionProblem,
     KeyType,
     PLAN_INPUTS,
     ariRenewalInstant,
@@ -62,6 +66,7 @@ import {
     deleteServerCertificate,
     getServerCertificate,
     listServerCertificates,
+    moveServerCertificate,
     serverCertificateCount,
     setServerCertificateTags,
     uploadServerCertificate,
@@ -69,6 +74,7 @@ import {
 import { holdsUnknown, providerError, sleep, withoutUndefined } from "../core/runtime";
 import { AwsIdentity, awsTargetOf } from "../core/awsIdentity";
 import { localIdentityProblems } from "../aws/identity";
+import { errorName } from "../aws/errors";
 import { stackAwsIdentity } from "../config/stackAws";
 import { ChallengeMode } from "../core/challenges";
 import { ChallengePlanResult, PlanRequest, planChallenges } from "../acme/challengePlan";
@@ -124,6 +130,14 @@ export interface IamAcmeCertificateArgs {
     /** Tags on the IAM server certificate. Changing them updates in place. */
     readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>> | undefined>;
     /**
+     * The name of a server certificate already in IAM (under /cloudfront/, covering every name of
+     * `domains`) to take over at the first `pulumi up` instead of ordering one: a site moved into the
+     * stack keeps the certificate it serves until that certificate's renewal window, then gets one from
+     * the CA like any other (zero gap; the adopted one is deleted once nothing serves it). Read at the
+     * first create only: changing or removing it later changes nothing.
+     */
+    readonly adoptCertificateName?: pulumi.Input<string | undefined>;
+    /**
      * Where the IAM and Route 53 clients get credentials: profile, shared files, roles to assume.
      * Defaults to the stack's `aws:profile`, `aws:sharedCredentialsFiles`, `aws:sharedConfigFiles` and
      * `aws:assumeRoles` (what pulumi-aws uses), else the SDK's default chain. Changing it updates in place.
@@ -150,6 +164,8 @@ interface CertificateOutputs extends Omit<CertificateInputs, "accountKeyPem"> {
     /** The CA that signed (its directory) and the account that ordered: the first issuer or a fallback. Unset in state written before fallbacks: the account's own. */
     issuerDirectoryUrl?: string;
     issuerAccountUrl?: string;
+    /** The IAM path of a certificate taken over rather than ordered (adoptCertificateName); unset for ordered ones. */
+    adoptedFrom?: string;
 }
 
 const log = (line: string) => console.log(line);
@@ -188,6 +204,9 @@ async function uploadOrKeep(outs: CertificateOutputs, providerText: unknown): Pr
  * decides, and one log line says so. Never an AWS call, never a failure.
  */
 async function currentAriInstant(olds: CertificateOutputs): Promise<string | undefined> {
+    if (olds.adoptedFrom !== undefined) {
+        return undefined; // another CA's or tool's certificate: the stored window decides
+    }
     let url = olds.renewalInfoUrl;
     try {
         if (url === undefined && olds.certificatePem) {
@@ -260,6 +279,77 @@ async function replacedCertificate(
         );
         return undefined;
     }
+}
+
+/**
+ * Takes over a certificate already in IAM (made by hand, by certbot, by another tool; any CA): no
+ * order, no upload. It renews from the usual share of its lifetime (no ARI: its CA may not be ours),
+ * then is replaced like any other: create before delete, so it is deleted only after the
+ * distribution serves the new one. The private key stays where it is (IAM never returns it).
+ *
+ * One-shot, and the mark is kept in IAM, not in the inputs: the engine checks a replacement with no
+ * old inputs, so a replacement looks like a first create. The adopted certificate is moved under the
+ * resource's own path (same name, same ServerCertificateId, still served); a create that finds that
+ * path already holding a certificate is a replacement, and orders. Undefined: order as usual.
+ */
+async function adoptOnce(inputs: CertificateInputs, name: string): Promise<{ id: string; outs: CertificateOutputs } | undefined> {
+    const aws = awsTargetOf(inputs);
+    const [stored, own] = await Promise.all([getServerCertificate(aws, name), listServerCertificates(aws, inputs.path)]);
+    const stackPath = inputs.path.split("/").slice(0, 3).join("/") + "/";
+    if (own.length > 0 || stored?.path.startsWith(stackPath)) {
+        log(
+            `[certificate] [${inputs.domains[0]}] not adopting ${name}: ${own.length > 0 ? `${inputs.path} already holds ${own.map((c) => c.name).join(", ")}` : `it is this stack's own (${stored?.path})`}; ordering as for any renewal`,
+        );
+        return undefined;
+    }
+    if (!stored?.body) {
+        throw providerError(
+            `cannot adopt IAM server certificate "${name}": there is none by that name in this account; nothing was ordered. ` +
+                "Give its ServerCertificateName (`aws iam list-server-certificates --path-prefix /cloudfront/`)",
+            "AdoptNotFound",
+        );
+    }
+    const facts = certificateFacts(stored.body);
+    const problem = adoptionProblem(name, stored.path, facts, inputs.domains, Date.now());
+    if (problem) {
+        throw providerError(problem, "AdoptRefused");
+    }
+    try {
+        await moveServerCertificate(aws, name, inputs.path);
+    } catch (e) {
+        if (errorName(e) === "AccessDenied") {
+            throw providerError(
+                `cannot adopt IAM server certificate "${name}": moving it from ${stored.path} to ${inputs.path} was refused (AccessDenied); nothing was ordered. ` +
+                    `The first adopting \`pulumi up\` needs iam:UpdateServerCertificate on ${stored.arn} and on the stack's path ` +
+                    "(docs/migrate.md, permissions)",
+                "AdoptRefused",
+            );
+        }
+        throw e;
+    }
+    const moved = (await getServerCertificate(aws, name)) ?? stored;
+    const outs: CertificateOutputs = {
+        ...storedInputs(inputs),
+        serverCertificateId: moved.serverCertificateId,
+        arn: moved.arn,
+        name,
+        notBefore: facts.notBefore,
+        notAfter: facts.notAfter,
+        renewAfter: renewAfter(facts, { renewBeforeDays: inputs.renewBeforeDays, random: stableFraction(facts.serialNumber) }),
+        serialNumber: facts.serialNumber,
+        certificatePem: stored.body,
+        chainPem: stored.chain,
+        privateKeyPem: "",
+        uploadPending: false,
+        adoptedFrom: stored.path,
+    };
+    const due = isDue(outs.renewAfter, Date.now());
+    log(
+        `[certificate] [${inputs.domains[0]}] adopted ${name} (${stored.serverCertificateId}, serial ${facts.serialNumber}), moved from ${stored.path} to ${inputs.path}: ` +
+            `valid until ${facts.notAfter}, ${due ? "already in its renewal window: the next `pulumi up` replaces it" : `renews from ${outs.renewAfter}`}; nothing was ordered`,
+    );
+    // The engine refuses undefined values in outputs ("Unexpected struct type").
+    return { id: name, outs: withoutUndefined(outs) };
 }
 
 /**
@@ -395,6 +485,18 @@ export const iamAcmeCertificateProvider: pulumi.dynamic.ResourceProvider = {
         } else {
             delete news.previousAccountUrl;
         }
+        // Adoption is for the resource's first create only: an update never adopts, so the name is
+        // not kept in its inputs (a replacement, checked with no old inputs, keeps it: adoptOnce
+        // tells a replacement by what IAM holds under the path).
+        if (Object.keys(olds).length > 0 || news.adoptCertificateName === undefined || news.adoptCertificateName === "") {
+            news = { ...news };
+            delete news.adoptCertificateName;
+        } else {
+            const problem = adoptNameProblem(news.adoptCertificateName, "adoptCertificateName");
+            if (problem) {
+                failures.push({ property: "adoptCertificateName", reason: problem });
+            }
+        }
         // A profile or file missing on this machine: found here, before any request.
         if (failures.length === 0) {
             failures.push(...localIdentityProblems(news.awsIdentity as AwsIdentity | undefined));
@@ -454,7 +556,11 @@ export const iamAcmeCertificateProvider: pulumi.dynamic.ResourceProvider = {
         };
     },
 
-    async create(inputs: CertificateInputs & { __provider?: string; previousAccountUrl?: string }) {
+    async create(inputs: CertificateInputs & { __provider?: string; previousAccountUrl?: string; adoptCertificateName?: string }) {
+        const adopted = inputs.adoptCertificateName ? await adoptOnce(inputs, inputs.adoptCertificateName) : undefined;
+        if (adopted) {
+            return adopted;
+        }
         const started = Date.now();
         const dns = dnsHostOf(inputs);
         // The account's own CA first, then the fallbacks (cloudfront-china:issuers): every order,
@@ -654,6 +760,8 @@ export class IamAcmeCertificate extends pulumi.dynamic.Resource {
     declare public readonly privateKeyPem: pulumi.Output<string>;
     /** The directory of the CA that signed: the account's own, or a fallback's. */
     declare public readonly issuerDirectoryUrl: pulumi.Output<string | undefined>;
+    /** Set when the certificate was taken over from IAM (adoptCertificateName): the path it was found under. */
+    declare public readonly adoptedFrom: pulumi.Output<string | undefined>;
 
     constructor(name: string, args: IamAcmeCertificateArgs, opts?: pulumi.CustomResourceOptions) {
         super(
@@ -681,6 +789,7 @@ export class IamAcmeCertificate extends pulumi.dynamic.Resource {
                 // No default here: unset keeps existing stacks' inputs as they are (the provider applies 120).
                 caTimeoutSeconds: args.caTimeoutSeconds,
                 tags: args.tags,
+                adoptCertificateName: args.adoptCertificateName,
                 awsIdentity: args.awsIdentity ?? stackAwsIdentity(),
                 fallbackIssuers:
                     args.fallbackAccounts && args.fallbackAccounts.length > 0
@@ -702,6 +811,7 @@ export class IamAcmeCertificate extends pulumi.dynamic.Resource {
                         : undefined,
                 issuerDirectoryUrl: undefined,
                 issuerAccountUrl: undefined,
+                adoptedFrom: undefined,
                 serverCertificateId: undefined,
                 arn: undefined,
                 name: undefined,

@@ -7,14 +7,14 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { X509Certificate, createPrivateKey } from "node:crypto";
 import * as os from "node:os";
-import { GetServerCertificateCommand, IAMClient, ListServerCertificatesCommand } from "@aws-sdk/client-iam";
+import { GetServerCertificateCommand, IAMClient, ListServerCertificatesCommand, UploadServerCertificateCommand } from "@aws-sdk/client-iam";
 import { ChangeResourceRecordSetsCommand, ListResourceRecordSetsCommand, Route53Client } from "@aws-sdk/client-route-53";
 import * as pulumi from "@pulumi/pulumi";
 import { acmeAccountProvider } from "../providers/acmeAccount";
 import type { CertificateInputs } from "../core/certificate";
 import { iamAcmeCertificateProvider as provider } from "../providers/iamAcmeCertificate";
 import { SignedCall, runNode, serverCertificateIdFor } from "./support/peers";
-import { certificateInputs, countConnections, createZone, Peers, SHORTLIVED_SECONDS, txtValues, usePeers } from "./support/fixture";
+import { certificateInputs, countConnections, createZone, logged, Peers, SHORTLIVED_SECONDS, txtValues, usePeers } from "./support/fixture";
 import { promiseOf, settle, useOfflineMocks } from "./support/pulumi";
 
 const iam = () => new IAMClient({ region: "cn-north-1" });
@@ -317,6 +317,120 @@ describe("IamAcmeCertificate against Pebble and moto", function () {
         assert.equal(peers.pebble.ordersCreated(), orders + 1);
         await provider.delete!(again.id, again.outs);
         await provider.delete!(first.id, first.outs);
+    });
+
+    /** Uploads an issued certificate again by hand under /cloudfront/, as certbot's hook does. */
+    const uploadByHand = async (name: string, outs: Record<string, unknown>) =>
+        iam().send(
+            new UploadServerCertificateCommand({
+                ServerCertificateName: name,
+                Path: "/cloudfront/",
+                CertificateBody: outs.certificatePem as string,
+                CertificateChain: outs.chainPem as string,
+                PrivateKey: outs.privateKeyPem as string,
+            }),
+        );
+
+    it("adopts a certificate already in IAM with no order, moves it under the stack's path, then replaces it from the CA and deletes it", async () => {
+        const zone = await createZone("example.cn");
+        const names = [`www.${zone.name}`, zone.name];
+        const handMade = await provider.create(inputs(names, { path: `/cloudfront/test/hand-made-${zone.name}/` }));
+        const legacy = `legacy-${zone.name}`;
+        await uploadByHand(legacy, handMade.outs);
+        await provider.delete!(handMade.id, handMade.outs);
+        const before = (await iam().send(new GetServerCertificateCommand({ ServerCertificateName: legacy }))).ServerCertificate!;
+        const orders = peers.pebble.ordersCreated();
+        const stackPath = `/cloudfront/test/adopt-${zone.name}/`;
+        const news = { ...inputs(names, { path: stackPath }), adoptCertificateName: legacy };
+
+        const first = await provider.check!({}, news);
+        assert.deepEqual(first.failures, []);
+        const adopted = await provider.create(first.inputs);
+        const outs = adopted.outs as Outs;
+        assert.equal(peers.pebble.ordersCreated(), orders, "nothing ordered");
+        assert.equal(adopted.id, legacy);
+        assert.equal(outs.serialNumber, handMade.outs.serialNumber);
+        assert.equal(outs.adoptedFrom, "/cloudfront/");
+        assert.equal(outs.privateKeyPem, "", "IAM never gives the key back");
+        assert.ok(Date.parse(outs.renewAfter) > Date.now());
+        // Moved, not copied: same name and id (what the distribution serves), now under the stack's path.
+        const after = (await iam().send(new GetServerCertificateCommand({ ServerCertificateName: legacy }))).ServerCertificate!;
+        assert.equal(after.ServerCertificateMetadata!.Path, stackPath);
+        assert.equal(outs.path, stackPath);
+        assert.equal(after.ServerCertificateMetadata!.ServerCertificateId, before.ServerCertificateMetadata!.ServerCertificateId);
+        assert.equal(outs.serverCertificateId, before.ServerCertificateMetadata!.ServerCertificateId);
+        assert.equal(outs.arn, after.ServerCertificateMetadata!.Arn);
+
+        // The next runs: an update does not keep the name; outside the window nothing changes, and a refresh changes nothing.
+        const next = await provider.check!(first.inputs, news);
+        assert.equal(next.inputs.adoptCertificateName, undefined);
+        assert.deepEqual(await provider.diff!(adopted.id, outs, next.inputs), { changes: false });
+        assert.deepEqual((await provider.read!(adopted.id, outs)).props, outs);
+
+        // Its window: replaced like any other. The engine checks a replacement with no old inputs, so
+        // the name is still there: the certificate under the stack's path says it was adopted already.
+        const due = { ...outs, renewAfter: new Date(Date.now() - 1000).toISOString() };
+        assert.deepEqual(await provider.diff!(adopted.id, due, next.inputs), {
+            changes: true,
+            replaces: ["renewAfter"],
+            deleteBeforeReplace: false,
+        });
+        const replacement = await provider.check!({}, news);
+        assert.equal(replacement.inputs.adoptCertificateName, legacy);
+        const renewed = await logged(() => provider.create(replacement.inputs));
+        assert.equal(peers.pebble.ordersCreated(), orders + 1, "one order, for the replacement");
+        assert.ok(renewed.lines.some((l) => l.includes(`not adopting ${legacy}: ${stackPath} already holds ${legacy}`)));
+        const renewedOuts = renewed.result.outs as Outs;
+        assert.notEqual(renewedOuts.serialNumber, outs.serialNumber);
+        assert.equal(renewedOuts.adoptedFrom, undefined);
+        await provider.delete!(adopted.id, due);
+        const left = (await iam().send(new ListServerCertificatesCommand({}))).ServerCertificateMetadataList ?? [];
+        assert.ok(!left.some((m) => m.ServerCertificateName === legacy), "the adopted certificate is deleted after the replacement");
+        await provider.delete!(renewed.result.id, renewedOuts);
+    });
+
+    it("adoption refused before anything is ordered: no such certificate, one that misses a name, a bad name", async () => {
+        const zone = await createZone("example.cn");
+        const names = [`www.${zone.name}`, zone.name];
+        const path = `/cloudfront/test/refused-${zone.name}/`;
+        const refused = async (i: CertificateInputs) =>
+            (await provider.create(i).then(
+                () => assert.fail("create should be refused"),
+                (e: unknown) => e,
+            )) as Error & { code: string };
+        const www = await provider.create(inputs([`www.${zone.name}`], { path: `/cloudfront/test/www-only-${zone.name}/` }));
+        const partialName = `partial-${zone.name}`;
+        await uploadByHand(partialName, www.outs);
+        await provider.delete!(www.id, www.outs);
+        const orders = peers.pebble.ordersCreated();
+
+        const missing = await refused({ ...inputs(names, { path }), adoptCertificateName: "no-such-certificate" } as CertificateInputs);
+        assert.equal(missing.code, "AdoptNotFound");
+        assert.match(
+            missing.message,
+            /cannot adopt IAM server certificate "no-such-certificate": there is none by that name in this account; nothing was ordered/,
+        );
+        const partial = await refused({ ...inputs(names, { path }), adoptCertificateName: partialName } as CertificateInputs);
+        assert.equal(partial.code, "AdoptRefused");
+        assert.match(
+            partial.message,
+            new RegExp(
+                `it covers www\\.${zone.name.replace(/\./g, "\\.")} but not ${zone.name.replace(/\./g, "\\.")}, which \`domains\` lists`,
+            ),
+        );
+        assert.equal(peers.pebble.ordersCreated(), orders, "nothing ordered");
+        const stored = (await iam().send(new GetServerCertificateCommand({ ServerCertificateName: partialName }))).ServerCertificate!;
+        assert.equal(stored.ServerCertificateMetadata!.Path, "/cloudfront/", "a refused certificate is left where it was");
+
+        const bad = await provider.check!(
+            {},
+            { ...inputs(names), adoptCertificateName: "arn:aws-cn:iam::123456789012:server-certificate/x" },
+        );
+        assert.deepEqual(
+            (bad.failures ?? []).map((f) => f.property),
+            ["adoptCertificateName"],
+        );
+        assert.match(bad.failures?.[0].reason ?? "", /is not an IAM server certificate name .*give its ServerCertificateName/);
     });
 
     it("transient IAM errors on upload are retried", async () => {

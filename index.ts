@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { readSiteConfig } from "./config/siteConfig";
 import { CertificateWatch, resolveWatchBoundary } from "./components/certificateWatch";
 import { ScheduledDeployments } from "./components/deployments";
-import { lookupHostedZone, siteResources } from "./components/chinaSite";
+import { lookupHostedZone, resolveAdoption, siteResources } from "./components/chinaSite";
 
 async function main() {
     const settings = readSiteConfig();
@@ -20,7 +20,12 @@ async function main() {
     const watchBoundary = settings.watch
         ? await resolveWatchBoundary(settings.watch.permissionsBoundary, "cloudfront-china:watch.permissionsBoundary")
         : undefined;
-    const { certificate, site } = siteResources(settings, hostedZone, { name: "site" });
+    // A site made outside the stack is read before anything is registered (docs/migrate.md).
+    const adoption =
+        settings.adoptDistributionId !== undefined
+            ? await resolveAdoption(settings, settings.adoptDistributionId, "cloudfront-china:adoptDistributionId")
+            : undefined;
+    const { certificate, site } = siteResources(settings, hostedZone, { name: "site" }, adoption);
     // Watches what the edge serves, independent of the certificate resource (opt-in).
     const watch =
         settings.watch &&

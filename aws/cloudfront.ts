@@ -89,3 +89,97 @@ export async function certificatesServedInAccount(aws: AwsTarget): Promise<Set<s
     } while (marker);
     return served;
 }
+
+/** A distribution as it is: its ETag-free settings in pulumi-aws's shape, for the China rules and the adoption plan. */
+export interface ExistingDistribution {
+    id: string;
+    status: string;
+    settings: Record<string, unknown>;
+    tags: Record<string, string>;
+}
+
+const items = <T>(l: { Items?: T[] } | undefined): T[] => l?.Items ?? [];
+
+/** A cache behavior of the API in pulumi-aws's shape (only what the rules and the plan read). */
+function behaviorSettings(b: CF.DefaultCacheBehavior | CF.CacheBehavior) {
+    return {
+        targetOriginId: b.TargetOriginId,
+        viewerProtocolPolicy: b.ViewerProtocolPolicy,
+        cachePolicyId: b.CachePolicyId || undefined,
+        originRequestPolicyId: b.OriginRequestPolicyId || undefined,
+        forwardedValues: b.ForwardedValues
+            ? { queryString: b.ForwardedValues.QueryString, cookies: { forward: b.ForwardedValues.Cookies?.Forward } }
+            : undefined,
+        lambdaFunctionAssociations: items(b.LambdaFunctionAssociations).map((a) => ({
+            eventType: a.EventType,
+            lambdaArn: a.LambdaFunctionARN,
+        })),
+        functionAssociations: items(b.FunctionAssociations).map((a) => ({ eventType: a.EventType, functionArn: a.FunctionARN })),
+        ...("PathPattern" in b ? { pathPattern: b.PathPattern } : {}),
+    };
+}
+
+/**
+ * GetDistribution, as pulumi-aws's `aws.cloudfront.Distribution` arguments would describe it, and its
+ * tags; undefined when there is no such distribution. Read-only (cloudfront:GetDistribution,
+ * cloudfront:ListTagsForResource).
+ */
+export async function existingDistribution(aws: AwsTarget, id: string): Promise<ExistingDistribution | undefined> {
+    const { GetDistributionCommand, ListTagsForResourceCommand } = require("@aws-sdk/client-cloudfront") as typeof CF;
+    const client = cloudfront(aws);
+    try {
+        const d = (await client.send(new GetDistributionCommand({ Id: id }))).Distribution;
+        const c = d?.DistributionConfig;
+        if (!d || !c) {
+            return undefined;
+        }
+        const tagged = await client.send(new ListTagsForResourceCommand({ Resource: d.ARN }));
+        const tags = Object.fromEntries((tagged.Tags?.Items ?? []).map((t) => [t.Key ?? "", t.Value ?? ""]));
+        const vc = c.ViewerCertificate ?? {};
+        const logging = c.Logging?.Enabled ? { bucket: c.Logging.Bucket, prefix: c.Logging.Prefix } : undefined;
+        return {
+            id,
+            status: d.Status ?? "",
+            tags,
+            settings: {
+                enabled: c.Enabled,
+                aliases: items(c.Aliases),
+                isIpv6Enabled: c.IsIPV6Enabled,
+                httpVersion: c.HttpVersion,
+                priceClass: c.PriceClass,
+                webAclId: c.WebACLId || undefined,
+                defaultRootObject: c.DefaultRootObject,
+                loggingConfig: logging,
+                origins: items(c.Origins).map((o) => ({
+                    originId: o.Id,
+                    domainName: o.DomainName,
+                    originAccessControlId: o.OriginAccessControlId || undefined,
+                    s3OriginConfig: o.S3OriginConfig ? { originAccessIdentity: o.S3OriginConfig.OriginAccessIdentity } : undefined,
+                    customOriginConfig: o.CustomOriginConfig
+                        ? { originProtocolPolicy: o.CustomOriginConfig.OriginProtocolPolicy }
+                        : undefined,
+                    originShield: o.OriginShield?.Enabled
+                        ? { enabled: true, originShieldRegion: o.OriginShield.OriginShieldRegion }
+                        : undefined,
+                })),
+                originGroups: items(c.OriginGroups).length > 0 ? items(c.OriginGroups).map((g) => ({ originId: g.Id })) : undefined,
+                defaultCacheBehavior: c.DefaultCacheBehavior ? behaviorSettings(c.DefaultCacheBehavior) : undefined,
+                orderedCacheBehaviors: items(c.CacheBehaviors).map(behaviorSettings),
+                viewerCertificate: {
+                    iamCertificateId: vc.IAMCertificateId || undefined,
+                    acmCertificateArn: vc.ACMCertificateArn || undefined,
+                    cloudfrontDefaultCertificate: vc.CloudFrontDefaultCertificate || undefined,
+                    sslSupportMethod: vc.SSLSupportMethod,
+                    minimumProtocolVersion: vc.MinimumProtocolVersion,
+                },
+            },
+        };
+    } catch (e) {
+        if ((e as { name?: string }).name === "NoSuchDistribution") {
+            return undefined;
+        }
+        throw e;
+    } finally {
+        client.destroy();
+    }
+}

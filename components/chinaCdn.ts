@@ -88,6 +88,20 @@ export interface ChinaCdnArgs {
     readonly tags?: Readonly<Record<string, string>>;
     /** Extra distribution settings; China-incompatible ones are refused. Defaults to none. */
     readonly distributionOverrides?: DistributionOverrides;
+    /**
+     * A site made outside the stack to take over (docs/migrate.md): the distribution, its bucket and
+     * its OAI are imported as they are and updated in place, never replaced (the aliases and their ICP
+     * recordals stay), and kept when the stack is destroyed. Defaults to none (everything is created).
+     */
+    readonly adopt?: AdoptedSite;
+}
+
+/** The ids of what an adopted site already has. */
+export interface AdoptedSite {
+    readonly distributionId: string;
+    readonly bucketName: string;
+    /** Undefined when its origin uses no OAI: one is created. */
+    readonly originAccessIdentityId?: string;
 }
 
 /**
@@ -249,12 +263,16 @@ export class ChinaCdn extends pulumi.ComponentResource {
 
         // Site bucket: owner-enforced (no ACLs); SSE-S3, since an OAI can read SSE-KMS objects only
         // with a key policy CloudFront in China cannot use.
-        const keep = !args.destroyBuckets;
+        // What was adopted is kept on destroy, whatever destroyBuckets says: the stack never deletes
+        // a site it did not make (giving it back, docs/migrate.md).
+        const adopt = args.adopt;
+        const keep = !args.destroyBuckets || adopt !== undefined;
+        const adopted = (id: string | undefined) => (id === undefined ? {} : { import: id, retainOnDelete: true });
         const {
             bucket,
             publicAccessBlock,
             settings: bucketSettings,
-        } = this.privateBucket(`${name}-bucket`, name, "BucketOwnerEnforced", tags, keep);
+        } = this.privateBucket(`${name}-bucket`, name, "BucketOwnerEnforced", tags, keep, adopt?.bucketName);
         if (args.versioning) {
             new aws.s3.BucketVersioning(
                 `${name}-versioning`,
@@ -271,7 +289,7 @@ export class ChinaCdn extends pulumi.ComponentResource {
             {
                 comment: `cloudfront-china ${name}`,
             },
-            parent,
+            { ...parent, ...adopted(adopt?.originAccessIdentityId) },
         );
 
         new aws.s3.BucketPolicy(
@@ -280,7 +298,8 @@ export class ChinaCdn extends pulumi.ComponentResource {
                 bucket: bucket.id,
                 policy: pulumi.jsonStringify(siteBucketPolicy(partition, bucket.bucket, oai.iamArn)),
             },
-            { parent: this, dependsOn: [publicAccessBlock] },
+            // An adopted bucket keeps a policy that lets the OAI read once the stack is gone.
+            { parent: this, dependsOn: [publicAccessBlock], retainOnDelete: adopt !== undefined },
         );
 
         const logs = args.logging
@@ -313,7 +332,7 @@ export class ChinaCdn extends pulumi.ComponentResource {
             },
             // CloudFront delivers standard logs with ACLs: CreateDistribution must not reach the log
             // bucket before its ownership is BucketOwnerPreferred (ACLs enabled).
-            { parent: this, dependsOn: logs ? [logs.ownership] : [] },
+            { parent: this, dependsOn: logs ? [logs.ownership] : [], ...adopted(adopt?.distributionId) },
         );
 
         if (args.dnsRecords) {
@@ -326,8 +345,11 @@ export class ChinaCdn extends pulumi.ComponentResource {
                         type: "A",
                         // IPv6 is off in China, so no AAAA record.
                         aliases: [{ name: distribution.domainName, zoneId: distribution.hostedZoneId, evaluateTargetHealth: false }],
+                        // An adopted site has its records already: the stack takes them over (UPSERT)
+                        // and leaves them on destroy, so its names keep resolving.
+                        allowOverwrite: adopt !== undefined ? true : undefined,
                     },
-                    parent,
+                    { ...parent, retainOnDelete: adopt !== undefined },
                 );
             }
         }
@@ -433,13 +455,18 @@ export class ChinaCdn extends pulumi.ComponentResource {
         objectOwnership: string,
         tags: Readonly<Record<string, string>>,
         keepOnDestroy: boolean,
+        adoptedName?: string,
     ) {
-        const parent = { parent: this };
+        const parent = { parent: this, retainOnDelete: adoptedName !== undefined };
         // `pulumi destroy` either keeps the bucket and everything in it (default: logs, objects
         // uploaded outside Pulumi and old versions are never lost in silence), or, with
         // destroyBuckets, empties it (every object and version) and deletes it. A plain delete
         // would fail with BucketNotEmpty on the first log file or old version.
-        const bucket = new aws.s3.Bucket(bucketName, { forceDestroy: !keepOnDestroy, tags }, { ...parent, retainOnDelete: keepOnDestroy });
+        const bucket = new aws.s3.Bucket(
+            bucketName,
+            { bucket: adoptedName, forceDestroy: !keepOnDestroy, tags },
+            { ...parent, retainOnDelete: keepOnDestroy, ...(adoptedName === undefined ? {} : { import: adoptedName }) },
+        );
         const publicAccessBlock = new aws.s3.BucketPublicAccessBlock(
             `${prefix}-public-access-block`,
             { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },

@@ -12,11 +12,15 @@ import { CONFIG_KEYS, SiteSettingName, SiteSettings, nearestName, readSiteSettin
 import { stackAwsTarget } from "../config/stackAws";
 import { OFFLINE_SECRET } from "../config/deployments";
 import { regionProblems, zoneCoverageProblems } from "../core/validation";
-import { throwIfProblems } from "../config/inputError";
+import { InputError, throwIfProblems } from "../config/inputError";
 import { AcmeAccount } from "../providers/acmeAccount";
 import { IamAcmeCertificate } from "../providers/iamAcmeCertificate";
 import { ChallengeRecord, acmeChallengeName, baseName, persistRecords } from "../core/challenges";
 import { zoneFor } from "../core/certificate";
+import { Adoption, planAdoption } from "../core/adoption";
+import { STACK_TAG } from "../core/iamPolicy";
+import { existingDistribution } from "../aws/cloudfront";
+import { listServerCertificates } from "../aws/iam";
 
 /** The certificate a site serves, and what the user may have to add at a DNS host. */
 export interface SiteCertificate {
@@ -111,7 +115,7 @@ function standingPersistRecords(
 export function siteCertificate(
     settings: SiteSettings,
     hostedZones: Record<string, string> | undefined,
-    named: { prefix?: string; opts?: pulumi.CustomResourceOptions; eabHmacKey?: pulumi.Input<string> } = {},
+    named: { prefix?: string; opts?: pulumi.CustomResourceOptions; eabHmacKey?: pulumi.Input<string>; adoptCertificateName?: string } = {},
 ): SiteCertificate {
     if (settings.iamCertificateId !== undefined) {
         return { id: settings.iamCertificateId };
@@ -175,6 +179,7 @@ export function siteCertificate(
             persistUntil: settings.acme.persistUntil,
             hostedZones,
             tags: settings.tags,
+            adoptCertificateName: named.adoptCertificateName,
         },
         { ...named.opts, dependsOn: standing },
     );
@@ -315,6 +320,58 @@ export async function lookupHostedZone(
     return { hostedZoneId, zoneName: zone.name };
 }
 
+/** What the program takes over (core/adoption.ts), with the name of the IAM certificate served. */
+export interface SiteAdoption extends Adoption {
+    certificateName?: string;
+}
+
+/**
+ * Reads the distribution `setting` names and what the stack takes over with it: its bucket, its Origin
+ * Access Identity and the IAM certificate it serves (read-only: cloudfront:GetDistribution,
+ * iam:ListServerCertificates). Refused with the reasons before anything is registered; the changes
+ * the first `pulumi up` makes beyond the engine's own diff are logged as warnings (docs/migrate.md).
+ */
+export async function resolveAdoption(settings: SiteSettings, distributionId: string, setting: string): Promise<SiteAdoption> {
+    const target = { region: settings.region, identity: settings.awsIdentity };
+    const existing = await existingDistribution(target, distributionId);
+    if (!existing) {
+        throw new InputError([
+            `\`${setting}\`: there is no distribution ${distributionId} in this account (the one \`aws:\` config reaches): ` +
+                "give the Id from `aws cloudfront list-distributions` of the account that serves the site",
+        ]);
+    }
+    const { adoption, problems } = planAdoption(
+        existing,
+        { region: settings.region, domains: settings.domains, stack: pulumi.getStack() },
+        setting,
+    );
+    throwIfProblems(problems);
+    const found = adoption!;
+    if (existing.tags[STACK_TAG] === pulumi.getStack()) {
+        return found; // taken over at an earlier `pulumi up`: nothing to report, no certificate to adopt
+    }
+    let certificateName: string | undefined;
+    if (found.certificateId !== undefined && settings.iamCertificateId === undefined) {
+        const listed = await listServerCertificates(target, "/cloudfront/");
+        certificateName = listed.find((c) => c.id === found.certificateId)?.name;
+        if (certificateName === undefined) {
+            throw new InputError([
+                `\`${setting}\` ${distributionId} serves IAM certificate ${found.certificateId}, which is not under /cloudfront/ in this account: ` +
+                    "CloudFront serves only certificates there (docs/china-rules.md); check `aws iam list-server-certificates --path-prefix /cloudfront/`",
+            ]);
+        }
+    }
+    void pulumi.log.info(
+        `adopting distribution ${distributionId} (${(existing.settings.aliases as string[]).join(", ")}), bucket ${found.bucketName}` +
+            `${found.originAccessIdentityId ? `, OAI ${found.originAccessIdentityId}` : ""}${certificateName ? `, certificate ${certificateName}` : ""}: ` +
+            "imported as they are, never replaced; `pulumi preview --diff` lists every setting the first `pulumi up` changes",
+    );
+    for (const change of found.changes) {
+        void pulumi.log.warn(`adopting ${distributionId}: ${change}`);
+    }
+    return { ...found, certificateName };
+}
+
 /**
  * The site from its checked settings: the certificate (issued, or the one given) and the ChinaCdn
  * serving it. One assembly for the program (index.ts: no prefix, no parent, so its resource names
@@ -326,19 +383,30 @@ export function siteResources(
     settings: SiteSettings,
     hostedZone: { hostedZoneId: string; zoneName: string } | undefined,
     named: { name: string; prefix?: string; opts?: pulumi.ComponentResourceOptions; eabHmacKey?: pulumi.Input<string> },
+    adoption?: SiteAdoption,
 ): { certificate: SiteCertificate; site: ChinaCdn } {
     const cdnArgs = siteCdnArgs(settings, hostedZone);
-    const certificate = siteCertificate(
-        settings,
-        hostedZone && { [hostedZone.zoneName.replace(/\.$/, "")]: hostedZone.hostedZoneId },
-        named,
-    );
-    const site = new ChinaCdn(named.name, { ...cdnArgs, iamCertificateId: certificate.id }, named.opts);
+    const certificate = siteCertificate(settings, hostedZone && { [hostedZone.zoneName.replace(/\.$/, "")]: hostedZone.hostedZoneId }, {
+        ...named,
+        adoptCertificateName: adoption?.certificateName,
+    });
+    const adopt = adoption && {
+        distributionId: adoption.distributionId,
+        bucketName: adoption.bucketName,
+        originAccessIdentityId: adoption.originAccessIdentityId,
+    };
+    const site = new ChinaCdn(named.name, { ...cdnArgs, iamCertificateId: certificate.id, adopt }, named.opts);
     return { certificate, site };
 }
 
 /** The args a ChinaSite reads with the stack-config reader (same names, same checks). */
-const SETTING_NAMES = CONFIG_KEYS.filter((k): k is SiteSettingName => k !== "deployments" && k !== "watch");
+/**
+ * Settings of the program that are not ChinaSite args: the schedule and the watch are components of
+ * their own, and adoption reads the account before anything is registered, which a component's
+ * constructor cannot wait for (library callers give ChinaCdn `adopt` instead).
+ */
+export const PROGRAM_ONLY_SETTINGS: readonly string[] = ["deployments", "watch", "adoptDistributionId"];
+const SETTING_NAMES = CONFIG_KEYS.filter((k): k is SiteSettingName => !PROGRAM_ONLY_SETTINGS.includes(k));
 const COMPONENT_ONLY_ARGS = ["region", "hostedZoneName"] as const;
 
 /**

@@ -19,6 +19,7 @@ import {
     regionProblems,
     tagsProblems,
 } from "../core/validation";
+import { distributionIdProblem } from "../core/adoption";
 import { throwIfProblems } from "./inputError";
 import { hashedNamePatternProblem } from "../core/content";
 import { siteFolderProblems } from "./siteFolder";
@@ -50,6 +51,8 @@ export interface SiteConfig {
     domains: string[];
     hostedZoneId?: string;
     iamCertificateId?: string;
+    /** A distribution made outside the stack to take over, with its bucket, OAI and certificate (docs/migrate.md). */
+    adoptDistributionId?: string;
     contentDir?: string;
     defaultRootObject: string;
     spa: boolean;
@@ -133,6 +136,7 @@ export const CONFIG_KEYS = [
     "domains",
     "hostedZoneId",
     "iamCertificateId",
+    "adoptDistributionId",
     "contentDir",
     "waitForInvalidation",
     "hashedNamePattern",
@@ -292,6 +296,7 @@ export const UNSET_DEFAULTS: Readonly<Record<string, unknown>> = {
 export const STRING_SETTINGS: readonly string[] = [
     "hostedZoneId",
     "iamCertificateId",
+    "adoptDistributionId",
     "contentDir",
     "hashedNamePattern",
     "defaultRootObject",
@@ -539,6 +544,11 @@ export function readSiteSettings(
         challenge: (optionalString("challenge") ?? CONFIG_DEFAULTS.challenge) as ChallengeMode,
         challengeDelegations: source.value("challengeDelegations") as Record<string, string> | undefined,
     };
+    const adoptDistributionId = optionalString("adoptDistributionId");
+    const adoptProblem = distributionIdProblem(adoptDistributionId, label("adoptDistributionId"));
+    if (adoptProblem) {
+        problems.push(adoptProblem);
+    }
     const persistUntilDate = optionalString("dnsPersistUntil");
     let persistUntil: number | undefined;
     if (persistUntilDate !== undefined) {
@@ -649,6 +659,7 @@ export function readSiteSettings(
         domains: Array.isArray(domains) ? (domains as string[]) : [],
         hostedZoneId: hostedZoneId?.replace(/^\/hostedzone\//, ""),
         iamCertificateId,
+        ...(adoptDistributionId === undefined ? {} : { adoptDistributionId }),
         contentDir,
         hashedNamePattern,
         defaultRootObject,

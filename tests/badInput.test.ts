@@ -440,6 +440,13 @@ const CASES: Case[] = [
         message: /`cloudfront-china:dnsResolvers` must be IP addresses/,
     },
     {
+        label: "distribution to adopt given by its domain name",
+        layer: "stack",
+        input: stack({ "cloudfront-china:adoptDistributionId": "d111111abcdef8.cloudfront.cn" }),
+        message:
+            /`cloudfront-china:adoptDistributionId` "d111111abcdef8\.cloudfront\.cn" is not a CloudFront distribution id .*not its domain name or ARN/,
+    },
+    {
         label: "bad email",
         layer: "stack",
         input: stack({ "cloudfront-china:acmeEmail": "ops@" }),

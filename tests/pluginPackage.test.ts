@@ -20,6 +20,7 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { CONFIG_KEYS } from "../config/siteConfig";
+import { PROGRAM_ONLY_SETTINGS } from "../components/chinaSite";
 import { engineEnv, pulumiBinDir } from "./support/engine";
 import { tempDir } from "./support/peers";
 
@@ -112,7 +113,7 @@ describe("the plugin package: ChinaSite for programs in any Pulumi language", fu
         assert.match(site.description ?? "", /CloudFront in the AWS China regions/);
 
         // Every setting the stack config has for one site, plus the component's own two, and nothing else.
-        const expected = [...CONFIG_KEYS.filter((k) => k !== "deployments" && k !== "watch"), "region", "hostedZoneName"].sort();
+        const expected = [...CONFIG_KEYS.filter((k) => !PROGRAM_ONLY_SETTINGS.includes(k)), "region", "hostedZoneName"].sort();
         assert.deepEqual(Object.keys(site.inputProperties).sort(), expected);
         assert.deepEqual(site.requiredInputs, ["domains"]);
         for (const [name, spec] of Object.entries(site.inputProperties)) {

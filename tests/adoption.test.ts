@@ -1,0 +1,135 @@
+import * as assert from "node:assert/strict";
+import { distributionIdProblem, planAdoption } from "../core/adoption";
+
+/** A hand-made distribution as aws/cloudfront.ts reads it: one S3 origin through an OAI, an IAM certificate. */
+const handMade = (over: Record<string, unknown> = {}, tags: Record<string, string> = {}) => ({
+    id: "E2QWRUHAPOMQZL",
+    tags,
+    settings: {
+        enabled: true,
+        aliases: ["www.example.cn", "example.cn"],
+        isIpv6Enabled: false,
+        httpVersion: "http2",
+        priceClass: "PriceClass_All",
+        origins: [
+            {
+                originId: "site",
+                domainName: "legacy-site.s3.cn-north-1.amazonaws.com.cn",
+                s3OriginConfig: { originAccessIdentity: "origin-access-identity/cloudfront/E3OAIEXAMPLE01" },
+            },
+        ],
+        defaultCacheBehavior: {
+            targetOriginId: "site",
+            viewerProtocolPolicy: "redirect-to-https",
+            forwardedValues: { queryString: false, cookies: { forward: "none" } },
+            lambdaFunctionAssociations: [],
+            functionAssociations: [],
+        },
+        orderedCacheBehaviors: [],
+        viewerCertificate: {
+            iamCertificateId: "ASCAEXAMPLE0123456789",
+            sslSupportMethod: "sni-only",
+            minimumProtocolVersion: "TLSv1.2_2021",
+        },
+        ...over,
+    },
+});
+const want = { region: "cn-north-1", domains: ["www.example.cn", "example.cn"], stack: "prod" };
+const SETTING = "cloudfront-china:adoptDistributionId";
+
+describe("adopting an existing distribution (core/adoption.ts)", () => {
+    it("takes the bucket, the OAI and the certificate from a China-safe site; only the bucket policy changes", () => {
+        const { adoption, problems } = planAdoption(handMade(), want, SETTING);
+        assert.deepEqual(problems, []);
+        assert.deepEqual(adoption, {
+            distributionId: "E2QWRUHAPOMQZL",
+            bucketName: "legacy-site",
+            originAccessIdentityId: "E3OAIEXAMPLE01",
+            certificateId: "ASCAEXAMPLE0123456789",
+            changes: ["the bucket policy becomes the stack's: only the Origin Access Identity reads, and only over TLS"],
+        });
+    });
+
+    it("reports each China rule the site breaks today, and what the stack adds, as changes of the first `pulumi up`", () => {
+        const { adoption } = planAdoption(
+            handMade({
+                isIpv6Enabled: true,
+                origins: [
+                    { originId: "site", domainName: "legacy-site.s3.amazonaws.com.cn", s3OriginConfig: { originAccessIdentity: "" } },
+                ],
+                viewerCertificate: { cloudfrontDefaultCertificate: true },
+            }),
+            { ...want, domains: [...want.domains, "static.example.cn"] },
+            SETTING,
+        );
+        const changes = adoption!.changes.join("\n");
+        assert.match(changes, /\[ipv6-disabled\] today: `isIpv6Enabled` must be false/);
+        assert.match(changes, /\[iam-certificate-only\] today:/);
+        assert.match(changes, /the origin becomes the bucket's regional domain legacy-site\.s3\.cn-north-1\.amazonaws\.com\.cn/);
+        assert.match(changes, /uses no Origin Access Identity today: the stack makes one/);
+        assert.match(changes, /serves no IAM certificate today: the stack orders one/);
+        assert.match(changes, /alias static\.example\.cn is added/);
+        assert.equal(adoption!.originAccessIdentityId, undefined);
+        assert.equal(adoption!.certificateId, undefined);
+    });
+
+    it("refuses what would take traffic away: an alias dropped, another origin or path, a custom origin, another region", () => {
+        const refused = (over: Record<string, unknown>, w = want) => planAdoption(handMade(over), w, SETTING).problems.join("\n");
+        assert.match(
+            refused({}, { ...want, domains: ["www.example.cn"] }),
+            /`cloudfront-china:adoptDistributionId` E2QWRUHAPOMQZL serves example\.cn, which `cloudfront-china:domains` does not list.*Set `cloudfront-china:domains` to every alias it serves \(www\.example\.cn, example\.cn\)/,
+        );
+        assert.match(
+            refused({ orderedCacheBehaviors: [{ pathPattern: "/api/*", targetOriginId: "api" }] }),
+            /has 1 origin\(s\) \(legacy-site\.s3\.cn-north-1\.amazonaws\.com\.cn\) and path behaviours \/api\/\*: the stack serves one private bucket/,
+        );
+        assert.match(
+            refused({
+                origins: [{ originId: "web", domainName: "origin.example.cn", customOriginConfig: { originProtocolPolicy: "https-only" } }],
+            }),
+            /reads from origin\.example\.cn, which is not an S3 bucket's REST endpoint/,
+        );
+        assert.match(
+            refused({
+                origins: [
+                    {
+                        originId: "site",
+                        domainName: "legacy-site.s3.cn-northwest-1.amazonaws.com.cn",
+                        s3OriginConfig: { originAccessIdentity: "origin-access-identity/cloudfront/E3OAIEXAMPLE01" },
+                    },
+                ],
+            }),
+            /reads bucket legacy-site in cn-northwest-1, but the stack deploys to cn-north-1: set `aws:region` to cn-northwest-1/,
+        );
+    });
+
+    it("a distribution the stack already tagged was taken over before: the same ids, nothing to report or refuse", () => {
+        const { adoption, problems } = planAdoption(
+            handMade({ aliases: ["www.example.cn", "example.cn", "old.example.cn"] }, { "cloudfront-china:stack": "prod" }),
+            want,
+            SETTING,
+        );
+        assert.deepEqual(problems, []);
+        assert.deepEqual(adoption, {
+            distributionId: "E2QWRUHAPOMQZL",
+            bucketName: "legacy-site",
+            originAccessIdentityId: "E3OAIEXAMPLE01",
+            changes: [],
+        });
+        // Another stack's tag is not this stack's adoption: the checks apply.
+        assert.notDeepEqual(planAdoption(handMade({}, { "cloudfront-china:stack": "staging" }), want, SETTING).adoption?.changes, []);
+    });
+
+    it("a distribution id is E and upper-case letters or digits", () => {
+        assert.equal(distributionIdProblem("E2QWRUHAPOMQZL", SETTING), undefined);
+        assert.equal(distributionIdProblem(undefined, SETTING), undefined);
+        for (const bad of [
+            "d111111abcdef8.cloudfront.cn",
+            "arn:aws-cn:cloudfront::123456789012:distribution/E2QWRUHAPOMQZL",
+            "e2qwruhapomqzl",
+            42,
+        ]) {
+            assert.match(distributionIdProblem(bad, SETTING) ?? "", /is not a CloudFront distribution id/, String(bad));
+        }
+    });
+});

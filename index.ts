@@ -72,6 +72,10 @@ async function main() {
         dnsChallengeRecords: certificate.dnsChallengeRecords,
         renewalSchedule: renewal ? renewal.schedule : undefined,
         watchTopicArn: watch ? watch.topicArn : undefined,
+        // The console of the China regions (console.amazonaws.cn), not the global one.
+        watchDashboardUrl: watch
+            ? pulumi.interpolate`https://console.amazonaws.cn/cloudwatch/home?region=${settings.region}#dashboards:name=${watch.dashboardName}`
+            : undefined,
     };
     return Object.fromEntries(Object.entries(outputs).filter(([, value]) => value !== undefined));
 }

@@ -99,9 +99,108 @@ const ALARMS = [
     },
 ];
 
+/** A CloudWatch dashboard's name from the stack's: its letters, digits, - and _ (PutDashboard's rule), at most 255. */
+export function dashboardName(stack: string): string {
+    return `watch-dashboard-${stack.replace(/[^A-Za-z0-9_-]/g, "-")}`.slice(0, 255);
+}
+
+/**
+ * The watch's dashboard body (CloudWatch dashboard body structure): per alias, days of lifetime left
+ * on the served certificate as a gauge from 0 to the longest lifetime, the alarm threshold (the
+ * renewal is overdue from there) and the last weeks as a line with the same mark, beside the probe and
+ * ICP status. Wildcard aliases have no probe: their ICP status only.
+ */
+export function dashboardBody(opts: {
+    region: string;
+    distributionId: string;
+    aliases: readonly string[];
+    /** Days left that alarm; undefined: a quarter of each certificate's lifetime (the gauge marks 30 days, a 90-day certificate's). */
+    warnDays?: number;
+}): { widgets: object[] } {
+    const metric = (metricName: string, alias: string) => [
+        WATCH_NAMESPACE,
+        metricName,
+        "DistributionId",
+        opts.distributionId,
+        "Alias",
+        alias,
+    ];
+    const warn = opts.warnDays ?? 30;
+    const overdue = { value: warn, label: `alarm (${warn} days left)`, color: "#d62728" };
+    const widgets: object[] = [];
+    opts.aliases.forEach((alias, row) => {
+        const y = row * 7;
+        const probed = !alias.startsWith("*.");
+        widgets.push({
+            type: "text",
+            x: 0,
+            y,
+            width: 24,
+            height: 1,
+            properties: { markdown: `### ${alias}` },
+        });
+        if (probed) {
+            widgets.push(
+                {
+                    type: "metric",
+                    x: 0,
+                    y: y + 1,
+                    width: 6,
+                    height: 6,
+                    properties: {
+                        title: "Days left on the served certificate",
+                        view: "gauge",
+                        region: opts.region,
+                        stat: "Minimum",
+                        period: 3600,
+                        metrics: [metric(METRICS.daysToExpiry, alias)],
+                        yAxis: { left: { min: 0, max: 90 } },
+                        annotations: { horizontal: [overdue] },
+                    },
+                },
+                {
+                    type: "metric",
+                    x: 6,
+                    y: y + 1,
+                    width: 12,
+                    height: 6,
+                    properties: {
+                        title: "Days left, over time (each renewal is a jump up)",
+                        view: "timeSeries",
+                        region: opts.region,
+                        stat: "Minimum",
+                        period: 3600,
+                        metrics: [metric(METRICS.daysToExpiry, alias)],
+                        yAxis: { left: { min: 0 } },
+                        annotations: { horizontal: [overdue] },
+                    },
+                },
+            );
+        }
+        widgets.push({
+            type: "metric",
+            x: probed ? 18 : 0,
+            y: y + 1,
+            width: 6,
+            height: 6,
+            properties: {
+                title: probed ? "TLS probe, ICP recordal (1 = good)" : "ICP recordal (1 = APPROVED)",
+                view: "singleValue",
+                region: opts.region,
+                stat: "Minimum",
+                period: 3600,
+                metrics: [...(probed ? [metric(METRICS.probeOk, alias)] : []), metric(METRICS.icpApproved, alias)],
+            },
+        });
+    });
+    return { widgets };
+}
+
 export class CertificateWatch extends pulumi.ComponentResource {
     public readonly topicArn: pulumi.Output<string>;
     public readonly functionName: pulumi.Output<string>;
+    /** The CloudWatch dashboard with the per-alias picture. */
+    public readonly dashboardName: pulumi.Output<string>;
 
     constructor(name: string, args: CertificateWatchArgs, opts?: pulumi.ComponentResourceOptions) {
         super("cloudfront-china:index:CertificateWatch", name, {}, opts);
@@ -264,8 +363,21 @@ export class CertificateWatch extends pulumi.ComponentResource {
                     `and update the records it lists (output dnsChallengeRecords) at your DNS host.`,
             );
         }
+        const dashboard = new aws.cloudwatch.Dashboard(
+            `${name}-dashboard`,
+            {
+                dashboardName: dashboardName(pulumi.getStack()),
+                dashboardBody: pulumi
+                    .all([region, args.distributionId])
+                    .apply(([r, distributionId]) =>
+                        JSON.stringify(dashboardBody({ region: r, distributionId, aliases: args.aliases, warnDays: args.warnDays })),
+                    ),
+            },
+            { parent: this },
+        );
         this.topicArn = topic.arn;
         this.functionName = fn.name;
-        this.registerOutputs({ topicArn: this.topicArn, functionName: this.functionName });
+        this.dashboardName = dashboard.dashboardName;
+        this.registerOutputs({ topicArn: this.topicArn, functionName: this.functionName, dashboardName: this.dashboardName });
     }
 }

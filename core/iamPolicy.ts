@@ -141,6 +141,7 @@ function kindOf(arn: string): string {
         [/^arn:aws-cn:logs:[^:]+:\d+:log-group:\/aws\/lambda\/watch-function-/, "watchLogGroup"],
         [/^arn:aws-cn:events:[^:]+:\d+:rule\/watch-schedule-/, "watchRule"],
         [/^arn:aws-cn:cloudwatch:[^:]+:\d+:alarm:watch-/, "watchAlarm"],
+        [/^arn:aws-cn:cloudwatch::\d+:dashboard\/watch-dashboard-/, "watchDashboard"],
     ];
     const hit = rules.find(([re]) => re.test(arn));
     if (!hit) {
@@ -197,6 +198,14 @@ function resourcesOf(kind: string, s: PolicyScope, objectsOfEveryBucket: boolean
             return { sid: "WatchSchedule", resources: [watch("events", "rule/watch-schedule-*")] };
         case "watchAlarm":
             return { sid: "WatchAlarms", resources: [watch("cloudwatch", "alarm:watch-*")] };
+        case "watchDashboard":
+            // Dashboards are global: no region in their ARN (CloudWatch's actions table).
+            return {
+                sid: "WatchDashboard",
+                resources: [
+                    `arn:aws-cn:cloudwatch::${acct}:dashboard/watch-dashboard-${s.stack === "*" ? "*" : s.stack.replace(/[^A-Za-z0-9_-]/g, "-")}`,
+                ],
+            };
         default:
             throw new Error(`no scope for ${kind}`);
     }

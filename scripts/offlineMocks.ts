@@ -157,6 +157,12 @@ export class OfflineAwsChina implements pulumi.runtime.Mocks {
                 }[kind!];
                 return { id: name, state: { ...inputs, name, arn: `arn:aws-cn:${kind}:${resource}` } };
             }
+            case "aws:cloudwatch/dashboard:Dashboard":
+                // Dashboards are global: no region in the ARN.
+                return {
+                    id: String(inputs.dashboardName),
+                    state: { ...inputs, dashboardArn: `arn:aws-cn:cloudwatch::${this.accountId}:dashboard/${inputs.dashboardName}` },
+                };
             case "aws:sns/topicSubscription:TopicSubscription":
             case "aws:iam/rolePolicy:RolePolicy":
             case "aws:lambda/permission:Permission":

@@ -208,6 +208,56 @@ describe("the in-account watch (cloudfront-china:watch) under mocks", () => {
         assert.equal(alarms.find((a) => a.name === "watch-icp-wildcard.shop.example.cn")?.inputs.dimensions.Alias, "*.shop.example.cn");
     });
 
+    it("a dashboard with the per-alias picture: days left as a gauge and a line with the alarm mark, probe and ICP; a wildcard its ICP only", async () => {
+        const { mocks, outputs } = await runProgram({ ...base, [KEY]: { emails: ["ops@example.cn"], warnDays: 10 } });
+        const [dashboard] = mocks.find("aws:cloudwatch/dashboard:Dashboard", "watch-dashboard");
+        assert.match(dashboard.inputs.dashboardName, /^watch-dashboard-[A-Za-z0-9_-]+$/);
+        const distributionId = mocks.find("aws:cloudfront/distribution:Distribution", "site-cdn")[0].id;
+        interface Widget {
+            type: string;
+            properties: {
+                markdown?: string;
+                view?: string;
+                region?: string;
+                metrics: string[][];
+                annotations: { horizontal: Array<{ value: number }> };
+            };
+        }
+        const widgets = (JSON.parse(dashboard.inputs.dashboardBody) as { widgets: Widget[] }).widgets;
+        assert.deepEqual(
+            widgets.filter((w) => w.type === "text").map((w) => w.properties.markdown),
+            ["### www.example.cn", "### *.shop.example.cn"],
+        );
+        const ofAlias = (alias: string) =>
+            widgets.filter((w) => w.type === "metric" && w.properties.metrics.some((m) => m.includes(alias)));
+        const www = ofAlias("www.example.cn");
+        assert.deepEqual(
+            www.map((w) => w.properties.view),
+            ["gauge", "timeSeries", "singleValue"],
+        );
+        for (const w of www.slice(0, 2)) {
+            assert.deepEqual(w.properties.metrics, [
+                [WATCH_NAMESPACE, "DaysToExpiry", "DistributionId", distributionId, "Alias", "www.example.cn"],
+            ]);
+            assert.equal(w.properties.annotations.horizontal[0].value, 10, "the alarm threshold is marked");
+            assert.equal(w.properties.region, "cn-north-1");
+        }
+        assert.deepEqual(
+            www[2].properties.metrics.map((m) => m[1]),
+            ["ProbeOk", "IcpApproved"],
+        );
+        const wildcard = ofAlias("*.shop.example.cn");
+        assert.deepEqual(
+            wildcard.map((w) => [w.properties.view, w.properties.metrics.map((m) => m[1])]),
+            [["singleValue", ["IcpApproved"]]],
+            "no handshake for a wildcard, so no days left or probe",
+        );
+        assert.match(
+            String(outputs.watchDashboardUrl),
+            /^https:\/\/console\.amazonaws\.cn\/cloudwatch\/home\?region=cn-north-1#dashboards:name=watch-dashboard-/,
+        );
+    });
+
     it("depends on the distribution, never on the certificate resource (it must keep watching when renewal is broken)", async () => {
         const { mocks, dependencies } = await runProgram({ ...base, [KEY]: { emails: ["ops@example.cn"] } });
         const watchResources = mocks.registrations.filter((r) => r.name.startsWith("watch-")).map((r) => r.name);

@@ -9,6 +9,7 @@ import { execFileSync, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { GetFunctionCommand, LambdaClient } from "@aws-sdk/client-lambda";
+import { CloudWatchClient, GetDashboardCommand } from "@aws-sdk/client-cloudwatch";
 import { CreatePolicyCommand, DeletePolicyCommand, GetRoleCommand, IAMClient, UploadServerCertificateCommand } from "@aws-sdk/client-iam";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { HeadBucketCommand, S3Client } from "@aws-sdk/client-s3";
@@ -163,6 +164,17 @@ describe("the program with the watch, versioning and destroyBuckets, under the C
         const role = await iam.send(new GetRoleCommand({ RoleName: roleName }));
         assert.equal(role.Role?.PermissionsBoundary?.PermissionsBoundaryArn, created.Policy!.Arn, "the watch role carries the boundary");
 
+        // The watch's dashboard, as CloudWatch holds it: the per-alias picture, linked from the outputs.
+        const dashboardName = /#dashboards:name=(.+)$/.exec(outputs.watchDashboardUrl)?.[1] ?? "";
+        assert.match(
+            outputs.watchDashboardUrl,
+            /^https:\/\/console\.amazonaws\.cn\/cloudwatch\/home\?region=cn-northwest-1#dashboards:name=watch-dashboard-/,
+        );
+        const cloudwatch = new CloudWatchClient({ region: "cn-northwest-1" });
+        const body = JSON.parse((await cloudwatch.send(new GetDashboardCommand({ DashboardName: dashboardName }))).DashboardBody ?? "{}");
+        const views = (body.widgets as Array<{ properties: { view?: string } }>).map((w) => w.properties.view).filter(Boolean);
+        assert.deepEqual(views.slice(0, 3), ["gauge", "timeSeries", "singleValue"]);
+
         const noop = await ok("up", "--yes");
         assert.match(noop, /Resources:\s+\d+ unchanged\s/);
 
@@ -172,6 +184,7 @@ describe("the program with the watch, versioning and destroyBuckets, under the C
             new S3Client({ region: "cn-northwest-1", forcePathStyle: true }).send(new HeadBucketCommand({ Bucket: outputs.bucketName })),
         );
         await assert.rejects(new LambdaClient({ region: "cn-northwest-1" }).send(new GetFunctionCommand({ FunctionName: functionName })));
+        await assert.rejects(cloudwatch.send(new GetDashboardCommand({ DashboardName: dashboardName })), /does not exist|ResourceNotFound/);
         await ok("stack", "rm", "--yes");
         await iam.send(new DeletePolicyCommand({ PolicyArn: created.Policy!.Arn }));
     });

@@ -224,6 +224,10 @@ def _cloudwatch(op, body, region):
     if op == "PutMetricAlarm":
         arn = _arn("cloudwatch", f"alarm:{body.get('AlarmName')}", region)
         return [("cloudwatch:PutMetricAlarm", arn, {})] + ([("cloudwatch:TagResource", arn, {})] if body.get("Tags") else [])
+    if op in ("PutDashboard", "GetDashboard"):
+        return [(f"cloudwatch:{op}", _arn("cloudwatch", f"dashboard/{body.get('DashboardName')}"), {})]
+    if op == "DeleteDashboards":
+        return [("cloudwatch:DeleteDashboards", _arn("cloudwatch", f"dashboard/{n}"), {}) for n in body.get("DashboardNames") or []]
     if op in ("DeleteAlarms", "DescribeAlarms"):
         names = body.get("AlarmNames") or []
         return [(f"cloudwatch:{op}", _arn("cloudwatch", f"alarm:{n}", region), {}) for n in names] or [(f"cloudwatch:{op}", "*", {})]

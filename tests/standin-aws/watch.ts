@@ -444,6 +444,42 @@ const metricAlarm: ResourceHandler = {
     },
 };
 
+/** aws_cloudwatch_dashboard (internal/service/cloudwatch/dashboard.go): PutDashboard, GetDashboard, DeleteDashboards. */
+const dashboard: ResourceHandler = {
+    replaceOn: ["dashboardName"],
+    async create(inputs, ctx) {
+        const name = inputs.dashboardName as string;
+        const out = await cloudwatch(ctx).send(
+            new (cwSdk().PutDashboardCommand)({ DashboardName: name, DashboardBody: inputs.dashboardBody as string }),
+        );
+        if ((out.DashboardValidationMessages ?? []).length > 0) {
+            throw new Error(`putting CloudWatch Dashboard (${name}): ${JSON.stringify(out.DashboardValidationMessages)}`);
+        }
+        return {
+            id: name,
+            outs: { ...inputs, dashboardArn: ctx.arn("cloudwatch", `dashboard/${name}`, { account: await ctx.accountId() }) },
+        };
+    },
+    async read(id, state, ctx) {
+        try {
+            const got = await cloudwatch(ctx).send(new (cwSdk().GetDashboardCommand)({ DashboardName: id }));
+            return { ...state, dashboardName: id, dashboardBody: got.DashboardBody, dashboardArn: got.DashboardArn };
+        } catch (e) {
+            if (errorCode(e) === "ResourceNotFound" || errorCode(e) === "ResourceNotFoundException") {
+                return undefined;
+            }
+            throw e;
+        }
+    },
+    async update(_id, olds, news, ctx) {
+        const { outs } = await dashboard.create(news, ctx);
+        return { ...olds, ...outs };
+    },
+    async delete(id, _state, ctx) {
+        await cloudwatch(ctx).send(new (cwSdk().DeleteDashboardsCommand)({ DashboardNames: [id] }));
+    },
+};
+
 /** The aws.iam.getPolicy data source by ARN (GetPolicy, then the default version's document), as pulumi-aws reads it. */
 export const getPolicy: FunctionHandler = async (args, ctx) => {
     const arn = args.arn as string;
@@ -473,4 +509,5 @@ export const RESOURCES: Record<string, ResourceHandler> = {
     "aws:cloudwatch/eventTarget:EventTarget": eventTarget,
     "aws:cloudwatch/logGroup:LogGroup": logGroup,
     "aws:cloudwatch/metricAlarm:MetricAlarm": metricAlarm,
+    "aws:cloudwatch/dashboard:Dashboard": dashboard,
 };

@@ -7,6 +7,7 @@
  *   npm run status -- --stack cn-north-1 [--outputs-file outputs.json] [--json] [--warn-days N]
  *                     [--dir <project dir>] [--iam-quota N] [--aws-timeout-seconds 20] [--connect alias=host:port …]
  *   npm run status -- --stack a --stack b …  |  --all-stacks      a fleet: one table, a stack column
+ *   … --html report.html                                        also the page with a timeline per alias (scripts/htmlReport.ts)
  *
  * Exit codes: 0 ok, 1 warn, 2 fail, 3 could not check (with the reason); for a fleet, the worst stack's.
  */
@@ -14,8 +15,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { credentialsFor } from "../aws/identity";
 import { identityFromStackConfig, stackAwsConfig } from "../core/awsIdentity";
-import { CheckReport, Verdict, runCheck } from "../watch/liveCheck";
+import { CheckReport, StackStatus, Verdict, runCheck } from "../watch/liveCheck";
 import { loadStackConfig } from "./plan";
+import { htmlReport } from "./htmlReport";
 
 export const STATUS_EXIT: Record<Verdict | "unchecked", number> = { ok: 0, warn: 1, fail: 2, unchecked: 3 };
 
@@ -27,6 +29,8 @@ interface StatusArgs {
     dir: string;
     outputsFile?: string;
     json: boolean;
+    /** Also write the HTML report there. */
+    html?: string;
     warnDays?: number;
     iamQuota?: number;
     /** Bound of the AWS reads together, seconds (AWS_READ_TIMEOUT_MS by default). */
@@ -87,6 +91,9 @@ export function parseStatusArgs(argv: readonly string[], projectDir: string): St
                 break;
             case "--json":
                 args.json = true;
+                break;
+            case "--html":
+                args.html = path.resolve(value());
                 break;
             case "--warn-days":
                 args.warnDays = positive("--warn-days must be a positive number of days");
@@ -220,7 +227,6 @@ export function formatReport(report: CheckReport, stack = "<stack>"): string[] {
 }
 
 /** One stack's report, or why it could not be checked. */
-type StackStatus = { stack: string; report: CheckReport } | { stack: string; reason: string };
 
 async function checkStack(args: StatusArgs): Promise<CheckReport> {
     const outputs = await stackOutputs(args);
@@ -287,9 +293,18 @@ export async function status(argv: readonly string[], projectDir: string, out: (
         const args = parseStatusArgs(argv, projectDir);
         json = args.json;
         const stacks = args.allStacks ? await projectStacks(args.dir) : args.stacks;
+        const page = (statuses: readonly StackStatus[]) => {
+            if (args.html !== undefined) {
+                fs.writeFileSync(args.html, htmlReport(statuses, Date.now()));
+                if (!json) {
+                    out(`report: ${args.html}`);
+                }
+            }
+        };
         if (stacks.length === 1 && !args.allStacks) {
             const report = await checkStack(args);
             (json ? [JSON.stringify(report, null, 2)] : formatReport(report, args.stack)).forEach((l) => out(l));
+            page([{ stack: args.stack, report }]);
             return STATUS_EXIT[report.verdict];
         }
         if (stacks.length === 0) {
@@ -309,6 +324,7 @@ export async function status(argv: readonly string[], projectDir: string, out: (
             }
         }
         (json ? [JSON.stringify(statuses, null, 2)] : formatFleet(statuses)).forEach((l) => out(l));
+        page(statuses);
         return Math.max(...statuses.map((s) => ("reason" in s ? STATUS_EXIT.unchecked : STATUS_EXIT[s.report.verdict])));
     } catch (e) {
         if (!(e instanceof CannotCheck)) {

@@ -559,8 +559,20 @@ describe("npm run status against a stack of the engine test program (Automation 
                 env,
             );
         try {
-            const all = await fleet("--all-stacks");
+            const html = path.join(tempDir("cfcn-fleet-report-"), "fleet.html");
+            const all = await fleet("--all-stacks", "--html", html);
             assert.equal(all.status, 3, all.stdout + all.stderr);
+            // The same fleet as a page (tests/report.test.ts measures one in Chromium): a row per alias, the unchecked stack too.
+            assert.match(all.stdout, new RegExp(`^report: ${html.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}$`, "m"));
+            const page = fs.readFileSync(html, "utf8");
+            for (const [stack, name] of [
+                [STACK, `www.${zone.name}`],
+                [`${STACK}-b`, `www.${other.name}`],
+                [`${STACK}-c`, "-"],
+            ]) {
+                assert.ok(page.includes(`<tr data-stack="${stack}" data-alias="${name}">`), `${stack} ${name} has its row`);
+            }
+            assert.match(page, /5 alias\(es\) in 3 stack\(s\): 2 ok, 0 warn, 2 fail, 1 unchecked/);
             const lines = all.stdout.split("\n");
             assert.match(lines[0], /^stack +alias +ICP +issuer +days left +renews from +verdict$/);
             assert.match(

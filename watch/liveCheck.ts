@@ -92,6 +92,9 @@ export interface CheckReport {
     verdict: Verdict;
 }
 
+/** One stack of a fleet: its report, or why it could not be checked. */
+export type StackStatus = { stack: string; report: CheckReport } | { stack: string; reason: string };
+
 const DAY_MS = 86_400_000;
 /** IAM's default quota of server certificates per account. */
 export const IAM_CERTIFICATE_QUOTA = 20;

@@ -9,6 +9,8 @@
 #   - actionlint (Go module), which validates the shipped GitHub Actions workflows.
 #   - zizmor, parliament and cloudsplaining (PyPI, pinned, in one venv): the security audits of those
 #     workflows and of the shipped and generated IAM policies.
+#   - Headless Chromium, Debian's package (system-wide: it needs its shared libraries, which only apt
+#     brings), for the HTML report's browser test; puppeteer-core (npm, devDependency) drives it.
 # A peer that cannot be installed fails the run with its name: nothing in CI is skipped.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -76,4 +78,12 @@ if [ ! -s "$certs/pebble.pem" ]; then
   openssl x509 -req -in "$certs/pebble.csr" -CA "$certs/ca.pem" -CAkey "$certs/ca.key" -CAcreateserial \
     -days 3650 -extfile "$certs/san.ext" -out "$certs/pebble.pem" 2>/dev/null
 fi
-echo "peers installed: pebble $PEBBLE_VERSION, moto $MOTO_VERSION, actionlint $ACTIONLINT_VERSION, zizmor $ZIZMOR_VERSION, parliament $PARLIAMENT_VERSION, cloudsplaining $CLOUDSPLAINING_VERSION"
+if ! command -v chromium >/dev/null; then
+  echo "installing chromium (Debian package)"
+  if [ "$(id -u)" = 0 ]; then apt=(env DEBIAN_FRONTEND=noninteractive apt-get)
+  elif command -v sudo >/dev/null; then apt=(sudo env DEBIAN_FRONTEND=noninteractive apt-get)
+  else fail "chromium: not installed, and its Debian package needs root or sudo (apt-get install chromium)"; fi
+  "${apt[@]}" update -qq && "${apt[@]}" install -y -qq chromium >/dev/null || fail "chromium: apt-get install chromium failed"
+fi
+
+echo "peers installed: pebble $PEBBLE_VERSION, moto $MOTO_VERSION, actionlint $ACTIONLINT_VERSION, zizmor $ZIZMOR_VERSION, parliament $PARLIAMENT_VERSION, cloudsplaining $CLOUDSPLAINING_VERSION, $(chromium --version 2>/dev/null)"

@@ -207,8 +207,15 @@ async function stackScope(args: PolicyArgs, projectDir: string): Promise<{ scope
         recordNames: options.has("hostedZone") || route53Challenge ? recordNames : undefined,
         siteBucket: str(outputs.bucketName),
         logBucket: str(outputs.logBucketName),
-        distributionId: str(outputs.distributionId),
+        // An adopted distribution is known by its id before the first `pulumi up` (docs/migrate.md).
+        distributionId: str(outputs.distributionId) ?? settings.adoptDistributionId,
     };
+    if (settings.adoptDistributionId !== undefined && !str(outputs.bucketName)) {
+        notes.push(
+            "adopting: the first `pulumi up` also needs the adopted bucket (by its own name) and iam:UpdateServerCertificate " +
+                "on the certificate it serves (docs/migrate.md, permissions); pass --outputs-file after it for the bucket",
+        );
+    }
     if (account === "*") {
         notes.push("account: any (pass --account or set aws:allowedAccountIds)");
     }

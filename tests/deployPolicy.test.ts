@@ -7,6 +7,7 @@
 import * as assert from "node:assert/strict";
 import { execSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { DeployOption, PolicyDocument, deployPolicy, normalizedRecordName, typesInUse, watchBoundaryPolicy } from "../core/iamPolicy";
@@ -225,6 +226,27 @@ describe("the generated deploy policy (npm run policy)", () => {
             statement(doc, "CertificatesUnderTheStackPath")!.Resource,
             "arn:aws-cn:iam::123456789012:server-certificate/cloudfront/cn-north-1/*",
         );
+    });
+
+    it("an adopting stack: the adopted distribution by its id before the first up, and a note of the grants the first up also needs", async () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cfcn-policy-adopt-"));
+        const file = path.join(dir, "Pulumi.adopt.yaml");
+        fs.writeFileSync(
+            file,
+            fs.readFileSync(path.join(root, "Pulumi.cn-north-1.yaml"), "utf8") + "  cloudfront-china:adoptDistributionId: E2QWRUHAPOMQZL\n",
+        );
+        const out: string[] = [];
+        const err: string[] = [];
+        const code = await policy(
+            ["--stack", "adopt", "--config-file", file, "--account", "123456789012"],
+            root,
+            (l) => out.push(l),
+            (l) => err.push(l),
+        );
+        assert.equal(code, 0, err.join("\n"));
+        const doc = JSON.parse(out.join("\n")) as PolicyDocument;
+        assert.equal(statement(doc, "Distribution")!.Resource, "arn:aws-cn:cloudfront::123456789012:distribution/E2QWRUHAPOMQZL");
+        assert.match(err.join("\n"), /adopting: the first `pulumi up` also needs the adopted bucket .*iam:UpdateServerCertificate/);
     });
 
     it("npm run policy -- --stack cn-north-1: the project's stack file, scoped to its zone and names; usage errors exit 2", async () => {

@@ -43,7 +43,8 @@ export class OfflineAwsChina implements pulumi.runtime.Mocks {
     }
 
     newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, unknown> } {
-        const { id, state } = this.outputsFor(args.type, args.name, args.inputs);
+        // An imported resource (an adopted site) keeps the id it is imported by.
+        const { id, state } = this.outputsFor(args.type, args.name, args.inputs, args.id || undefined);
         this.registrations.push({ type: args.type, name: args.name, inputs: args.inputs, id, state });
         return { id, state };
     }
@@ -82,7 +83,12 @@ export class OfflineAwsChina implements pulumi.runtime.Mocks {
         return this.registrations.filter((r) => r.type === type && (name === undefined || r.name === name));
     }
 
-    private outputsFor(type: string, name: string, inputs: Record<string, unknown>): { id: string; state: Record<string, unknown> } {
+    private outputsFor(
+        type: string,
+        name: string,
+        inputs: Record<string, unknown>,
+        importId?: string,
+    ): { id: string; state: Record<string, unknown> } {
         const region = this.options.region;
         switch (type) {
             case "aws:s3/bucket:Bucket": {
@@ -100,7 +106,7 @@ export class OfflineAwsChina implements pulumi.runtime.Mocks {
                 };
             }
             case "aws:cloudfront/originAccessIdentity:OriginAccessIdentity": {
-                const id = `E${hash(name)}`;
+                const id = importId ?? `E${hash(name)}`;
                 return {
                     id,
                     state: {
@@ -112,7 +118,7 @@ export class OfflineAwsChina implements pulumi.runtime.Mocks {
                 };
             }
             case "aws:cloudfront/distribution:Distribution": {
-                const id = `E${hash(name)}`;
+                const id = importId ?? `E${hash(name)}`;
                 return {
                     id,
                     state: {

@@ -44,6 +44,23 @@ describe("offline plan (npm run plan)", () => {
         assert.doesNotMatch(r.stderr, /promises were still active/);
     });
 
+    it("an adopting stack: no AWS call offline; the plan says the live distribution is read by `pulumi preview --diff`", function () {
+        this.timeout(120_000);
+        const r = spawnSync("npm", ["run", "--silent", "plan", "--", "--stack", "adopt", "--config-file", fixture("adopt")], {
+            cwd: root,
+            encoding: "utf8",
+            // No credentials and no endpoint: an AWS call would fail the plan.
+            env: { ...process.env, AWS_ACCESS_KEY_ID: "", AWS_PROFILE: "", AWS_ENDPOINT_URL: "http://127.0.0.1:9" },
+        });
+        assert.equal(r.status, EXIT.ok, r.stdout + r.stderr);
+        assert.match(
+            r.stdout + r.stderr,
+            /`cloudfront-china:adoptDistributionId` E2QWRUHAPOMQZL: not read offline \(no AWS call under mocks\); `pulumi preview --diff` reads it/,
+        );
+        assert.match(r.stdout, /\+ aws:cloudfront\/distribution:Distribution\s+site-cdn/);
+        assert.match(r.stdout, /distributionId: "E2QWRUHAPOMQZL"/, "the adopted distribution keeps its id");
+    });
+
     it("shows which mechanism each name will use and the records to add (DNS hosted elsewhere)", async () => {
         const { code, text } = await runPlan("--stack", "elsewhere", "--config-file", fixture("dns-elsewhere"));
         assert.equal(code, EXIT.ok, text);

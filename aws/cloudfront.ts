@@ -6,7 +6,7 @@
 /* eslint-disable @typescript-eslint/no-require-imports -- required inside functions on purpose (serialization) */
 import type * as CF from "@aws-sdk/client-cloudfront";
 import { clientConfig } from "./identity";
-import { SDK_MAX_ATTEMPTS } from "./errors";
+import { SDK_MAX_ATTEMPTS, errorName } from "./errors";
 import { AwsTarget } from "../core/awsIdentity";
 import { sleep } from "../core/runtime";
 
@@ -175,7 +175,7 @@ export async function existingDistribution(aws: AwsTarget, id: string): Promise<
             },
         };
     } catch (e) {
-        if ((e as { name?: string }).name === "NoSuchDistribution") {
+        if (errorName(e) === "NoSuchDistribution") {
             return undefined;
         }
         throw e;

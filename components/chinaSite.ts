@@ -18,8 +18,7 @@ import { AcmeAccount } from "../providers/acmeAccount";
 import { IamAcmeCertificate } from "../providers/iamAcmeCertificate";
 import { ChallengeRecord, acmeChallengeName, baseName, persistRecords } from "../core/challenges";
 import { zoneFor } from "../core/certificate";
-import { Adoption, planAdoption } from "../core/adoption";
-import { STACK_TAG } from "../core/iamPolicy";
+import { Adoption, adoptedBefore, planAdoption } from "../core/adoption";
 import { existingDistribution } from "../aws/cloudfront";
 import { listServerCertificates } from "../aws/iam";
 
@@ -357,7 +356,7 @@ export async function resolveAdoption(settings: SiteSettings, distributionId: st
     );
     throwIfProblems(problems);
     const found = adoption!;
-    if (existing.tags[STACK_TAG] === pulumi.getStack()) {
+    if (adoptedBefore(existing.tags, pulumi.getStack())) {
         return found; // taken over at an earlier `pulumi up`: nothing to report, no certificate to adopt
     }
     let certificateName: string | undefined;
@@ -409,13 +408,13 @@ export function siteResources(
     return { certificate, site };
 }
 
-/** The args a ChinaSite reads with the stack-config reader (same names, same checks). */
 /**
  * Settings of the program that are not ChinaSite args: the schedule and the watch are components of
  * their own, and adoption reads the account before anything is registered, which a component's
  * constructor cannot wait for (library callers give ChinaCdn `adopt` instead).
  */
 export const PROGRAM_ONLY_SETTINGS: readonly string[] = ["deployments", "watch", "adoptDistributionId"];
+/** The args a ChinaSite reads with the stack-config reader (same names, same checks). */
 const SETTING_NAMES = CONFIG_KEYS.filter((k): k is SiteSettingName => !PROGRAM_ONLY_SETTINGS.includes(k));
 const COMPONENT_ONLY_ARGS = ["region", "hostedZoneName"] as const;
 

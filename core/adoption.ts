@@ -54,6 +54,11 @@ function originIds(origin: Settings): { originAccessIdentityId?: string } {
     return id === undefined ? {} : { originAccessIdentityId: id };
 }
 
+/** Whether the stack took the distribution over at an earlier `pulumi up`: it carries the stack's tag. */
+export function adoptedBefore(tags: Readonly<Record<string, string>>, stack: string): boolean {
+    return tags[STACK_TAG] === stack;
+}
+
 /**
  * What adopting the distribution means for a stack serving `domains` from `region`, or the problems
  * that refuse it (each names the fix). The stack serves one private bucket through an OAI on the
@@ -67,7 +72,7 @@ export function planAdoption(
     setting: string,
 ): { adoption?: Adoption; problems: string[] } {
     const d = existing.settings;
-    if (existing.tags[STACK_TAG] === want.stack) {
+    if (adoptedBefore(existing.tags, want.stack)) {
         // Taken over at an earlier `pulumi up` (the stack tags it): the stack's settings are its
         // own now, only the ids are needed (the same import ids, so nothing is ever replaced).
         const origin = list(d.origins)[0] ?? {};

@@ -327,11 +327,11 @@ async function adoptOnce(inputs: CertificateInputs, name: string): Promise<{ id:
         }
         throw e;
     }
-    const moved = (await getServerCertificate(aws, name)) ?? stored;
     const outs: CertificateOutputs = {
         ...storedInputs(inputs),
-        serverCertificateId: moved.serverCertificateId,
-        arn: moved.arn,
+        // The move keeps the id; the ARN names the new path (arn:…:server-certificate<path><name>).
+        serverCertificateId: stored.serverCertificateId,
+        arn: stored.arn.replace(`:server-certificate${stored.path}${name}`, `:server-certificate${inputs.path}${name}`),
         name,
         notBefore: facts.notBefore,
         notAfter: facts.notAfter,

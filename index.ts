@@ -1,38 +1,105 @@
 /**
- * The cloudfront-china program: one site per stack (the same assembly as ChinaSite), configured by Pulumi.<stack>.yaml.
- * Everything is read and validated before the first resource is registered.
+ * The cloudfront-china program: the sites of one stack (the same assembly as ChinaSite), configured
+ * by Pulumi.<stack>.yaml. The top-level keys are the first site; `cloudfront-china:sites` adds
+ * further ones sharing the stack's ACME accounts (docs/sites.md). Everything is read and validated,
+ * and every site's zone and adopted distribution looked up, before the first resource is registered.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { readSiteConfig } from "./config/siteConfig";
+import { PROJECT, SiteSettings, readSiteConfig } from "./config/siteConfig";
 import { CertificateWatch, resolveWatchBoundary } from "./components/certificateWatch";
 import { ScheduledDeployments } from "./components/deployments";
-import { lookupHostedZone, resolveAdoption, siteResources } from "./components/chinaSite";
+import { SiteCertificate, acmeAccounts, lookupHostedZone, resolveAdoption, siteResources } from "./components/chinaSite";
+import { ChinaCdn } from "./components/chinaCdn";
+import { siteResourceName } from "./core/sites";
+
+/** A site's outputs: the top-level ones for the first site, `sites.<name>` for each further one. */
+function siteOutputs(
+    settings: SiteSettings,
+    site: ChinaCdn,
+    certificate: SiteCertificate,
+): Record<string, pulumi.Input<unknown> | undefined> {
+    return {
+        bucketName: site.bucketName,
+        bucketArn: site.bucketArn,
+        distributionId: site.distributionId,
+        distributionArn: site.distributionArn,
+        distributionDomainName: site.distributionDomainName,
+        distributionHostedZoneId: site.distributionHostedZoneId,
+        aliases: site.aliases,
+        urls: site.urls,
+        logBucketName: settings.logging ? site.logBucketName : undefined,
+        contentObjects: settings.contentDir !== undefined ? site.contentObjects : undefined,
+        // Null until a content change has created an invalidation.
+        contentInvalidationId: settings.contentDir !== undefined ? site.contentInvalidationId.apply((id) => id ?? null) : undefined,
+        certificateId: certificate.id,
+        certificateNotAfter: certificate.notAfter,
+        certificateRenewAfter: certificate.renewAfter,
+        certificateIssuer: certificate.issuer,
+        dnsChallengeRecords: certificate.dnsChallengeRecords,
+    };
+}
+
+/** Outputs of features that are off are left out (the engine warns about every undefined one). */
+const defined = (outputs: Record<string, pulumi.Input<unknown> | undefined>) =>
+    Object.fromEntries(Object.entries(outputs).filter(([, value]) => value !== undefined));
 
 async function main() {
     const settings = readSiteConfig();
+    // The first site (the top-level keys, resource names as a one-site stack has always had them),
+    // then each of `sites`, named after it.
+    const sites = [
+        { settings, setting: PROJECT, name: undefined as string | undefined },
+        ...settings.sites.map((s) => ({ settings: s.settings, setting: s.setting, name: s.name })),
+    ];
+    const label = (site: (typeof sites)[number], field: string) => `${site.setting}${site.name === undefined ? ":" : "."}${field}`;
 
-    // The zone's name is needed to check the domains before anything is created.
-    const hostedZone =
-        settings.hostedZoneId !== undefined
-            ? await lookupHostedZone(settings.hostedZoneId, settings.domains, "cloudfront-china:hostedZoneId")
-            : undefined;
-    // The watch role's permissions boundary must exist before the first resource is created.
-    const watchBoundary = settings.watch
-        ? await resolveWatchBoundary(settings.watch.permissionsBoundary, "cloudfront-china:watch.permissionsBoundary")
-        : undefined;
-    // A site made outside the stack is read before anything is registered (docs/migrate.md).
-    const adoption =
-        settings.adoptDistributionId !== undefined
-            ? await resolveAdoption(settings, settings.adoptDistributionId, "cloudfront-china:adoptDistributionId")
-            : undefined;
-    const { certificate, site } = siteResources(settings, hostedZone, { name: "site" }, adoption);
-    // Watches what the edge serves, independent of the certificate resource (opt-in).
+    // Read before anything is registered: each zone's name (to check the domains), each adopted
+    // distribution (docs/migrate.md), and the watch role's permissions boundary.
+    const [hostedZones, adoptions, watchBoundary] = await Promise.all([
+        Promise.all(
+            sites.map((site) =>
+                site.settings.hostedZoneId !== undefined
+                    ? lookupHostedZone(site.settings.hostedZoneId, site.settings.domains, label(site, "hostedZoneId"))
+                    : undefined,
+            ),
+        ),
+        Promise.all(
+            sites.map((site) =>
+                site.settings.adoptDistributionId !== undefined
+                    ? resolveAdoption(site.settings, site.settings.adoptDistributionId, label(site, "adoptDistributionId"))
+                    : undefined,
+            ),
+        ),
+        settings.watch ? resolveWatchBoundary(settings.watch.permissionsBoundary, "cloudfront-china:watch.permissionsBoundary") : undefined,
+    ]);
+
+    // One ACME account per CA for the whole stack: every site's certificate is ordered with it.
+    const accounts = sites.some((site) => site.settings.iamCertificateId === undefined) ? acmeAccounts(settings) : undefined;
+    const built = sites.map((site, i) => ({
+        ...site,
+        ...siteResources(
+            site.settings,
+            hostedZones[i],
+            site.name === undefined
+                ? { name: "site", accounts }
+                : { name: siteResourceName(site.name), prefix: siteResourceName(site.name), accounts },
+            adoptions[i],
+        ),
+    }));
+    const [first, ...further] = built;
+
+    // Watches what the edges serve, independent of the certificate resources (opt-in).
     const watch =
         settings.watch &&
         new CertificateWatch("watch", {
-            distributionId: site.distributionId,
-            distributionArn: site.distributionArn,
+            distributionId: first.site.distributionId,
+            distributionArn: first.site.distributionArn,
             aliases: settings.domains,
+            moreSites: further.map((s) => ({
+                distributionId: s.site.distributionId,
+                distributionArn: s.site.distributionArn,
+                aliases: s.settings.domains,
+            })),
             iamPathPrefix: `/cloudfront/${pulumi.getStack()}/`,
             emails: settings.watch.emails,
             schedule: settings.watch.schedule,
@@ -51,33 +118,19 @@ async function main() {
             settings: settings.deployments,
         });
 
-    // Outputs of features that are off are left out (the engine warns about every undefined one).
-    const outputs: Record<string, pulumi.Input<unknown> | undefined> = {
-        bucketName: site.bucketName,
-        bucketArn: site.bucketArn,
-        distributionId: site.distributionId,
-        distributionArn: site.distributionArn,
-        distributionDomainName: site.distributionDomainName,
-        distributionHostedZoneId: site.distributionHostedZoneId,
-        aliases: site.aliases,
-        urls: site.urls,
-        logBucketName: settings.logging ? site.logBucketName : undefined,
-        contentObjects: settings.contentDir !== undefined ? site.contentObjects : undefined,
-        // Null until a content change has created an invalidation.
-        contentInvalidationId: settings.contentDir !== undefined ? site.contentInvalidationId.apply((id) => id ?? null) : undefined,
-        certificateId: certificate.id,
-        certificateNotAfter: certificate.notAfter,
-        certificateRenewAfter: certificate.renewAfter,
-        certificateIssuer: certificate.issuer,
-        dnsChallengeRecords: certificate.dnsChallengeRecords,
+    return defined({
+        ...siteOutputs(settings, first.site, first.certificate),
+        sites:
+            further.length > 0
+                ? Object.fromEntries(further.map((s) => [s.name, defined(siteOutputs(s.settings, s.site, s.certificate))]))
+                : undefined,
         renewalSchedule: renewal ? renewal.schedule : undefined,
         watchTopicArn: watch ? watch.topicArn : undefined,
         // The console of the China regions (console.amazonaws.cn), not the global one.
         watchDashboardUrl: watch
             ? pulumi.interpolate`https://console.amazonaws.cn/cloudwatch/home?region=${settings.region}#dashboards:name=${watch.dashboardName}`
             : undefined,
-    };
-    return Object.fromEntries(Object.entries(outputs).filter(([, value]) => value !== undefined));
+    });
 }
 
 // Pulumi calls an exported function, awaits it and turns its result into the stack outputs. A

@@ -27,12 +27,21 @@ export async function lambdaCode(): Promise<string> {
     return (await pulumi.runtime.serializeFunction(handler)).text;
 }
 
+/** A distribution the watch checks, with its aliases. */
+export interface WatchedSite {
+    readonly distributionId: pulumi.Input<string>;
+    readonly distributionArn: pulumi.Input<string>;
+    readonly aliases: readonly string[];
+}
+
 export interface CertificateWatchArgs {
     /** The distribution to watch. */
     readonly distributionId: pulumi.Input<string>;
     readonly distributionArn: pulumi.Input<string>;
     /** Served host names; an alarm set per name (wildcards: the ICP alarm only). Changing them replaces those alarms. */
     readonly aliases: readonly string[];
+    /** The stack's further sites (docs/sites.md): each distribution checked by the same function, its aliases alarmed the same way. */
+    readonly moreSites?: ReadonlyArray<WatchedSite>;
     /** IAM path whose certificates are counted (the stack's "/cloudfront/<stack>/"). */
     readonly iamPathPrefix: string;
     /** Addresses subscribed to the alarm topic (each confirms by email). */
@@ -114,21 +123,19 @@ export function dashboardBody(opts: {
     region: string;
     distributionId: string;
     aliases: readonly string[];
+    /** The stack's further sites: their aliases follow, each row naming its own distribution. */
+    moreSites?: ReadonlyArray<{ distributionId: string; aliases: readonly string[] }>;
     /** Days left that alarm; undefined: a quarter of each certificate's lifetime (the gauge marks 30 days, a 90-day certificate's). */
     warnDays?: number;
 }): { widgets: object[] } {
-    const metric = (metricName: string, alias: string) => [
-        WATCH_NAMESPACE,
-        metricName,
-        "DistributionId",
-        opts.distributionId,
-        "Alias",
-        alias,
-    ];
+    const rows = [opts, ...(opts.moreSites ?? [])].flatMap((site) =>
+        site.aliases.map((alias) => ({ alias, distributionId: site.distributionId })),
+    );
     const warn = opts.warnDays ?? 30;
     const overdue = { value: warn, label: `alarm (${warn} days left)`, color: "#d62728" };
     const widgets: object[] = [];
-    opts.aliases.forEach((alias, row) => {
+    rows.forEach(({ alias, distributionId }, row) => {
+        const metric = (metricName: string, name: string) => [WATCH_NAMESPACE, metricName, "DistributionId", distributionId, "Alias", name];
         const y = row * 7;
         const probed = !alias.startsWith("*.");
         widgets.push({
@@ -215,6 +222,7 @@ export class CertificateWatch extends pulumi.ComponentResource {
         const region = aws.getRegionOutput({}, { parent: this }).name;
         const account = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
         const tags = args.tags;
+        const moreSites = args.moreSites ?? [];
 
         const topic = new aws.sns.Topic(`${name}-alarms`, { tags }, { parent: this });
         args.emails.forEach(
@@ -259,6 +267,10 @@ export class CertificateWatch extends pulumi.ComponentResource {
                 environment: {
                     variables: {
                         DISTRIBUTION_ID: args.distributionId,
+                        // Set only with further sites, so that a one-site stack's function is unchanged.
+                        ...(moreSites.length > 0
+                            ? { MORE_DISTRIBUTION_IDS: pulumi.all(moreSites.map((m) => m.distributionId)).apply((ids) => ids.join(",")) }
+                            : {}),
                         METRIC_NAMESPACE: WATCH_NAMESPACE,
                         IAM_PATH_PREFIX: args.iamPathPrefix,
                         ...(args.warnDays !== undefined ? { WARN_DAYS: String(args.warnDays) } : {}),
@@ -281,7 +293,14 @@ export class CertificateWatch extends pulumi.ComponentResource {
                 policy: pulumi.jsonStringify({
                     Version: "2012-10-17",
                     Statement: [
-                        { Effect: "Allow", Action: ["cloudfront:GetDistribution"], Resource: args.distributionArn },
+                        {
+                            Effect: "Allow",
+                            Action: ["cloudfront:GetDistribution"],
+                            Resource:
+                                moreSites.length > 0
+                                    ? [args.distributionArn, ...moreSites.map((m) => m.distributionArn)]
+                                    : args.distributionArn,
+                        },
                         { Effect: "Allow", Action: ["iam:ListServerCertificates"], Resource: "*" },
                         {
                             Effect: "Allow",
@@ -341,15 +360,18 @@ export class CertificateWatch extends pulumi.ComponentResource {
                 },
                 { parent: this },
             );
-        for (const alias of args.aliases) {
-            const wildcard = alias.startsWith("*.");
-            for (const alarm of ALARMS.filter((a) => !(wildcard && a.probed))) {
-                alarmBelowOne(
-                    `${name}-${alarm.id}-${alias.replace(/^\*\./, "wildcard.")}`,
-                    alarm.metric,
-                    { DistributionId: args.distributionId, Alias: alias },
-                    `${alias}: ${alarm.what}. What to do: ${alarm.todo}.`,
-                );
+        // Aliases are unique across the stack's sites (config/siteConfig.ts refuses one on two), so are these names.
+        for (const site of [args, ...moreSites]) {
+            for (const alias of site.aliases) {
+                const wildcard = alias.startsWith("*.");
+                for (const alarm of ALARMS.filter((a) => !(wildcard && a.probed))) {
+                    alarmBelowOne(
+                        `${name}-${alarm.id}-${alias.replace(/^\*\./, "wildcard.")}`,
+                        alarm.metric,
+                        { DistributionId: site.distributionId, Alias: alias },
+                        `${alias}: ${alarm.what}. What to do: ${alarm.todo}.`,
+                    );
+                }
             }
         }
         if (args.persistUntil !== undefined) {
@@ -368,9 +390,17 @@ export class CertificateWatch extends pulumi.ComponentResource {
             {
                 dashboardName: dashboardName(pulumi.getStack()),
                 dashboardBody: pulumi
-                    .all([region, args.distributionId])
-                    .apply(([r, distributionId]) =>
-                        JSON.stringify(dashboardBody({ region: r, distributionId, aliases: args.aliases, warnDays: args.warnDays })),
+                    .all([region, args.distributionId, pulumi.all(moreSites.map((m) => m.distributionId))])
+                    .apply(([r, distributionId, moreIds]) =>
+                        JSON.stringify(
+                            dashboardBody({
+                                region: r,
+                                distributionId,
+                                aliases: args.aliases,
+                                moreSites: moreSites.map((m, i) => ({ distributionId: moreIds[i], aliases: m.aliases })),
+                                warnDays: args.warnDays,
+                            }),
+                        ),
                     ),
             },
             { parent: this },

@@ -17,7 +17,7 @@ import { InputError, throwIfProblems } from "../config/inputError";
 import { AcmeAccount } from "../providers/acmeAccount";
 import { IamAcmeCertificate } from "../providers/iamAcmeCertificate";
 import { ChallengeRecord, acmeChallengeName, baseName, persistRecords } from "../core/challenges";
-import { zoneFor } from "../core/certificate";
+import { KeyType, zoneFor } from "../core/certificate";
 import { Adoption, adoptedBefore, planAdoption } from "../core/adoption";
 import { existingDistribution } from "../aws/cloudfront";
 import { listServerCertificates } from "../aws/iam";
@@ -106,20 +106,21 @@ function standingPersistRecords(
     );
 }
 
+/** The ACME accounts certificates are ordered with: one at the first CA, one at each fallback. */
+export interface AcmeAccounts {
+    account: AcmeAccount;
+    fallbackAccounts: Array<{ account: AcmeAccount; profile?: string; keyType?: KeyType }>;
+}
+
 /**
- * The certificate the distribution serves: an existing IAM certificate (`iamCertificateId`), or one
- * issued for every domain by the ACME CA and renewed by replacement on the `pulumi up` that falls in
- * its window (create new, re-point the distribution, delete old). `prefix` names the resources (none
- * in the program, whose resource names must not change) and `opts` parents them.
+ * One ACME account per CA of the settings. The program makes them once for all its sites
+ * (docs/sites.md); a ChinaSite makes its own. `prefix` names them (none in the program, whose
+ * resource names must not change) and `opts` parents them.
  */
-export function siteCertificate(
+export function acmeAccounts(
     settings: SiteSettings,
-    hostedZones: Record<string, string> | undefined,
-    named: { prefix?: string; opts?: pulumi.CustomResourceOptions; eabHmacKey?: pulumi.Input<string>; adoptCertificateName?: string } = {},
-): SiteCertificate {
-    if (settings.iamCertificateId !== undefined) {
-        return { id: settings.iamCertificateId };
-    }
+    named: { prefix?: string; opts?: pulumi.CustomResourceOptions; eabHmacKey?: pulumi.Input<string> } = {},
+): AcmeAccounts {
     const resourceName = (n: string) => (named.prefix ? `${named.prefix}-${n}` : n);
     const account = new AcmeAccount(
         resourceName("acme-account"),
@@ -151,6 +152,32 @@ export function siteCertificate(
         profile: issuer.profile,
         keyType: issuer.keyType,
     }));
+    return { account, fallbackAccounts };
+}
+
+/**
+ * The certificate the distribution serves: an existing IAM certificate (`iamCertificateId`), or one
+ * issued for every domain by the ACME CA and renewed by replacement on the `pulumi up` that falls in
+ * its window (create new, re-point the distribution, delete old). `prefix` names the resources (none
+ * for the program's first site, whose resource names must not change) and `opts` parents them;
+ * `accounts` are the stack's ACME accounts when its sites share them, else the site makes its own.
+ */
+export function siteCertificate(
+    settings: SiteSettings,
+    hostedZones: Record<string, string> | undefined,
+    named: {
+        prefix?: string;
+        opts?: pulumi.CustomResourceOptions;
+        eabHmacKey?: pulumi.Input<string>;
+        adoptCertificateName?: string;
+        accounts?: AcmeAccounts;
+    } = {},
+): SiteCertificate {
+    if (settings.iamCertificateId !== undefined) {
+        return { id: settings.iamCertificateId };
+    }
+    const resourceName = (n: string) => (named.prefix ? `${named.prefix}-${n}` : n);
+    const { account, fallbackAccounts } = named.accounts ?? acmeAccounts(settings, named);
     const standing =
         settings.acme.challenge === "dns-persist-01" && hostedZones
             ? standingPersistRecords(
@@ -391,7 +418,13 @@ export async function resolveAdoption(settings: SiteSettings, distributionId: st
 export function siteResources(
     settings: SiteSettings,
     hostedZone: { hostedZoneId: string; zoneName: string } | undefined,
-    named: { name: string; prefix?: string; opts?: pulumi.ComponentResourceOptions; eabHmacKey?: pulumi.Input<string> },
+    named: {
+        name: string;
+        prefix?: string;
+        opts?: pulumi.ComponentResourceOptions;
+        eabHmacKey?: pulumi.Input<string>;
+        accounts?: AcmeAccounts;
+    },
     adoption?: SiteAdoption,
 ): { certificate: SiteCertificate; site: ChinaCdn } {
     const cdnArgs = siteCdnArgs(settings, hostedZone);
@@ -411,9 +444,10 @@ export function siteResources(
 /**
  * Settings of the program that are not ChinaSite args: the schedule and the watch are components of
  * their own, and adoption reads the account before anything is registered, which a component's
- * constructor cannot wait for (library callers give ChinaCdn `adopt` instead).
+ * constructor cannot wait for (library callers give ChinaCdn `adopt` instead); a ChinaSite is one
+ * site (several are several ChinaSites).
  */
-export const PROGRAM_ONLY_SETTINGS: readonly string[] = ["deployments", "watch", "adoptDistributionId"];
+export const PROGRAM_ONLY_SETTINGS: readonly string[] = ["deployments", "watch", "adoptDistributionId", "sites"];
 /** The args a ChinaSite reads with the stack-config reader (same names, same checks). */
 const SETTING_NAMES = CONFIG_KEYS.filter((k): k is SiteSettingName => !PROGRAM_ONLY_SETTINGS.includes(k));
 const COMPONENT_ONLY_ARGS = ["region", "hostedZoneName"] as const;

@@ -20,6 +20,8 @@ import {
     tagsProblems,
 } from "../core/validation";
 import { distributionIdProblem } from "../core/adoption";
+import { crossSiteProblems, siteNameProblem } from "../core/sites";
+import { baseName } from "../core/challenges";
 import { throwIfProblems } from "./inputError";
 import { hashedNamePatternProblem } from "../core/content";
 import { siteFolderProblems } from "./siteFolder";
@@ -71,6 +73,8 @@ export interface SiteConfig {
     deployments?: DeploymentsConfig;
     /** The in-account watch with alarms (opt-in). */
     watch?: WatchConfig;
+    /** The stack's further sites (`sites`), after the first (the top-level keys); [] with one site. */
+    sites: NamedSite[];
     /** Certificate issuance (used when iamCertificateId is unset). */
     acme: {
         directoryUrl: string;
@@ -98,6 +102,32 @@ export interface SiteConfig {
         fallbackIssuers: IssuerSettings[];
     };
 }
+
+/** A further site of the stack (`cloudfront-china:sites`): its name, its settings, and how messages name its entry. */
+export interface NamedSite {
+    name: string;
+    /** The entry's stack key, e.g. `cloudfront-china:sites[0]`. */
+    setting: string;
+    settings: SiteSettings;
+}
+
+/**
+ * The fields of a `sites` entry: what makes a site its own (docs/sites.md). Every other setting (the
+ * CA and its account, the challenge, tags, logging, the buckets' fate) is the stack's, shared by all
+ * its sites: one ACME account per CA serves them all.
+ */
+export const SITE_FIELDS = [
+    "name",
+    "domains",
+    "hostedZoneId",
+    "iamCertificateId",
+    "adoptDistributionId",
+    "contentDir",
+    "hashedNamePattern",
+    "defaultRootObject",
+    "spa",
+    "forwardQueryString",
+] as const;
 
 /** One CA of `cloudfront-china:issuers`: its directory and an account there (one per CA). */
 export interface IssuerSettings {
@@ -149,6 +179,7 @@ export const CONFIG_KEYS = [
     "logRetentionDays",
     "tags",
     ...ISSUANCE_SETTINGS,
+    "sites",
     "deployments",
     "watch",
 ] as const;
@@ -237,10 +268,10 @@ function misspeltNamespace(namespace: string): string | undefined {
 }
 
 /** The site's settings, by the names of the stack keys (a ChinaSite's args use the same names). */
-export type SiteSettingName = Exclude<(typeof CONFIG_KEYS)[number], "deployments" | "watch">;
+export type SiteSettingName = Exclude<(typeof CONFIG_KEYS)[number], "deployments" | "watch" | "sites">;
 
 /** The settings of one site, wherever they come from: the program's stack config or a ChinaSite's args. */
-export type SiteSettings = Omit<SiteConfig, "deployments" | "watch">;
+export type SiteSettings = Omit<SiteConfig, "deployments" | "watch" | "sites">;
 
 /**
  * Where a site's settings come from. The program reads the stack config; the ChinaSite component
@@ -286,6 +317,7 @@ export const UNSET_DEFAULTS: Readonly<Record<string, unknown>> = {
     deployments: {},
     watch: {},
     issuers: [],
+    sites: [],
 };
 
 /**
@@ -684,6 +716,112 @@ export function readSiteSettings(
 }
 
 /**
+ * The `challengeDelegations` entries for names on `domains`: with several sites, each certificate
+ * gets the delegations of its own names. The value as given when it is not an object (its problem
+ * is reported where it is read).
+ */
+function delegationsOf(value: unknown, domains: unknown): unknown {
+    if (value === null || typeof value !== "object" || Array.isArray(value) || !Array.isArray(domains)) {
+        return value;
+    }
+    const bases = domains.filter((d): d is string => typeof d === "string").map(baseName);
+    const own = Object.entries(value).filter(([name]) => bases.includes(baseName(name)));
+    return own.length > 0 ? Object.fromEntries(own) : undefined;
+}
+
+const isSiteField = (name: string) => (SITE_FIELDS as readonly string[]).includes(name);
+
+/** A further site's settings source: its own fields from its `sites` entry, every other setting the stack's. */
+function siteEntrySource(stack: SettingsSource, entry: Record<string, unknown>, setting: string): SettingsSource {
+    const ownCertificate = entry.iamCertificateId !== undefined && entry.iamCertificateId !== "";
+    return {
+        value: (name) => {
+            if (isSiteField(name)) {
+                return entry[name] === "" ? undefined : entry[name];
+            }
+            // A site serving a certificate of its own uses no issuance setting: they are the other sites'.
+            if (ownCertificate && (ISSUANCE_SETTINGS as readonly string[]).includes(name)) {
+                return undefined;
+            }
+            return name === "challengeDelegations" ? delegationsOf(stack.value(name), entry.domains) : stack.value(name);
+        },
+        isSecret: (name, field) => !isSiteField(name) && stack.isSecret(name, field),
+        label: (name) => (isSiteField(name) ? `${setting}.${name}` : stack.label(name)),
+        setCommand: (name, example, secret) =>
+            isSiteField(name) || !stack.setCommand
+                ? `pulumi config set --path '${setting}.${name}' ${example}`
+                : stack.setCommand(name, example, secret),
+    };
+}
+
+/**
+ * `sites`: the stack's further sites (docs/sites.md), each read by the same reader as the first
+ * (its own fields named by its entry, `cloudfront-china:sites[0].domains`). A shared setting's
+ * problem is reported once, by the first site's read (`stackProblems`).
+ */
+function readSites(
+    value: unknown,
+    stack: SettingsSource,
+    target: { region?: string; awsIdentity?: AwsIdentity },
+    first: { problems: readonly string[]; warnings: readonly string[] },
+): { sites: NamedSite[]; problems: string[]; warnings: string[] } {
+    const label = key("sites");
+    const problems = new Set<string>();
+    const warnings = new Set<string>();
+    const sites: NamedSite[] = [];
+    const example = { name: "blog", domains: ["blog.example.cn"], contentDir: "./blog/public" };
+    if (value !== undefined && !Array.isArray(value)) {
+        problems.add(`\`${label}\` must be a list of the stack's further sites, e.g. [${JSON.stringify(example)}]`);
+    }
+    (Array.isArray(value) ? value : []).forEach((entry: unknown, i) => {
+        const setting = `${label}[${i}]`;
+        if (entry === null || typeof entry !== "object" || Array.isArray(entry)) {
+            problems.add(`\`${setting}\` must be an object with at least name and domains, e.g. ${JSON.stringify(example)}`);
+            return;
+        }
+        const e = entry as Record<string, unknown>;
+        for (const field of Object.keys(e).filter((k) => !isSiteField(k))) {
+            problems.add(
+                (CONFIG_KEYS as readonly string[]).includes(field)
+                    ? `\`${setting}.${field}\`: ${field} is the stack's, shared by every site: set it once as \`${key(field)}\` ` +
+                          `(a site's own fields: ${SITE_FIELDS.join(", ")})`
+                    : `\`${setting}.${field}\` is not a field of a site: did you mean \`${nearestName(field, SITE_FIELDS)}\`?`,
+            );
+        }
+        const nameProblem = siteNameProblem(
+            e.name,
+            `${setting}.name`,
+            sites.map((s) => s.name),
+        );
+        if (nameProblem) {
+            problems.add(nameProblem);
+        }
+        const read = readSiteSettings(siteEntrySource(stack, e, setting), target);
+        read.problems.filter((p) => !first.problems.includes(p)).forEach((p) => problems.add(p));
+        read.warnings.filter((w) => !first.warnings.includes(w)).forEach((w) => warnings.add(w));
+        if (nameProblem === undefined) {
+            sites.push({ name: e.name as string, setting, settings: read.settings });
+        }
+    });
+    return { sites, problems: [...problems], warnings: [...warnings] };
+}
+
+/** Delegations naming no site's domain (with one site, the certificate's own check reports them). */
+function unclaimedDelegationProblems(delegations: unknown, domainLists: ReadonlyArray<readonly string[]>): string[] {
+    if (delegations === null || typeof delegations !== "object" || Array.isArray(delegations)) {
+        return [];
+    }
+    const bases = domainLists.flat().map(baseName);
+    return Object.keys(delegations)
+        .filter((name) => !bases.includes(baseName(name)))
+        .map(
+            (name) =>
+                `\`${key("challengeDelegations")}\` names "${name}", which no site of the stack serves (domains: ${[...new Set(bases)].join(", ")}): ` +
+                "remove it or fix the name",
+        );
+}
+
+/**
  * Reads and validates the stack configuration. Throws one InputError listing every problem
  * (naming the key and the fix) before the program registers anything.
  */
@@ -693,9 +831,49 @@ export function readSiteConfig(): SiteConfig {
     problems.push(...unknownKeyProblems(Object.keys(pulumi.runtime.allConfig())));
     const target = stackAwsTarget();
     problems.push(...regionProblems(target.region, "aws:region"), ...target.identityProblems);
-    const site = readSiteSettings(stackConfigSource(config), target);
+    const stackSource = stackConfigSource(config);
+    const sitesValue = raw(config, "sites");
+    const furtherSites = Array.isArray(sitesValue) && sitesValue.length > 0;
+    // With further sites, the first site's certificate gets the delegations of its own names.
+    const firstSource: SettingsSource = furtherSites
+        ? {
+              ...stackSource,
+              value: (name) =>
+                  name === "challengeDelegations"
+                      ? delegationsOf(stackSource.value(name), stackSource.value("domains"))
+                      : stackSource.value(name),
+          }
+        : stackSource;
+    const site = readSiteSettings(firstSource, target);
     problems.push(...site.problems);
     site.warnings.forEach((w) => void pulumi.log.warn(w));
+    const further = readSites(sitesValue, stackSource, target, site);
+    problems.push(...further.problems);
+    further.warnings.forEach((w) => void pulumi.log.warn(w));
+    if (furtherSites) {
+        problems.push(
+            ...unclaimedDelegationProblems(stackSource.value("challengeDelegations"), [
+                site.settings.domains,
+                ...further.sites.map((s) => s.settings.domains),
+            ]),
+            ...crossSiteProblems([
+                {
+                    domainsSetting: key("domains"),
+                    domains: site.settings.domains,
+                    issuing: site.settings.iamCertificateId === undefined,
+                    adoptDistributionId: site.settings.adoptDistributionId,
+                    adoptSetting: key("adoptDistributionId"),
+                },
+                ...further.sites.map((s) => ({
+                    domainsSetting: `${s.setting}.domains`,
+                    domains: s.settings.domains,
+                    issuing: s.settings.iamCertificateId === undefined,
+                    adoptDistributionId: s.settings.adoptDistributionId,
+                    adoptSetting: `${s.setting}.adoptDistributionId`,
+                })),
+            ]),
+        );
+    }
 
     // Whether the key holds encrypted values (`pulumi config set --secret --path …`): credentials in
     // it are refused otherwise.
@@ -709,5 +887,5 @@ export function readSiteConfig(): SiteConfig {
     problems.push(...watch.problems);
 
     throwIfProblems(problems);
-    return { ...site.settings, deployments: deployments.deployments, watch: watch.watch };
+    return { ...site.settings, sites: further.sites, deployments: deployments.deployments, watch: watch.watch };
 }

@@ -208,6 +208,51 @@ describe("the in-account watch (cloudfront-china:watch) under mocks", () => {
         assert.equal(alarms.find((a) => a.name === "watch-icp-wildcard.shop.example.cn")?.inputs.dimensions.Alias, "*.shop.example.cn");
     });
 
+    it("several sites (cloudfront-china:sites): one watch checks every distribution; each alias is alarmed and drawn with its own distribution", async () => {
+        const { mocks } = await runProgram({
+            ...base,
+            "cloudfront-china:sites": [{ name: "blog", domains: ["blog.example.cn"] }],
+            [KEY]: { emails: ["ops@example.cn"] },
+        });
+        const [first, blog] = ["site-cdn", "site-blog-cdn"].map((n) => mocks.find("aws:cloudfront/distribution:Distribution", n)[0]);
+        const fn = mocks.find("aws:lambda/function:Function", "watch-function")[0];
+        assert.equal(fn.inputs.environment.variables.DISTRIBUTION_ID, first.id);
+        assert.equal(fn.inputs.environment.variables.MORE_DISTRIBUTION_IDS, blog.id);
+        const policy = JSON.parse(mocks.find("aws:iam/rolePolicy:RolePolicy", "watch-policy")[0].inputs.policy) as {
+            Statement: Array<{ Action: string[]; Resource: string | string[] }>;
+        };
+        assert.deepEqual(policy.Statement[0], {
+            Effect: "Allow",
+            Action: ["cloudfront:GetDistribution"],
+            Resource: [first.state.arn, blog.state.arn],
+        });
+        const alarms = mocks.find("aws:cloudwatch/metricAlarm:MetricAlarm");
+        const blogAlarms = alarms.filter((a) => a.inputs.dimensions.Alias === "blog.example.cn");
+        assert.deepEqual(
+            blogAlarms.map((a) => [a.name, a.inputs.dimensions.DistributionId]),
+            alarms
+                .filter((a) => a.inputs.dimensions.Alias === "www.example.cn")
+                .map((a) => [a.name.replace("www.example.cn", "blog.example.cn"), blog.id]),
+            "the same alarms as the first site's aliases, on the blog's distribution",
+        );
+        assert.ok(blogAlarms.length >= 3);
+        const widgets = (
+            JSON.parse(mocks.find("aws:cloudwatch/dashboard:Dashboard", "watch-dashboard")[0].inputs.dashboardBody) as {
+                widgets: Array<{ type: string; y: number; properties: { markdown?: string; metrics?: string[][] } }>;
+            }
+        ).widgets;
+        assert.deepEqual(
+            widgets.filter((w) => w.type === "text").map((w) => [w.properties.markdown, w.y]),
+            [
+                ["### www.example.cn", 0],
+                ["### *.shop.example.cn", 7],
+                ["### blog.example.cn", 14],
+            ],
+        );
+        const blogMetrics = widgets.flatMap((w) => w.properties.metrics ?? []).filter((m) => m.includes("blog.example.cn"));
+        assert.ok(blogMetrics.length > 0 && blogMetrics.every((m) => m[3] === blog.id));
+    });
+
     it("a dashboard with the per-alias picture: days left as a gauge and a line with the alarm mark, probe and ICP; a wildcard its ICP only", async () => {
         const { mocks, outputs } = await runProgram({ ...base, [KEY]: { emails: ["ops@example.cn"], warnDays: 10 } });
         const [dashboard] = mocks.find("aws:cloudwatch/dashboard:Dashboard", "watch-dashboard");

@@ -54,6 +54,7 @@ describe("stack configuration", () => {
             defaultRootObject: "index.html",
             deployments: undefined,
             watch: undefined,
+            sites: [],
             spa: false,
             logging: false,
             forwardQueryString: false,
@@ -251,6 +252,139 @@ describe("stack configuration", () => {
             assert.throws(withConfig(values), (e: Error) => e instanceof InputError && message.test(e.message));
         });
     }
+
+    describe("sites: further sites of the stack (docs/sites.md)", () => {
+        const twoSites = {
+            ...good,
+            "cloudfront-china:acmeEmail": "ops@example.cn",
+            "cloudfront-china:tags": { team: "web" },
+            "cloudfront-china:logging": true,
+            "cloudfront-china:challengeDelegations": {
+                "example.cn": "_acme-challenge.example.cn.acme.example.net",
+                "blog.example.org": "_acme-challenge.blog.example.org.acme.example.net",
+            },
+            "cloudfront-china:sites": [
+                { name: "blog", domains: ["blog.example.org"], spa: true, hostedZoneId: "Z0BLOG", contentDir: "" },
+                { name: "docs", domains: ["docs.example.cn"], iamCertificateId: "ASCAEXAMPLEEXAMPLE1234" },
+            ],
+        };
+
+        it("each site has its own fields; every other setting, the ACME account's included, is the stack's", () => {
+            const settings = withConfig(twoSites)();
+            assert.deepEqual(
+                settings.sites.map((s) => [s.name, s.setting]),
+                [
+                    ["blog", "cloudfront-china:sites[0]"],
+                    ["docs", "cloudfront-china:sites[1]"],
+                ],
+            );
+            const [blog, docs] = settings.sites.map((s) => s.settings);
+            assert.deepEqual(blog.domains, ["blog.example.org"]);
+            assert.equal(blog.spa, true);
+            assert.equal(settings.spa, false, "the first site keeps its own");
+            assert.equal(blog.hostedZoneId, "Z0BLOG");
+            assert.equal(blog.contentDir, undefined, '"" is unset, as at the top level');
+            assert.equal(blog.acme.email, "ops@example.cn");
+            assert.deepEqual(blog.tags, { team: "web" });
+            assert.equal(blog.logging, true);
+            assert.equal(docs.iamCertificateId, "ASCAEXAMPLEEXAMPLE1234");
+            // Each certificate gets the delegations of its own names.
+            assert.deepEqual(settings.acme.challengeDelegations, { "example.cn": "_acme-challenge.example.cn.acme.example.net" });
+            assert.deepEqual(blog.acme.challengeDelegations, {
+                "blog.example.org": "_acme-challenge.blog.example.org.acme.example.net",
+            });
+            assert.equal(docs.acme.challengeDelegations, undefined);
+        });
+
+        const refused: Array<[string, unknown, RegExp]> = [
+            ["not a list", { name: "blog" }, /`cloudfront-china:sites` must be a list of the stack's further sites/],
+            ["an entry without a name", [{ domains: ["blog.example.org"] }], /`cloudfront-china:sites\[0\]\.name` is required/],
+            [
+                "a name S3 cannot take",
+                [{ name: "Blog_1", domains: ["blog.example.org"] }],
+                /`cloudfront-china:sites\[0\]\.name` "Blog_1" must be 1 to 24 lower-case letters/,
+            ],
+            [
+                "a name whose buckets begin like the first site's",
+                [{ name: "logs-archive", domains: ["blog.example.org"] }],
+                /"logs-archive" cannot be "logs" or begin with "logs-": the site's buckets would begin like the first site's \(site-logs-…\)/,
+            ],
+            [
+                "one name twice",
+                [
+                    { name: "blog", domains: ["blog.example.org"] },
+                    { name: "blog", domains: ["news.example.org"] },
+                ],
+                /`cloudfront-china:sites\[1\]\.name` "blog" names two sites/,
+            ],
+            [
+                "a misspelt field",
+                [{ name: "blog", domains: ["blog.example.org"], contentdir: "./blog" }],
+                /`cloudfront-china:sites\[0\]\.contentdir` is not a field of a site: did you mean `contentDir`\?/,
+            ],
+            [
+                "a stack setting in an entry",
+                [{ name: "blog", domains: ["blog.example.org"], acmeEmail: "blog@example.org" }],
+                /`cloudfront-china:sites\[0\]\.acmeEmail`: acmeEmail is the stack's, shared by every site: set it once as `cloudfront-china:acmeEmail`/,
+            ],
+            [
+                "a bad name in a site's domains, named by its place",
+                [{ name: "blog", domains: ["blog_example.org"] }],
+                /`cloudfront-china:sites\[0\]\.domains\[0\]`/,
+            ],
+            [
+                "no domains",
+                [{ name: "blog" }],
+                /`cloudfront-china:sites\[0\]\.domains` must list at least one host name.*pulumi config set --path 'cloudfront-china:sites\[0\]\.domains\[0\]'/,
+            ],
+            [
+                "an alias on two sites",
+                [{ name: "blog", domains: ["blog.example.org", "WWW.example.cn"] }],
+                /"WWW\.example\.cn" is in both `cloudfront-china:domains` and `cloudfront-china:sites\[0\]\.domains`: an alias can be on one distribution only \(CloudFront refuses the second, CNAMEAlreadyExists\)/,
+            ],
+            [
+                "two issuing sites proving control at one DNS name",
+                [{ name: "wild", domains: ["*.example.cn"] }],
+                /"example\.cn" \(`cloudfront-china:domains`\) and "\*\.example\.cn" \(`cloudfront-china:sites\[0\]\.domains`\) prove control at the same DNS name, _acme-challenge\.example\.cn/,
+            ],
+            [
+                "one distribution adopted by two sites",
+                [{ name: "blog", domains: ["blog.example.org"], adoptDistributionId: "E2QWRUHAPOMQZL" }],
+                /`cloudfront-china:adoptDistributionId` and `cloudfront-china:sites\[0\]\.adoptDistributionId` both take over E2QWRUHAPOMQZL/,
+            ],
+        ];
+        for (const [label, sites, message] of refused) {
+            it(`refuses ${label}, before anything is created`, () => {
+                const values = { ...good, "cloudfront-china:adoptDistributionId": "E2QWRUHAPOMQZL", "cloudfront-china:sites": sites };
+                assert.throws(withConfig(values), (e: Error) => {
+                    assert.ok(e instanceof InputError, e.message);
+                    assert.match(e.message, message);
+                    return true;
+                });
+            });
+        }
+
+        it("a shared setting's problem is reported once, not once per site; a delegation no site serves is named", () => {
+            assert.throws(
+                withConfig({
+                    ...twoSites,
+                    "cloudfront-china:acmeEmail": "ops",
+                    "cloudfront-china:challengeDelegations": { "shop.example.org": "_acme-challenge.shop.example.org.acme.example.net" },
+                }),
+                (e: InputError) => {
+                    assert.deepEqual(e.problems.filter((p) => p.includes("acmeEmail")).length, 1, e.message);
+                    assert.deepEqual(
+                        e.problems.filter((p) => p.includes("challengeDelegations")),
+                        [
+                            '`cloudfront-china:challengeDelegations` names "shop.example.org", which no site of the stack serves ' +
+                                "(domains: www.example.cn, example.cn, blog.example.org, docs.example.cn): remove it or fix the name",
+                        ],
+                    );
+                    return true;
+                },
+            );
+        });
+    });
 
     it("reports every problem at once", () => {
         assert.throws(

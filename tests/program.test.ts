@@ -126,6 +126,69 @@ describe("program (index.ts) under mocks", () => {
         assert.equal(outputs.certificateRenewAfter, undefined);
     });
 
+    it("several sites (cloudfront-china:sites): one ACME account orders every certificate; each site has its own certificate, distribution and bucket; the first site's names are a one-site stack's", async () => {
+        const { mocks, outputs } = await runProgram({
+            "aws:region": "cn-north-1",
+            "cloudfront-china:domains": ["www.example.cn"],
+            "cloudfront-china:hostedZoneId": "Z0123456789EXAMPLE",
+            "cloudfront-china:challengeDelegations": { "blog.example.cn": "_acme-challenge.blog.example.cn.acme.example.net" },
+            "cloudfront-china:sites": [
+                { name: "blog", domains: ["blog.example.cn"], hostedZoneId: "Z0123456789EXAMPLE", spa: true },
+                { name: "docs", domains: ["docs.example.cn"], iamCertificateId: "ASCAEXAMPLE0123456789" },
+            ],
+        });
+        const accounts = mocks.find(ACCOUNT);
+        assert.deepEqual(
+            accounts.map((a) => a.name),
+            ["acme-account"],
+            "one account for the stack, named as in a one-site stack",
+        );
+        const certificates = mocks.find(CERTIFICATE);
+        assert.deepEqual(
+            certificates.map((c) => [c.name, c.inputs.path, c.inputs.domains, c.inputs.accountUrl]),
+            [
+                ["certificate", "/cloudfront/prod/certificate/", ["www.example.cn"], accounts[0].state.accountUrl],
+                ["site-blog-certificate", "/cloudfront/prod/site-blog-certificate/", ["blog.example.cn"], accounts[0].state.accountUrl],
+            ],
+        );
+        // Each certificate gets the delegations of its own names.
+        assert.deepEqual(
+            certificates.map((c) => c.inputs.challengeDelegations),
+            [undefined, { "blog.example.cn": "_acme-challenge.blog.example.cn.acme.example.net" }],
+        );
+        const [first, blog, docs] = ["site-cdn", "site-blog-cdn", "site-docs-cdn"].map((n) => mocks.find(DISTRIBUTION, n)[0]);
+        assert.deepEqual(
+            [first, blog, docs].map((d) => [d.inputs.aliases, d.inputs.viewerCertificate.iamCertificateId]),
+            [
+                [["www.example.cn"], certificates[0].state.serverCertificateId],
+                [["blog.example.cn"], certificates[1].state.serverCertificateId],
+                [["docs.example.cn"], "ASCAEXAMPLE0123456789"],
+            ],
+        );
+        assert.equal(first.inputs.customErrorResponses, undefined, "spa is the blog's own setting");
+        assert.ok(blog.inputs.customErrorResponses.some((r: { errorCode: number }) => r.errorCode === 404));
+        assert.deepEqual(
+            mocks.find("aws:s3/bucket:Bucket").map((b) => b.name),
+            ["site-bucket", "site-blog-bucket", "site-docs-bucket"],
+        );
+        assert.equal(outputs.distributionId, first.id, "the top-level outputs stay the first site's");
+        const sites = outputs.sites as Record<string, Record<string, unknown>>;
+        assert.deepEqual(Object.keys(sites), ["blog", "docs"]);
+        assert.equal(sites.blog.distributionId, blog.id);
+        assert.equal(sites.blog.certificateId, certificates[1].state.serverCertificateId);
+        assert.deepEqual(sites.blog.urls, ["https://blog.example.cn/"]);
+        assert.deepEqual(sites.blog.dnsChallengeRecords, [
+            {
+                domain: "blog.example.cn",
+                name: "_acme-challenge.blog.example.cn",
+                type: "CNAME",
+                value: "_acme-challenge.blog.example.cn.acme.example.net",
+            },
+        ]);
+        assert.equal(sites.docs.certificateId, "ASCAEXAMPLE0123456789");
+        assert.equal(sites.docs.certificateRenewAfter, undefined);
+    });
+
     it("reads the site folder once per run: config, ChinaCdn and SiteContent share one listing and one read of each file", async () => {
         const site = fs.mkdtempSync(path.join(os.tmpdir(), "cfcn-once-"));
         fs.mkdirSync(path.join(site, "docs"));

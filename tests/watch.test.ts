@@ -358,9 +358,18 @@ describe("live check against moto and a local TLS edge", function () {
         }
     });
 
-    it("the watch's Lambda code (serialized handler) writes ProbeOk, IcpApproved, ExpiryOk and DaysToExpiry per alias", async () => {
+    it("the watch's Lambda code (serialized handler) writes ProbeOk, IcpApproved, ExpiryOk and DaysToExpiry per alias, of every site's distribution", async () => {
         const aliases = names("ok", "pending", "*");
         const id = await distribution(aliases, certs.attached.serverCertificateId);
+        // A further site of the stack (docs/sites.md): its own distribution, checked by the same run.
+        const [blog] = names("blog");
+        const more = await new CloudFrontClient({ region: "cn-north-1" }).send(
+            new CreateDistributionCommand({ DistributionConfig: testDistributionConfig([blog], certs.attached.serverCertificateId) }),
+        );
+        const blogId = more.Distribution!.Id!;
+        created.push(blogId);
+        // Covered by the attached certificate's wildcard.
+        edge.serving.set(blog, pair(certs.attached));
         peers.proxy.rewrites.push({
             match: /^GET \/2020-05-31\/distribution\/[^/]+$/,
             transform: distributionRewrite({ [names("pending")[0]]: "PENDING" }),
@@ -380,14 +389,26 @@ describe("live check against moto and a local TLS edge", function () {
                 NODE_EXTRA_CA_CERTS: trusted,
                 NODE_PATH: path.join(root, "node_modules"),
                 DISTRIBUTION_ID: id,
+                MORE_DISTRIBUTION_IDS: blogId,
                 METRIC_NAMESPACE: namespace,
                 IAM_PATH_PREFIX: `/cloudfront/${STACK}/`,
-                PROBE_ADDRESSES: JSON.stringify({ [names("ok")[0]]: edge.address, [names("pending")[0]]: edge.address }),
+                PROBE_ADDRESSES: JSON.stringify({
+                    [names("ok")[0]]: edge.address,
+                    [names("pending")[0]]: edge.address,
+                    [blog]: edge.address,
+                }),
             },
         );
         assert.equal(r.status, 0, r.stdout + r.stderr);
-        const result = JSON.parse(r.stdout.trim().split("\n").pop()!) as { r: { verdict: string }; rssMb: number };
-        assert.equal(result.r.verdict, "warn");
+        const result = JSON.parse(r.stdout.trim().split("\n").pop()!) as {
+            r: { verdict: string; aliases: Array<{ alias: string }> };
+            rssMb: number;
+        };
+        assert.equal(result.r.verdict, "warn", r.stdout);
+        assert.deepEqual(
+            result.r.aliases.map((a) => a.alias),
+            [...aliases, blog],
+        );
         assert.ok(result.rssMb < 128, `fits a 128 MB Lambda (${result.rssMb} MB)`);
 
         const cloudwatch = new CloudWatchClient({ region: "cn-north-1" });
@@ -407,6 +428,7 @@ describe("live check against moto and a local TLS edge", function () {
                 `IcpApproved ${dims(pending)}`,
                 `ProbeOk ${dims(ok)}`,
                 `ProbeOk ${dims(pending)}`,
+                ...["DaysToExpiry", "ExpiryOk", "IcpApproved", "ProbeOk"].map((m) => `${m} DistributionId=${blogId},Alias=${blog}`),
             ].sort(),
         );
         const value = async (metric: string, alias: string) => {

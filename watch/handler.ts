@@ -5,7 +5,8 @@
  * alarm too. Closure-serialized into the function's code (components/certificateWatch.ts): modules
  * are `require`d inside, and only the runtime's AWS SDK v3 is needed.
  *
- * Environment: DISTRIBUTION_ID, METRIC_NAMESPACE, IAM_PATH_PREFIX, WARN_DAYS (optional),
+ * Environment: DISTRIBUTION_ID, MORE_DISTRIBUTION_IDS (optional, comma-separated: the stack's further
+ * sites, docs/sites.md), METRIC_NAMESPACE, IAM_PATH_PREFIX, WARN_DAYS (optional),
  * PROBE_ADDRESSES (optional JSON {alias: "host:port"}: tests and private network paths),
  * PERSIST_UNTIL (optional, Unix seconds: the end of the stack's dns-persist-01 records),
  * AWS_REGION (set by Lambda).
@@ -74,27 +75,40 @@ export async function handler(): Promise<{
     const { CloudWatchClient, PutMetricDataCommand } = require("@aws-sdk/client-cloudwatch") as typeof CW;
     const env = process.env;
     const region = env.AWS_REGION ?? "cn-north-1";
-    const report = await runCheck({
-        distributionId: env.DISTRIBUTION_ID ?? "",
-        region,
-        iamPathPrefix: env.IAM_PATH_PREFIX,
-        warnDays: env.WARN_DAYS ? Number(env.WARN_DAYS) : undefined,
-        connect: env.PROBE_ADDRESSES ? (JSON.parse(env.PROBE_ADDRESSES) as Record<string, string>) : undefined,
-    });
+    // The first site's distribution, then the stack's further sites', one check each (docs/sites.md).
+    const distributionIds = [env.DISTRIBUTION_ID ?? "", ...(env.MORE_DISTRIBUTION_IDS ? env.MORE_DISTRIBUTION_IDS.split(",") : [])];
+    const reports: CheckReport[] = [];
+    for (const distributionId of distributionIds) {
+        reports.push(
+            await runCheck({
+                distributionId,
+                region,
+                iamPathPrefix: env.IAM_PATH_PREFIX,
+                warnDays: env.WARN_DAYS ? Number(env.WARN_DAYS) : undefined,
+                connect: env.PROBE_ADDRESSES ? (JSON.parse(env.PROBE_ADDRESSES) as Record<string, string>) : undefined,
+            }),
+        );
+    }
     const data = [
-        ...metricData(report),
-        ...(env.PERSIST_UNTIL ? persistMetricData(report.distribution.id, Number(env.PERSIST_UNTIL), new Date(report.checkedAt)) : []),
+        ...reports.flatMap(metricData),
+        ...(env.PERSIST_UNTIL
+            ? persistMetricData(reports[0].distribution.id, Number(env.PERSIST_UNTIL), new Date(reports[0].checkedAt))
+            : []),
     ];
     const cloudwatch = new CloudWatchClient({ region });
     // PutMetricData takes at most 1000 data points per call.
     for (let i = 0; i < data.length; i += 1000) {
         await cloudwatch.send(new PutMetricDataCommand({ Namespace: env.METRIC_NAMESPACE, MetricData: data.slice(i, i + 1000) }));
     }
+    const verdicts = reports.map((r) => r.verdict);
     const summary = {
-        verdict: report.verdict,
-        reasons: report.reasons,
+        verdict: verdicts.includes("fail") ? "fail" : verdicts.includes("warn") ? "warn" : "ok",
+        // The account-wide reasons (the quota) are the same in every report: once each.
+        reasons: [...new Set(reports.flatMap((r) => r.reasons))],
         // The served certificate's issuer per alias: which CA of the list signed what is served now.
-        aliases: report.aliases.map((a) => ({ alias: a.alias, verdict: a.verdict, issuer: a.served?.issuer, reasons: a.reasons })),
+        aliases: reports.flatMap((r) =>
+            r.aliases.map((a) => ({ alias: a.alias, verdict: a.verdict, issuer: a.served?.issuer, reasons: a.reasons })),
+        ),
     };
     console.log(JSON.stringify(summary));
     return summary;

@@ -1,0 +1,108 @@
+/**
+ * Several sites in one stack (`cloudfront-china:sites`, docs/sites.md): the rules that hold between
+ * them, and how a further site's resources are named. Pure: no Pulumi, no network.
+ *
+ * The stack's top-level keys stay its first site, with the resource names a one-site stack has
+ * always had (`site`, `certificate`), so adding `sites` to an existing stack replaces nothing. A
+ * further site's resources are named after it: `site-<name>` (its buckets `site-<name>-bucket-…`,
+ * `site-<name>-logs-…`) and `site-<name>-certificate` (IAM path `/cloudfront/<stack>/site-<name>-certificate/`).
+ */
+import { acmeChallengeName } from "./challenges";
+
+/** A site's name: lower-case letters, digits and "-", as S3 bucket names allow, short enough for them. */
+export const SITE_NAME = /^[a-z](?:[a-z0-9-]{0,22}[a-z0-9])?$/;
+
+/**
+ * Names a further site cannot take: its buckets would begin like the first site's (`site-bucket-…`,
+ * `site-logs-…`), and the deploy policy grants buckets by those prefixes (docs/iam-policy.md).
+ */
+const RESERVED_PREFIXES = ["bucket", "logs"];
+
+/** The name of a further site's ChinaCdn, and the prefix of its certificate's resources. */
+export const siteResourceName = (name: string) => `site-${name}`;
+
+/** Why `name` cannot name a further site, or undefined. `taken`: the names of the sites before it. */
+export function siteNameProblem(name: unknown, setting: string, taken: readonly string[]): string | undefined {
+    if (typeof name !== "string" || name === "") {
+        return `\`${setting}\` is required: a short name for the site (e.g. "blog"), which names its resources (site-blog-bucket-…)`;
+    }
+    if (!SITE_NAME.test(name)) {
+        return (
+            `\`${setting}\` "${name}" must be 1 to 24 lower-case letters, digits and "-", starting with a letter and not ending in "-" ` +
+            `(it names the site's buckets, site-${name.toLowerCase().replace(/[^a-z0-9-]/g, "-")}-bucket-…)`
+        );
+    }
+    const reserved = RESERVED_PREFIXES.find((p) => name === p || name.startsWith(`${p}-`));
+    if (reserved !== undefined) {
+        return `\`${setting}\` "${name}" cannot be "${reserved}" or begin with "${reserved}-": the site's buckets would begin like the first site's (site-${reserved}-…); choose another name`;
+    }
+    if (taken.includes(name)) {
+        return `\`${setting}\` "${name}" names two sites: give each site its own name (renaming one replaces its resources)`;
+    }
+    return undefined;
+}
+
+/** One site as the cross-site rules see it. */
+export interface SiteNames {
+    /** How messages name the site's `domains` setting, e.g. `cloudfront-china:sites[0].domains`. */
+    domainsSetting: string;
+    domains: readonly string[];
+    /** Whether the program issues its certificate (no iamCertificateId). */
+    issuing: boolean;
+    /** The distribution it takes over, if any, and the setting that names it. */
+    adoptDistributionId?: string;
+    adoptSetting?: string;
+}
+
+/**
+ * What cannot hold between the sites of one stack:
+ * - one alias on two sites: CloudFront refuses an alias another distribution holds (CNAMEAlreadyExists);
+ * - two issuing sites proving control at one DNS name (`*.example.cn` and `example.cn` both answer at
+ *   `_acme-challenge.example.cn`, RFC 8555 §8.4): their renewals fall on the same `pulumi up` and
+ *   each would overwrite the other's record;
+ * - one distribution adopted twice.
+ */
+export function crossSiteProblems(sites: readonly SiteNames[]): string[] {
+    const problems: string[] = [];
+    const aliasOwner = new Map<string, SiteNames>();
+    const challengeOwner = new Map<string, { site: SiteNames; domain: string }>();
+    const adopted = new Map<string, SiteNames>();
+    for (const site of sites) {
+        for (const domain of site.domains) {
+            const alias = domain.toLowerCase().replace(/\.$/, "");
+            const owner = aliasOwner.get(alias);
+            if (owner !== undefined && owner !== site) {
+                problems.push(
+                    `"${domain}" is in both \`${owner.domainsSetting}\` and \`${site.domainsSetting}\`: an alias can be on one distribution only ` +
+                        "(CloudFront refuses the second, CNAMEAlreadyExists); keep it on one site",
+                );
+                continue;
+            }
+            aliasOwner.set(alias, site);
+            if (!site.issuing) {
+                continue;
+            }
+            const challenge = acmeChallengeName(alias);
+            const other = challengeOwner.get(challenge);
+            if (other !== undefined && other.site !== site) {
+                problems.push(
+                    `"${other.domain}" (\`${other.site.domainsSetting}\`) and "${domain}" (\`${site.domainsSetting}\`) prove control at the same DNS name, ` +
+                        `${challenge}, and both sites issue their certificates: their renewals would overwrite each other's record. ` +
+                        "Put both names on one site, or give one site an `iamCertificateId`",
+                );
+            } else {
+                challengeOwner.set(challenge, { site, domain });
+            }
+        }
+        if (site.adoptDistributionId !== undefined) {
+            const first = adopted.get(site.adoptDistributionId);
+            if (first !== undefined) {
+                problems.push(
+                    `\`${first.adoptSetting}\` and \`${site.adoptSetting}\` both take over ${site.adoptDistributionId}: a distribution belongs to one site`,
+                );
+            }
+            adopted.set(site.adoptDistributionId, site);
+        }
+    }
+    return problems;
+}

@@ -71,12 +71,37 @@ export interface PolicyScope {
     zoneIds?: readonly string[];
     /** Record names the stack writes, as the user writes them (`*.example.cn`); unset: no name condition. */
     recordNames?: readonly string[];
-    /** The stack's bucket names once known (outputs); unset: the program's `site-*` names. */
-    siteBucket?: string;
-    logBucket?: string;
-    /** The stack's distribution id once known (outputs); unset: any distribution of the account. */
-    distributionId?: string;
+    /**
+     * Each site's bucket and log bucket: their names once known (outputs), else the program's name
+     * patterns (`site-bucket-*`, `site-blog-bucket-*`: siteBucketPatterns). Unset: a one-site stack's
+     * patterns, or with stack "*" every site's.
+     */
+    buckets?: ReadonlyArray<SiteBuckets>;
+    /** The ids of the stack's distributions once known (outputs, adoptions); unset: none known. */
+    distributionIds?: readonly string[];
+    /** Whether some site's distribution is not made yet (or not known): reached by the stack tag. */
+    distributionsToCome?: boolean;
 }
+
+/** A site's two buckets, by name or by name pattern. */
+export interface SiteBuckets {
+    site: string;
+    logs: string;
+}
+
+/**
+ * The bucket name patterns of a site: its ChinaCdn's name (`site`, or `site-<name>` for a further
+ * site, core/sites.ts) followed by pulumi's random suffix. `"*"`: every further site's.
+ */
+export function siteBucketPatterns(cdnName: string): SiteBuckets {
+    return { site: `${cdnName}-bucket-*`, logs: `${cdnName}-logs-*` };
+}
+
+/** A one-site stack's patterns, and every further site's too for "any stack" (core/sites.ts forbids the names that would overlap). */
+const defaultBuckets = (stack: string): SiteBuckets[] => [
+    siteBucketPatterns("site"),
+    ...(stack === "*" ? [siteBucketPatterns("site-*")] : []),
+];
 
 const OPERATIONS = ["create", "read", "update", "delete"] as const;
 
@@ -153,23 +178,35 @@ function kindOf(arn: string): string {
 /** Statement name, and the ARNs, of each kind for a scope. */
 function resourcesOf(kind: string, s: PolicyScope, objectsOfEveryBucket: boolean): { sid: string; resources: string[] } {
     const acct = s.account;
-    const site = s.siteBucket ?? "site-bucket-*";
-    const logs = s.logBucket ?? "site-logs-*";
-    const buckets = [site, ...(s.options.has("logging") ? [logs] : [])];
+    const sites = s.buckets ?? defaultBuckets(s.stack);
+    const logging = s.options.has("logging");
+    const buckets = sites.flatMap((b) => [b.site, ...(logging ? [b.logs] : [])]);
+    const s3 = (names: string[], suffix = "") => names.map((b) => `arn:aws-cn:s3:::${b}${suffix}`);
     const watch = (service: string, resource: string) => `arn:aws-cn:${service}:*:${acct}:${resource}`;
     switch (kind) {
         case "none":
             return { sid: "NoResourceLevelPermissions", resources: ["*"] };
         case "siteBucket":
-            return { sid: "Buckets", resources: buckets.map((b) => `arn:aws-cn:s3:::${b}`) };
+            return { sid: "Buckets", resources: s3(buckets) };
         case "logBucket":
-            return { sid: "LogBucket", resources: [`arn:aws-cn:s3:::${logs}`] };
+            return { sid: "LogBucket", resources: s3(sites.map((b) => b.logs)) };
         case "siteObject":
             return objectsOfEveryBucket
-                ? { sid: "EmptyBucketsOnDestroy", resources: buckets.map((b) => `arn:aws-cn:s3:::${b}/*`) }
-                : { sid: "SiteObjects", resources: [`arn:aws-cn:s3:::${site}/*`] };
+                ? { sid: "EmptyBucketsOnDestroy", resources: s3(buckets, "/*") }
+                : {
+                      sid: "SiteObjects",
+                      resources: s3(
+                          sites.map((b) => b.site),
+                          "/*",
+                      ),
+                  };
         case "distribution":
-            return { sid: "Distribution", resources: [`arn:aws-cn:cloudfront::${acct}:distribution/${s.distributionId ?? "*"}`] };
+            return {
+                sid: "Distribution",
+                resources: (s.distributionIds?.length ? s.distributionIds : ["*"]).map(
+                    (id) => `arn:aws-cn:cloudfront::${acct}:distribution/${id}`,
+                ),
+            };
         case "oai":
             return { sid: "OriginAccessIdentity", resources: [`arn:aws-cn:cloudfront::${acct}:origin-access-identity/*`] };
         case "zone":
@@ -258,8 +295,14 @@ export function deployPolicy(table: ActionTable, scope: PolicyScope): PolicyDocu
                     ? { Null: { [`aws:RequestTag/${STACK_TAG}`]: "false" } }
                     : { StringEquals: { [`aws:RequestTag/${STACK_TAG}`]: scope.stack } },
             );
-        } else if (kind === "distribution" && scope.distributionId === undefined && scope.stack !== "*") {
-            add("DistributionOfTheStack", row.action, resources, { StringEquals: { [`aws:ResourceTag/${STACK_TAG}`]: scope.stack } });
+        } else if (kind === "distribution" && scope.stack !== "*" && (!scope.distributionIds?.length || scope.distributionsToCome)) {
+            // Distributions not made yet are reached by the tag they are created with; known ones by id.
+            add("DistributionOfTheStack", row.action, [`arn:aws-cn:cloudfront::${scope.account}:distribution/*`], {
+                StringEquals: { [`aws:ResourceTag/${STACK_TAG}`]: scope.stack },
+            });
+            if (scope.distributionIds?.length) {
+                add(sid, row.action, resources);
+            }
         } else if (row.action === "iam:PassRole") {
             add("WatchRolePassedToLambdaOnly", row.action, resources, { StringEquals: { "iam:PassedToService": "lambda.amazonaws.com" } });
         } else if (BOUNDARY_GATED.has(row.action)) {
@@ -284,9 +327,9 @@ export function deployPolicy(table: ActionTable, scope: PolicyScope): PolicyDocu
     // is denied outright unless the stack destroys its buckets (an explicit Deny no bucket policy overrides).
     const siteObjects = resourcesOf("siteObject", scope, false).resources;
     add("SiteObjects", "s3:GetObject", siteObjects);
-    const logObjects = `arn:aws-cn:s3:::${scope.logBucket ?? "site-logs-*"}/*`;
+    const logObjects = resourcesOf("logBucket", scope, false).resources.map((arn) => `${arn}/*`);
     if (scope.options.has("logging")) {
-        ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"].forEach((a) => add("LogObjectsVersionedSoNoDeleteErases", a, [logObjects]));
+        ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"].forEach((a) => add("LogObjectsVersionedSoNoDeleteErases", a, logObjects));
     }
     const allow: Statement[] = [...statements.values()].map((s) => ({
         Sid: s.sid,
@@ -298,7 +341,14 @@ export function deployPolicy(table: ActionTable, scope: PolicyScope): PolicyDocu
     // Explicit denies, so that no other grant of the identity can loosen the boundary or take it off.
     const keepLogs: Statement[] =
         scope.options.has("logging") && !scope.options.has("destroyBuckets")
-            ? [{ Sid: "AccessLogsAreNeverErased", Effect: "Deny", Action: ["s3:DeleteObjectVersion"], Resource: logObjects }]
+            ? [
+                  {
+                      Sid: "AccessLogsAreNeverErased",
+                      Effect: "Deny",
+                      Action: ["s3:DeleteObjectVersion"],
+                      Resource: logObjects.length === 1 ? logObjects[0] : logObjects,
+                  },
+              ]
             : [];
     const deny: Statement[] = scope.options.has("watch")
         ? [

@@ -13,10 +13,11 @@ import { acmeChallengeName } from "./challenges";
 export const SITE_NAME = /^[a-z](?:[a-z0-9-]{0,22}[a-z0-9])?$/;
 
 /**
- * Names a further site cannot take: its buckets would begin like the first site's (`site-bucket-…`,
- * `site-logs-…`), and the deploy policy grants buckets by those prefixes (docs/iam-policy.md).
+ * Words a further site's name cannot hold: the deploy policy grants each site's buckets by prefix
+ * (`site-bucket-*`, `site-blog-logs-*`, docs/iam-policy.md), and a site named "bucket" or "blog-logs"
+ * would have buckets that another site's prefix matches.
  */
-const RESERVED_PREFIXES = ["bucket", "logs"];
+const RESERVED_WORDS = ["bucket", "logs"];
 
 /** The name of a further site's ChinaCdn, and the prefix of its certificate's resources. */
 export const siteResourceName = (name: string) => `site-${name}`;
@@ -32,9 +33,12 @@ export function siteNameProblem(name: unknown, setting: string, taken: readonly 
             `(it names the site's buckets, site-${name.toLowerCase().replace(/[^a-z0-9-]/g, "-")}-bucket-…)`
         );
     }
-    const reserved = RESERVED_PREFIXES.find((p) => name === p || name.startsWith(`${p}-`));
+    const reserved = RESERVED_WORDS.find((word) => name.split("-").includes(word));
     if (reserved !== undefined) {
-        return `\`${setting}\` "${name}" cannot be "${reserved}" or begin with "${reserved}-": the site's buckets would begin like the first site's (site-${reserved}-…); choose another name`;
+        return (
+            `\`${setting}\` "${name}" cannot have "${reserved}" as a word: its buckets (site-${name}-bucket-…, site-${name}-logs-…) ` +
+            "would match another site's bucket names, which the deploy policy grants by prefix; choose another name"
+        );
     }
     if (taken.includes(name)) {
         return `\`${setting}\` "${name}" names two sites: give each site its own name (renaming one replaces its resources)`;

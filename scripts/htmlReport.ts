@@ -5,7 +5,7 @@
  * verdict. Self-contained: no script, no font, no request anywhere (the page may be opened offline
  * or mailed). tests/report.test.ts opens it in headless Chromium and measures the bars.
  */
-import type { StackStatus } from "../watch/liveCheck";
+import { type StackStatus, countOf } from "../watch/liveCheck";
 
 const DAY_MS = 86_400_000;
 
@@ -131,7 +131,7 @@ export function htmlReport(statuses: readonly StackStatus[], now: number): strin
 <title>cloudfront-china status ${escape(day(now))}</title><style>${STYLE}</style></head>
 <body>
 <h1>cloudfront-china: certificates served, ${escape(new Date(now).toISOString().slice(0, 16).replace("T", " "))} UTC</h1>
-<p class="summary">${rows.length} alias(es) in ${statuses.length} stack(s): ${count("ok")} ok, ${count("warn")} warn, ${count("fail")} fail, ${count("unchecked")} unchecked.
+<p class="summary">${rows.length} alias(es) in ${countOf(statuses)}: ${count("ok")} ok, ${count("warn")} warn, ${count("fail")} fail, ${count("unchecked")} unchecked.
 <span class="legend"><span class="lifetime" style="position:static;display:inline-block"></span>valid<span class="window" style="position:static;display:inline-block"></span>renewal window<span class="now" style="position:static;display:inline-block;height:10px"></span>now (axis ${escape(day(a.from))} to ${escape(day(a.to))})</span></p>
 <table><colgroup><col class="stack"><col class="alias"><col class="icp"><col class="issuer"><col class="days"><col class="verdict"><col class="timeline"></colgroup>
 <thead><tr><th>stack</th><th>alias</th><th>ICP</th><th>issuer</th><th>days left</th><th>verdict</th><th>lifetime, renewal window, now</th></tr></thead>

@@ -50,10 +50,39 @@ export const USAGE = [
 ];
 
 /**
+ * The names a stack file serves, each with the key that lists it: `domains`, then each further
+ * site's (`sites[0].domains`, docs/sites.md). Not validated here: the program's reader does that.
+ */
+export function servedNames(config: Record<string, unknown>, projectName: string): Array<{ name: string; setting: string }> {
+    const parse = (v: unknown) => {
+        try {
+            return typeof v === "string" ? (JSON.parse(v) as unknown) : v;
+        } catch {
+            return undefined;
+        }
+    };
+    const names = (v: unknown, setting: string) =>
+        (Array.isArray(v) ? v : []).filter((d): d is string => typeof d === "string").map((name) => ({ name, setting }));
+    const sites = parse(config[`${projectName}:sites`]);
+    return [
+        ...names(parse(config[`${projectName}:domains`]), `${projectName}:domains`),
+        ...(Array.isArray(sites) ? sites : []).flatMap((s: unknown, i) =>
+            names((s as { domains?: unknown } | null)?.domains, `${projectName}:sites[${i}].domains`),
+        ),
+    ];
+}
+
+/**
  * Names of this stack that another stack file of the project also serves: two distributions cannot
  * share an alias (CloudFront answers CNAMEAlreadyExists), so the second `pulumi up` would fail.
+ * `domains`: this stack's names (plain strings are its top-level `domains`).
  */
-export function sharedAliasProblems(projectDir: string, configFile: string, projectName: string, domains: readonly string[]): string[] {
+export function sharedAliasProblems(
+    projectDir: string,
+    configFile: string,
+    projectName: string,
+    domains: ReadonlyArray<string | { name: string; setting: string }>,
+): string[] {
     const problems: string[] = [];
     if (path.dirname(path.resolve(configFile)) !== path.resolve(projectDir) || !/^Pulumi\..+\.yaml$/.test(path.basename(configFile))) {
         return problems; // not one of the project's stack files (--config-file elsewhere): no neighbours to compare
@@ -65,19 +94,23 @@ export function sharedAliasProblems(projectDir: string, configFile: string, proj
         if (path.resolve(projectDir, file) === path.resolve(configFile)) {
             continue;
         }
-        let other: unknown;
+        let other: string[];
         try {
-            other = ((yaml.load(fs.readFileSync(path.join(projectDir, file), "utf8")) ?? {}) as { config?: Record<string, unknown> })
-                .config?.[`${projectName}:domains`];
+            const config = ((yaml.load(fs.readFileSync(path.join(projectDir, file), "utf8")) ?? {}) as { config?: Record<string, unknown> })
+                .config;
+            other = servedNames(config ?? {}, projectName).map((n) => n.name);
         } catch {
             continue; // a broken neighbour is that stack's problem, reported when it is planned
         }
-        const shared = domains.filter((d) => Array.isArray(other) && other.includes(d));
-        for (const name of shared) {
+        for (const d of domains) {
+            const { name, setting } = typeof d === "string" ? { name: d, setting: `${projectName}:domains` } : d;
+            if (!other.includes(name)) {
+                continue;
+            }
             problems.push(
-                `\`${projectName}:domains\`: ${name} is also served by stack ${file.slice(7, -5)} (${file}): two distributions cannot ` +
+                `\`${setting}\`: ${name} is also served by stack ${file.slice(7, -5)} (${file}): two distributions cannot ` +
                     `share an alias (CloudFront answers CNAMEAlreadyExists). Give this stack its own names: ` +
-                    `\`pulumi config rm ${projectName}:domains\`, then \`pulumi config set --path '${projectName}:domains[0]' <name>\``,
+                    `\`pulumi config rm ${setting.includes("[") ? `--path '${setting}'` : setting}\`, then \`pulumi config set --path '${setting}[0]' <name>\``,
             );
         }
     }
@@ -407,7 +440,7 @@ export async function plan(argv: readonly string[], projectDir: string, out: (li
             return [];
         }
     })();
-    const shared = Array.isArray(domains) ? sharedAliasProblems(projectDir, args.configFile, projectName, domains) : [];
+    const shared = sharedAliasProblems(projectDir, args.configFile, projectName, servedNames(config, projectName));
     if (shared.length > 0) {
         out("Configuration errors (nothing would be created):");
         shared.forEach((p) => out(`  - ${p}`));

@@ -24,9 +24,11 @@ import {
     PolicyDocument,
     PolicyScope,
     deployPolicy,
+    siteBucketPatterns,
     stackRecordNames,
     watchBoundaryPolicy,
 } from "../core/iamPolicy";
+import { siteResourceName } from "../core/sites";
 import { PROJECT, SiteConfig, readSiteConfig } from "../config/siteConfig";
 import { WATCH_DEFAULTS, boundaryArn } from "../config/watch";
 import { WATCH_NAMESPACE } from "../components/certificateWatch";
@@ -143,12 +145,14 @@ export function anyStackPolicy(table: ActionTable, route53 = true): PolicyDocume
 
 /** The features of a stack's configuration that decide what its deploy identity needs. */
 export function deployOptions(settings: SiteConfig): Set<DeployOption> {
-    const issuing = settings.iamCertificateId === undefined;
+    // Every site's own settings count; the others are the stack's (docs/sites.md).
+    const sites = [settings, ...settings.sites.map((s) => s.settings)];
+    const issuing = sites.some((s) => s.iamCertificateId === undefined);
     const on: Record<DeployOption, boolean> = {
         issuing,
         route53Challenge: issuing && settings.acme.challenge !== "dns-persist-01",
-        hostedZone: settings.hostedZoneId !== undefined,
-        content: settings.contentDir !== undefined,
+        hostedZone: sites.some((s) => s.hostedZoneId !== undefined),
+        content: sites.some((s) => s.contentDir !== undefined),
         logging: settings.logging,
         versioning: settings.versioning,
         bucketVersioning: settings.versioning || settings.logging,
@@ -183,21 +187,34 @@ async function stackScope(args: PolicyArgs, projectDir: string): Promise<{ scope
     const options = deployOptions(settings);
     const route53Challenge = options.has("route53Challenge");
     const notes: string[] = [];
-    const zoneIds = [...(settings.hostedZoneId ? [settings.hostedZoneId] : []), ...args.zoneIds];
+    const sites = [
+        { settings, cdnName: "site", outputs },
+        ...settings.sites.map((s) => ({
+            settings: s.settings,
+            cdnName: siteResourceName(s.name),
+            outputs: ((outputs.sites as Record<string, Record<string, unknown>> | undefined)?.[s.name] ?? {}) as Record<string, unknown>,
+        })),
+    ];
+    const zoneIds = [...new Set([...sites.flatMap((s) => (s.settings.hostedZoneId ? [s.settings.hostedZoneId] : [])), ...args.zoneIds])];
     const zonesKnown = !route53Challenge || zoneIds.length > 0;
     if (!zonesKnown) {
         notes.push("the dns-01 records' zone is found at run time: every zone of the account (pass --zone-id to narrow it)");
     }
     // A delegation found by a CNAME lookup at run time is not in the config: --record-name adds it.
     const recordNames = [
-        ...stackRecordNames(settings.domains, {
-            aliases: settings.hostedZoneId !== undefined,
-            challenges: route53Challenge,
-            delegations: settings.acme.challengeDelegations,
-        }),
+        ...sites.flatMap((s) =>
+            stackRecordNames(s.settings.domains, {
+                aliases: s.settings.hostedZoneId !== undefined,
+                challenges: route53Challenge && s.settings.iamCertificateId === undefined,
+                delegations: s.settings.acme.challengeDelegations,
+            }),
+        ),
         ...args.recordNames,
     ];
     const str = (v: unknown) => (typeof v === "string" && v ? v : undefined);
+    // Known once the stack has run (--outputs-file), or adopted: by id; the rest by the stack tag.
+    const distributionIds = sites.map((s) => str(s.outputs.distributionId) ?? s.settings.adoptDistributionId);
+    const known = distributionIds.filter((id): id is string => id !== undefined);
     const scope: PolicyScope = {
         account,
         stack: args.stack,
@@ -205,12 +222,15 @@ async function stackScope(args: PolicyArgs, projectDir: string): Promise<{ scope
         watchBoundaryArn: boundaryArn(settings.watch?.permissionsBoundary ?? WATCH_DEFAULTS.permissionsBoundary, "aws-cn", account),
         zoneIds: zonesKnown && zoneIds.length > 0 ? zoneIds : undefined,
         recordNames: options.has("hostedZone") || route53Challenge ? recordNames : undefined,
-        siteBucket: str(outputs.bucketName),
-        logBucket: str(outputs.logBucketName),
+        buckets: sites.map((s) => {
+            const patterns = siteBucketPatterns(s.cdnName);
+            return { site: str(s.outputs.bucketName) ?? patterns.site, logs: str(s.outputs.logBucketName) ?? patterns.logs };
+        }),
         // An adopted distribution is known by its id before the first `pulumi up` (docs/migrate.md).
-        distributionId: str(outputs.distributionId) ?? settings.adoptDistributionId,
+        distributionIds: known.length > 0 ? known : undefined,
+        distributionsToCome: known.length < sites.length,
     };
-    if (settings.adoptDistributionId !== undefined && !str(outputs.bucketName)) {
+    if (sites.some((s) => s.settings.adoptDistributionId !== undefined && !str(s.outputs.bucketName))) {
         notes.push(
             "adopting: the first `pulumi up` also needs the adopted bucket (by its own name) and iam:UpdateServerCertificate " +
                 "on the certificate it serves (docs/migrate.md, permissions); pass --outputs-file after it for the bucket",
@@ -219,8 +239,10 @@ async function stackScope(args: PolicyArgs, projectDir: string): Promise<{ scope
     if (account === "*") {
         notes.push("account: any (pass --account or set aws:allowedAccountIds)");
     }
-    if (!scope.distributionId) {
-        notes.push("distribution and buckets: by name pattern until the stack exists; pass --outputs-file after the first `pulumi up`");
+    if (scope.distributionsToCome) {
+        notes.push(
+            "distributions and buckets: by the stack tag and name pattern until the stack exists; pass --outputs-file after the first `pulumi up`",
+        );
     }
     return { scope, notes };
 }

@@ -15,7 +15,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { credentialsFor } from "../aws/identity";
 import { identityFromStackConfig, stackAwsConfig } from "../core/awsIdentity";
-import { CheckReport, StackStatus, Verdict, runCheck } from "../watch/liveCheck";
+import { CheckReport, StackStatus, Verdict, countOf, runCheck } from "../watch/liveCheck";
 import { loadStackConfig } from "./plan";
 import { htmlReport } from "./htmlReport";
 
@@ -226,29 +226,47 @@ export function formatReport(report: CheckReport, stack = "<stack>"): string[] {
     return lines;
 }
 
-/** One stack's report, or why it could not be checked. */
+/**
+ * The sites of a stack as its outputs list them (docs/sites.md): the first from the top-level
+ * outputs, each further one from `sites.<name>`, labelled `<stack>/<name>`.
+ */
+function sitesOf(stack: string, outputs: Record<string, unknown>): Array<{ label: string; outputs: Record<string, unknown> }> {
+    const further =
+        outputs.sites !== null && typeof outputs.sites === "object" ? (outputs.sites as Record<string, Record<string, unknown>>) : {};
+    return [{ label: stack, outputs }, ...Object.entries(further).map(([name, o]) => ({ label: `${stack}/${name}`, outputs: o }))];
+}
 
-async function checkStack(args: StatusArgs): Promise<CheckReport> {
+/** One report per site of the stack; throws CannotCheck when the stack cannot be checked. */
+async function checkStack(args: StatusArgs): Promise<Array<{ stack: string; report: CheckReport }>> {
     const outputs = await stackOutputs(args);
     if (typeof outputs.distributionId !== "string") {
         throw new CannotCheck(`stack ${args.stack} has no distributionId output: has it been deployed (\`pulumi up\`)?`);
     }
     const target = awsTarget(args);
-    const report = await runCheck({
-        distributionId: outputs.distributionId,
-        region: target.region,
-        credentials: credentialsFor(target),
-        expectedCertificateId: typeof outputs.certificateId === "string" ? outputs.certificateId : undefined,
-        renewAfter: typeof outputs.certificateRenewAfter === "string" ? outputs.certificateRenewAfter : undefined,
-        iamPathPrefix: `/cloudfront/${args.stack}/`,
-        warnDays: args.warnDays,
-        iamCertificateQuota: args.iamQuota,
-        awsTimeoutMs: args.awsTimeoutSeconds === undefined ? undefined : args.awsTimeoutSeconds * 1000,
-        connect: args.connect,
-    }).catch((e: Error) => {
-        throw new CannotCheck(`cannot read the distribution or IAM (${e.name}: ${e.message}): check the AWS identity and region`);
-    });
-    return report;
+    const sites = sitesOf(args.stack, outputs);
+    const text = (v: unknown) => (typeof v === "string" ? v : undefined);
+    const certificateIds = sites.map((s) => text(s.outputs.certificateId));
+    const reports: Array<{ stack: string; report: CheckReport }> = [];
+    for (const [i, site] of sites.entries()) {
+        const report = await runCheck({
+            distributionId: text(site.outputs.distributionId) ?? "",
+            region: target.region,
+            credentials: credentialsFor(target),
+            expectedCertificateId: certificateIds[i],
+            renewAfter: text(site.outputs.certificateRenewAfter),
+            iamPathPrefix: `/cloudfront/${args.stack}/`,
+            servedByOtherSites: certificateIds.filter((id, j): id is string => j !== i && id !== undefined),
+            warnDays: args.warnDays,
+            iamCertificateQuota: args.iamQuota,
+            awsTimeoutMs: args.awsTimeoutSeconds === undefined ? undefined : args.awsTimeoutSeconds * 1000,
+            connect: args.connect,
+        }).catch((e: Error) => {
+            throw new CannotCheck(`cannot read the distribution or IAM (${e.name}: ${e.message}): check the AWS identity and region`);
+        });
+        // The stack's leftovers are the same for every site: listed once, with the first.
+        reports.push({ stack: site.label, report: i === 0 ? report : { ...report, unservedUnderPath: [] } });
+    }
+    return reports;
 }
 
 /** A fleet as one table: the stack first, then each alias's row; the stacks that could not be checked say why. */
@@ -283,7 +301,7 @@ export function formatFleet(statuses: readonly StackStatus[]): string[] {
     return [
         ...pad(rows),
         ...notes,
-        `${statuses.length} stack(s): ${count("ok")} ok, ${count("warn")} warn, ${count("fail")} fail, ${count("unchecked")} could not be checked`,
+        `${countOf(statuses)}: ${count("ok")} ok, ${count("warn")} warn, ${count("fail")} fail, ${count("unchecked")} could not be checked`,
     ];
 }
 
@@ -302,10 +320,17 @@ export async function status(argv: readonly string[], projectDir: string, out: (
             }
         };
         if (stacks.length === 1 && !args.allStacks) {
-            const report = await checkStack(args);
-            (json ? [JSON.stringify(report, null, 2)] : formatReport(report, args.stack)).forEach((l) => out(l));
-            page([{ stack: args.stack, report }]);
-            return STATUS_EXIT[report.verdict];
+            const sites = await checkStack(args);
+            if (sites.length === 1) {
+                const { report } = sites[0];
+                (json ? [JSON.stringify(report, null, 2)] : formatReport(report, args.stack)).forEach((l) => out(l));
+                page(sites);
+                return STATUS_EXIT[report.verdict];
+            }
+            // Several sites: one row per alias of each, as for a fleet.
+            (json ? [JSON.stringify(sites, null, 2)] : formatFleet(sites)).forEach((l) => out(l));
+            page(sites);
+            return Math.max(...sites.map((s) => STATUS_EXIT[s.report.verdict]));
         }
         if (stacks.length === 0) {
             throw new CannotCheck(`no stacks in the project at ${args.dir}`);
@@ -315,7 +340,7 @@ export async function status(argv: readonly string[], projectDir: string, out: (
         const statuses: StackStatus[] = [];
         for (const stack of stacks) {
             try {
-                statuses.push({ stack, report: await checkStack({ ...args, stack }) });
+                statuses.push(...(await checkStack({ ...args, stack })));
             } catch (e) {
                 if (!(e instanceof CannotCheck)) {
                     throw e;

@@ -23,8 +23,8 @@ import { acmeAccountProvider } from "../providers/acmeAccount";
 import { iamAcmeCertificateProvider } from "../providers/iamAcmeCertificate";
 import { tempDir } from "./support/peers";
 import { certificateInputs, createZone, Peers, usePeers } from "./support/fixture";
-import { StackCli, copyProjectProgram, engineEnv, stackCli } from "./support/engine";
-import { installStandInAws } from "./support/standinAws";
+import { StackCli } from "./support/engine";
+import { initPebbleStack, projectProgramStack } from "./support/standinAws";
 
 const REGION = "cn-north-1";
 const cloudfront = new CloudFrontClient({ region: REGION });
@@ -144,18 +144,12 @@ const certificatePath = async (name: string) =>
 describe("adopting a hand-made site under the real engine: imported with no replacement, renewed with no gap, handed back", function () {
     this.timeout(900_000);
     let peers: Peers;
-    let env: NodeJS.ProcessEnv;
     let cli: StackCli;
     const STACK = "adopt";
 
     before(async () => {
         peers = await usePeers();
-        const work = tempDir("cfcn-adopt-");
-        const program = path.join(work, "program");
-        copyProjectProgram(program);
-        env = engineEnv(work);
-        installStandInAws(env.PULUMI_HOME!);
-        cli = stackCli(() => env, STACK, program);
+        cli = projectProgramStack(tempDir("cfcn-adopt-"), STACK).cli;
     });
     afterEach(() => {
         peers.proxy.conflictWhileAttached.on = false;
@@ -164,17 +158,8 @@ describe("adopting a hand-made site under the real engine: imported with no repl
     it("docs/migrate.md's commands adopt the site, the certificate is renewed from the CA, and `pulumi stack rm --force` gives it back untouched", async () => {
         const zone = await createZone("example.cn");
         const site = await makeSiteByHand(peers, zone);
-        await cli.ok("stack", "init");
-        for (const [key, value] of [
-            ["aws:region", REGION],
-            ["cloudfront-china:hostedZoneId", zone.id],
-            ["cloudfront-china:acmeDirectoryUrl", peers.pebble.directoryUrl],
-            ["cloudfront-china:challenge", "dns-01"],
-            ["cloudfront-china:acmeProfile", "default"],
-        ]) {
-            await cli.ok("config", "set", key, value);
-        }
-        await cli.ok("config", "set", "--path", "cloudfront-china:dnsResolvers[0]", peers.dns.address);
+        // The domains come from docs/migrate.md's commands.
+        await initPebbleStack(cli, { zone, directoryUrl: peers.pebble.directoryUrl, dnsAddress: peers.dns.address, domain: false });
         // The adoption itself, as docs/migrate.md shows it (its example values replaced by the site's).
         const docs = fs.readFileSync(path.resolve(__dirname, "..", "docs", "migrate.md"), "utf8");
         const commands = (/```bash\n# adopt\n([^]*?)```/.exec(docs)?.[1] ?? "").trim().split("\n");

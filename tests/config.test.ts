@@ -307,7 +307,7 @@ describe("stack configuration", () => {
             [
                 "a name whose buckets begin like the first site's",
                 [{ name: "logs-archive", domains: ["blog.example.org"] }],
-                /"logs-archive" cannot be "logs" or begin with "logs-": the site's buckets would begin like the first site's \(site-logs-…\)/,
+                /"logs-archive" cannot have "logs" as a word: its buckets \(site-logs-archive-bucket-…, site-logs-archive-logs-…\) would match another site's/,
             ],
             [
                 "one name twice",

@@ -38,6 +38,16 @@ const CONFIGS: Array<[string, Record<string, unknown>]> = [
         "the watch",
         { ...base, "cloudfront-china:iamCertificateId": "ASCAEXAMPLE0123456789", "cloudfront-china:watch": { emails: ["ops@example.cn"] } },
     ],
+    [
+        "a further site issuing in its zone, with content, beside a first site with its own certificate",
+        {
+            ...base,
+            "cloudfront-china:iamCertificateId": "ASCAEXAMPLE0123456789",
+            "cloudfront-china:sites": [
+                { name: "blog", domains: ["blog.example.cn"], hostedZoneId: "Z0123456789EXAMPLE", contentDir: path.join(root, "site") },
+            ],
+        },
+    ],
 ];
 
 const statement = (doc: PolicyDocument, sid: string) => doc.Statement.find((s) => s.Sid === sid);
@@ -151,9 +161,8 @@ describe("the generated deploy policy (npm run policy)", () => {
             watchBoundaryArn: "arn:aws-cn:iam::123456789012:policy/b",
             zoneIds: ["Z0123456789EXAMPLE"],
             recordNames: ["www.example.cn", "*.Example.cn", "_acme-challenge.example.cn"],
-            siteBucket: "site-bucket-1a2b3c4",
-            logBucket: "site-logs-5d6e7f8",
-            distributionId: "E1EXAMPLE",
+            buckets: [{ site: "site-bucket-1a2b3c4", logs: "site-logs-5d6e7f8" }],
+            distributionIds: ["E1EXAMPLE"],
         });
         assert.equal(
             statement(doc, "CertificatesUnderTheStackPath")!.Resource,
@@ -247,6 +256,81 @@ describe("the generated deploy policy (npm run policy)", () => {
         const doc = JSON.parse(out.join("\n")) as PolicyDocument;
         assert.equal(statement(doc, "Distribution")!.Resource, "arn:aws-cn:cloudfront::123456789012:distribution/E2QWRUHAPOMQZL");
         assert.match(err.join("\n"), /adopting: the first `pulumi up` also needs the adopted bucket .*iam:UpdateServerCertificate/);
+    });
+
+    it("several sites: each site's buckets by its own prefix, then by name; distributions by the stack tag until every one is known by id", async () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cfcn-policy-sites-"));
+        const file = path.join(dir, "Pulumi.sites.yaml");
+        fs.writeFileSync(
+            file,
+            fs.readFileSync(path.join(root, "Pulumi.cn-north-1.yaml"), "utf8") +
+                "  cloudfront-china:sites:\n" +
+                "    - name: blog\n" +
+                "      domains: [blog.example.cn]\n" +
+                "      hostedZoneId: Z0123456789EXAMPLE\n",
+        );
+        const run = async (extra: string[]) => {
+            const out: string[] = [];
+            const err: string[] = [];
+            const code = await policy(
+                ["--stack", "sites", "--config-file", file, "--account", "123456789012", ...extra],
+                root,
+                (l) => out.push(l),
+                (l) => err.push(l),
+            );
+            assert.equal(code, 0, err.join("\n"));
+            return { doc: JSON.parse(out.join("\n")) as PolicyDocument, notes: err.join("\n") };
+        };
+        const before = await run([]);
+        assert.deepEqual(statement(before.doc, "Buckets")!.Resource, [
+            "arn:aws-cn:s3:::site-bucket-*",
+            "arn:aws-cn:s3:::site-logs-*",
+            "arn:aws-cn:s3:::site-blog-bucket-*",
+            "arn:aws-cn:s3:::site-blog-logs-*",
+        ]);
+        assert.deepEqual(statement(before.doc, "SiteObjects")!.Resource, [
+            "arn:aws-cn:s3:::site-bucket-*/*",
+            "arn:aws-cn:s3:::site-blog-bucket-*/*",
+        ]);
+        assert.ok(statement(before.doc, "DistributionOfTheStack"));
+        assert.equal(statement(before.doc, "Distribution"), undefined);
+        assert.match(before.notes, /by the stack tag and name pattern until the stack exists/);
+        const names = (statement(before.doc, "RecordsOfTheStackOnly")!.Condition!["ForAllValues:StringEquals"] as Record<string, string[]>)[
+            "route53:ChangeResourceRecordSetsNormalizedRecordNames"
+        ];
+        for (const name of ["blog.example.cn", "_acme-challenge.blog.example.cn", "www.example.cn"]) {
+            assert.ok(names.includes(name), `${name} in ${names.join(", ")}`);
+        }
+
+        // After the first `pulumi up`: `pulumi stack output --json`, the further site under `sites`.
+        const outputsFile = path.join(dir, "outputs.json");
+        fs.writeFileSync(
+            outputsFile,
+            JSON.stringify({
+                bucketName: "site-bucket-1a2b3c4",
+                logBucketName: "site-logs-5d6e7f8",
+                distributionId: "E1FIRST",
+                sites: {
+                    blog: { bucketName: "site-blog-bucket-9a8b7c6", logBucketName: "site-blog-logs-1f2e3d4", distributionId: "E2BLOG" },
+                },
+            }),
+        );
+        const after = await run(["--outputs-file", outputsFile]);
+        assert.deepEqual(statement(after.doc, "Buckets")!.Resource, [
+            "arn:aws-cn:s3:::site-bucket-1a2b3c4",
+            "arn:aws-cn:s3:::site-logs-5d6e7f8",
+            "arn:aws-cn:s3:::site-blog-bucket-9a8b7c6",
+            "arn:aws-cn:s3:::site-blog-logs-1f2e3d4",
+        ]);
+        assert.deepEqual(statement(after.doc, "Distribution")!.Resource, [
+            "arn:aws-cn:cloudfront::123456789012:distribution/E1FIRST",
+            "arn:aws-cn:cloudfront::123456789012:distribution/E2BLOG",
+        ]);
+        assert.equal(statement(after.doc, "DistributionOfTheStack"), undefined, "every distribution known: none by tag");
+        assert.deepEqual(after.doc.Statement.find((s) => s.Sid === "AccessLogsAreNeverErased")!.Resource, [
+            "arn:aws-cn:s3:::site-logs-5d6e7f8/*",
+            "arn:aws-cn:s3:::site-blog-logs-1f2e3d4/*",
+        ]);
     });
 
     it("npm run policy -- --stack cn-north-1: the project's stack file, scoped to its zone and names; usage errors exit 2", async () => {

@@ -12,8 +12,8 @@ import { iamAcmeCertificateProvider as provider } from "../providers/iamAcmeCert
 import { CertificateInputs } from "../core/certificate";
 import { AcmeProxy, Pebble, freePort, startAcmeFaultProxy, startPebble, tempDir, PEBBLE_TEST_EAB_HMAC } from "./support/peers";
 import { certificateInputs, createZone, logged, Peers, usePeers } from "./support/fixture";
-import { StackCli, copyProjectProgram, engineEnv, stackCli } from "./support/engine";
-import { installStandInAws } from "./support/standinAws";
+import { StackCli } from "./support/engine";
+import { initPebbleStack, projectProgramStack } from "./support/standinAws";
 import { GetServerCertificateCommand, IAMClient, ListServerCertificatesCommand } from "@aws-sdk/client-iam";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -344,7 +344,6 @@ describe("issuer fallback under the real engine: the project's program, upgraded
     let peers: Peers;
     let first: AcmeProxy;
     let second: Pebble;
-    let env: NodeJS.ProcessEnv;
     let program: string;
     let cli: StackCli;
     const STACK = "issuers";
@@ -367,11 +366,7 @@ describe("issuer fallback under the real engine: the project's program, upgraded
         first = await startAcmeFaultProxy(peers.pebble.directoryUrl);
         const work = tempDir("cfcn-issuers-engine-");
         second = await startPebble(peers.dns.address, work, { eabKeys: { [KID]: HMAC } });
-        program = path.join(work, "program");
-        copyProjectProgram(program);
-        env = engineEnv(work);
-        installStandInAws(env.PULUMI_HOME!);
-        cli = stackCli(() => env, STACK, program);
+        ({ cli, program } = projectProgramStack(work, STACK));
     });
     after(() => {
         first?.stop();
@@ -380,19 +375,7 @@ describe("issuer fallback under the real engine: the project's program, upgraded
 
     it("upgrade without replacement; a renewal with the first CA down comes from the second with no gap; the next from the first again", async () => {
         const zone = await createZone("example.cn");
-        await cli.ok("stack", "init");
-        for (const [key, value] of [
-            ["aws:region", "cn-north-1"],
-            ["cloudfront-china:hostedZoneId", zone.id],
-            ["cloudfront-china:acmeDirectoryUrl", first.directoryUrl],
-            ["cloudfront-china:challenge", "dns-01"],
-            // Pebble's 90-day profile: renewals here are forced (--replace), never due.
-            ["cloudfront-china:acmeProfile", "default"],
-        ]) {
-            await cli.ok("config", "set", key, value);
-        }
-        await cli.ok("config", "set", "--path", "cloudfront-china:domains[0]", `www.${zone.name}`);
-        await cli.ok("config", "set", "--path", "cloudfront-china:dnsResolvers[0]", peers.dns.address);
+        await initPebbleStack(cli, { zone, directoryUrl: first.directoryUrl, dnsAddress: peers.dns.address });
         await cli.ok("up", "--yes", "--skip-preview");
         const single = await cli.output("certificateId");
         assert.equal(await cli.output("certificateIssuer"), first.directoryUrl);

@@ -3,7 +3,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { EXIT, compatibilityReport, loadStackConfig, plan, registrableDomain, sharedAliasProblems } from "../scripts/plan";
+import { EXIT, compatibilityReport, loadStackConfig, plan, registrableDomain, servedNames, sharedAliasProblems } from "../scripts/plan";
 import { OfflineAwsChina } from "../scripts/offlineMocks";
 import { defaultSchedule } from "../config/deployments";
 
@@ -219,6 +219,23 @@ describe("offline plan (npm run plan)", () => {
             ],
         );
         assert.deepEqual(sharedAliasProblems(dir, path.join(dir, "Pulumi.staging.yaml"), "cloudfront-china", ["staging.example.cn"]), []);
+        // Further sites' names count, on either side (docs/sites.md).
+        fs.writeFileSync(
+            path.join(dir, "Pulumi.prod.yaml"),
+            stack(["www.example.cn"]) + "  cloudfront-china:sites:\n    - name: blog\n      domains: [blog.example.cn]\n",
+        );
+        const staging = {
+            "cloudfront-china:domains": '["staging.example.cn"]',
+            "cloudfront-china:sites": [{ name: "b", domains: ["blog.example.cn"] }],
+        };
+        assert.deepEqual(
+            sharedAliasProblems(dir, path.join(dir, "Pulumi.staging.yaml"), "cloudfront-china", servedNames(staging, "cloudfront-china")),
+            [
+                "`cloudfront-china:sites[0].domains`: blog.example.cn is also served by stack prod (Pulumi.prod.yaml): two distributions cannot share an alias " +
+                    "(CloudFront answers CNAMEAlreadyExists). Give this stack its own names: `pulumi config rm --path 'cloudfront-china:sites[0].domains'`, then " +
+                    "`pulumi config set --path 'cloudfront-china:sites[0].domains[0]' <name>`",
+            ],
+        );
         // A --config-file outside the project's stack files has no neighbours to compare with.
         assert.deepEqual(sharedAliasProblems(dir, path.join(os.tmpdir(), "Pulumi.other.yaml"), "cloudfront-china", ["example.cn"]), []);
     });

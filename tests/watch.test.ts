@@ -240,6 +240,40 @@ describe("live check against moto and a local TLS edge", function () {
         assert.doesNotMatch(r.stdout + r.stderr, /PRIVATE KEY/);
     });
 
+    it("a stack with further sites (docs/sites.md): each site checked, labelled <stack>/<name>; another site's certificate is no leftover", async () => {
+        const id = await distribution(names("ok"), certs.attached.serverCertificateId);
+        const [blog] = names("elsewhere");
+        const more = await new CloudFrontClient({ region: "cn-north-1" }).send(
+            new CreateDistributionCommand({ DistributionConfig: testDistributionConfig([blog], certs.elsewhere.serverCertificateId) }),
+        );
+        created.push(more.Distribution!.Id!);
+        edge.serving.set(blog, pair(certs.elsewhere));
+        peers.proxy.rewrites.push({ match: /^GET \/2020-05-31\/distribution\/[^/]+$/, transform: distributionRewrite({}) });
+        const outputs = {
+            distributionId: id,
+            certificateId: certs.attached.serverCertificateId,
+            sites: { blog: { distributionId: more.Distribution!.Id!, certificateId: certs.elsewhere.serverCertificateId } },
+        };
+        const connect = ["--connect", `${blog}=${edge.address}`];
+        const json = await status(outputs, ["--json", ...connect]);
+        assert.equal(json.status, 0, json.stdout + json.stderr);
+        const sites = JSON.parse(json.stdout) as Array<{ stack: string; report: CheckReport }>;
+        assert.deepEqual(
+            sites.map((s) => [s.stack, s.report.distribution.id, s.report.aliases.map((a) => a.alias), s.report.verdict]),
+            [
+                [STACK, id, names("ok"), "ok"],
+                [`${STACK}/blog`, more.Distribution!.Id!, [blog], "ok"],
+            ],
+        );
+        const leftovers = sites[0].report.unservedUnderPath!.map((c) => c.id);
+        assert.ok(leftovers.length > 0, "the certificates the other tests left are listed");
+        assert.ok(!leftovers.includes(certs.elsewhere.serverCertificateId), "the blog serves it: no leftover");
+        assert.deepEqual(sites[1].report.unservedUnderPath, [], "listed once, with the first site");
+        const text = await status(outputs, connect);
+        assert.match(text.stdout, new RegExp(`^${STACK}/blog\\s+${blog.replace(/\./g, "\\.")}\\s`, "m"), text.stdout);
+        assert.match(text.stdout, /^2 site\(s\): 2 ok, 0 warn, 0 fail, 0 could not be checked$/m);
+    });
+
     it("healthy: exit 0 with a table; ICP PENDING: exit 1; the stack expecting another certificate: a warning", async () => {
         const id = await distribution(names("ok"), certs.attached.serverCertificateId);
         const icp: Record<string, string> = {};

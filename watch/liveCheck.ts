@@ -25,6 +25,8 @@ export interface CheckOptions {
     expectedCertificateId?: string;
     /** IAM path whose certificates are counted against the quota, e.g. "/cloudfront/prod/". Defaults to "/cloudfront/". */
     iamPathPrefix?: string;
+    /** Certificates the stack's other sites serve (docs/sites.md): under the path, yet no leftovers. */
+    servedByOtherSites?: readonly string[];
     /** From when `pulumi up` renews the stack's certificate (stack output `certificateRenewAfter`). */
     renewAfter?: string;
     /** Warn when the served certificate has at most this many days left. Defaults to `warnThresholdDays(lifetime)`. */
@@ -94,6 +96,10 @@ export interface CheckReport {
 
 /** One stack of a fleet: its report, or why it could not be checked. */
 export type StackStatus = { stack: string; report: CheckReport } | { stack: string; reason: string };
+
+/** "3 stack(s)", or "3 site(s)" when a stack's further sites are rows of their own (`<stack>/<name>`, docs/sites.md). */
+export const countOf = (statuses: readonly StackStatus[]) =>
+    `${statuses.length} ${statuses.some((s) => s.stack.includes("/")) ? "site(s)" : "stack(s)"}`;
 
 const DAY_MS = 86_400_000;
 /** IAM's default quota of server certificates per account. */
@@ -288,7 +294,8 @@ async function readAwsWithin(o: CheckOptions, deadline: AbortSignal, pending: Se
             (m) =>
                 m.Path?.startsWith(prefix) &&
                 m.ServerCertificateId !== iamCertificateId &&
-                m.ServerCertificateId !== o.expectedCertificateId,
+                m.ServerCertificateId !== o.expectedCertificateId &&
+                !(o.servedByOtherSites ?? []).includes(m.ServerCertificateId ?? ""),
         )
         .map((m) => ({ name: m.ServerCertificateName ?? "", id: m.ServerCertificateId ?? "", expiration: m.Expiration?.toISOString() }))
         .sort((a, b) => a.name.localeCompare(b.name));

@@ -7,7 +7,7 @@ import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { pulumiBinDir } from "./engine";
+import { StackCli, copyProjectProgram, engineEnv, pulumiBinDir, stackCli } from "./engine";
 
 const root = path.resolve(__dirname, "..", "..");
 
@@ -91,4 +91,41 @@ export function installStandInAws(pulumiHome: string): void {
         throw new Error(`pulumi plugin install resource aws --file failed:\n${install.stdout}\n${install.stderr}`);
     }
     fs.rmSync(build, { recursive: true, force: true });
+}
+
+/**
+ * A stack of the project's own program (index.ts and Pulumi.yaml, as a user's clone holds them) in
+ * `work`, on its own `file://` backend, with the stand-in aws plugin: what the user runs.
+ */
+export function projectProgramStack(work: string, stack: string): { cli: StackCli; env: NodeJS.ProcessEnv; program: string } {
+    const program = path.join(work, "program");
+    copyProjectProgram(program);
+    const env = engineEnv(work);
+    installStandInAws(env.PULUMI_HOME!);
+    return { cli: stackCli(() => env, stack, program), env, program };
+}
+
+/**
+ * `pulumi stack init` with what every Pebble stack of the project's program sets: the region, the
+ * zone dns-01 writes to, the CA (Pebble's 90-day profile: renewals in the tests are forced, never
+ * due), the test DNS server as the resolver, and `www.<zone>` as its one domain unless `domain` is false.
+ */
+export async function initPebbleStack(
+    cli: StackCli,
+    o: { zone: { id: string; name: string }; directoryUrl: string; dnsAddress: string; domain?: boolean },
+): Promise<void> {
+    await cli.ok("stack", "init");
+    for (const [key, value] of [
+        ["aws:region", "cn-north-1"],
+        ["cloudfront-china:hostedZoneId", o.zone.id],
+        ["cloudfront-china:acmeDirectoryUrl", o.directoryUrl],
+        ["cloudfront-china:challenge", "dns-01"],
+        ["cloudfront-china:acmeProfile", "default"],
+    ]) {
+        await cli.ok("config", "set", key, value);
+    }
+    if (o.domain !== false) {
+        await cli.ok("config", "set", "--path", "cloudfront-china:domains[0]", `www.${o.zone.name}`);
+    }
+    await cli.ok("config", "set", "--path", "cloudfront-china:dnsResolvers[0]", o.dnsAddress);
 }

@@ -1,0 +1,152 @@
+/**
+ * Several sites in one stack (`cloudfront-china:sites`, docs/sites.md) under the real engine: the
+ * project's own program and stack config, the stand-in aws plugin over moto, Pebble for the CA. A
+ * one-site stack is deployed, then docs/sites.md's commands add a site: the preview creates only the
+ * new site, the first site and the ACME account are the same resources after the `up`, and the new
+ * certificate is ordered with the same account. Removing the entry removes that site alone.
+ */
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { CloudFrontClient, GetDistributionCommand } from "@aws-sdk/client-cloudfront";
+import { GetServerCertificateCommand, IAMClient, ListServerCertificatesCommand } from "@aws-sdk/client-iam";
+import { tempDir } from "./support/peers";
+import { createZone, Peers, usePeers } from "./support/fixture";
+import { StackCli } from "./support/engine";
+import { initPebbleStack, projectProgramStack } from "./support/standinAws";
+
+const REGION = "cn-north-1";
+const cloudfront = new CloudFrontClient({ region: REGION });
+const iam = new IAMClient({ region: REGION });
+
+interface StateResource {
+    urn: string;
+    type: string;
+    id?: string;
+    inputs?: Record<string, unknown>;
+    outputs?: Record<string, unknown>;
+}
+
+interface SiteOutputs {
+    distributionId: string;
+    bucketName: string;
+    certificateId: string;
+    aliases: string[];
+    urls: string[];
+}
+
+describe("several sites in one stack under the real engine: a one-site stack gains a site with no replacement, sharing its ACME account", function () {
+    this.timeout(900_000);
+    let peers: Peers;
+    let cli: StackCli;
+    const STACK = "sites";
+
+    before(async () => {
+        peers = await usePeers();
+        cli = projectProgramStack(tempDir("cfcn-sites-"), STACK).cli;
+    });
+
+    const resources = async () =>
+        (JSON.parse((await cli.ok("stack", "export")).output) as { deployment: { resources: StateResource[] } }).deployment.resources;
+
+    it("docs/sites.md's commands add a site: only creations, the first site and the account unchanged, one order with the same account; removing it leaves the first", async () => {
+        const zone = await createZone("example.cn");
+        await initPebbleStack(cli, { zone, directoryUrl: peers.pebble.directoryUrl, dnsAddress: peers.dns.address });
+        await cli.ok("up", "--yes", "--skip-preview");
+        const before = await resources();
+        const first = {
+            distributionId: await cli.output("distributionId"),
+            certificateId: await cli.output("certificateId"),
+        };
+
+        // docs/sites.md's commands, as written (its example names replaced by this zone's).
+        const docs = fs.readFileSync(path.resolve(__dirname, "..", "docs", "sites.md"), "utf8");
+        const commands = (/```bash\n# add a site\n([^]*?)```/.exec(docs)?.[1] ?? "").trim().split("\n");
+        assert.deepEqual(
+            commands.map((c) => c.split(" ").slice(0, 2).join(" ")),
+            ["pulumi config", "pulumi config", "pulumi config", "pulumi preview", "pulumi up"],
+            commands.join("\n"),
+        );
+        const blog = `blog.${zone.name}`;
+        const orders = peers.pebble.ordersCreated();
+        let preview = "";
+        for (const command of commands) {
+            const args = command
+                .replace("blog.example.cn", blog)
+                .replace("Z0123456789EXAMPLE", zone.id)
+                .split(" ")
+                .slice(1)
+                .map((a) => a.replace(/^'|'$/g, ""));
+            if (args[0] === "preview") {
+                preview = (await cli.ok(...args)).output;
+            } else if (args[0] === "up") {
+                await cli.ok("up", "--yes", "--skip-preview"); // the docs' interactive `pulumi up`, confirmed
+            } else {
+                await cli.ok(...args);
+            }
+        }
+        // The plan: creations only, every one of them the new site's.
+        assert.doesNotMatch(preview, /\(replace\)|\+-|\(update\)|\(delete\)/, preview);
+        const created = [...preview.matchAll(/\(create\)\n\s*\[urn=(\S+)\]/g)].map((m) => m[1].split("::").pop()!);
+        for (const name of ["site-blog", "site-blog-certificate", "site-blog-bucket", "site-blog-oai", "site-blog-cdn"]) {
+            assert.ok(created.includes(name), `${name} created: ${created.join(", ")}\n${preview}`);
+        }
+        assert.deepEqual(
+            created.filter((name) => !name.startsWith("site-blog")),
+            [],
+            "nothing but the new site is created",
+        );
+
+        assert.equal(peers.pebble.ordersCreated(), orders + 1, "one order: the new site's certificate");
+        const after = await resources();
+        for (const r of before.filter((r) => r.type !== "pulumi:pulumi:Stack")) {
+            const now = after.find((a) => a.urn === r.urn);
+            assert.ok(now, `${r.urn} is still in the stack`);
+            assert.equal(now.id, r.id, `${r.urn} is the same resource`);
+        }
+        assert.equal(await cli.output("distributionId"), first.distributionId);
+        assert.equal(await cli.output("certificateId"), first.certificateId);
+        const accounts = after.filter((r) => r.type.endsWith(":AcmeAccount"));
+        assert.deepEqual(
+            accounts.map((a) => a.urn.split("::").pop()),
+            ["acme-account"],
+            "one ACME account for both sites",
+        );
+        const certificates = after.filter((r) => r.type.endsWith(":IamAcmeCertificate"));
+        assert.deepEqual(
+            certificates.map((c) => [c.urn.split("::").pop(), c.outputs?.path, c.outputs?.accountUrl]),
+            [
+                ["certificate", `/cloudfront/${STACK}/certificate/`, accounts[0].outputs?.accountUrl],
+                ["site-blog-certificate", `/cloudfront/${STACK}/site-blog-certificate/`, accounts[0].outputs?.accountUrl],
+            ],
+        );
+
+        // The new site: its own distribution, aliased, serving its own certificate.
+        const sites = await cli.output<Record<string, SiteOutputs>>("sites");
+        assert.deepEqual(Object.keys(sites), ["blog"]);
+        assert.notEqual(sites.blog.distributionId, first.distributionId);
+        assert.deepEqual(sites.blog.urls, [`https://${blog}/`]);
+        assert.match(sites.blog.bucketName, /^site-blog-bucket-/);
+        const served = (await cloudfront.send(new GetDistributionCommand({ Id: sites.blog.distributionId }))).Distribution!;
+        assert.deepEqual(served.DistributionConfig?.Aliases?.Items, [blog]);
+        assert.equal(served.DistributionConfig?.ViewerCertificate?.IAMCertificateId, sites.blog.certificateId);
+        const blogCertificate = certificates[1].outputs?.name as string;
+        const stored = await iam.send(new GetServerCertificateCommand({ ServerCertificateName: blogCertificate }));
+        assert.equal(stored.ServerCertificate?.ServerCertificateMetadata?.ServerCertificateId, sites.blog.certificateId);
+        await cli.ok("preview", "--expect-no-changes");
+
+        // Removing the entry removes that site alone; the first stays as it is.
+        await cli.ok("config", "rm", "cloudfront-china:sites");
+        const removal = await cli.ok("up", "--yes");
+        assert.doesNotMatch(removal.output, /\(replace\)|\+-|~ /, removal.output);
+        assert.equal(await cli.output("distributionId"), first.distributionId);
+        assert.equal(await cli.output("certificateId"), first.certificateId);
+        const left = await iam.send(new ListServerCertificatesCommand({ PathPrefix: `/cloudfront/${STACK}/` }));
+        assert.deepEqual(
+            (left.ServerCertificateMetadataList ?? []).map((m) => m.Path),
+            [`/cloudfront/${STACK}/certificate/`],
+            "the blog's certificate is deleted with its site",
+        );
+        await assert.rejects(cloudfront.send(new GetDistributionCommand({ Id: sites.blog.distributionId })), /NoSuchDistribution/);
+    });
+});

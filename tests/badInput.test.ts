@@ -447,6 +447,22 @@ const CASES: Case[] = [
             /`cloudfront-china:adoptDistributionId` "d111111abcdef8\.cloudfront\.cn" is not a CloudFront distribution id .*not its domain name or ARN/,
     },
     {
+        label: "an alias on two sites of the stack",
+        layer: "stack",
+        input: stack({ "cloudfront-china:sites": [{ name: "blog", domains: ["blog.example.cn", "www.example.cn"] }] }),
+        message:
+            /"www\.example\.cn" is in both `cloudfront-china:domains` and `cloudfront-china:sites\[0\]\.domains`: an alias can be on one distribution only/,
+    },
+    {
+        label: "a further site's name outside its zone",
+        layer: "stack",
+        input: stack({
+            "cloudfront-china:sites": [{ name: "blog", domains: ["blog.example.org"], hostedZoneId: "Z0123456789EXAMPLE" }],
+        }),
+        readsZone: true,
+        message: /"blog\.example\.org" is not inside the hosted zone "example\.cn" given by `cloudfront-china:sites\[0\]\.hostedZoneId`/,
+    },
+    {
         label: "bad email",
         layer: "stack",
         input: stack({ "cloudfront-china:acmeEmail": "ops@" }),

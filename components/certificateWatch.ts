@@ -113,6 +113,9 @@ export function dashboardName(stack: string): string {
     return `watch-dashboard-${stack.replace(/[^A-Za-z0-9_-]/g, "-")}`.slice(0, 255);
 }
 
+/** CloudWatch's widgets per dashboard (CloudWatch service quotas, "Dashboards"). */
+export const DASHBOARD_MAX_WIDGETS = 500;
+
 /**
  * The watch's dashboard body (CloudWatch dashboard body structure): per alias, days of lifetime left
  * on the served certificate as a gauge from 0 to the longest lifetime, the alarm threshold (the
@@ -134,7 +137,14 @@ export function dashboardBody(opts: {
     const warn = opts.warnDays ?? 30;
     const overdue = { value: warn, label: `alarm (${warn} days left)`, color: "#d62728" };
     const widgets: object[] = [];
-    rows.forEach(({ alias, distributionId }, row) => {
+    // CloudWatch draws at most 500 widgets per dashboard (CloudWatch service quotas): a probed alias
+    // takes 4, a wildcard 2, and the last one is kept for the note of the aliases left out.
+    const widgetsOf = (alias: string) => (alias.startsWith("*.") ? 2 : 4);
+    let drawn = 0;
+    for (let used = 0; drawn < rows.length && used + widgetsOf(rows[drawn].alias) <= DASHBOARD_MAX_WIDGETS - 1; drawn++) {
+        used += widgetsOf(rows[drawn].alias);
+    }
+    rows.slice(0, drawn).forEach(({ alias, distributionId }, row) => {
         const metric = (metricName: string, name: string) => [WATCH_NAMESPACE, metricName, "DistributionId", distributionId, "Alias", name];
         const y = row * 7;
         const probed = !alias.startsWith("*.");
@@ -200,6 +210,23 @@ export function dashboardBody(opts: {
             },
         });
     });
+    if (drawn < rows.length) {
+        widgets.push({
+            type: "text",
+            x: 0,
+            y: drawn * 7,
+            width: 24,
+            height: 2,
+            properties: {
+                markdown:
+                    `${rows.length - drawn} more alias(es) not drawn (a dashboard holds ${DASHBOARD_MAX_WIDGETS} widgets): ` +
+                    `${rows
+                        .slice(drawn)
+                        .map((r) => r.alias)
+                        .join(", ")}. Their alarms run as the others'; \`npm run status\` lists them all.`,
+            },
+        });
+    }
     return { widgets };
 }
 

@@ -5,7 +5,7 @@
  */
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
-import { WATCH_NAMESPACE, lambdaCode } from "../components/certificateWatch";
+import { DASHBOARD_MAX_WIDGETS, WATCH_NAMESPACE, dashboardBody, lambdaCode } from "../components/certificateWatch";
 import { rateSeconds, readWatchConfig } from "../config/watch";
 import { persistMetricData } from "../watch/handler";
 import { runProgramUnderMocks } from "./support/pulumi";
@@ -251,6 +251,26 @@ describe("the in-account watch (cloudfront-china:watch) under mocks", () => {
         );
         const blogMetrics = widgets.flatMap((w) => w.properties.metrics ?? []).filter((m) => m.includes("blog.example.cn"));
         assert.ok(blogMetrics.length > 0 && blogMetrics.every((m) => m[3] === blog.id));
+    });
+
+    it("a dashboard past CloudWatch's 500 widgets draws what fits and names the aliases left out (their alarms still run)", () => {
+        const aliases = Array.from({ length: 130 }, (_, i) => `a${i}.example.cn`);
+        const body = dashboardBody({
+            region: "cn-north-1",
+            distributionId: "E1FIRST",
+            aliases: aliases.slice(0, 100),
+            moreSites: [{ distributionId: "E2BLOG", aliases: aliases.slice(100) }],
+        });
+        assert.ok(body.widgets.length <= DASHBOARD_MAX_WIDGETS, String(body.widgets.length));
+        const texts = (body.widgets as Array<{ type: string; properties: { markdown?: string } }>)
+            .filter((w) => w.type === "text")
+            .map((w) => w.properties.markdown ?? "");
+        assert.equal(texts.length, 125, "124 aliases drawn, then the note");
+        assert.match(
+            texts[124],
+            /^6 more alias\(es\) not drawn \(a dashboard holds 500 widgets\): a124\.example\.cn, .*a129\.example\.cn\./,
+        );
+        assert.equal(dashboardBody({ region: "cn-north-1", distributionId: "E1", aliases: aliases.slice(0, 124) }).widgets.length, 496);
     });
 
     it("a dashboard with the per-alias picture: days left as a gauge and a line with the alarm mark, probe and ICP; a wildcard its ICP only", async () => {

@@ -64,10 +64,11 @@ fi
 export NODE_EXTRA_CA_CERTS="$trust"
 # Node 22 for the whole suite: the tests, the Pulumi language host and the providers it starts.
 export PATH="$PWD/.tools/node/22/bin:$PATH" CFCN_SUITE_NODE=22
-# Two mocha processes side by side, each with its own peers: six long suites that wait on npm
+# Two mocha processes side by side, each with its own peers: seven long suites that wait on npm
 # installs and CLI runs much of the time (the README's Quickstart, the package's `pulumi new`, least
-# privilege under enforcement, the plugin package, adopting a hand-made site, adding a site; tests/mocharc.side.json)
-# beside all the others.
+# privilege under enforcement, the plugin package, adopting a hand-made site, adding a site, the
+# stand-in's watch deployment; tests/mocharc.side.json) beside all the others, so that both end
+# at about the same time.
 # Their output is printed after the main run's.
 echo "== mocha on Node $(node --version)"
 side_specs=$(node -p 'require("./tests/mocharc.side.json").spec.map((s) => `--ignore ${s}`).join(" ")')

@@ -757,7 +757,7 @@ function siteEntrySource(stack: SettingsSource, entry: Record<string, unknown>, 
 /**
  * `sites`: the stack's further sites (docs/sites.md), each read by the same reader as the first
  * (its own fields named by its entry, `cloudfront-china:sites[0].domains`). A shared setting's
- * problem is reported once, by the first site's read (`stackProblems`).
+ * problem is reported once, by the first site's read (`first`).
  */
 function readSites(
     value: unknown,

@@ -118,12 +118,15 @@ export function caNameProblems(domains: readonly unknown[], setting: string): st
 }
 
 /** Problems with the list of domains: each name, duplicates, count. */
+/** The command that removes a stack key: `--path` for a field inside one (`cloudfront-china:sites[0].domains`). */
+export const configRmCommand = (setting: string) => `pulumi config rm ${setting.includes("[") ? `--path '${setting}'` : setting}`;
+
 export function domainsProblems(domains: unknown, setting: string): string[] {
     if (typeof domains === "string" && domains !== "") {
         // `pulumi config set cloudfront-china:domains www.example.cn` stores a string, not a list.
         return [
             `\`${setting}\` must be a list of host names, not the string "${domains}": ` +
-                `run \`pulumi config rm ${setting}\`, then \`pulumi config set --path '${setting}[0]' ${domains}\``,
+                `run \`${configRmCommand(setting)}\`, then \`pulumi config set --path '${setting}[0]' ${domains}\``,
         ];
     }
     if (!Array.isArray(domains) || domains.length === 0) {

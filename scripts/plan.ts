@@ -19,6 +19,7 @@ import { checkInputs, zoneFor } from "../core/certificate";
 import { acmeChallengeName, baseName, persistRecordName } from "../core/challenges";
 import { InputError } from "../config/inputError";
 import { siteObjects } from "../core/content";
+import { configRmCommand } from "../core/validation";
 import { OfflineAwsChina, Registration } from "./offlineMocks";
 
 export const EXIT = { ok: 0, violation: 1, badInput: 2 } as const;
@@ -110,7 +111,7 @@ export function sharedAliasProblems(
             problems.push(
                 `\`${setting}\`: ${name} is also served by stack ${file.slice(7, -5)} (${file}): two distributions cannot ` +
                     `share an alias (CloudFront answers CNAMEAlreadyExists). Give this stack its own names: ` +
-                    `\`pulumi config rm ${setting.includes("[") ? `--path '${setting}'` : setting}\`, then \`pulumi config set --path '${setting}[0]' <name>\``,
+                    `\`${configRmCommand(setting)}\`, then \`pulumi config set --path '${setting}[0]' <name>\``,
             );
         }
     }

@@ -333,6 +333,11 @@ describe("stack configuration", () => {
                 /`cloudfront-china:sites\[0\]\.domains\[0\]`/,
             ],
             [
+                "a site's domains given as one string",
+                [{ name: "blog", domains: "blog.example.org" }],
+                /`cloudfront-china:sites\[0\]\.domains` must be a list of host names, not the string "blog\.example\.org": run `pulumi config rm --path 'cloudfront-china:sites\[0\]\.domains'`/,
+            ],
+            [
                 "no domains",
                 [{ name: "blog" }],
                 /`cloudfront-china:sites\[0\]\.domains` must list at least one host name.*pulumi config set --path 'cloudfront-china:sites\[0\]\.domains\[0\]'/,

@@ -5,12 +5,11 @@
  * and every site's zone and adopted distribution looked up, before the first resource is registered.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { PROJECT, SiteSettings, readSiteConfig } from "./config/siteConfig";
+import { SiteSettings, readSiteConfig, stackSites } from "./config/siteConfig";
 import { CertificateWatch, resolveWatchBoundary } from "./components/certificateWatch";
 import { ScheduledDeployments } from "./components/deployments";
 import { SiteCertificate, acmeAccounts, lookupHostedZone, resolveAdoption, siteResources } from "./components/chinaSite";
 import { ChinaCdn } from "./components/chinaCdn";
-import { siteResourceName } from "./core/sites";
 
 /** A site's outputs: the top-level ones for the first site, `sites.<name>` for each further one. */
 function siteOutputs(
@@ -47,11 +46,7 @@ async function main() {
     const settings = readSiteConfig();
     // The first site (the top-level keys, resource names as a one-site stack has always had them),
     // then each of `sites`, named after it.
-    const sites = [
-        { settings, setting: PROJECT, name: undefined as string | undefined },
-        ...settings.sites.map((s) => ({ settings: s.settings, setting: s.setting, name: s.name })),
-    ];
-    const label = (site: (typeof sites)[number], field: string) => `${site.setting}${site.name === undefined ? ":" : "."}${field}`;
+    const sites = stackSites(settings);
 
     // Read before anything is registered: each zone's name (to check the domains), each adopted
     // distribution (docs/migrate.md), and the watch role's permissions boundary.
@@ -59,14 +54,14 @@ async function main() {
         Promise.all(
             sites.map((site) =>
                 site.settings.hostedZoneId !== undefined
-                    ? lookupHostedZone(site.settings.hostedZoneId, site.settings.domains, label(site, "hostedZoneId"))
+                    ? lookupHostedZone(site.settings.hostedZoneId, site.settings.domains, site.label("hostedZoneId"))
                     : undefined,
             ),
         ),
         Promise.all(
             sites.map((site) =>
                 site.settings.adoptDistributionId !== undefined
-                    ? resolveAdoption(site.settings, site.settings.adoptDistributionId, label(site, "adoptDistributionId"))
+                    ? resolveAdoption(site.settings, site.settings.adoptDistributionId, site.label("adoptDistributionId"))
                     : undefined,
             ),
         ),
@@ -80,9 +75,8 @@ async function main() {
         ...siteResources(
             site.settings,
             hostedZones[i],
-            site.name === undefined
-                ? { name: "site", accounts }
-                : { name: siteResourceName(site.name), prefix: siteResourceName(site.name), accounts },
+            // The first site's resources keep their unprefixed names (certificate, acme-account).
+            { name: site.cdnName, prefix: site.name === undefined ? undefined : site.cdnName, accounts },
             adoptions[i],
         ),
     }));

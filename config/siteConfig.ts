@@ -20,7 +20,7 @@ import {
     tagsProblems,
 } from "../core/validation";
 import { distributionIdProblem } from "../core/adoption";
-import { crossSiteProblems, siteNameProblem } from "../core/sites";
+import { crossSiteProblems, siteNameProblem, siteResourceName } from "../core/sites";
 import { baseName } from "../core/challenges";
 import { throwIfProblems } from "./inputError";
 import { hashedNamePatternProblem } from "../core/content";
@@ -715,6 +715,33 @@ export function readSiteSettings(
     return { settings, problems, warnings };
 }
 
+/** One site of the stack: the first (the top-level keys) or one of `sites`. */
+export interface StackSite {
+    /** Its name in `sites`; undefined for the first site. */
+    name?: string;
+    settings: SiteSettings;
+    /** Its ChinaCdn's name, which prefixes its resources: "site", or `site-<name>` (core/sites.ts). */
+    cdnName: string;
+    /** How messages name one of its settings: `cloudfront-china:hostedZoneId`, `cloudfront-china:sites[0].hostedZoneId`. */
+    label(field: string): string;
+}
+
+/**
+ * Every site of the stack, the first first (docs/sites.md): what the program builds, the deploy
+ * policy scopes and the settings reader checks across sites.
+ */
+export function stackSites(config: Pick<SiteConfig, "sites"> & SiteSettings): StackSite[] {
+    return [
+        { settings: config, cdnName: "site", label: key },
+        ...config.sites.map((s) => ({
+            name: s.name,
+            settings: s.settings,
+            cdnName: siteResourceName(s.name),
+            label: (field: string) => `${s.setting}.${field}`,
+        })),
+    ];
+}
+
 /**
  * The `challengeDelegations` entries for names on `domains`: with several sites, each certificate
  * gets the delegations of its own names. The value as given when it is not an object (its problem
@@ -851,27 +878,21 @@ export function readSiteConfig(): SiteConfig {
     problems.push(...further.problems);
     further.warnings.forEach((w) => void pulumi.log.warn(w));
     if (furtherSites) {
+        const sites = stackSites({ ...site.settings, sites: further.sites });
         problems.push(
-            ...unclaimedDelegationProblems(stackSource.value("challengeDelegations"), [
-                site.settings.domains,
-                ...further.sites.map((s) => s.settings.domains),
-            ]),
-            ...crossSiteProblems([
-                {
-                    domainsSetting: key("domains"),
-                    domains: site.settings.domains,
-                    issuing: site.settings.iamCertificateId === undefined,
-                    adoptDistributionId: site.settings.adoptDistributionId,
-                    adoptSetting: key("adoptDistributionId"),
-                },
-                ...further.sites.map((s) => ({
-                    domainsSetting: `${s.setting}.domains`,
+            ...unclaimedDelegationProblems(
+                stackSource.value("challengeDelegations"),
+                sites.map((s) => s.settings.domains),
+            ),
+            ...crossSiteProblems(
+                sites.map((s) => ({
+                    domainsSetting: s.label("domains"),
                     domains: s.settings.domains,
                     issuing: s.settings.iamCertificateId === undefined,
                     adoptDistributionId: s.settings.adoptDistributionId,
-                    adoptSetting: `${s.setting}.adoptDistributionId`,
+                    adoptSetting: s.label("adoptDistributionId"),
                 })),
-            ]),
+            ),
         );
     }
 

@@ -28,8 +28,7 @@ import {
     stackRecordNames,
     watchBoundaryPolicy,
 } from "../core/iamPolicy";
-import { siteResourceName } from "../core/sites";
-import { PROJECT, SiteConfig, readSiteConfig } from "../config/siteConfig";
+import { PROJECT, SiteConfig, readSiteConfig, stackSites } from "../config/siteConfig";
 import { WATCH_DEFAULTS, boundaryArn } from "../config/watch";
 import { WATCH_NAMESPACE } from "../components/certificateWatch";
 import { InputError } from "../config/inputError";
@@ -146,7 +145,7 @@ export function anyStackPolicy(table: ActionTable, route53 = true): PolicyDocume
 /** The features of a stack's configuration that decide what its deploy identity needs. */
 export function deployOptions(settings: SiteConfig): Set<DeployOption> {
     // Every site's own settings count; the others are the stack's (docs/sites.md).
-    const sites = [settings, ...settings.sites.map((s) => s.settings)];
+    const sites = stackSites(settings).map((s) => s.settings);
     const issuing = sites.some((s) => s.iamCertificateId === undefined);
     const on: Record<DeployOption, boolean> = {
         issuing,
@@ -187,14 +186,14 @@ async function stackScope(args: PolicyArgs, projectDir: string): Promise<{ scope
     const options = deployOptions(settings);
     const route53Challenge = options.has("route53Challenge");
     const notes: string[] = [];
-    const sites = [
-        { settings, cdnName: "site", outputs },
-        ...settings.sites.map((s) => ({
-            settings: s.settings,
-            cdnName: siteResourceName(s.name),
-            outputs: ((outputs.sites as Record<string, Record<string, unknown>> | undefined)?.[s.name] ?? {}) as Record<string, unknown>,
-        })),
-    ];
+    // Each site with its outputs: the top-level ones for the first, `sites.<name>` for the others.
+    const sites = stackSites(settings).map((s) => ({
+        ...s,
+        outputs:
+            s.name === undefined
+                ? outputs
+                : (((outputs.sites as Record<string, Record<string, unknown>> | undefined)?.[s.name] ?? {}) as Record<string, unknown>),
+    }));
     const zoneIds = [...new Set([...sites.flatMap((s) => (s.settings.hostedZoneId ? [s.settings.hostedZoneId] : [])), ...args.zoneIds])];
     const zonesKnown = !route53Challenge || zoneIds.length > 0;
     if (!zonesKnown) {

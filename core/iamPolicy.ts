@@ -58,6 +58,15 @@ export interface PolicyDocument {
     Statement: Statement[];
 }
 
+/**
+ * Who holds the policy. `bootstrap`: the person who runs a stack's first `pulumi up` (or adds a
+ * site): it may create distributions (with the stack tag in the request) and buckets (by name
+ * pattern), and reads the distributions it waits on, but updates and deletes only those known by id.
+ * `steady`: every later run (the schedule, Deployments, CI): every distribution by id and every bucket
+ * by name, nothing created by pattern, nothing granted by a tag (docs/iam-policy.md).
+ */
+export type PolicyPhase = "bootstrap" | "steady";
+
 /** What the policy is scoped to. `"*"` and unset fields widen it to every stack / zone / bucket. */
 export interface PolicyScope {
     /** The account id, or "*". */
@@ -79,8 +88,15 @@ export interface PolicyScope {
     buckets?: ReadonlyArray<SiteBuckets>;
     /** The ids of the stack's distributions once known (outputs, adoptions); unset: none known. */
     distributionIds?: readonly string[];
-    /** Whether some site's distribution is not made yet (or not known): reached by the stack tag. */
+    /** Whether some site's distribution is not made yet (or not known): only a bootstrap policy creates it. */
     distributionsToCome?: boolean;
+    /**
+     * Record names one change batch writes together (a certificate's challenge names: one batch per
+     * zone, aws/route53.ts): when the record statement is cut to fit IAM's quota, a group stays whole.
+     */
+    recordNameGroups?: ReadonlyArray<readonly string[]>;
+    /** Defaults to `bootstrap` while a distribution is to come, else `steady`. */
+    phase?: PolicyPhase;
 }
 
 /** A site's two buckets, by name or by name pattern. */
@@ -105,6 +121,49 @@ const defaultBuckets = (stack: string): SiteBuckets[] => [
 
 const OPERATIONS = ["create", "read", "update", "delete"] as const;
 
+/** A scope that would put a wildcard or a separator into an ARN (IAM reads `*` and `?` anywhere in one). */
+export class PolicyScopeError extends Error {}
+
+/** The syntax of each string that reaches an ARN, with what it names. */
+export const ARN_PART_SYNTAX = {
+    account: { re: /^\d{12}$/, what: "a 12-digit account id" },
+    // Pulumi's stack names (pulumi stack init): letters, digits, "-", "_", "." (no "*", "?", "/").
+    stack: { re: /^[A-Za-z0-9_.-]{1,100}$/, what: 'a stack name (letters, digits, "-", "_", ".")' },
+    zoneId: { re: /^Z[A-Z0-9]{1,31}$/, what: "a Route 53 hosted zone id (Z…)" },
+    distributionId: { re: /^E[A-Z0-9]{1,31}$/, what: "a CloudFront distribution id (E…)" },
+    // S3 bucket naming rules (S3 User Guide, "General purpose bucket naming rules").
+    bucket: { re: /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, what: "an S3 bucket name" },
+    // A name pattern of the program's own (site-bucket-*) is the one place a "*" is meant.
+    bucketPattern: { re: /^[a-z0-9][a-z0-9.-]{1,61}-\*$/, what: "a bucket name pattern of the program" },
+} as const;
+
+/** Why `value` cannot stand in an ARN as `kind`, or undefined. */
+export function arnPartProblem(kind: keyof typeof ARN_PART_SYNTAX, value: string, setting: string): string | undefined {
+    const { re, what } = ARN_PART_SYNTAX[kind];
+    return re.test(value) ? undefined : `${setting} ${JSON.stringify(value)} is not ${what}: refused, it would go into an ARN as it is`;
+}
+
+/** Every string of a (non-"any stack") scope that would reach an ARN unchecked. */
+export function scopeProblems(scope: PolicyScope): string[] {
+    if (scope.stack === "*") {
+        return [];
+    }
+    const problems = [
+        scope.account === "*" ? undefined : arnPartProblem("account", scope.account, "the account"),
+        arnPartProblem("stack", scope.stack, "the stack"),
+        ...(scope.zoneIds ?? []).map((z) => arnPartProblem("zoneId", z, "the hosted zone")),
+        ...(scope.distributionIds ?? []).map((d) => arnPartProblem("distributionId", d, "the distribution")),
+        ...(scope.buckets ?? []).flatMap((b) =>
+            [b.site, b.logs].map((name) =>
+                name.endsWith("-*")
+                    ? arnPartProblem("bucketPattern", name, "the bucket pattern")
+                    : arnPartProblem("bucket", name, "the bucket"),
+            ),
+        ),
+    ];
+    return problems.filter((p): p is string => p !== undefined);
+}
+
 /**
  * The tag ChinaCdn puts on its distribution, naming the stack: CloudFront's distribution actions take
  * `aws:RequestTag` at create and `aws:ResourceTag` after (Service Authorization Reference), so a
@@ -114,6 +173,15 @@ export const STACK_TAG = "cloudfront-china:stack";
 
 /** Actions that create a distribution: `*` resource, allowed only with the stack tag in the request. */
 const DISTRIBUTION_CREATE = new Set(["cloudfront:CreateDistribution", "cloudfront:TagResource"]);
+
+/** The distribution actions that only read: a bootstrap policy grants them on distributions still to come. */
+const DISTRIBUTION_READ = /^cloudfront:(Get|List)/;
+
+/**
+ * The characters of record names one record statement holds before it is cut in two: a managed
+ * policy holds 6,144 (core/iamQuotas.ts), and the statement shares it with others.
+ */
+const RECORD_NAMES_PER_STATEMENT = 4000;
 
 /** The actions the watch role's writes must carry the boundary for (IAM: `iam:PermissionsBoundary` keys). */
 const BOUNDARY_GATED = new Set(["iam:CreateRole", "iam:PutRolePolicy", "iam:DeleteRolePolicy", "iam:PutRolePermissionsBoundary"]);
@@ -273,35 +341,85 @@ function neededRows(table: ActionTable, options: ReadonlySet<DeployOption>) {
         .filter((r) => r.action !== "sts:GetCallerIdentity"); // needs no permission (STS docs)
 }
 
+/**
+ * The stack's record names (normalized) in lists of at most RECORD_NAMES_PER_STATEMENT characters,
+ * one record statement each; a group one change batch writes together stays in one list. Unset: no
+ * name condition.
+ */
+function recordNameChunks(scope: PolicyScope): string[][] | undefined {
+    if (scope.recordNames === undefined) {
+        return undefined;
+    }
+    const grouped = new Set((scope.recordNameGroups ?? []).flat().map(normalizedRecordName));
+    const units = [
+        ...(scope.recordNameGroups ?? []).map((g) => [...new Set(g.map(normalizedRecordName))].sort()),
+        ...[...new Set(scope.recordNames.map(normalizedRecordName))].filter((n) => !grouped.has(n)).map((n) => [n]),
+    ].filter((u) => u.length > 0);
+    const size = (names: string[]) => JSON.stringify(names).length;
+    if (size(units.flat()) <= RECORD_NAMES_PER_STATEMENT) {
+        return [[...new Set(units.flat())].sort()];
+    }
+    const chunks: string[][] = [];
+    for (const unit of units) {
+        const last = chunks[chunks.length - 1];
+        if (last !== undefined && size([...last, ...unit]) <= RECORD_NAMES_PER_STATEMENT) {
+            last.push(...unit);
+        } else {
+            chunks.push([...unit]);
+        }
+    }
+    return chunks.map((c) => [...new Set(c)].sort());
+}
+
+const logObjectArns = (scope: PolicyScope) => resourcesOf("logBucket", scope, false).resources.map((arn) => `${arn}/*`);
+
 /** The deploy identity's policy for `scope`, from the calls in `table`. */
 export function deployPolicy(table: ActionTable, scope: PolicyScope): PolicyDocument {
+    const problems = scopeProblems(scope);
+    if (problems.length > 0) {
+        throw new PolicyScopeError(problems.join("; "));
+    }
+    const phase = scope.phase ?? (scope.distributionsToCome || !scope.distributionIds?.length ? "bootstrap" : "steady");
     const statements = new Map<string, { sid: string; actions: Set<string>; resources: string[]; condition?: Statement["Condition"] }>();
     const add = (sid: string, action: string, resources: string[], condition?: Statement["Condition"]) => {
         const s = statements.get(sid) ?? { sid, actions: new Set<string>(), resources, condition };
         s.actions.add(action);
         statements.set(sid, s);
     };
-    const recordNames = scope.recordNames?.map(normalizedRecordName).sort();
+    const recordStatements = recordNameChunks(scope);
     for (const row of neededRows(table, scope.options)) {
         const kind = kindOf(row.arn);
         // Emptying buckets on destroy reaches every bucket of the stack; content writes only the site's.
         const { sid, resources } = resourcesOf(kind, scope, row.type === "aws:s3/bucket:Bucket");
         if (row.type === "aws:cloudfront/distribution:Distribution" && row.arn === "*" && DISTRIBUTION_CREATE.has(row.action)) {
-            add(
-                "DistributionCreatedWithTheStackTag",
-                row.action,
-                ["*"],
-                scope.stack === "*"
-                    ? { Null: { [`aws:RequestTag/${STACK_TAG}`]: "false" } }
-                    : { StringEquals: { [`aws:RequestTag/${STACK_TAG}`]: scope.stack } },
-            );
-        } else if (kind === "distribution" && scope.stack !== "*" && (!scope.distributionIds?.length || scope.distributionsToCome)) {
-            // Distributions not made yet are reached by the tag they are created with; known ones by id.
-            add("DistributionOfTheStack", row.action, [`arn:aws-cn:cloudfront::${scope.account}:distribution/*`], {
-                StringEquals: { [`aws:ResourceTag/${STACK_TAG}`]: scope.stack },
-            });
+            // Only a bootstrap policy creates: a steady one never holds TagResource beyond its own ids,
+            // so no tag it could set on another distribution is worth anything (no grant reads tags).
+            if (phase === "bootstrap") {
+                add(
+                    "DistributionCreatedWithTheStackTag",
+                    row.action,
+                    ["*"],
+                    scope.stack === "*"
+                        ? { Null: { [`aws:RequestTag/${STACK_TAG}`]: "false" } }
+                        : { StringEquals: { [`aws:RequestTag/${STACK_TAG}`]: scope.stack } },
+                );
+            }
+        } else if (kind === "distribution" && scope.stack !== "*") {
+            // Known distributions by id. A distribution still to come is only read (its create waits
+            // for Deployed): no update or delete is granted by a tag the identity could set itself.
             if (scope.distributionIds?.length) {
                 add(sid, row.action, resources);
+            }
+            if (phase === "bootstrap" && scope.distributionsToCome !== false && DISTRIBUTION_READ.test(row.action)) {
+                add("ReadDistributionsToCome", row.action, [`arn:aws-cn:cloudfront::${scope.account}:distribution/*`]);
+            }
+        } else if (kind === "siteObject" && sid === "EmptyBucketsOnDestroy") {
+            // The same grant as one statement on every bucket's objects, written on the two statements
+            // that already name them: each bucket ARN once less, which keeps a stack of many sites
+            // within IAM's policy quotas (core/iamQuotas.ts).
+            add("SiteObjects", row.action, resourcesOf("siteObject", scope, false).resources);
+            if (scope.options.has("logging")) {
+                add("LogObjects", row.action, logObjectArns(scope));
             }
         } else if (row.action === "iam:PassRole") {
             add("WatchRolePassedToLambdaOnly", row.action, resources, { StringEquals: { "iam:PassedToService": "lambda.amazonaws.com" } });
@@ -309,13 +427,21 @@ export function deployPolicy(table: ActionTable, scope: PolicyScope): PolicyDocu
             add("WatchRoleOnlyWithTheBoundary", row.action, resources, {
                 ArnLike: { "iam:PermissionsBoundary": scope.watchBoundaryArn },
             });
-        } else if (row.action === "route53:ChangeResourceRecordSets" && recordNames !== undefined) {
-            add("RecordsOfTheStackOnly", row.action, resources, {
-                "ForAllValues:StringEquals": {
-                    "route53:ChangeResourceRecordSetsNormalizedRecordNames": recordNames,
-                    "route53:ChangeResourceRecordSetsRecordTypes": ["A", "TXT"],
-                },
-            });
+        } else if (row.action === "route53:ChangeResourceRecordSets" && recordStatements !== undefined) {
+            recordStatements.forEach((names, i) =>
+                add(`RecordsOfTheStackOnly${i === 0 ? "" : i + 1}`, row.action, resources, {
+                    "ForAllValues:StringEquals": {
+                        "route53:ChangeResourceRecordSetsNormalizedRecordNames": names,
+                        "route53:ChangeResourceRecordSetsRecordTypes": ["A", "TXT"],
+                    },
+                    // ForAllValues holds for a request without the key at all: fail closed instead
+                    // (IAM User Guide, "Single-valued vs. multivalued context keys").
+                    Null: {
+                        "route53:ChangeResourceRecordSetsNormalizedRecordNames": "false",
+                        "route53:ChangeResourceRecordSetsRecordTypes": "false",
+                    },
+                }),
+            );
         } else {
             add(sid, row.action, resources);
         }
@@ -327,9 +453,9 @@ export function deployPolicy(table: ActionTable, scope: PolicyScope): PolicyDocu
     // is denied outright unless the stack destroys its buckets (an explicit Deny no bucket policy overrides).
     const siteObjects = resourcesOf("siteObject", scope, false).resources;
     add("SiteObjects", "s3:GetObject", siteObjects);
-    const logObjects = resourcesOf("logBucket", scope, false).resources.map((arn) => `${arn}/*`);
+    const logObjects = logObjectArns(scope);
     if (scope.options.has("logging")) {
-        ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"].forEach((a) => add("LogObjectsVersionedSoNoDeleteErases", a, logObjects));
+        ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"].forEach((a) => add("LogObjects", a, logObjects));
     }
     const allow: Statement[] = [...statements.values()].map((s) => ({
         Sid: s.sid,

@@ -11,7 +11,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { PolicyDocument } from "../core/iamPolicy";
-import { policyOf } from "./support/policy";
+import { policyOf, shippedAnyStackPolicy } from "./support/policy";
 
 const root = path.resolve(__dirname, "..");
 const python = path.join(root, ".tools", "analyzers", "bin", "python");
@@ -35,19 +35,21 @@ function parliament(doc: PolicyDocument): string[] {
  * cloudsplaining's risks of a policy, as its `scan-policy-file` reports them (its own default
  * exclusions): privilege escalation, resource exposure, data exfiltration, infrastructure modification.
  */
-function cloudsplaining(doc: PolicyDocument): string[] {
+function cloudsplaining(doc: PolicyDocument, flagAllRiskyActions = false): string[] {
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "cloudsplaining-")), "policy.json");
     fs.writeFileSync(file, JSON.stringify(doc));
     const script = [
         "import json, sys",
         "from cloudsplaining.scan.policy_document import PolicyDocument",
-        "doc = PolicyDocument(json.load(open(sys.argv[1])))",
+        "flag = sys.argv[2] == 'all'",
+        // --flag-all-risky-actions: statements with a condition or on ARNs count too (by default they do not).
+        "doc = PolicyDocument(json.load(open(sys.argv[1])), flag_conditional_statements=flag, flag_resource_arn_statements=flag)",
         "print(json.dumps({'PrivilegeEscalation': doc.allows_privilege_escalation,",
         "  'ResourceExposure': doc.permissions_management_without_constraints,",
         "  'DataExfiltration': doc.allows_data_exfiltration_actions,",
         "  'InfrastructureModification': doc.infrastructure_modification}))",
     ].join("\n");
-    const r = spawnSync(python, ["-c", script, file], { encoding: "utf8" });
+    const r = spawnSync(python, ["-c", script, file, flagAllRiskyActions ? "all" : "default"], { encoding: "utf8" });
     assert.equal(r.error, undefined, "cloudsplaining is installed by tests/peers/install.sh");
     assert.equal(r.status, 0, r.stderr);
     const found = JSON.parse(r.stdout) as Record<string, unknown[]>;
@@ -92,12 +94,29 @@ function resourceTypeMismatches(doc: PolicyDocument): string[] {
     return JSON.parse(r.stdout) as string[];
 }
 
+/** `pulumi stack output --json` of the example stack once deployed. */
+function exampleOutputsFile(): string {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "cfcn-outputs-")), "outputs.json");
+    fs.writeFileSync(
+        file,
+        JSON.stringify({ bucketName: "site-bucket-1a2b3c4", logBucketName: "site-logs-5d6e7f8", distributionId: "E1EXAMPLE" }),
+    );
+    return file;
+}
+
 describe("the IAM policies under parliament and cloudsplaining", () => {
     const policies: Array<[string, () => Promise<PolicyDocument>]> = [
-        ["docs/iam-policy.json", async () => read("iam-policy.json")],
-        ["docs/iam-policy-dns-persist.json", async () => read("iam-policy-dns-persist.json")],
+        ["docs/iam-policy/ (any stack)", async () => shippedAnyStackPolicy()],
+        ["docs/iam-policy/ (any stack, dns-persist)", async () => shippedAnyStackPolicy(false)],
         ["docs/iam-watch-boundary.json", async () => read("iam-watch-boundary.json")],
-        ["npm run policy -- --stack cn-north-1", () => policyOf(["--stack", "cn-north-1", "--account", "123456789012"])],
+        [
+            "npm run policy -- --stack cn-north-1 --bootstrap",
+            () => policyOf(["--stack", "cn-north-1", "--account", "123456789012", "--bootstrap"]),
+        ],
+        [
+            "npm run policy -- --stack cn-north-1 --outputs-file (steady state)",
+            () => policyOf(["--stack", "cn-north-1", "--account", "123456789012", "--outputs-file", exampleOutputsFile()]),
+        ],
     ];
     for (const [name, load] of policies) {
         it(`${name}: no parliament finding above LOW, no cloudsplaining risk, every resource of a type its action takes`, async () => {
@@ -131,7 +150,7 @@ describe("the IAM policies under parliament and cloudsplaining", () => {
     });
 
     it("both see the escalation the boundary closes: role writes without the condition, on any role", () => {
-        const shipped = read("iam-policy.json");
+        const shipped = shippedAnyStackPolicy();
         const open: PolicyDocument = {
             ...shipped,
             Statement: [

@@ -10,11 +10,20 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { DeployOption, PolicyDocument, deployPolicy, normalizedRecordName, typesInUse, watchBoundaryPolicy } from "../core/iamPolicy";
+import {
+    DeployOption,
+    PolicyDocument,
+    PolicyScopeError,
+    deployPolicy,
+    normalizedRecordName,
+    typesInUse,
+    watchBoundaryPolicy,
+} from "../core/iamPolicy";
 import { readSiteConfig } from "../config/siteConfig";
 import { WATCH_NAMESPACE } from "../components/certificateWatch";
 import { anyStackPolicy, deployOptions, loadActionTable, policy } from "../scripts/policy";
-import { policyOf } from "./support/policy";
+import { policyOf, shippedAnyStackPolicy } from "./support/policy";
+import { IAM_QUOTAS, asManagedPolicies, policyCharacters } from "../core/iamQuotas";
 import { runProgramUnderMocks } from "./support/pulumi";
 
 const root = path.resolve(__dirname, "..");
@@ -50,13 +59,56 @@ const CONFIGS: Array<[string, Record<string, unknown>]> = [
     ],
 ];
 
+/** A stack file with `n` sites and every option, and its `pulumi stack output --json` once deployed. */
+function sitesStack(n: number): { file: string; outputsFile: string } {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), `cfcn-policy-${n}-sites-`));
+    const suffix = (i: number, k: string) => `${k}${i.toString(36).padStart(6, "0")}`;
+    const lines = [
+        "config:",
+        "  aws:region: cn-north-1",
+        "  cloudfront-china:domains: [www.example.cn, example.cn]",
+        "  cloudfront-china:hostedZoneId: Z0123456789EXAMPLE",
+        `  cloudfront-china:contentDir: ${path.join(root, "site")}`,
+        "  cloudfront-china:logging: true",
+        "  cloudfront-china:versioning: true",
+        "  cloudfront-china:destroyBuckets: true",
+        "  cloudfront-china:watch:",
+        "    emails: [ops@example.cn]",
+        ...(n > 1 ? ["  cloudfront-china:sites:"] : []),
+    ];
+    const outputs = {
+        bucketName: "site-bucket-1a2b3c4",
+        logBucketName: "site-logs-5d6e7f8",
+        distributionId: "E1EXAMPLE0FIRST",
+        sites: {} as Record<string, Record<string, string>>,
+    };
+    for (let i = 1; i < n; i++) {
+        lines.push(
+            `    - name: s${i}`,
+            `      domains: [www.site${i}.example.cn, site${i}.example.cn]`,
+            "      hostedZoneId: Z0123456789EXAMPLE",
+            `      contentDir: ${path.join(root, "site")}`,
+        );
+        outputs.sites[`s${i}`] = {
+            bucketName: `site-s${i}-bucket-${suffix(i, "b")}`,
+            logBucketName: `site-s${i}-logs-${suffix(i, "l")}`,
+            distributionId: `E${suffix(i, "D").toUpperCase()}0EXAMPLE`,
+        };
+    }
+    const file = path.join(dir, `Pulumi.sites${n}.yaml`);
+    fs.writeFileSync(file, lines.join("\n") + "\n");
+    const outputsFile = path.join(dir, "outputs.json");
+    fs.writeFileSync(outputsFile, JSON.stringify(outputs));
+    return { file, outputsFile };
+}
+
 const statement = (doc: PolicyDocument, sid: string) => doc.Statement.find((s) => s.Sid === sid);
 const actionsOf = (doc: PolicyDocument) => new Set(doc.Statement.filter((s) => s.Effect === "Allow").flatMap((s) => s.Action));
 
 describe("the generated deploy policy (npm run policy)", () => {
     after(() => pulumi.runtime.setAllConfig({}, []));
 
-    it("the shipped policies are the generator's output, byte for byte (npm run policy -- --any-stack [--no-route53] / --watch-boundary)", async () => {
+    it("the shipped policies are the generator's output, byte for byte, each within IAM's managed-policy quota (npm run policy -- --any-stack [--no-route53] --out-dir / --watch-boundary)", async () => {
         const printed = async (args: string[]) => {
             const out: string[] = [];
             assert.equal(
@@ -71,12 +123,21 @@ describe("the generated deploy policy (npm run policy)", () => {
             return out.join("\n") + "\n";
         };
         const file = (name: string) => fs.readFileSync(path.join(root, "docs", name), "utf8");
-        assert.equal(file("iam-policy.json"), await printed(["--any-stack"]));
-        assert.equal(file("iam-policy-dns-persist.json"), await printed(["--any-stack", "--no-route53"]));
+        const written = fs.mkdtempSync(path.join(os.tmpdir(), "cfcn-any-stack-"));
+        await printed(["--any-stack", "--out-dir", written]);
+        await printed(["--any-stack", "--no-route53", "--out-dir", written]);
+        const shipped = fs.readdirSync(path.join(root, "docs", "iam-policy")).sort();
+        assert.deepEqual(fs.readdirSync(written).sort(), shipped);
+        for (const name of shipped) {
+            assert.equal(file(path.join("iam-policy", name)), fs.readFileSync(path.join(written, name), "utf8"), name);
+            assert.ok(policyCharacters(read(path.join("iam-policy", name))) <= IAM_QUOTAS.managedPolicyCharacters, name);
+        }
         assert.equal(file("iam-watch-boundary.json"), await printed(["--watch-boundary"]));
-        assert.deepEqual(read("iam-policy.json"), anyStackPolicy(table));
+        // The parts together are the one policy: the same statements, nothing lost or added.
+        const bySid = (d: PolicyDocument) => [...d.Statement].sort((a, b) => a.Sid.localeCompare(b.Sid));
+        assert.deepEqual(bySid(shippedAnyStackPolicy()), bySid(anyStackPolicy(table)));
         assert.deepEqual(read("iam-watch-boundary.json"), watchBoundaryPolicy("*", WATCH_NAMESPACE));
-        assert.equal([...actionsOf(read("iam-policy-dns-persist.json"))].filter((a) => a.startsWith("route53:")).length, 0);
+        assert.equal([...actionsOf(shippedAnyStackPolicy(false))].filter((a) => a.startsWith("route53:")).length, 0);
     });
 
     for (const [name, config] of CONFIGS) {
@@ -183,6 +244,10 @@ describe("the generated deploy policy (npm run policy)", () => {
                 ],
                 "route53:ChangeResourceRecordSetsRecordTypes": ["A", "TXT"],
             },
+            Null: {
+                "route53:ChangeResourceRecordSetsNormalizedRecordNames": "false",
+                "route53:ChangeResourceRecordSetsRecordTypes": "false",
+            },
         });
         // Logs: a delete only adds a delete marker (versioned); erasing a version is denied outright.
         assert.deepEqual(
@@ -192,12 +257,13 @@ describe("the generated deploy policy (npm run policy)", () => {
         assert.ok(!JSON.stringify(doc).includes('"arn:aws-cn:cloudfront::123456789012:distribution/*"'));
     });
 
-    it("before the stack exists: its distribution by the stack tag (create with it in the request, then only tagged ones)", () => {
+    it("bootstrap: creates its distribution with the stack tag in the request, reads the ones to come, and updates or deletes none by a tag", () => {
         const doc = deployPolicy(table, {
             account: "123456789012",
             stack: "prod",
             options: new Set<DeployOption>([]),
             watchBoundaryArn: "arn:aws-cn:iam::123456789012:policy/b",
+            phase: "bootstrap",
         });
         assert.deepEqual(statement(doc, "DistributionCreatedWithTheStackTag"), {
             Sid: "DistributionCreatedWithTheStackTag",
@@ -206,11 +272,146 @@ describe("the generated deploy policy (npm run policy)", () => {
             Resource: "*",
             Condition: { StringEquals: { "aws:RequestTag/cloudfront-china:stack": "prod" } },
         });
-        const own = statement(doc, "DistributionOfTheStack")!;
-        assert.equal(own.Resource, "arn:aws-cn:cloudfront::123456789012:distribution/*");
-        assert.deepEqual(own.Condition, { StringEquals: { "aws:ResourceTag/cloudfront-china:stack": "prod" } });
-        assert.ok(own.Action.includes("cloudfront:UpdateDistribution") && own.Action.includes("cloudfront:DeleteDistribution"));
-        assert.equal(statement(doc, "Distribution"), undefined, "no untagged distribution statement");
+        const toCome = statement(doc, "ReadDistributionsToCome")!;
+        assert.equal(toCome.Resource, "arn:aws-cn:cloudfront::123456789012:distribution/*");
+        assert.ok(
+            toCome.Action.every((a) => /^cloudfront:(Get|List)/.test(a)),
+            toCome.Action.join(),
+        );
+        assert.equal(toCome.Condition, undefined, "no condition on a tag the identity could set itself");
+        assert.ok(!JSON.stringify(doc).includes("aws:ResourceTag"), "nothing granted by a tag on the resource");
+        assert.ok(!actionsOf(doc).has("cloudfront:UpdateDistribution") && !actionsOf(doc).has("cloudfront:DeleteDistribution"));
+    });
+
+    it("steady state: every distribution by id; no create, no TagResource beyond its own, nothing by a tag", () => {
+        const doc = deployPolicy(table, {
+            account: "123456789012",
+            stack: "prod",
+            options: new Set<DeployOption>([]),
+            watchBoundaryArn: "arn:aws-cn:iam::123456789012:policy/b",
+            distributionIds: ["E1EXAMPLE"],
+            buckets: [{ site: "site-bucket-1a2b3c4", logs: "site-logs-5d6e7f8" }],
+            phase: "steady",
+        });
+        assert.equal(statement(doc, "DistributionCreatedWithTheStackTag"), undefined);
+        assert.equal(statement(doc, "ReadDistributionsToCome"), undefined);
+        const own = statement(doc, "Distribution")!;
+        assert.equal(own.Resource, "arn:aws-cn:cloudfront::123456789012:distribution/E1EXAMPLE");
+        assert.ok(own.Action.includes("cloudfront:TagResource") && own.Action.includes("cloudfront:UpdateDistribution"));
+        assert.ok(!actionsOf(doc).has("cloudfront:CreateDistribution"));
+        assert.ok(!JSON.stringify(doc).includes("Tag/"), "no tag condition at all");
+        assert.ok(
+            !doc.Statement.some((s) => [s.Resource].flat().some((r) => r.startsWith("arn:aws-cn:s3") && r.split("/")[0].includes("*"))),
+            "no bucket by pattern",
+        );
+    });
+
+    it("every string that reaches an ARN is checked: wildcards and separators in a stack, zone, account, bucket or distribution are refused", () => {
+        const scope = {
+            account: "123456789012",
+            stack: "prod",
+            options: new Set<DeployOption>(["issuing", "route53Challenge", "hostedZone"]),
+            watchBoundaryArn: "arn:aws-cn:iam::123456789012:policy/b",
+            zoneIds: ["Z0123456789EXAMPLE"],
+            distributionIds: ["E1EXAMPLE"],
+            buckets: [{ site: "site-bucket-1a2b3c4", logs: "site-logs-5d6e7f8" }],
+        };
+        assert.doesNotThrow(() => deployPolicy(table, scope));
+        const attempts: Array<[string, Partial<typeof scope> & { account?: string; stack?: string }, RegExp]> = [
+            ["a stack named *", { stack: "*x" }, /the stack "\*x" is not a stack name/],
+            ["a stack with a path", { stack: "prod/../*" }, /the stack "prod\/\.\.\/\*" is not a stack name/],
+            ["a stack with ?", { stack: "pro?" }, /is not a stack name/],
+            ["a zone *", { zoneIds: ["*"] }, /the hosted zone "\*" is not a Route 53 hosted zone id/],
+            ["an account *", { account: "1234567890*" }, /the account "1234567890\*" is not a 12-digit account id/],
+            ["a distribution *", { distributionIds: ["E*"] }, /the distribution "E\*" is not a CloudFront distribution id/],
+            ["a bucket *", { buckets: [{ site: "*", logs: "site-logs-5d6e7f8" }] }, /the bucket "\*" is not an S3 bucket name/],
+            [
+                "a bucket with a ?",
+                { buckets: [{ site: "site-bucket-?", logs: "site-logs-5d6e7f8" }] },
+                /the bucket "site-bucket-\?" is not an S3 bucket name/,
+            ],
+        ];
+        for (const [what, change, message] of attempts) {
+            assert.throws(
+                () => deployPolicy(table, { ...scope, ...change }),
+                (e: Error) => e instanceof PolicyScopeError && message.test(e.message),
+                what,
+            );
+        }
+    });
+
+    it("inside IAM's quotas: every option alone, and 1, 10 and 100 sites with every option, as managed policies within 6,144 characters and at most 10", async () => {
+        const sizes: string[] = [];
+        for (const [name, config] of CONFIGS) {
+            await runProgramUnderMocks(config);
+            const options = deployOptions(readSiteConfig());
+            const doc = deployPolicy(table, {
+                account: "123456789012",
+                stack: "prod",
+                options,
+                watchBoundaryArn: "arn:aws-cn:iam::123456789012:policy/b",
+                phase: "bootstrap",
+            });
+            sizes.push(`${name}: ${policyCharacters(doc)}`);
+            assert.ok(policyCharacters(doc) <= IAM_QUOTAS.managedPolicyCharacters, `${name}: ${policyCharacters(doc)}`);
+        }
+        for (const n of [1, 10, 100]) {
+            for (const phase of ["bootstrap", "steady"] as const) {
+                const { file, outputsFile } = sitesStack(n);
+                const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cfcn-policy-parts-"));
+                const out: string[] = [];
+                const err: string[] = [];
+                const code = await policy(
+                    [
+                        "--stack",
+                        `sites${n}`,
+                        "--config-file",
+                        file,
+                        "--account",
+                        "123456789012",
+                        ...(phase === "bootstrap" ? ["--bootstrap"] : ["--outputs-file", outputsFile]),
+                        "--out-dir",
+                        dir,
+                        "--user",
+                        "deployer",
+                    ],
+                    root,
+                    (l) => out.push(l),
+                    (l) => err.push(l),
+                );
+                assert.equal(code, 0, err.join("\n"));
+                const parts = fs.readdirSync(dir).map((f) => JSON.parse(fs.readFileSync(path.join(dir, f), "utf8")) as PolicyDocument);
+                const characters = parts.map(policyCharacters);
+                sizes.push(`${n} sites, ${phase}: ${parts.length} managed policies (${characters.join(", ")})`);
+                assert.ok(
+                    characters.every((c) => c <= IAM_QUOTAS.managedPolicyCharacters),
+                    characters.join(),
+                );
+                assert.ok(parts.length <= IAM_QUOTAS.managedPoliciesPerIdentity, `${parts.length} managed policies`);
+                // Two commands per part, naming the stack: create it, attach it to the identity.
+                assert.equal(out.length, 2 * parts.length);
+                assert.match(
+                    out[0],
+                    new RegExp(`^aws iam create-policy --policy-name cloudfront-china-cloudfront-china-sites${n}-(bootstrap|deploy)`),
+                );
+                assert.match(out[1], /^aws iam attach-user-policy --user-name deployer --policy-arn arn:aws-cn:iam::123456789012:policy\//);
+            }
+        }
+        console.log(sizes.map((l) => `      ${l}`).join("\n"));
+    });
+
+    it("a policy over the quota is refused on stdout (create-policy would fail), naming --out-dir", async () => {
+        const { file } = sitesStack(10);
+        const err: string[] = [];
+        const code = await policy(
+            ["--stack", "sites10", "--config-file", file, "--account", "123456789012", "--bootstrap"],
+            root,
+            () => undefined,
+            (l) => err.push(l),
+        );
+        assert.equal(code, 2);
+        assert.match(err.join("\n"), /the policy is \d+ characters, over IAM's 6144 for one managed policy: pass --out-dir DIR/);
+        assert.equal(asManagedPolicies({ Version: "2012-10-17", Statement: [] }).length, 1);
     });
 
     it("Route 53's normalized names: lower case, no trailing dot, other characters in octal", () => {
@@ -218,13 +419,13 @@ describe("the generated deploy policy (npm run policy)", () => {
         assert.equal(normalizedRecordName("_acme-challenge.www.example.cn"), "_acme-challenge.www.example.cn");
     });
 
-    it("the README's IAM permissions commands, run as written: the stack's policy on stdout", () => {
+    it("the README's IAM permissions command, run as written: the stack's bootstrap policy on stdout, within one managed policy", () => {
         const section = fs
             .readFileSync(path.join(root, "README.md"), "utf8")
             .split(/^## IAM permissions$/m)[1]
             .split(/^## /m)[0];
         const commands = [...section.matchAll(/```bash\n([\s\S]*?)```/g)].flatMap((m) => m[1].split("\n")).filter((l) => l.trim());
-        assert.deepEqual(commands, ["npm run --silent policy -- --stack cn-north-1 --account 123456789012"]);
+        assert.deepEqual(commands, ["npm run --silent policy -- --stack cn-north-1 --account 123456789012 --bootstrap"]);
         const printed = execSync(commands[0], {
             cwd: root,
             encoding: "utf8",
@@ -247,7 +448,7 @@ describe("the generated deploy policy (npm run policy)", () => {
         const out: string[] = [];
         const err: string[] = [];
         const code = await policy(
-            ["--stack", "adopt", "--config-file", file, "--account", "123456789012"],
+            ["--stack", "adopt", "--config-file", file, "--account", "123456789012", "--bootstrap"],
             root,
             (l) => out.push(l),
             (l) => err.push(l),
@@ -281,7 +482,7 @@ describe("the generated deploy policy (npm run policy)", () => {
             assert.equal(code, 0, err.join("\n"));
             return { doc: JSON.parse(out.join("\n")) as PolicyDocument, notes: err.join("\n") };
         };
-        const before = await run([]);
+        const before = await run(["--bootstrap"]);
         assert.deepEqual(statement(before.doc, "Buckets")!.Resource, [
             "arn:aws-cn:s3:::site-bucket-*",
             "arn:aws-cn:s3:::site-logs-*",
@@ -292,9 +493,9 @@ describe("the generated deploy policy (npm run policy)", () => {
             "arn:aws-cn:s3:::site-bucket-*/*",
             "arn:aws-cn:s3:::site-blog-bucket-*/*",
         ]);
-        assert.ok(statement(before.doc, "DistributionOfTheStack"));
+        assert.ok(statement(before.doc, "ReadDistributionsToCome"));
         assert.equal(statement(before.doc, "Distribution"), undefined);
-        assert.match(before.notes, /by the stack tag and name pattern until the stack exists/);
+        assert.match(before.notes, /bootstrap: for the person who runs the first `pulumi up`/);
         const names = (statement(before.doc, "RecordsOfTheStackOnly")!.Condition!["ForAllValues:StringEquals"] as Record<string, string[]>)[
             "route53:ChangeResourceRecordSetsNormalizedRecordNames"
         ];
@@ -326,7 +527,8 @@ describe("the generated deploy policy (npm run policy)", () => {
             "arn:aws-cn:cloudfront::123456789012:distribution/E1FIRST",
             "arn:aws-cn:cloudfront::123456789012:distribution/E2BLOG",
         ]);
-        assert.equal(statement(after.doc, "DistributionOfTheStack"), undefined, "every distribution known: none by tag");
+        assert.equal(statement(after.doc, "ReadDistributionsToCome"), undefined, "every distribution known: each by id");
+        assert.equal(statement(after.doc, "DistributionCreatedWithTheStackTag"), undefined, "steady state creates none");
         assert.deepEqual(after.doc.Statement.find((s) => s.Sid === "AccessLogsAreNeverErased")!.Resource, [
             "arn:aws-cn:s3:::site-logs-5d6e7f8/*",
             "arn:aws-cn:s3:::site-blog-logs-1f2e3d4/*",
@@ -334,7 +536,7 @@ describe("the generated deploy policy (npm run policy)", () => {
     });
 
     it("npm run policy -- --stack cn-north-1: the project's stack file, scoped to its zone and names; usage errors exit 2", async () => {
-        const doc = await policyOf(["--stack", "cn-north-1", "--account", "123456789012"]);
+        const doc = await policyOf(["--stack", "cn-north-1", "--account", "123456789012", "--bootstrap"]);
         assert.equal(statement(doc, "HostedZones")!.Resource, "arn:aws-cn:route53:::hostedzone/Z0123456789EXAMPLE");
         assert.equal(
             statement(doc, "CertificatesUnderTheStackPath")!.Resource,
@@ -362,5 +564,59 @@ describe("the generated deploy policy (npm run policy)", () => {
             2,
         );
         assert.match(errors.join("\n"), /--account takes a 12-digit account id/);
+        const refused = async (args: string[]) => {
+            const lines: string[] = [];
+            assert.equal(
+                await policy(
+                    args,
+                    root,
+                    () => undefined,
+                    (l) => lines.push(l),
+                ),
+                2,
+                args.join(" "),
+            );
+            assert.equal(lines.filter((l) => !l.startsWith("policy: bootstrap")).length, 1, `one line: ${lines.join("\n")}`);
+            return lines[lines.length - 1];
+        };
+        // Steady state needs the ids: without the outputs it names both ways on.
+        assert.match(
+            await refused(["--stack", "cn-north-1", "--account", "123456789012"]),
+            /the first site has none known: pass --outputs-file FILE .* or --bootstrap/,
+        );
+        // The outputs file is whoever ran `pulumi up`'s: each problem one line, before anything is printed.
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cfcn-outputs-bad-"));
+        const outputsFile = (content: string) => {
+            const f = path.join(dir, `o${fs.readdirSync(dir).length}.json`);
+            fs.writeFileSync(f, content);
+            return f;
+        };
+        const withOutputs = (f: string) => ["--stack", "cn-north-1", "--account", "123456789012", "--outputs-file", f];
+        assert.match(await refused(withOutputs(path.join(dir, "missing.json"))), /--outputs-file .*missing\.json: no such file/);
+        assert.match(await refused(withOutputs(outputsFile("not json"))), /not JSON .*pulumi stack output --json/);
+        assert.match(await refused(withOutputs(outputsFile("null"))), /not the outputs of a stack/);
+        assert.match(
+            await refused(
+                withOutputs(outputsFile(JSON.stringify({ bucketName: "*", logBucketName: "site-logs-x1", distributionId: "E1" }))),
+            ),
+            /bucketName "\*" is not an S3 bucket name: refused/,
+        );
+        assert.match(
+            await refused(withOutputs(outputsFile(JSON.stringify({ bucketName: "site-bucket-a1", distributionId: "E*" })))),
+            /distributionId "E\*" is not a CloudFront distribution id/,
+        );
+        assert.match(
+            await refused(withOutputs(outputsFile(JSON.stringify({ bucketName: "site-bucket-a1", distributionId: 7 })))),
+            /distributionId is not a string/,
+        );
+        assert.match(await refused(["--stack", "prod*", "--bootstrap"]), /--stack "prod\*" is not a stack name/);
+        assert.match(
+            await refused(["--stack", "cn-north-1", "--bootstrap", "--zone-id", "Z*"]),
+            /--zone-id "Z\*" is not a Route 53 hosted zone id/,
+        );
+        assert.match(
+            await refused(["--stack", "cn-north-1", "--bootstrap", "--record-name", "a b"]),
+            /--record-name "a b" is not a DNS name/,
+        );
     });
 });

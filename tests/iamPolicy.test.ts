@@ -1,16 +1,17 @@
 /**
- * docs/iam-policy.json against what pulumi-aws does for this program: docs/iam-actions.json lists, per
+ * docs/iam-policy/ (the any-stack policy) against what pulumi-aws does for this program: docs/iam-actions.json lists, per
  * resource type and data source, the API calls terraform-provider-aws (which pulumi-aws wraps) makes
  * on create/read/update/delete and the IAM action each needs. These tests run the program under every
  * option, check that every type it registers is in that table (and no row is stale), and that the
  * policy allows every row on the ARN the resource gets. The certificate providers' own calls are
- * recorded against moto instead (tests/iamAcmeCertificate.test.ts, "docs/iam-policy.json").
+ * recorded against moto instead (tests/iamAcmeCertificate.test.ts, "docs/iam-policy/").
  */
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { runProgramUnderMocks } from "./support/pulumi";
+import { shippedAnyStackPolicy } from "./support/policy";
 
 type Row = [call: string, action: string, resource?: string];
 interface TypeEntry {
@@ -33,7 +34,7 @@ interface Policy {
 
 const docs = path.join(__dirname, "..", "docs");
 const table = JSON.parse(fs.readFileSync(path.join(docs, "iam-actions.json"), "utf8")) as ActionTable;
-const policy = JSON.parse(fs.readFileSync(path.join(docs, "iam-policy.json"), "utf8")) as Policy;
+const policy = shippedAnyStackPolicy() as Policy;
 
 /** IAM's wildcard match (`*` any run of characters), case-sensitive as ARNs are. */
 const glob = (pattern: string) => new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*")}$`);
@@ -85,7 +86,7 @@ const everyOption = {
     },
 };
 
-describe("docs/iam-policy.json covers what pulumi-aws does (docs/iam-actions.json)", () => {
+describe("docs/iam-policy/ covers what pulumi-aws does (docs/iam-actions.json)", () => {
     after(() => pulumi.runtime.setAllConfig({}, []));
 
     it("every resource type and data source the program registers, under every option, is in the table, and every row is still used", async () => {

@@ -1,18 +1,28 @@
 /**
- * The generated policy, enforced: the project's own program runs under the real CLI (stand-in aws
- * plugin, Pebble) as an IAM user holding exactly `npm run policy -- --stack <name>`, against a moto
+ * The generated policies, enforced: the project's own program runs under the real CLI (stand-in aws
+ * plugin, Pebble) as an IAM user holding exactly what docs/iam-policy.md's commands write and
+ * attach (the bootstrap policy for the first `pulumi up`, then the steady-state one), against a moto
  * of its own that checks every request of that user by action, resource and condition
- * (tests/peers/moto_enforce.py, MOTO_CHINA_ENFORCE_IAM=1: moto's own switch checks actions only).
- * `pulumi up`, a renewal and `pulumi destroy` make no denied call; the escalation and cross-stack
- * attempts are all denied. The setup calls (zone, user, boundary, another stack's things) are the
- * account root's, as an admin's would be.
+ * (tests/peers/moto_enforce.py, MOTO_CHINA_ENFORCE_IAM=1: moto's own switch checks actions only) and
+ * refuses policies over IAM's size quotas as IAM does (tests/peers/moto_china.py). The `aws iam`
+ * commands `npm run policy` prints are run as printed, with the AWS CLI. `pulumi up`, a renewal and
+ * `pulumi destroy` make no denied call; the escalation and cross-stack attempts are all denied. The
+ * setup calls (zone, user, boundary, another stack's things) are the account root's, as an admin's.
  */
 import * as assert from "node:assert/strict";
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync, execSync, spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as acme from "acme-client";
-import { CloudFrontClient, CreateDistributionCommand, DeleteDistributionCommand, GetDistributionCommand } from "@aws-sdk/client-cloudfront";
+import {
+    CloudFrontClient,
+    CreateDistributionCommand,
+    DeleteDistributionCommand,
+    GetDistributionCommand,
+    GetDistributionConfigCommand,
+    TagResourceCommand,
+    UpdateDistributionCommand,
+} from "@aws-sdk/client-cloudfront";
 import {
     CreateAccessKeyCommand,
     CreatePolicyCommand,
@@ -29,7 +39,15 @@ import {
     UploadServerCertificateCommand,
 } from "@aws-sdk/client-iam";
 import { ChangeResourceRecordSetsCommand, CreateHostedZoneCommand, Route53Client } from "@aws-sdk/client-route-53";
-import { CreateBucketCommand, DeleteObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import {
+    CreateBucketCommand,
+    DeleteBucketCommand,
+    DeleteObjectCommand,
+    PutBucketPolicyCommand,
+    PutBucketVersioningCommand,
+    PutObjectCommand,
+    S3Client,
+} from "@aws-sdk/client-s3";
 import { copyProjectProgram, engineEnv } from "./support/engine";
 import { usePeers } from "./support/fixture";
 import { DnsServer, Moto, Pebble, setRenewalInfo, startDnsFromRoute53, startMoto, startPebble, tempDir } from "./support/peers";
@@ -37,6 +55,7 @@ import { installStandInAws } from "./support/standinAws";
 import { testDistributionConfig } from "./engine/program/testDistribution";
 
 const ACCOUNT = "123456789012";
+const root = path.resolve(__dirname, "..");
 const STACK = "least";
 const ZONE = "lp.example.cn";
 const DOMAINS = [`www.${ZONE}`, ZONE];
@@ -98,16 +117,54 @@ describe("the generated policy, enforced: the program as a user holding exactly 
         assert.equal(r.code, 0, `pulumi ${args.join(" ")}\n${r.output.slice(-5000)}`);
         return { output: r.output, made };
     }
-    /** `npm run policy -- …args` in the program folder, as the README shows it. */
-    const generatedPolicy = (...args: string[]) =>
-        execFileSync("npm", ["run", "--silent", "policy", "--", "--stack", STACK, "--account", ACCOUNT, ...args], {
-            cwd: program,
-            env,
-            encoding: "utf8",
-            stdio: ["ignore", "pipe", "pipe"], // its notes on stderr are for people
-        });
     async function grant(policy: string): Promise<void> {
         await new IAMClient(asRoot).send(new PutUserPolicyCommand({ UserName: "deployer", PolicyName: "deploy", PolicyDocument: policy }));
+    }
+    /** The AWS CLI as the account's admin, against this test's moto. */
+    const awsCli = (command: string) => {
+        const admin: NodeJS.ProcessEnv = {
+            ...env,
+            PATH: `${path.join(root, ".tools", "awscli", "bin")}:${env.PATH}`,
+            AWS_ACCESS_KEY_ID: rootCredentials.accessKeyId,
+            AWS_SECRET_ACCESS_KEY: rootCredentials.secretAccessKey,
+            AWS_DEFAULT_REGION: "cn-north-1",
+            AWS_ENDPOINT_URL: moto.url,
+        };
+        delete admin.AWS_PROFILE;
+        return spawnSync("bash", ["-c", command], { cwd: program, encoding: "utf8", env: admin });
+    };
+    /**
+     * docs/iam-policy.md's `npm run policy` command for `step` ("--bootstrap" or "--outputs-file"), for
+     * this test's stack and user; then the `aws iam` commands it printed, run as printed. Returns the
+     * policies it wrote.
+     */
+    function docsPolicy(step: "--bootstrap" | "--outputs-file", outputsFile?: string): { files: string[]; commands: string[] } {
+        const block = /```bash\n([\s\S]*?)```/.exec(fs.readFileSync(path.join(root, "docs", "iam-policy.md"), "utf8"))![1];
+        const command = block.split("\n").find((l) => l.startsWith("npm run --silent policy") && l.includes(step))!;
+        const adapted = command
+            .replace("--stack cn-north-1", `--stack ${STACK}`)
+            .replace("--outputs-file outputs.json", `--outputs-file ${outputsFile}`)
+            // The automation's role is this test's user: moto's enforcement checks users' keys.
+            .replace("--role cloudfront-china-renew", "--user deployer")
+            .replace(/--out-dir (\S+)/, (_, dir: string) => `--out-dir ${path.join(work, dir)}`);
+        const printed = execSync(adapted, { cwd: program, env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+        const commands = printed.split("\n").filter(Boolean);
+        assert.ok(commands.length >= 2 && commands.every((c) => c.startsWith("aws iam ")), printed);
+        for (const c of commands) {
+            const r = awsCli(c);
+            assert.equal(r.status, 0, `${c}\n${r.stdout}${r.stderr}`);
+        }
+        return {
+            files: commands.flatMap((c) => /file:\/\/(\S+)/.exec(c)?.[1] ?? []),
+            commands,
+        };
+    }
+    /** Detaches the managed policies `commands` attached to the user. */
+    function detach(commands: string[]): void {
+        for (const c of commands.filter((c) => c.startsWith("aws iam attach-user-policy"))) {
+            const r = awsCli(c.replace("attach-user-policy", "detach-user-policy"));
+            assert.equal(r.status, 0, r.stderr);
+        }
     }
 
     before(async () => {
@@ -194,21 +251,59 @@ describe("the generated policy, enforced: the program as a user holding exactly 
         assert.match(refused.output, /not authorized to perform: (route53:GetHostedZone|iam:GetPolicy)/);
         assert.ok(refusedDecisions.some((d) => !d.allowed));
 
-        // 1. A new stack: the policy before anything exists (buckets and distribution by name pattern).
-        const before = JSON.parse(generatedPolicy()) as { Statement: Array<{ Sid: string; Resource: unknown }> };
-        assert.equal(before.Statement.find((s) => s.Sid === "HostedZones")?.Resource, `arn:aws-cn:route53:::hostedzone/${zoneId}`);
-        await grant(JSON.stringify(before));
+        // 1. A new stack: the bootstrap policy, written as managed policies within IAM's quota and
+        // attached by the commands it printed. As one document IAM refuses it (moto is taught the quota).
+        const bootstrap = docsPolicy("--bootstrap");
+        const whole = JSON.stringify({
+            Version: "2012-10-17",
+            Statement: bootstrap.files.flatMap((f) => (JSON.parse(fs.readFileSync(f, "utf8")) as { Statement: unknown[] }).Statement),
+        });
+        const oneFile = path.join(work, "bootstrap-as-one.json");
+        fs.writeFileSync(oneFile, whole);
+        assert.ok(bootstrap.files.length >= 2, `the stack's bootstrap policy needs ${bootstrap.files.length} managed policies`);
+        const tooLarge = awsCli(`aws iam create-policy --policy-name as-one --policy-document file://${oneFile}`);
+        assert.notEqual(tooLarge.status, 0);
+        assert.match(tooLarge.stderr, /LimitExceeded.*PolicySize: 6144/);
+        const inline = awsCli(`aws iam put-user-policy --user-name deployer --policy-name as-one --policy-document file://${oneFile}`);
+        assert.match(inline.stderr, /LimitExceeded.*2048/);
         const first = await step("up", "--yes");
         assert.deepEqual(first.made.filter((d) => !d.allowed).map(describeDecision), []);
         assert.match(first.output, /aws:iam:Role\s+watch-role\s+created/);
-
-        // 2. Once it exists: the policy narrowed to its buckets and distribution, for every later run.
-        const outputsFile = path.join(work, "outputs.json");
         const outputs = JSON.parse((await step("stack", "output", "--json")).output) as Record<string, string>;
+        const other = await setUpAnotherStack(outputs);
+
+        // The bootstrap holder can tag another stack's distribution with its own stack (the create needs
+        // TagResource on "*"), and that tag gives it nothing: no statement reads a resource tag.
+        const retagged = await new CloudFrontClient(asDeployer())
+            .send(
+                new TagResourceCommand({
+                    Resource: other.distributionArn,
+                    Tags: { Items: [{ Key: "cloudfront-china:stack", Value: STACK }] },
+                }),
+            )
+            .then(
+                () => "allowed",
+                (e: Error) => e.name,
+            );
+        assert.equal(retagged, "allowed", "the bootstrap policy's create-with-tags grant (docs/iam-policy.md)");
+        const bootstrapAttempts: Array<[string, () => Promise<unknown>]> = [
+            ["bootstrap: update another distribution tagged with the stack", () => updateOther(other.distributionId)],
+            [
+                "bootstrap: delete another distribution tagged with the stack",
+                () => new CloudFrontClient(asDeployer()).send(new DeleteDistributionCommand({ Id: other.distributionId, IfMatch: "x" })),
+            ],
+        ];
+
+        const bootstrapResults = await tryEach(bootstrapAttempts);
+
+        // 2. Every later run: the steady-state policy from the outputs, in place of the bootstrap one.
+        const outputsFile = path.join(work, "outputs.json");
         fs.writeFileSync(outputsFile, JSON.stringify(outputs));
-        const narrowed = generatedPolicy("--outputs-file", outputsFile);
+        detach(bootstrap.commands);
+        const steady = docsPolicy("--outputs-file", outputsFile);
+        const narrowed = steady.files.map((f) => fs.readFileSync(f, "utf8")).join("\n");
         assert.ok(narrowed.includes(`distribution/${outputs.distributionId}`) && narrowed.includes(outputs.bucketName), narrowed);
-        await grant(narrowed);
+        assert.ok(!narrowed.includes("aws:ResourceTag") && !narrowed.includes("cloudfront:CreateDistribution"), narrowed);
         const noop = await step("up", "--yes");
         assert.deepEqual(noop.made.filter((d) => !d.allowed).map(describeDecision), []);
 
@@ -236,8 +331,39 @@ describe("the generated policy, enforced: the program as a user holding exactly 
         assert.deepEqual(renewal.made.filter((d) => !d.allowed).map(describeDecision), []);
 
         // 4. What the deploy identity must not be able to do, each tried with its keys.
-        const other = await setUpAnotherStack(outputs);
         const attempts: Array<[string, () => Promise<unknown>]> = [
+            [
+                "re-tag another distribution with the stack's tag",
+                () =>
+                    new CloudFrontClient(asDeployer()).send(
+                        new TagResourceCommand({
+                            Resource: other.distributionArn,
+                            Tags: { Items: [{ Key: "cloudfront-china:stack", Value: STACK }] },
+                        }),
+                    ),
+            ],
+            ["then update it", () => updateOther(other.distributionId)],
+            [
+                "write another stack's bucket policy",
+                () =>
+                    new S3Client({ ...asDeployer(), forcePathStyle: true }).send(
+                        new PutBucketPolicyCommand({
+                            Bucket: other.bucket,
+                            Policy: JSON.stringify({ Version: "2012-10-17", Statement: [] }),
+                        }),
+                    ),
+            ],
+            [
+                "delete another stack's bucket",
+                () => new S3Client({ ...asDeployer(), forcePathStyle: true }).send(new DeleteBucketCommand({ Bucket: other.bucket })),
+            ],
+            [
+                "erase a version of another stack's access log",
+                () =>
+                    new S3Client({ ...asDeployer(), forcePathStyle: true }).send(
+                        new DeleteObjectCommand({ Bucket: other.logBucket, Key: other.logKey, VersionId: other.otherLogVersion }),
+                    ),
+            ],
             [
                 "a role without the boundary (then trusting itself, with any inline policy)",
                 () =>
@@ -314,14 +440,7 @@ describe("the generated policy, enforced: the program as a user holding exactly 
                     ),
             ],
         ];
-        const results: string[] = [];
-        for (const [what, attempt] of attempts) {
-            const error = await attempt().then(
-                () => undefined,
-                (e: Error & { name?: string; Code?: string }) => e,
-            );
-            results.push(`${what}: ${error ? `${error.name} ${error.message.slice(0, 160)}` : "ALLOWED"}`);
-        }
+        const results = [...bootstrapResults, ...(await tryEach(attempts))];
         console.log(results.map((r) => `        ${r}`).join("\n"));
         assert.deepEqual(
             results.filter((r) => !/: (AccessDenied|AccessDeniedException) /.test(r)),
@@ -352,16 +471,37 @@ describe("the generated policy, enforced: the program as a user holding exactly 
         const allowed = all.filter((d) => d.allowed);
         console.log(
             `      the deployer: ${allowed.length} checked calls allowed (${new Set(allowed.map((d) => d.action)).size} distinct actions), ` +
-                `${all.length - allowed.length} denied (${deniedInPreview} in the preview without a grant, the ${attempts.length} attempts)`,
+                `${all.length - allowed.length} denied (${deniedInPreview} in the preview without a grant, the ${attempts.length + bootstrapAttempts.length} attempts)`,
         );
         assert.equal(
             all.length - allowed.length,
-            deniedInPreview + attempts.length,
+            deniedInPreview + attempts.length + bootstrapAttempts.length,
             "the only denials are the refused preview's and the attempts",
         );
         assert.ok(allowed.length > 50, `the runs made enough calls to mean something (${allowed.length})`);
     });
 
+    async function tryEach(list: Array<[string, () => Promise<unknown>]>): Promise<string[]> {
+        const results: string[] = [];
+        for (const [what, attempt] of list) {
+            const error = await attempt().then(
+                () => undefined,
+                (e: Error & { name?: string; Code?: string }) => e,
+            );
+            results.push(`${what}: ${error ? `${error.name} ${error.message.slice(0, 160)}` : "ALLOWED"}`);
+        }
+        return results;
+    }
+    const updateOther = async (id: string) => {
+        const current = await new CloudFrontClient(asRoot).send(new GetDistributionConfigCommand({ Id: id }));
+        return new CloudFrontClient(asDeployer()).send(
+            new UpdateDistributionCommand({
+                Id: id,
+                IfMatch: current.ETag,
+                DistributionConfig: { ...current.DistributionConfig!, Comment: "taken over" },
+            }),
+        );
+    };
     const ADMIN = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] });
     const deployerArn = () => `arn:aws-cn:iam::${ACCOUNT}:user/deployer`;
     const boundaryArn = () => `arn:aws-cn:iam::${ACCOUNT}:policy/cloudfront-china-watch-boundary`;
@@ -436,11 +576,16 @@ describe("the generated policy, enforced: the program as a user holding exactly 
             new CreateDistributionCommand({ DistributionConfig: testDistributionConfig([`www.${otherZone}`], "ASCAEXAMPLE0123456789") }),
         );
         const bucket = `site-bucket-other-${Date.now().toString(36)}`;
+        const logBucket = `site-logs-other-${Date.now().toString(36)}`;
         const s3 = new S3Client({ ...asRoot, forcePathStyle: true });
-        await s3.send(new CreateBucketCommand({ Bucket: bucket, CreateBucketConfiguration: { LocationConstraint: "cn-north-1" } }));
+        for (const b of [bucket, logBucket]) {
+            await s3.send(new CreateBucketCommand({ Bucket: b, CreateBucketConfiguration: { LocationConstraint: "cn-north-1" } }));
+        }
+        await s3.send(new PutBucketVersioningCommand({ Bucket: logBucket, VersioningConfiguration: { Status: "Enabled" } }));
         // An access log as CloudFront delivers it, in this stack's (versioned) log bucket.
         const logKey = `cloudfront/E000.2026-12-01-00.abcd.gz`;
         const put = await s3.send(new PutObjectCommand({ Bucket: outputs.logBucketName, Key: logKey, Body: "log" }));
+        const otherPut = await s3.send(new PutObjectCommand({ Bucket: logBucket, Key: logKey, Body: "log" }));
         return {
             adminPolicyArn,
             adminRoleName,
@@ -449,7 +594,10 @@ describe("the generated policy, enforced: the program as a user holding exactly 
             zoneId: zone.HostedZone!.Id!.replace(/^\/hostedzone\//, ""),
             certificateName,
             distributionId: distribution.Distribution!.Id!,
+            distributionArn: distribution.Distribution!.ARN!,
             bucket,
+            logBucket,
+            otherLogVersion: otherPut.VersionId!,
             logKey,
             logVersion: put.VersionId!,
         };

@@ -220,10 +220,17 @@ describe("the installable package in another Pulumi program", function () {
         assert.match(bad.output, /isIpv6Enabled/);
     });
 
-    it("`npx cloudfront-china-policy` prints the shipped policies (and deployPolicy is exported for a program of one's own)", async () => {
-        const anyStack = await sh("npx", ["cloudfront-china-policy", "--any-stack"], consumer);
+    it("`npx cloudfront-china-policy` writes the shipped policies (and deployPolicy is exported for a program of one's own)", async () => {
+        const anyStack = await sh("npx", ["cloudfront-china-policy", "--any-stack", "--out-dir", "iam"], consumer);
         assert.equal(anyStack.code, 0, anyStack.output);
-        assert.deepEqual(JSON.parse(anyStack.output), JSON.parse(fs.readFileSync(path.join(root, "docs", "iam-policy.json"), "utf8")));
+        for (const name of fs.readdirSync(path.join(consumer, "iam"))) {
+            assert.equal(
+                fs.readFileSync(path.join(consumer, "iam", name), "utf8"),
+                fs.readFileSync(path.join(root, "docs", "iam-policy", name), "utf8"),
+                name,
+            );
+        }
+        assert.match(anyStack.output, /aws iam create-policy --policy-name cloudfront-china-any-stack-1 --policy-document file:\/\/iam\//);
         const boundary = await sh("npx", ["cloudfront-china-policy", "--watch-boundary", "--account", "123456789012"], consumer);
         assert.equal(boundary.code, 0, boundary.output);
         assert.match(boundary.output, /"arn:aws-cn:iam::123456789012:server-certificate\/cloudfront\/\*"/);

@@ -40,6 +40,7 @@ import { contentCalls, contentInputs, createContentTarget } from "./support/cont
 import { SAMPLE_SITE, usePeers, Peers, writeFiles } from "./support/fixture";
 import { tempDir } from "./support/peers";
 import { promiseOf, recordRegistrations, settle, useOfflineMocks } from "./support/pulumi";
+import { shippedAnyStackPolicy } from "./support/policy";
 
 /** A fresh folder holding `files`. */
 const folder = (files: Readonly<Record<string, string>>) => writeFiles(tempDir("cfcn-content-"), files);
@@ -475,12 +476,10 @@ describe("site content against moto (S3, CloudFront invalidations) through the f
     });
 });
 
-describe("docs/iam-policy.json and the content provider", () => {
+describe("docs/iam-policy/ and the content provider", () => {
     it("allows every S3 and CloudFront call the content provider made against moto (on the objects' and bucket's ARNs)", async () => {
         const peers = await usePeers();
-        const policy = JSON.parse(fs.readFileSync(path.join(__dirname, "..", "docs", "iam-policy.json"), "utf8")) as {
-            Statement: Array<{ Effect: string; Action: string[]; Resource: string | string[] }>;
-        };
+        const policy = shippedAnyStackPolicy();
         const glob = (p: string) => new RegExp(`^${p.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*")}$`);
         const allows = (action: string, arn: string) =>
             policy.Statement.some(

@@ -112,6 +112,8 @@ describe("GitHub Actions workflows (.github/workflows)", () => {
         const up = uses("pulumi/actions@");
         assert.ok(up, "the pulumi step");
         assert.deepEqual([up?.with?.command, up?.with?.["stack-name"]], ["up", "${{ matrix.stack }}"]);
+        const tested = /PULUMI_VERSION=v(\S+)/.exec(fs.readFileSync(path.join(root, "tests", "peers", "install-pulumi.sh"), "utf8"))![1];
+        assert.equal(up?.with?.["pulumi-version"], tested, "the CLI pinned to the version the suite tests with");
         assert.equal(up?.["continue-on-error"], undefined);
         assert.equal(job.env?.PULUMI_BACKEND_URL, "${{ vars.PULUMI_BACKEND_URL }}");
         // The npm ci comes before the up, the credentials too.

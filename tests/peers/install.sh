@@ -6,6 +6,8 @@
 #   - moto in server mode (IAM, Route 53, S3, CloudFront), pinned, in a venv.
 #   - A private CA and a TLS certificate for 127.0.0.1 that Pebble serves; Node trusts it through
 #     NODE_EXTRA_CA_CERTS, so TLS verification stays on.
+#   - The AWS CLI (PyPI's awscli, pinned, in a venv), to run the docs' `aws iam` commands literally
+#     against moto (the generated policies created and attached as a user would).
 #   - actionlint (Go module), which validates the shipped GitHub Actions workflows.
 #   - zizmor, parliament and cloudsplaining (PyPI, pinned, in one venv): the security audits of those
 #     workflows and of the shipped and generated IAM policies.
@@ -19,6 +21,7 @@ mkdir -p "$tools/bin"
 
 PEBBLE_VERSION=v2.10.3
 MOTO_VERSION=5.2.5
+AWSCLI_VERSION=1.46.2
 ACTIONLINT_VERSION=v1.7.12
 ZIZMOR_VERSION=1.32.0
 PARLIAMENT_VERSION=1.6.4
@@ -43,6 +46,15 @@ if [ ! -x "$tools/moto/bin/moto_server" ] || [ "$(cat "$tools/moto.version" 2>/d
   "$tools/moto/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION" \
     || fail "moto: pip install moto[server]==$MOTO_VERSION failed"
   echo "$MOTO_VERSION" > "$tools/moto.version"
+fi
+
+if [ ! -x "$tools/awscli/bin/aws" ] || [ "$(cat "$tools/awscli.version" 2>/dev/null)" != "$AWSCLI_VERSION" ]; then
+  echo "installing awscli==$AWSCLI_VERSION (venv in .tools/awscli)"
+  rm -rf "$tools/awscli"
+  python3 -m venv "$tools/awscli" || fail "awscli: python3 -m venv failed"
+  "$tools/awscli/bin/pip" install --quiet --disable-pip-version-check "awscli==$AWSCLI_VERSION" \
+    || fail "awscli: pip install awscli==$AWSCLI_VERSION failed"
+  echo "$AWSCLI_VERSION" > "$tools/awscli.version"
 fi
 
 if [ ! -x "$tools/bin/actionlint" ] || [ "$(cat "$tools/actionlint.version" 2>/dev/null)" != "$ACTIONLINT_VERSION" ]; then
@@ -86,4 +98,4 @@ if ! command -v chromium >/dev/null; then
   "${apt[@]}" update -qq && "${apt[@]}" install -y -qq chromium >/dev/null || fail "chromium: apt-get install chromium failed"
 fi
 
-echo "peers installed: pebble $PEBBLE_VERSION, moto $MOTO_VERSION, actionlint $ACTIONLINT_VERSION, zizmor $ZIZMOR_VERSION, parliament $PARLIAMENT_VERSION, cloudsplaining $CLOUDSPLAINING_VERSION, $(chromium --version 2>/dev/null)"
+echo "peers installed: pebble $PEBBLE_VERSION, moto $MOTO_VERSION, awscli $AWSCLI_VERSION, actionlint $ACTIONLINT_VERSION, zizmor $ZIZMOR_VERSION, parliament $PARLIAMENT_VERSION, cloudsplaining $CLOUDSPLAINING_VERSION, $(chromium --version 2>/dev/null)"

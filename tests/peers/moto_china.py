@@ -1,4 +1,4 @@
-"""moto's server, taught eight facts of the aws-cn partition that moto 5.2.5 lacks.
+"""moto's server, taught nine facts of the aws-cn partition that moto 5.2.5 lacks.
 
 - CloudFront in China takes S3 origins at the regional `<bucket>.s3.<region>.amazonaws.com.cn`
   domain (docs/china-rules.md, "S3 origin domain"); moto accepts S3 origins only under
@@ -27,6 +27,12 @@
 - UpdateServerCertificate, which moto does not implement: a server certificate moves to a new path
   and/or name, keeping its body, key and id (IAM API reference, UpdateServerCertificate); a name
   already taken answers EntityAlreadyExists, an unknown one NoSuchEntity.
+
+- IAM's policy quotas (IAM User Guide, "IAM and AWS STS quotas"), which moto does not enforce: a
+  managed policy (CreatePolicy, CreatePolicyVersion) holds at most 6,144 characters; the inline
+  policies of one user 2,048 together, of one group 5,120, of one role 10,240; white space is not
+  counted. An identity holds at most 10 managed policies (MOTO_CHINA_MANAGED_POLICIES_PER_IDENTITY:
+  the quota an account raised, up to 20). Past any of them IAM answers LimitExceeded, and so does this.
 
 With MOTO_CHINA_ENFORCE_IAM=1, requests signed by an IAM user's key are checked against that user's
 identity policies by action, resource and condition (moto_enforce.py: moto's own switch checks by
@@ -299,6 +305,58 @@ def _update_server_certificate_response(self):
     return EmptyResult()
 
 
+_MANAGED_POLICY_CHARACTERS = 6144
+_INLINE_CHARACTERS = {"user": 2048, "group": 5120, "role": 10240}
+_MANAGED_POLICIES_PER_IDENTITY = int(os.environ.get("MOTO_CHINA_MANAGED_POLICIES_PER_IDENTITY", "10"))
+
+
+def _characters(document):
+    """What IAM counts: the document without white space."""
+    return len("".join(document.split()))
+
+
+def _managed_policy_within_quota(method):
+    def checked(self, *args, **kwargs):
+        document = kwargs.get("policy_document")
+        if document is None:
+            document = args[2] if method.__name__ == "create_policy" else args[1]
+        if _characters(document) > _MANAGED_POLICY_CHARACTERS:
+            raise LimitExceededException(f"Cannot exceed quota for PolicySize: {_MANAGED_POLICY_CHARACTERS}")
+        return method(self, *args, **kwargs)
+
+    return checked
+
+
+def _inline_within_quota(kind, method, get_identity):
+    def checked(self, name, policy_name, policy_json):
+        identity = get_identity(self, name)
+        others = {k: v for k, v in identity.policies.items() if k != policy_name}
+        total = sum(_characters(v) for v in others.values()) + _characters(policy_json)
+        if total > _INLINE_CHARACTERS[kind]:
+            raise LimitExceededException(f"Maximum policy size of {_INLINE_CHARACTERS[kind]} bytes exceeded for {kind} {name}")
+        return method(self, name, policy_name, policy_json)
+
+    return checked
+
+
+def _attach_within_quota(kind, method, get_identity):
+    def checked(self, policy_arn, name):
+        identity = get_identity(self, name)
+        if policy_arn not in identity.managed_policies and len(identity.managed_policies) >= _MANAGED_POLICIES_PER_IDENTITY:
+            raise LimitExceededException(f"Cannot exceed quota for PoliciesPer{kind.title()}: {_MANAGED_POLICIES_PER_IDENTITY}")
+        return method(self, policy_arn, name)
+
+    return checked
+
+
+iam.IAMBackend.create_policy = _managed_policy_within_quota(iam.IAMBackend.create_policy)
+iam.IAMBackend.create_policy_version = _managed_policy_within_quota(iam.IAMBackend.create_policy_version)
+iam.IAMBackend.put_user_policy = _inline_within_quota("user", iam.IAMBackend.put_user_policy, iam.IAMBackend.get_user)
+iam.IAMBackend.put_group_policy = _inline_within_quota("group", iam.IAMBackend.put_group_policy, iam.IAMBackend.get_group)
+iam.IAMBackend.put_role_policy = _inline_within_quota("role", iam.IAMBackend.put_role_policy, iam.IAMBackend.get_role)
+iam.IAMBackend.attach_user_policy = _attach_within_quota("user", iam.IAMBackend.attach_user_policy, iam.IAMBackend.get_user)
+iam.IAMBackend.attach_group_policy = _attach_within_quota("group", iam.IAMBackend.attach_group_policy, iam.IAMBackend.get_group)
+iam.IAMBackend.attach_role_policy = _attach_within_quota("role", iam.IAMBackend.attach_role_policy, iam.IAMBackend.get_role)
 iam.IAMBackend.update_server_certificate = _update_server_certificate_backend
 iam_responses.IamResponse.update_server_certificate = _update_server_certificate_response
 iam.AccountSummary.__init__ = _summary_init_raised

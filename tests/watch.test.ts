@@ -28,7 +28,7 @@ import { iamAcmeCertificateProvider as provider } from "../providers/iamAcmeCert
 import { lambdaCode } from "../components/certificateWatch";
 import type { CheckReport } from "../watch/liveCheck";
 import { judgeAlias, probeTls, warnThresholdDays } from "../watch/liveCheck";
-import { keptBecause } from "../scripts/cleanup";
+import { cleanup, keptBecause, stackReferences } from "../scripts/cleanup";
 import { testDistributionConfig } from "./engine/program/testDistribution";
 import { ENGINE_PROGRAM, Run as EngineRun, configureStack, engineEnv, runPulumi, stackCli } from "./support/engine";
 import { certificateInputs, createZone, Peers, usePeers } from "./support/fixture";
@@ -40,16 +40,74 @@ const root = path.resolve(__dirname, "..");
 type Outs = Record<string, any>;
 
 describe("cleanup: which certificates under the stack's path are leftovers (pure)", () => {
+    const none = stackReferences({}, undefined);
     it("keeps what a distribution serves, the stack's certificate, and anything uploaded within the minimum age", () => {
         const now = Date.parse("2027-01-10T00:00:00Z");
         const listed = (id: string, uploaded?: string) => ({ name: `n-${id}`, id, uploaded });
         const old = "2027-01-09T22:00:00Z";
-        assert.equal(keptBecause(listed("ASCA1", old), new Set(["ASCA1"]), undefined, now), "served by a distribution");
-        assert.equal(keptBecause(listed("ASCA2", old), new Set(), "ASCA2", now), "the stack's certificate");
-        assert.match(keptBecause(listed("ASCA3", "2027-01-09T23:30:00Z"), new Set(), undefined, now) ?? "", /uploaded less than 1 hour/);
-        assert.match(keptBecause(listed("ASCA4"), new Set(), undefined, now) ?? "", /uploaded less than/, "no upload date: kept");
-        assert.equal(keptBecause(listed("ASCA5", old), new Set(), undefined, now), undefined);
-        assert.equal(keptBecause(listed("ASCA6", "2027-01-09T23:30:00Z"), new Set(), undefined, now, 0), undefined);
+        assert.equal(keptBecause(listed("ASCA1", old), new Set(["ASCA1"]), none, now), "served by a distribution");
+        assert.match(
+            keptBecause(listed("ASCA2", old), new Set(), stackReferences({ certificateId: "ASCA2" }, undefined), now) ?? "",
+            /a certificate of the stack/,
+        );
+        assert.match(keptBecause(listed("ASCA3", "2027-01-09T23:30:00Z"), new Set(), none, now) ?? "", /uploaded less than 1 hour/);
+        assert.match(keptBecause(listed("ASCA4"), new Set(), none, now) ?? "", /uploaded less than/, "no upload date: kept");
+        assert.equal(keptBecause(listed("ASCA5", old), new Set(), none, now), undefined);
+        assert.equal(keptBecause(listed("ASCA6", "2027-01-09T23:30:00Z"), new Set(), none, now, 0), undefined);
+    });
+
+    it("keeps every site's certificate, what the state holds, and an interrupted up's fresh upload, even at --min-age-hours 0", () => {
+        const now = Date.parse("2027-01-10T00:00:00Z");
+        const old = "2027-01-01T00:00:00Z";
+        const references = stackReferences(
+            { certificateId: "ASCAFIRST", sites: { blog: { certificateId: "ASCABLOG" }, shop: {} } },
+            {
+                deployment: {
+                    resources: [
+                        {
+                            type: "pulumi-nodejs:dynamic/cloudfront-china:IamAcmeCertificate",
+                            id: "www.shop.example.cn-20270401-abc",
+                            outputs: { serverCertificateId: "ASCASHOP" },
+                        },
+                    ],
+                    pending_operations: [
+                        {
+                            type: "creating",
+                            resource: {
+                                type: "pulumi-nodejs:dynamic/cloudfront-china:IamAcmeCertificate",
+                                inputs: { path: "/cloudfront/prod/site-shop-certificate/" },
+                            },
+                        },
+                    ],
+                },
+            },
+        );
+        const at = (name: string, id: string, path = "/cloudfront/prod/certificate/") => ({ name, id, path, uploaded: old });
+        assert.match(
+            keptBecause(at("blog", "ASCABLOG"), new Set(), references, now, 0) ?? "",
+            /a certificate of the stack/,
+            "a further site's",
+        );
+        assert.match(
+            keptBecause(at("www.shop.example.cn-20270401-abc", "ASCAX"), new Set(), references, now, 0) ?? "",
+            /a certificate of the stack/,
+        );
+        assert.match(
+            keptBecause(at("fresh", "ASCAFRESH", "/cloudfront/prod/site-shop-certificate/"), new Set(), references, now, 0) ?? "",
+            /an upload of an interrupted `pulumi up`/,
+        );
+        assert.equal(keptBecause(at("leftover", "ASCAOLD"), new Set(), references, now, 0), undefined);
+    });
+
+    it("refuses an empty, non-numeric, negative or infinite --min-age-hours, and --yes with outputs but no state, before any AWS call", async () => {
+        for (const bad of ["", "abc", "-1", "1e309", "Infinity"]) {
+            const lines: string[] = [];
+            assert.equal(await cleanup(["--stack", "prod", "--min-age-hours", bad], root, (l) => lines.push(l)), 3, bad);
+            assert.match(lines.join("\n"), /--min-age-hours takes a number of hours/, bad);
+        }
+        const lines: string[] = [];
+        assert.equal(await cleanup(["--stack", "prod", "--outputs-file", "o.json", "--yes"], root, (l) => lines.push(l)), 3);
+        assert.match(lines.join("\n"), /--yes deletes only what the stack's state does not reference: pass --state-file/);
     });
 });
 

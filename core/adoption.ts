@@ -85,6 +85,16 @@ export function planAdoption(
         }
     }
     const at = `\`${setting}\` ${existing.id}`;
+    const owner = existing.tags[STACK_TAG];
+    if (owner !== undefined && owner !== want.stack) {
+        // Another stack's distribution: taking it over would leave two stacks updating one site.
+        return {
+            problems: [
+                `${at} carries the tag ${STACK_TAG}=${owner}: stack ${owner} deploys it, and adopting it here would take it from that stack. ` +
+                    `Give it up there first (\`pulumi stack rm --force\` in stack ${owner} leaves the site as it is), remove the tag, then adopt it here`,
+            ],
+        };
+    }
     const problems: string[] = [];
     const aliases = (Array.isArray(d.aliases) ? d.aliases : []) as string[];
     const dropped = aliases.filter((a) => !want.domains.includes(a));

@@ -198,10 +198,20 @@ export function adoptionProblem(
     facts: { notAfter: string; domains: string[] },
     domains: readonly string[],
     now: number,
+    stackPath?: string,
 ): string | undefined {
     const at = `cannot adopt IAM server certificate "${name}"`;
     if (!path.startsWith("/cloudfront/")) {
         return `${at}: its path is "${path}", and CloudFront serves only certificates uploaded under /cloudfront/; nothing was ordered. Leave it out (unset the adopt setting) and a new certificate is issued`;
+    }
+    // /cloudfront/<stack>/<resource>/ is where a stack of this program keeps its certificates
+    // (defaultIamPath): another stack's would be moved out from under it.
+    const otherStack = /^\/cloudfront\/([^/]+)\/[^/]+\/$/.exec(path)?.[1];
+    if (stackPath !== undefined && otherStack !== undefined && !path.startsWith(stackPath)) {
+        return (
+            `${at}: it is under ${path}, the path of stack ${otherStack}'s certificates, and adopting it would move it out from under that stack; ` +
+            "nothing was ordered. Leave it out and a new certificate is issued, or give it up in that stack first"
+        );
     }
     const covers = (d: string) =>
         facts.domains.includes(d) ||

@@ -310,7 +310,7 @@ async function adoptOnce(inputs: CertificateInputs, name: string): Promise<{ id:
         );
     }
     const facts = certificateFacts(stored.body);
-    const problem = adoptionProblem(name, stored.path, facts, inputs.domains, Date.now());
+    const problem = adoptionProblem(name, stored.path, facts, inputs.domains, Date.now(), stackPath);
     if (problem) {
         throw providerError(problem, "AdoptRefused");
     }

@@ -1,5 +1,6 @@
 import * as assert from "node:assert/strict";
 import { distributionIdProblem, planAdoption } from "../core/adoption";
+import { adoptionProblem } from "../core/certificate";
 
 /** A hand-made distribution as aws/cloudfront.ts reads it: one S3 origin through an OAI, an IAM certificate. */
 const handMade = (over: Record<string, unknown> = {}, tags: Record<string, string> = {}) => ({
@@ -116,8 +117,26 @@ describe("adopting an existing distribution (core/adoption.ts)", () => {
             originAccessIdentityId: "E3OAIEXAMPLE01",
             changes: [],
         });
-        // Another stack's tag is not this stack's adoption: the checks apply.
-        assert.notDeepEqual(planAdoption(handMade({}, { "cloudfront-china:stack": "staging" }), want, SETTING).adoption?.changes, []);
+    });
+
+    it("never crosses stacks: a distribution tagged for another stack, or a certificate under another stack's path, is refused", () => {
+        const taken = planAdoption(handMade({}, { "cloudfront-china:stack": "staging" }), want, SETTING);
+        assert.equal(taken.adoption, undefined);
+        assert.match(
+            taken.problems.join("\n"),
+            /carries the tag cloudfront-china:stack=staging: stack staging deploys it, .*`pulumi stack rm --force` in stack staging/,
+        );
+        const facts = { notAfter: "2099-01-01T00:00:00Z", domains: ["www.example.cn", "example.cn"] };
+        const now = Date.parse("2027-01-01T00:00:00Z");
+        const domains = ["www.example.cn", "example.cn"];
+        assert.match(
+            adoptionProblem("c", "/cloudfront/staging/certificate/", facts, domains, now, "/cloudfront/prod/") ?? "",
+            /under \/cloudfront\/staging\/certificate\/, the path of stack staging's certificates/,
+        );
+        // A hand-made certificate (any other path under /cloudfront/) and the stack's own are not another stack's.
+        assert.equal(adoptionProblem("c", "/cloudfront/", facts, domains, now, "/cloudfront/prod/"), undefined);
+        assert.equal(adoptionProblem("c", "/cloudfront/legacy/", facts, domains, now, "/cloudfront/prod/"), undefined);
+        assert.equal(adoptionProblem("c", "/cloudfront/prod/certificate/", facts, domains, now, "/cloudfront/prod/"), undefined);
     });
 
     it("a distribution id is E and upper-case letters or digits", () => {

@@ -55,7 +55,8 @@ describe("GitHub Actions workflows (.github/workflows)", () => {
     it("pass zizmor's security audit with no finding (pinned actions, no persisted credentials, no template injection, …)", () => {
         const r = spawnSync(
             path.join(root, ".tools", "analyzers", "bin", "zizmor"),
-            ["--offline", "--format", "plain", ".github/workflows"],
+            // The whole folder: the workflows and dependabot.yml (zizmor audits its cooldown too).
+            ["--offline", "--format", "plain", ".github"],
             {
                 cwd: root,
                 encoding: "utf8",
@@ -64,6 +65,17 @@ describe("GitHub Actions workflows (.github/workflows)", () => {
         assert.equal(r.error, undefined, "zizmor is installed by tests/peers/install.sh");
         assert.equal(r.status, 0, r.stdout + r.stderr);
         assert.match(r.stdout + r.stderr, /No findings to report/);
+    });
+
+    it("dependabot proposes updates of the pinned actions and the lockfile, weekly, after a cooldown", () => {
+        const d = yaml.load(fs.readFileSync(path.join(root, ".github", "dependabot.yml"), "utf8")) as {
+            updates: Array<{ "package-ecosystem": string; directory: string; cooldown?: { "default-days"?: number } }>;
+        };
+        assert.deepEqual(d.updates.map((u) => u["package-ecosystem"]).sort(), ["github-actions", "npm"]);
+        for (const u of d.updates) {
+            assert.equal(u.directory, "/");
+            assert.ok((u.cooldown?.["default-days"] ?? 0) >= 7, `${u["package-ecosystem"]}: a week's cooldown`);
+        }
     });
 
     it("renew.yml: daily off the hour, manual too, OIDC into aws-cn, one run per stack, a failed up fails the job", () => {

@@ -11,6 +11,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { STACK_TAG } from "../core/iamPolicy";
+import { stackBucketBase } from "../core/sites";
 import { ChinaRegion, MINIMUM_PROTOCOL_VERSION, PlainDistribution, SSL_SUPPORT_METHOD, checkDistribution } from "../core/chinaRules";
 import { AwsIdentity } from "../core/awsIdentity";
 import { SiteContent } from "../providers/siteContent";
@@ -267,12 +268,13 @@ export class ChinaCdn extends pulumi.ComponentResource {
         // a site it did not make (giving it back, docs/migrate.md).
         const adopt = args.adopt;
         const keep = !args.destroyBuckets || adopt !== undefined;
+        const bucketBase = stackBucketBase(pulumi.getProject(), pulumi.getStack(), name);
         const adopted = (id: string | undefined) => (id === undefined ? {} : { import: id, retainOnDelete: true });
         const {
             bucket,
             publicAccessBlock,
             settings: bucketSettings,
-        } = this.privateBucket(`${name}-bucket`, name, "BucketOwnerEnforced", tags, keep, adopt?.bucketName);
+        } = this.privateBucket(`${name}-bucket`, `${bucketBase}-bucket-`, name, "BucketOwnerEnforced", tags, keep, adopt?.bucketName);
         if (args.versioning) {
             new aws.s3.BucketVersioning(
                 `${name}-versioning`,
@@ -413,7 +415,14 @@ export class ChinaCdn extends pulumi.ComponentResource {
         keep: boolean,
         retentionDays: number,
     ) {
-        const logs = this.privateBucket(`${name}-logs`, `${name}-logs`, "BucketOwnerPreferred", tags, keep);
+        const logs = this.privateBucket(
+            `${name}-logs`,
+            `${stackBucketBase(pulumi.getProject(), pulumi.getStack(), name)}-logs-`,
+            `${name}-logs`,
+            "BucketOwnerPreferred",
+            tags,
+            keep,
+        );
         const versioning = new aws.s3.BucketVersioning(
             `${name}-logs-versioning`,
             { bucket: logs.bucket.id, versioningConfiguration: { status: "Enabled" } },
@@ -447,10 +456,12 @@ export class ChinaCdn extends pulumi.ComponentResource {
 
     /**
      * A bucket with public access fully blocked, the given object ownership and SSE-S3 by default.
-     * Its settings are named `${prefix}-public-access-block`, `${prefix}-ownership`, `${prefix}-encryption`.
+     * Its settings are named `${prefix}-public-access-block`, `${prefix}-ownership`, `${prefix}-encryption`;
+     * a new bucket's name starts with `namePrefix` (stackBucketBase: it carries the stack).
      */
     private privateBucket(
         bucketName: string,
+        namePrefix: string,
         prefix: string,
         objectOwnership: string,
         tags: Readonly<Record<string, string>>,
@@ -462,10 +473,20 @@ export class ChinaCdn extends pulumi.ComponentResource {
         // uploaded outside Pulumi and old versions are never lost in silence), or, with
         // destroyBuckets, empties it (every object and version) and deletes it. A plain delete
         // would fail with BucketNotEmpty on the first log file or old version.
+        // A new bucket's name carries the stack (stackBucketBase), so that a policy can grant it before
+        // it exists without granting any other stack's. A bucket made before names did keeps its
+        // name: ignoreChanges keeps the prefix it was created without, so nothing is replaced.
         const bucket = new aws.s3.Bucket(
             bucketName,
-            { bucket: adoptedName, forceDestroy: !keepOnDestroy, tags },
-            { ...parent, retainOnDelete: keepOnDestroy, ...(adoptedName === undefined ? {} : { import: adoptedName }) },
+            adoptedName === undefined
+                ? { bucketPrefix: namePrefix, forceDestroy: !keepOnDestroy, tags }
+                : { bucket: adoptedName, forceDestroy: !keepOnDestroy, tags },
+            {
+                ...parent,
+                retainOnDelete: keepOnDestroy,
+                ignoreChanges: ["bucketPrefix"],
+                ...(adoptedName === undefined ? {} : { import: adoptedName }),
+            },
         );
         const publicAccessBlock = new aws.s3.BucketPublicAccessBlock(
             `${prefix}-public-access-block`,

@@ -116,7 +116,8 @@ export function siteBucketPatterns(cdnName: string): SiteBuckets {
 /** A one-site stack's patterns, and every further site's too for "any stack" (core/sites.ts forbids the names that would overlap). */
 const defaultBuckets = (stack: string): SiteBuckets[] => [
     siteBucketPatterns("site"),
-    ...(stack === "*" ? [siteBucketPatterns("site-*")] : []),
+    // Every stack's buckets: named before they carried the stack, and since (core/sites.ts, stackBucketBase).
+    ...(stack === "*" ? [siteBucketPatterns("site-*"), siteBucketPatterns("cfcn-*")] : []),
 ];
 
 const OPERATIONS = ["create", "read", "update", "delete"] as const;

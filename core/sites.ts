@@ -4,9 +4,10 @@
  *
  * The stack's top-level keys stay its first site, with the resource names a one-site stack has
  * always had (`site`, `certificate`), so adding `sites` to an existing stack replaces nothing. A
- * further site's resources are named after it: `site-<name>` (its buckets `site-<name>-bucket-…`,
- * `site-<name>-logs-…`) and `site-<name>-certificate` (IAM path `/cloudfront/<stack>/site-<name>-certificate/`).
+ * further site's resources are named after it: `site-<name>` (its buckets `cfcn-<hash>-site-<name>-bucket-…`,
+ * `…-logs-…`) and `site-<name>-certificate` (IAM path `/cloudfront/<stack>/site-<name>-certificate/`).
  */
+import { createHash } from "node:crypto";
 import { acmeChallengeName } from "./challenges";
 
 /** A site's name: lower-case letters, digits and "-", as S3 bucket names allow, short enough for them. */
@@ -18,6 +19,24 @@ export const SITE_NAME = /^[a-z](?:[a-z0-9-]{0,22}[a-z0-9])?$/;
  * would have buckets that another site's prefix matches.
  */
 const RESERVED_WORDS = ["bucket", "logs"];
+
+/**
+ * The start of a ChinaCdn's bucket names, carrying the stack: `cfcn-<10 hex of sha256(project/stack)>-<cdn
+ * name>` (e.g. `cfcn-3f9a0c21b7-site`), then `-bucket-` or `-logs-` and S3's unique suffix. Every bucket
+ * of one stack starts with its own `cfcn-<hash>-`, so a stack's bootstrap policy grants its buckets to
+ * come by a pattern no other stack's (or project's) bucket matches (docs/iam-policy.md). The whole
+ * prefix stays within the 37 characters pulumi-aws allows a `bucketPrefix` (63 less its 26-character
+ * unique suffix): a long CDN name is cut and a hash of it kept.
+ */
+export function stackBucketBase(project: string, stack: string, cdnName: string): string {
+    const stackHash = createHash("sha256").update(`${project}/${stack}`).digest("hex").slice(0, 10);
+    const label = cdnName.toLowerCase().replace(/[^a-z0-9-]/g, "-");
+    const fitted = label.length <= 13 ? label : `${label.slice(0, 7)}-${createHash("sha256").update(label).digest("hex").slice(0, 5)}`;
+    return `cfcn-${stackHash}-${fitted}`;
+}
+
+/** Every bucket name of a stack starts with this (stackBucketBase). */
+export const stackBucketStart = (project: string, stack: string) => stackBucketBase(project, stack, "x").slice(0, -1);
 
 /** The name of a further site's ChinaCdn, and the prefix of its certificate's resources. */
 export const siteResourceName = (name: string) => `site-${name}`;

@@ -92,7 +92,13 @@ export class OfflineAwsChina implements pulumi.runtime.Mocks {
         const region = this.options.region;
         switch (type) {
             case "aws:s3/bucket:Bucket": {
-                const bucket = (inputs.bucket as string | undefined) ?? `${name}-${hash(name, 7).toLowerCase()}`;
+                // pulumi-aws: the given name, else the bucketPrefix and a 26-character unique suffix, else
+                // the resource's name and 7 random characters.
+                const bucket =
+                    (inputs.bucket as string | undefined) ??
+                    (typeof inputs.bucketPrefix === "string"
+                        ? `${inputs.bucketPrefix}${hash(name, 26).toLowerCase()}`
+                        : `${name}-${hash(name, 7).toLowerCase()}`);
                 return {
                     id: bucket,
                     state: {

@@ -38,12 +38,13 @@ import {
 } from "../core/iamPolicy";
 import { IAM_QUOTAS, PolicyTooLargeError, asManagedPolicies, policyCharacters } from "../core/iamQuotas";
 import { acmeChallengeName, baseName } from "../core/challenges";
-import { PROJECT, SiteConfig, readSiteConfig, stackSites } from "../config/siteConfig";
+import { SiteConfig, readSiteConfig, stackSites } from "../config/siteConfig";
+import { stackBucketBase } from "../core/sites";
 import { WATCH_DEFAULTS, boundaryArn } from "../config/watch";
 import { WATCH_NAMESPACE } from "../components/certificateWatch";
 import { InputError } from "../config/inputError";
 import { OfflineAwsChina } from "./offlineMocks";
-import { loadStackConfig } from "./plan";
+import { loadStackConfig, projectOf } from "./plan";
 
 export const POLICY_EXIT = { ok: 0, badInput: 2 } as const;
 
@@ -158,9 +159,6 @@ export function parsePolicyArgs(argv: readonly string[]): PolicyArgs {
     }
     if (args.mode === "stack" && !args.stack) {
         throw new UsageError("--stack NAME is required (or --any-stack, --watch-boundary)");
-    }
-    if (args.bootstrap && args.outputsFile !== undefined) {
-        throw new UsageError("--bootstrap and --outputs-file are two policies: the first up's, and every later run's; pass one");
     }
     if (args.attachTo !== undefined && args.outDir === undefined) {
         throw new UsageError(`--${args.attachTo.kind} goes with --out-dir (the commands it prints attach the written policies)`);
@@ -284,7 +282,7 @@ export function deployOptions(settings: SiteConfig): Set<DeployOption> {
 }
 
 /** The scope of one stack, from its configuration (read by the program's own reader) and its outputs. */
-async function stackScope(args: PolicyArgs, projectDir: string): Promise<{ scope: PolicyScope; notes: string[] }> {
+async function stackScope(args: PolicyArgs, projectDir: string): Promise<{ scope: PolicyScope; notes: string[]; project: string }> {
     const configFile = args.configFile ?? path.join(projectDir, `Pulumi.${args.stack}.yaml`);
     if (!fs.existsSync(configFile)) {
         throw new UsageError(
@@ -293,7 +291,8 @@ async function stackScope(args: PolicyArgs, projectDir: string): Promise<{ scope
     }
     const { config, secretKeys } = loadStackConfig(projectDir, configFile);
     pulumi.runtime.setAllConfig(config, secretKeys);
-    await pulumi.runtime.setMocks(new OfflineAwsChina({ region: config["aws:region"] ?? "" }), PROJECT, args.stack, false);
+    const project = projectOf(projectDir).name;
+    await pulumi.runtime.setMocks(new OfflineAwsChina({ region: config["aws:region"] ?? "" }), project, args.stack, false);
     const settings = readSiteConfig();
 
     const allowed = (() => {
@@ -358,7 +357,8 @@ async function stackScope(args: PolicyArgs, projectDir: string): Promise<{ scope
         recordNames: options.has("hostedZone") || route53Challenge ? recordNames : undefined,
         recordNameGroups,
         buckets: sites.map((s) => {
-            const patterns = siteBucketPatterns(s.cdnName);
+            // Buckets to come carry the stack in their names (stackBucketBase); made ones are named.
+            const patterns = siteBucketPatterns(stackBucketBase(project, args.stack, s.cdnName));
             return { site: str(s.outputs.bucketName) ?? patterns.site, logs: str(s.outputs.logBucketName) ?? patterns.logs };
         }),
         // An adopted distribution is known by its id before the first `pulumi up` (docs/migrate.md).
@@ -392,7 +392,7 @@ async function stackScope(args: PolicyArgs, projectDir: string): Promise<{ scope
                 "(by name pattern); then give every later run the steady-state policy (--outputs-file)",
         );
     }
-    return { scope, notes };
+    return { scope, notes, project };
 }
 
 /**
@@ -470,10 +470,10 @@ export async function policy(
             const name = `cloudfront-china-any-stack${route53 ? "" : "-dns-persist"}`;
             return writePolicy(anyStackPolicy(table, route53), { ...args, name, account: args.account ?? "*" }, out, err);
         }
-        const { scope, notes } = await stackScope(args, projectDir);
+        const { scope, notes, project } = await stackScope(args, projectDir);
         notes.forEach((n) => err(`policy: ${n}`));
         const doc = deployPolicy(table, scope);
-        const name = `cloudfront-china-${PROJECT}-${args.stack}-${scope.phase === "bootstrap" ? "bootstrap" : "deploy"}`;
+        const name = `cloudfront-china-${project}-${args.stack}-${scope.phase === "bootstrap" ? "bootstrap" : "deploy"}`;
         return writePolicy(doc, { ...args, name, account: scope.account }, out, err);
     } catch (e) {
         if (e instanceof UsageError || e instanceof InputError || e instanceof PolicyScopeError || e instanceof PolicyTooLargeError) {

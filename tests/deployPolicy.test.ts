@@ -24,6 +24,7 @@ import { WATCH_NAMESPACE } from "../components/certificateWatch";
 import { anyStackPolicy, deployOptions, loadActionTable, policy } from "../scripts/policy";
 import { policyOf, shippedAnyStackPolicy } from "./support/policy";
 import { IAM_QUOTAS, asManagedPolicies, policyCharacters } from "../core/iamQuotas";
+import { stackBucketBase } from "../core/sites";
 import { runProgramUnderMocks } from "./support/pulumi";
 
 const root = path.resolve(__dirname, "..");
@@ -414,6 +415,25 @@ describe("the generated deploy policy (npm run policy)", () => {
         assert.equal(asManagedPolicies({ Version: "2012-10-17", Statement: [] }).length, 1);
     });
 
+    it("bucket names carry the project and stack: within pulumi-aws's 37-character bucketPrefix, and no two stacks' patterns meet", () => {
+        const names = ["site", "site-blog", "site-a-very-long-site-name-x", "site-a-very-long-site-name-y"];
+        const bases = names.map((n) => stackBucketBase("cloudfront-china", "cn-north-1", n));
+        assert.equal(new Set(bases).size, names.length, bases.join());
+        for (const base of bases) {
+            assert.ok(`${base}-bucket-`.length <= 37, base);
+            assert.match(base, /^cfcn-[0-9a-f]{10}-[a-z0-9-]+$/);
+        }
+        const glob = (p: string) => new RegExp(`^${p.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*")}$`);
+        // The same stack name in another project, and another stack of this project: no pattern of one matches the other's bucket.
+        for (const [a, b] of [
+            [stackBucketBase("cloudfront-china", "cn-north-1", "site"), stackBucketBase("other-project", "cn-north-1", "site")],
+            [stackBucketBase("cloudfront-china", "cn-north-1", "site"), stackBucketBase("cloudfront-china", "staging", "site")],
+        ]) {
+            assert.equal(glob(`${a}-bucket-*`).test(`${b}-bucket-20270101000000000012ab34cd`), false, `${a} vs ${b}`);
+            assert.equal(glob(`${a}-logs-*`).test(`${b}-logs-20270101000000000012ab34cd`), false);
+        }
+    });
+
     it("Route 53's normalized names: lower case, no trailing dot, other characters in octal", () => {
         assert.equal(normalizedRecordName("*.Example.CN."), "\\052.example.cn");
         assert.equal(normalizedRecordName("_acme-challenge.www.example.cn"), "_acme-challenge.www.example.cn");
@@ -483,15 +503,18 @@ describe("the generated deploy policy (npm run policy)", () => {
             return { doc: JSON.parse(out.join("\n")) as PolicyDocument, notes: err.join("\n") };
         };
         const before = await run(["--bootstrap"]);
+        // Buckets to come by a pattern that carries the project and stack (no other stack's bucket matches).
+        const first = stackBucketBase("cloudfront-china", "sites", "site");
+        const blog = stackBucketBase("cloudfront-china", "sites", "site-blog");
         assert.deepEqual(statement(before.doc, "Buckets")!.Resource, [
-            "arn:aws-cn:s3:::site-bucket-*",
-            "arn:aws-cn:s3:::site-logs-*",
-            "arn:aws-cn:s3:::site-blog-bucket-*",
-            "arn:aws-cn:s3:::site-blog-logs-*",
+            `arn:aws-cn:s3:::${first}-bucket-*`,
+            `arn:aws-cn:s3:::${first}-logs-*`,
+            `arn:aws-cn:s3:::${blog}-bucket-*`,
+            `arn:aws-cn:s3:::${blog}-logs-*`,
         ]);
         assert.deepEqual(statement(before.doc, "SiteObjects")!.Resource, [
-            "arn:aws-cn:s3:::site-bucket-*/*",
-            "arn:aws-cn:s3:::site-blog-bucket-*/*",
+            `arn:aws-cn:s3:::${first}-bucket-*/*`,
+            `arn:aws-cn:s3:::${blog}-bucket-*/*`,
         ]);
         assert.ok(statement(before.doc, "ReadDistributionsToCome"));
         assert.equal(statement(before.doc, "Distribution"), undefined);

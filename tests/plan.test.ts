@@ -36,7 +36,7 @@ describe("offline plan (npm run plan)", () => {
         assert.match(r.stdout, /isIpv6Enabled=false httpVersion=http2 priceClass=PriceClass_All/);
         assert.match(
             r.stdout,
-            /origin: site-bucket-[0-9a-f]+\.s3\.cn-north-1\.amazonaws\.com\.cn via origin-access-identity\/cloudfront\/E/,
+            /origin: cfcn-[0-9a-f]{10}-site-bucket-[0-9a-z]+\.s3\.cn-north-1\.amazonaws\.com\.cn via origin-access-identity\/cloudfront\/E/,
         );
         assert.match(r.stdout, /PASS {2}no-cache-policies/);
         assert.doesNotMatch(r.stdout, /FAIL/);

@@ -53,6 +53,21 @@ describe("several sites in one stack under the real engine: a one-site stack gai
         const zone = await createZone("example.cn");
         await initPebbleStack(cli, { zone, directoryUrl: peers.pebble.directoryUrl, dnsAddress: peers.dns.address });
         await cli.ok("up", "--yes", "--skip-preview");
+        assert.match(await cli.output("bucketName"), /^cfcn-[0-9a-f]{10}-site-bucket-[0-9a-f]{26}$/);
+
+        // A stack made before bucket names carried the stack: its buckets were created without a
+        // bucketPrefix. The state as such a stack has it, and the program now: nothing to change.
+        const state = JSON.parse((await cli.ok("stack", "export")).output) as { deployment: { resources: StateResource[] } };
+        const buckets = state.deployment.resources.filter((r) => r.type === "aws:s3/bucket:Bucket");
+        assert.ok(buckets.length > 0, "the site bucket");
+        for (const b of buckets) {
+            delete b.inputs!.bucketPrefix;
+            delete b.outputs!.bucketPrefix;
+        }
+        const stateFile = path.join(tempDir("cfcn-sites-state-"), "state.json");
+        fs.writeFileSync(stateFile, JSON.stringify(state));
+        await cli.ok("stack", "import", "--file", stateFile);
+        await cli.ok("preview", "--expect-no-changes");
         const before = await resources();
         const first = {
             distributionId: await cli.output("distributionId"),
@@ -126,7 +141,7 @@ describe("several sites in one stack under the real engine: a one-site stack gai
         assert.deepEqual(Object.keys(sites), ["blog"]);
         assert.notEqual(sites.blog.distributionId, first.distributionId);
         assert.deepEqual(sites.blog.urls, [`https://${blog}/`]);
-        assert.match(sites.blog.bucketName, /^site-blog-bucket-/);
+        assert.match(sites.blog.bucketName, /^cfcn-[0-9a-f]{10}-site-blog-bucket-/, "a new bucket's name carries the stack");
         const served = (await cloudfront.send(new GetDistributionCommand({ Id: sites.blog.distributionId }))).Distribution!;
         assert.deepEqual(served.DistributionConfig?.Aliases?.Items, [blog]);
         assert.equal(served.DistributionConfig?.ViewerCertificate?.IAMCertificateId, sites.blog.certificateId);

@@ -84,7 +84,7 @@ export interface ResourceHandler {
     /** Inputs whose change replaces the resource (terraform's ForceNew). */
     replaceOn?: readonly string[];
     /** The name property pulumi-aws fills from the resource name when unset (`<name>-<7 hex>`). */
-    autoName?: { property: string; lowercase?: boolean; maxLength?: number };
+    autoName?: { property: string; prefixProperty?: string; lowercase?: boolean; maxLength?: number };
     /** Inputs the real provider (or AWS) refuses, beyond the schema. */
     check?(inputs: Props, ctx: Context): Failure[];
     create(inputs: Props, ctx: Context): Promise<{ id: string; outs: Props }>;

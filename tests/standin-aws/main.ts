@@ -133,6 +133,18 @@ class StandIn {
     check(urn: string, olds: Props, news: Props): { inputs: Props; failures: Array<{ property: string; reason: string }> } {
         const { type, name, handler } = handlerFor(urn);
         const inputs = { ...news };
+        if (
+            handler.autoName?.prefixProperty !== undefined &&
+            typeof inputs[handler.autoName.prefixProperty] === "string" &&
+            inputs[handler.autoName.property] === undefined
+        ) {
+            // Terraform's id.PrefixedUniqueId: the prefix, a UTC timestamp to the 1/10000 s and an
+            // 8-hex counter (26 characters), kept across updates.
+            const stamp = new Date().toISOString().replace(/\D/g, "").slice(0, 14);
+            const unique = `${stamp}${randomBytes(2).readUInt16BE(0).toString().padStart(4, "0").slice(0, 4)}${randomBytes(4).toString("hex")}`;
+            inputs[handler.autoName.property] =
+                olds[handler.autoName.property] ?? `${inputs[handler.autoName.prefixProperty] as string}${unique}`;
+        }
         if (handler.autoName && inputs[handler.autoName.property] === undefined) {
             // pulumi-aws autonaming: the resource name and 7 random hex characters, kept across updates.
             const generated = `${name}-${randomBytes(4).toString("hex").slice(0, 7)}`;

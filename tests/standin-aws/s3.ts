@@ -45,7 +45,7 @@ async function emptyBucket(bucket: string, ctx: Context): Promise<void> {
 
 export const bucket: ResourceHandler = {
     replaceOn: ["bucket", "bucketPrefix", "objectLockEnabled"],
-    autoName: { property: "bucket", lowercase: true, maxLength: 63 },
+    autoName: { property: "bucket", prefixProperty: "bucketPrefix", lowercase: true, maxLength: 63 },
     async create(inputs, ctx) {
         const name = inputs.bucket as string;
         const { CreateBucketCommand, PutBucketTaggingCommand } = sdk();

@@ -22,7 +22,7 @@ import {
 import { readSiteConfig } from "../config/siteConfig";
 import { WATCH_NAMESPACE } from "../components/certificateWatch";
 import { anyStackPolicy, deployOptions, loadActionTable, policy } from "../scripts/policy";
-import { policyOf, shippedAnyStackPolicy } from "./support/policy";
+import { policyOf, shippedAnyStackPolicy, sitesStack } from "./support/policy";
 import { IAM_QUOTAS, asManagedPolicies, policyCharacters } from "../core/iamQuotas";
 import { stackBucketBase } from "../core/sites";
 import { runProgramUnderMocks } from "./support/pulumi";
@@ -59,49 +59,6 @@ const CONFIGS: Array<[string, Record<string, unknown>]> = [
         },
     ],
 ];
-
-/** A stack file with `n` sites and every option, and its `pulumi stack output --json` once deployed. */
-function sitesStack(n: number): { file: string; outputsFile: string } {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), `cfcn-policy-${n}-sites-`));
-    const suffix = (i: number, k: string) => `${k}${i.toString(36).padStart(6, "0")}`;
-    const lines = [
-        "config:",
-        "  aws:region: cn-north-1",
-        "  cloudfront-china:domains: [www.example.cn, example.cn]",
-        "  cloudfront-china:hostedZoneId: Z0123456789EXAMPLE",
-        `  cloudfront-china:contentDir: ${path.join(root, "site")}`,
-        "  cloudfront-china:logging: true",
-        "  cloudfront-china:versioning: true",
-        "  cloudfront-china:destroyBuckets: true",
-        "  cloudfront-china:watch:",
-        "    emails: [ops@example.cn]",
-        ...(n > 1 ? ["  cloudfront-china:sites:"] : []),
-    ];
-    const outputs = {
-        bucketName: "site-bucket-1a2b3c4",
-        logBucketName: "site-logs-5d6e7f8",
-        distributionId: "E1EXAMPLE0FIRST",
-        sites: {} as Record<string, Record<string, string>>,
-    };
-    for (let i = 1; i < n; i++) {
-        lines.push(
-            `    - name: s${i}`,
-            `      domains: [www.site${i}.example.cn, site${i}.example.cn]`,
-            "      hostedZoneId: Z0123456789EXAMPLE",
-            `      contentDir: ${path.join(root, "site")}`,
-        );
-        outputs.sites[`s${i}`] = {
-            bucketName: `site-s${i}-bucket-${suffix(i, "b")}`,
-            logBucketName: `site-s${i}-logs-${suffix(i, "l")}`,
-            distributionId: `E${suffix(i, "D").toUpperCase()}0EXAMPLE`,
-        };
-    }
-    const file = path.join(dir, `Pulumi.sites${n}.yaml`);
-    fs.writeFileSync(file, lines.join("\n") + "\n");
-    const outputsFile = path.join(dir, "outputs.json");
-    fs.writeFileSync(outputsFile, JSON.stringify(outputs));
-    return { file, outputsFile };
-}
 
 const statement = (doc: PolicyDocument, sid: string) => doc.Statement.find((s) => s.Sid === sid);
 const actionsOf = (doc: PolicyDocument) => new Set(doc.Statement.filter((s) => s.Effect === "Allow").flatMap((s) => s.Action));

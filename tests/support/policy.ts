@@ -1,5 +1,6 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { PolicyDocument } from "../../core/iamPolicy";
 import { policy } from "../../scripts/policy";
@@ -38,4 +39,47 @@ export function shippedAnyStackPolicy(route53 = true): PolicyDocument {
         Version: "2012-10-17",
         Statement: parts.flatMap((f) => (JSON.parse(fs.readFileSync(path.join(dir, f), "utf8")) as PolicyDocument).Statement),
     };
+}
+
+/** A stack file with `n` sites and every option, and its `pulumi stack output --json` once deployed. */
+export function sitesStack(n: number): { file: string; outputsFile: string } {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), `cfcn-policy-${n}-sites-`));
+    const suffix = (i: number, k: string) => `${k}${i.toString(36).padStart(6, "0")}`;
+    const lines = [
+        "config:",
+        "  aws:region: cn-north-1",
+        "  cloudfront-china:domains: [www.example.cn, example.cn]",
+        "  cloudfront-china:hostedZoneId: Z0123456789EXAMPLE",
+        `  cloudfront-china:contentDir: ${path.resolve(__dirname, "..", "..", "site")}`,
+        "  cloudfront-china:logging: true",
+        "  cloudfront-china:versioning: true",
+        "  cloudfront-china:destroyBuckets: true",
+        "  cloudfront-china:watch:",
+        "    emails: [ops@example.cn]",
+        ...(n > 1 ? ["  cloudfront-china:sites:"] : []),
+    ];
+    const outputs = {
+        bucketName: "site-bucket-1a2b3c4",
+        logBucketName: "site-logs-5d6e7f8",
+        distributionId: "E1EXAMPLE0FIRST",
+        sites: {} as Record<string, Record<string, string>>,
+    };
+    for (let i = 1; i < n; i++) {
+        lines.push(
+            `    - name: s${i}`,
+            `      domains: [www.site${i}.example.cn, site${i}.example.cn]`,
+            "      hostedZoneId: Z0123456789EXAMPLE",
+            `      contentDir: ${path.resolve(__dirname, "..", "..", "site")}`,
+        );
+        outputs.sites[`s${i}`] = {
+            bucketName: `site-s${i}-bucket-${suffix(i, "b")}`,
+            logBucketName: `site-s${i}-logs-${suffix(i, "l")}`,
+            distributionId: `E${suffix(i, "D").toUpperCase()}0EXAMPLE`,
+        };
+    }
+    const file = path.join(dir, `Pulumi.sites${n}.yaml`);
+    fs.writeFileSync(file, lines.join("\n") + "\n");
+    const outputsFile = path.join(dir, "outputs.json");
+    fs.writeFileSync(outputsFile, JSON.stringify(outputs));
+    return { file, outputsFile };
 }

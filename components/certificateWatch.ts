@@ -15,6 +15,7 @@ import { METRICS, handler } from "../watch/handler";
 import { WATCH_DEFAULTS, boundaryArn, rateSeconds } from "../config/watch";
 import { InputError } from "../config/inputError";
 import { PERSIST_WARN_DAYS } from "../core/challenges";
+import { stackId } from "../core/sites";
 
 export const WATCH_NAMESPACE = "CloudFrontChina/Site";
 export const WATCH_RUNTIME = "nodejs22.x";
@@ -107,11 +108,6 @@ const ALARMS = [
         todo: "check the recordal with your ICP provider (MIIT) and the CloudFront console",
     },
 ];
-
-/** A CloudWatch dashboard's name from the stack's: its letters, digits, - and _ (PutDashboard's rule), at most 255. */
-export function dashboardName(stack: string): string {
-    return `watch-dashboard-${stack.replace(/[^A-Za-z0-9_-]/g, "-")}`.slice(0, 255);
-}
 
 /** CloudWatch's widgets per dashboard (CloudWatch service quotas, "Dashboards"). */
 export const DASHBOARD_MAX_WIDGETS = 500;
@@ -251,7 +247,12 @@ export class CertificateWatch extends pulumi.ComponentResource {
         const tags = args.tags;
         const moreSites = args.moreSites ?? [];
 
-        const topic = new aws.sns.Topic(`${name}-alarms`, { tags }, { parent: this });
+        // Every name carries the stack (stackId: project and stack), so that a stack's policy names its
+        // own watch and no other's (docs/iam-policy.md). A watch made before keeps its names:
+        // ignoreChanges keeps what it was created with, so nothing is replaced.
+        const id = `${stackId(pulumi.getProject(), pulumi.getStack())}-${name}`;
+        const keepName = (property: string) => ({ parent: this, ignoreChanges: [property] });
+        const topic = new aws.sns.Topic(`${name}-alarms`, { name: `${id}-alarms`, tags }, keepName("name"));
         args.emails.forEach(
             (email, i) =>
                 new aws.sns.TopicSubscription(
@@ -267,6 +268,8 @@ export class CertificateWatch extends pulumi.ComponentResource {
                 // What the role can ever do is capped by the admin's boundary, whatever its inline
                 // policy says: the deploy identity that writes the inline policy cannot mint a
                 // stronger role (docs/iam-policy.md, "The watch role").
+                // The stack's own IAM path: the deploy policy reaches role/<stack id>/* only.
+                path: `/${stackId(pulumi.getProject(), pulumi.getStack())}/`,
                 permissionsBoundary:
                     args.permissionsBoundary ??
                     pulumi.interpolate`arn:${partition}:iam::${account}:policy/${WATCH_DEFAULTS.permissionsBoundary}`,
@@ -277,7 +280,7 @@ export class CertificateWatch extends pulumi.ComponentResource {
                 }),
                 tags,
             },
-            { parent: this },
+            keepName("path"),
         );
         const code = pulumi
             .output(lambdaCode())
@@ -285,6 +288,7 @@ export class CertificateWatch extends pulumi.ComponentResource {
         const fn = new aws.lambda.Function(
             `${name}-function`,
             {
+                name: id,
                 runtime: WATCH_RUNTIME,
                 handler: "index.handler",
                 code,
@@ -306,7 +310,7 @@ export class CertificateWatch extends pulumi.ComponentResource {
                 },
                 tags,
             },
-            { parent: this },
+            keepName("name"),
         );
         const logGroup = new aws.cloudwatch.LogGroup(
             `${name}-logs`,
@@ -351,7 +355,11 @@ export class CertificateWatch extends pulumi.ComponentResource {
             { parent: this },
         );
 
-        const rule = new aws.cloudwatch.EventRule(`${name}-schedule`, { scheduleExpression: schedule, tags }, { parent: this });
+        const rule = new aws.cloudwatch.EventRule(
+            `${name}-schedule`,
+            { name: `${id}-schedule`, scheduleExpression: schedule, tags },
+            keepName("name"),
+        );
         new aws.lambda.Permission(
             `${name}-invoke`,
             { action: "lambda:InvokeFunction", function: fn.name, principal: "events.amazonaws.com", sourceArn: rule.arn },
@@ -370,6 +378,7 @@ export class CertificateWatch extends pulumi.ComponentResource {
             new aws.cloudwatch.MetricAlarm(
                 alarmName,
                 {
+                    name: `${id}${alarmName.slice(name.length)}`,
                     namespace: WATCH_NAMESPACE,
                     metricName,
                     dimensions,
@@ -385,7 +394,7 @@ export class CertificateWatch extends pulumi.ComponentResource {
                     okActions: [topic.arn],
                     tags,
                 },
-                { parent: this },
+                keepName("name"),
             );
         // Aliases are unique across the stack's sites (config/siteConfig.ts refuses one on two), so are these names.
         for (const site of [args, ...moreSites]) {
@@ -415,7 +424,7 @@ export class CertificateWatch extends pulumi.ComponentResource {
         const dashboard = new aws.cloudwatch.Dashboard(
             `${name}-dashboard`,
             {
-                dashboardName: dashboardName(pulumi.getStack()),
+                dashboardName: `${id}-dashboard`,
                 dashboardBody: pulumi
                     .all([region, args.distributionId, pulumi.all(moreSites.map((m) => m.distributionId))])
                     .apply(([r, distributionId, moreIds]) =>
@@ -430,7 +439,7 @@ export class CertificateWatch extends pulumi.ComponentResource {
                         ),
                     ),
             },
-            { parent: this },
+            keepName("dashboardName"),
         );
         this.topicArn = topic.arn;
         this.functionName = fn.name;

@@ -97,6 +97,13 @@ export interface PolicyScope {
     recordNameGroups?: ReadonlyArray<readonly string[]>;
     /** Defaults to `bootstrap` while a distribution is to come, else `steady`. */
     phase?: PolicyPhase;
+    /**
+     * The stack's identity in names (core/sites.ts, stackId: `cfcn-<10 hex>`): the watch's role path
+     * and names. Unset: the names a watch had before they carried the stack (`watch-role-*`, …).
+     */
+    stackId?: string;
+    /** A watch made before its names carried the stack (kept, not replaced): its names are granted too. */
+    legacyWatch?: boolean;
 }
 
 /** A site's two buckets, by name or by name pattern. */
@@ -136,6 +143,7 @@ export const ARN_PART_SYNTAX = {
     bucket: { re: /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, what: "an S3 bucket name" },
     // A name pattern of the program's own (site-bucket-*) is the one place a "*" is meant.
     bucketPattern: { re: /^[a-z0-9][a-z0-9.-]{1,61}-\*$/, what: "a bucket name pattern of the program" },
+    stackId: { re: /^cfcn-[0-9a-f]{10}$/, what: "a stack id (cfcn- and 10 hex)" },
 } as const;
 
 /** Why `value` cannot stand in an ARN as `kind`, or undefined. */
@@ -153,6 +161,7 @@ export function scopeProblems(scope: PolicyScope): string[] {
         scope.account === "*" ? undefined : arnPartProblem("account", scope.account, "the account"),
         arnPartProblem("stack", scope.stack, "the stack"),
         ...(scope.zoneIds ?? []).map((z) => arnPartProblem("zoneId", z, "the hosted zone")),
+        scope.stackId === undefined ? undefined : arnPartProblem("stackId", scope.stackId, "the stack id"),
         ...(scope.distributionIds ?? []).map((d) => arnPartProblem("distributionId", d, "the distribution")),
         ...(scope.buckets ?? []).flatMap((b) =>
             [b.site, b.logs].map((name) =>
@@ -244,6 +253,17 @@ function kindOf(arn: string): string {
     return hit[1];
 }
 
+/**
+ * A watch resource's names for the scope: its stack's own (`named(stackId)`), and the shared names a
+ * watch had before names carried the stack (`legacy`) where the stack still has one (or for any stack).
+ */
+function watchNames(s: PolicyScope, named: (id: string) => string, legacy: string): string[] {
+    if (s.stack === "*") {
+        return [named("cfcn-*"), legacy];
+    }
+    return [...(s.stackId !== undefined ? [named(s.stackId)] : []), ...(s.legacyWatch || s.stackId === undefined ? [legacy] : [])];
+}
+
 /** Statement name, and the ARNs, of each kind for a scope. */
 function resourcesOf(kind: string, s: PolicyScope, objectsOfEveryBucket: boolean): { sid: string; resources: string[] } {
     const acct = s.account;
@@ -288,29 +308,51 @@ function resourcesOf(kind: string, s: PolicyScope, objectsOfEveryBucket: boolean
                 resources: [`arn:aws-cn:iam::${acct}:server-certificate/cloudfront/${s.stack === "*" ? "*" : `${s.stack}/*`}`],
             };
         case "watchRole":
-            return { sid: "WatchRole", resources: [`arn:aws-cn:iam::${acct}:role/watch-role-*`] };
+            return {
+                sid: "WatchRole",
+                resources: watchNames(s, (id) => `role/${id}/*`, "role/watch-role-*").map((r) => `arn:aws-cn:iam::${acct}:${r}`),
+            };
         case "watchBoundary":
             return { sid: "WatchBoundaryRead", resources: [s.watchBoundaryArn] };
         case "watchTopic":
-            return { sid: "WatchAlarmTopic", resources: [watch("sns", "watch-alarms-*")] };
+            return {
+                sid: "WatchAlarmTopic",
+                resources: watchNames(s, (id) => `${id}-watch-alarms`, "watch-alarms-*").map((r) => watch("sns", r)),
+            };
         case "watchSubscription":
             // Unsubscribe and the subscription attribute calls take no resource (SNS's actions table).
             return { sid: "WatchAlarmSubscriptions", resources: ["*"] };
         case "watchFunction":
-            return { sid: "WatchFunction", resources: [watch("lambda", "function:watch-function-*")] };
+            return {
+                sid: "WatchFunction",
+                resources: watchNames(s, (id) => `function:${id}-watch`, "function:watch-function-*").map((r) => watch("lambda", r)),
+            };
         case "watchLogGroup":
-            return { sid: "WatchLogs", resources: [watch("logs", "log-group:/aws/lambda/watch-function-*")] };
+            return {
+                sid: "WatchLogs",
+                resources: watchNames(s, (id) => `log-group:/aws/lambda/${id}-watch`, "log-group:/aws/lambda/watch-function-*").map((r) =>
+                    watch("logs", r),
+                ),
+            };
         case "watchRule":
-            return { sid: "WatchSchedule", resources: [watch("events", "rule/watch-schedule-*")] };
+            return {
+                sid: "WatchSchedule",
+                resources: watchNames(s, (id) => `rule/${id}-watch-schedule`, "rule/watch-schedule-*").map((r) => watch("events", r)),
+            };
         case "watchAlarm":
-            return { sid: "WatchAlarms", resources: [watch("cloudwatch", "alarm:watch-*")] };
+            return {
+                sid: "WatchAlarms",
+                resources: watchNames(s, (id) => `alarm:${id}-watch-*`, "alarm:watch-*").map((r) => watch("cloudwatch", r)),
+            };
         case "watchDashboard":
             // Dashboards are global: no region in their ARN (CloudWatch's actions table).
             return {
                 sid: "WatchDashboard",
-                resources: [
-                    `arn:aws-cn:cloudwatch::${acct}:dashboard/watch-dashboard-${s.stack === "*" ? "*" : s.stack.replace(/[^A-Za-z0-9_-]/g, "-")}`,
-                ],
+                resources: watchNames(
+                    s,
+                    (id) => `dashboard/${id}-watch-dashboard`,
+                    `dashboard/watch-dashboard-${s.stack === "*" ? "*" : s.stack.replace(/[^A-Za-z0-9_-]/g, "-")}`,
+                ).map((r) => `arn:aws-cn:cloudwatch::${acct}:${r}`),
             };
         default:
             throw new Error(`no scope for ${kind}`);
@@ -371,6 +413,8 @@ function recordNameChunks(scope: PolicyScope): string[][] | undefined {
     }
     return chunks.map((c) => [...new Set(c)].sort());
 }
+
+const oneOrMany = (list: string[]) => (list.length === 1 ? list[0] : list);
 
 const logObjectArns = (scope: PolicyScope) => resourcesOf("logBucket", scope, false).resources.map((arn) => `${arn}/*`);
 
@@ -489,7 +533,7 @@ export function deployPolicy(table: ActionTable, scope: PolicyScope): PolicyDocu
                   Sid: "TheBoundaryStaysOnTheWatchRole",
                   Effect: "Deny",
                   Action: ["iam:DeleteRolePermissionsBoundary"],
-                  Resource: resourcesOf("watchRole", scope, false).resources[0],
+                  Resource: oneOrMany(resourcesOf("watchRole", scope, false).resources),
               },
           ]
         : [];
@@ -528,7 +572,11 @@ export function watchBoundaryPolicy(account: string, namespace: string): PolicyD
                 Sid: "WriteItsLogs",
                 Effect: "Allow",
                 Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-                Resource: `arn:aws-cn:logs:*:${account}:log-group:/aws/lambda/watch-function-*:*`,
+                // The watch functions' log groups: named after the stack (cfcn-<hash>-watch), or as before.
+                Resource: [
+                    `arn:aws-cn:logs:*:${account}:log-group:/aws/lambda/cfcn-*-watch:*`,
+                    `arn:aws-cn:logs:*:${account}:log-group:/aws/lambda/watch-function-*:*`,
+                ],
             },
         ],
     };

@@ -29,10 +29,18 @@ const RESERVED_WORDS = ["bucket", "logs"];
  * unique suffix): a long CDN name is cut and a hash of it kept.
  */
 export function stackBucketBase(project: string, stack: string, cdnName: string): string {
-    const stackHash = createHash("sha256").update(`${project}/${stack}`).digest("hex").slice(0, 10);
     const label = cdnName.toLowerCase().replace(/[^a-z0-9-]/g, "-");
     const fitted = label.length <= 13 ? label : `${label.slice(0, 7)}-${createHash("sha256").update(label).digest("hex").slice(0, 5)}`;
-    return `cfcn-${stackHash}-${fitted}`;
+    return `${stackId(project, stack)}-${fitted}`;
+}
+
+/**
+ * A stack's identity in resource names and IAM paths: `cfcn-` and 10 hex of sha256(project/stack),
+ * so that two projects' `cn-north-1` stacks never meet, and a policy can name every resource of one
+ * stack (its buckets, the watch's role path and names) by a pattern no other stack's matches.
+ */
+export function stackId(project: string, stack: string): string {
+    return `cfcn-${createHash("sha256").update(`${project}/${stack}`).digest("hex").slice(0, 10)}`;
 }
 
 /** Every bucket name of a stack starts with this (stackBucketBase). */

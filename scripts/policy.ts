@@ -39,7 +39,7 @@ import {
 import { IAM_QUOTAS, PolicyTooLargeError, asManagedPolicies, policyCharacters } from "../core/iamQuotas";
 import { acmeChallengeName, baseName } from "../core/challenges";
 import { SiteConfig, readSiteConfig, stackSites } from "../config/siteConfig";
-import { stackBucketBase } from "../core/sites";
+import { stackBucketBase, stackId } from "../core/sites";
 import { WATCH_DEFAULTS, boundaryArn } from "../config/watch";
 import { WATCH_NAMESPACE } from "../components/certificateWatch";
 import { InputError } from "../config/inputError";
@@ -365,7 +365,16 @@ async function stackScope(args: PolicyArgs, projectDir: string): Promise<{ scope
         distributionIds: known.length > 0 ? known : undefined,
         distributionsToCome: known.length < sites.length,
         phase: args.bootstrap ? "bootstrap" : "steady",
+        stackId: stackId(project, args.stack),
+        // A watch made before its names carried the stack keeps them (its topic is `watch-alarms-…`).
+        legacyWatch: /:watch-alarms-[^:]*$/.test(str(outputs.watchTopicArn) ?? ""),
     };
+    if (scope.legacyWatch) {
+        notes.push(
+            "the watch was made before its names carried the stack: its role, function, topic, schedule and alarms are granted by the shared " +
+                "watch-* names too, which every such stack's watch has; unset and set cloudfront-china:watch to remake it with the stack's own names",
+        );
+    }
     if (!args.bootstrap) {
         // The steady-state policy grants nothing by pattern or tag: every site must be known by id and name.
         const unknown = sites.filter((s, i) => distributionIds[i] === undefined || str(s.outputs.bucketName) === undefined);

@@ -9,6 +9,7 @@ import { DASHBOARD_MAX_WIDGETS, WATCH_NAMESPACE, dashboardBody, lambdaCode } fro
 import { rateSeconds, readWatchConfig } from "../config/watch";
 import { persistMetricData } from "../watch/handler";
 import { runProgramUnderMocks } from "./support/pulumi";
+import { stackId } from "../core/sites";
 
 const KEY = "cloudfront-china:watch";
 
@@ -114,6 +115,15 @@ describe("the in-account watch (cloudfront-china:watch) under mocks", () => {
         assert.deepEqual(JSON.parse(role.inputs.assumeRolePolicy).Statement[0].Principal, { Service: "lambda.amazonaws.com" });
         // Capped by the admin's boundary, whatever the inline policy says (docs/iam-policy.md).
         assert.equal(role.inputs.permissionsBoundary, "arn:aws-cn:iam::123456789012:policy/cloudfront-china-watch-boundary");
+        // Every name carries the stack (project and stack): the role's path, the function, topic, schedule and alarms.
+        const id = stackId(pulumi.getProject(), pulumi.getStack());
+        assert.equal(role.inputs.path, `/${id}/`);
+        assert.equal(mocks.find("aws:lambda/function:Function", "watch-function")[0].inputs.name, `${id}-watch`);
+        assert.equal(mocks.find("aws:sns/topic:Topic", "watch-alarms")[0].inputs.name, `${id}-watch-alarms`);
+        assert.equal(mocks.find("aws:cloudwatch/eventRule:EventRule", "watch-schedule")[0].inputs.name, `${id}-watch-schedule`);
+        for (const alarm of mocks.registrations.filter((r) => r.type === "aws:cloudwatch/metricAlarm:MetricAlarm")) {
+            assert.ok(String(alarm.inputs.name).startsWith(`${id}-watch-`), String(alarm.inputs.name));
+        }
         const policy = JSON.parse(mocks.find("aws:iam/rolePolicy:RolePolicy", "watch-policy")[0].inputs.policy) as {
             Statement: Array<{ Action: string[]; Resource: string; Condition?: unknown }>;
         };
@@ -276,7 +286,7 @@ describe("the in-account watch (cloudfront-china:watch) under mocks", () => {
     it("a dashboard with the per-alias picture: days left as a gauge and a line with the alarm mark, probe and ICP; a wildcard its ICP only", async () => {
         const { mocks, outputs } = await runProgram({ ...base, [KEY]: { emails: ["ops@example.cn"], warnDays: 10 } });
         const [dashboard] = mocks.find("aws:cloudwatch/dashboard:Dashboard", "watch-dashboard");
-        assert.match(dashboard.inputs.dashboardName, /^watch-dashboard-[A-Za-z0-9_-]+$/);
+        assert.equal(dashboard.inputs.dashboardName, `${stackId(pulumi.getProject(), pulumi.getStack())}-watch-dashboard`);
         const distributionId = mocks.find("aws:cloudfront/distribution:Distribution", "site-cdn")[0].id;
         interface Widget {
             type: string;
@@ -319,7 +329,7 @@ describe("the in-account watch (cloudfront-china:watch) under mocks", () => {
         );
         assert.match(
             String(outputs.watchDashboardUrl),
-            /^https:\/\/console\.amazonaws\.cn\/cloudwatch\/home\?region=cn-north-1#dashboards:name=watch-dashboard-/,
+            /^https:\/\/console\.amazonaws\.cn\/cloudwatch\/home\?region=cn-north-1#dashboards:name=cfcn-[0-9a-f]{10}-watch-dashboard$/,
         );
     });
 

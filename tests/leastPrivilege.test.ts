@@ -35,9 +35,11 @@ import {
     IAMClient,
     ListServerCertificatesCommand,
     PutRolePolicyCommand,
+    UpdateAssumeRolePolicyCommand,
     PutUserPolicyCommand,
     UploadServerCertificateCommand,
 } from "@aws-sdk/client-iam";
+import { CloudWatchClient, DeleteAlarmsCommand, PutMetricAlarmCommand } from "@aws-sdk/client-cloudwatch";
 import { ChangeResourceRecordSetsCommand, CreateHostedZoneCommand, Route53Client } from "@aws-sdk/client-route-53";
 import {
     CreateBucketCommand,
@@ -53,6 +55,7 @@ import { usePeers } from "./support/fixture";
 import { DnsServer, Moto, Pebble, setRenewalInfo, startDnsFromRoute53, startMoto, startPebble, tempDir } from "./support/peers";
 import { installStandInAws } from "./support/standinAws";
 import { testDistributionConfig } from "./engine/program/testDistribution";
+import { stackId } from "../core/sites";
 
 const ACCOUNT = "123456789012";
 const root = path.resolve(__dirname, "..");
@@ -368,7 +371,11 @@ describe("the generated policy, enforced: the program as a user holding exactly 
                 "a role without the boundary (then trusting itself, with any inline policy)",
                 () =>
                     new IAMClient(asDeployer()).send(
-                        new CreateRoleCommand({ RoleName: "watch-role-escalate", AssumeRolePolicyDocument: trustOf(deployerArn()) }),
+                        new CreateRoleCommand({
+                            RoleName: "watch-role-escalate",
+                            Path: ownRolePath,
+                            AssumeRolePolicyDocument: trustOf(deployerArn()),
+                        }),
                     ),
             ],
             [
@@ -377,6 +384,7 @@ describe("the generated policy, enforced: the program as a user holding exactly 
                     new IAMClient(asDeployer()).send(
                         new CreateRoleCommand({
                             RoleName: "watch-role-escalate",
+                            Path: ownRolePath,
                             AssumeRolePolicyDocument: trustOf(deployerArn()),
                             PermissionsBoundary: other.adminPolicyArn,
                         }),
@@ -394,11 +402,29 @@ describe("the generated policy, enforced: the program as a user holding exactly 
                 () => new IAMClient(asDeployer()).send(new DeleteRolePermissionsBoundaryCommand({ RoleName: other.watchRoleName })),
             ],
             [
-                "an inline policy on a role outside watch-role-*",
+                "an inline policy on a role outside the stack's role path",
                 () =>
                     new IAMClient(asDeployer()).send(
                         new PutRolePolicyCommand({ RoleName: other.adminRoleName, PolicyName: "x", PolicyDocument: ADMIN }),
                     ),
+            ],
+            [
+                "rewrite another stack's watch role (its trust policy)",
+                () =>
+                    new IAMClient(asDeployer()).send(
+                        new UpdateAssumeRolePolicyCommand({ RoleName: other.otherWatchRoleName, PolicyDocument: trustOf(deployerArn()) }),
+                    ),
+            ],
+            [
+                "an inline policy on a watch role with the shared names of before (another stack's)",
+                () =>
+                    new IAMClient(asDeployer()).send(
+                        new PutRolePolicyCommand({ RoleName: other.legacyWatchRoleName, PolicyName: "x", PolicyDocument: ADMIN }),
+                    ),
+            ],
+            [
+                "silence another stack's alarm (delete it)",
+                () => new CloudWatchClient(asDeployer()).send(new DeleteAlarmsCommand({ AlarmNames: [other.otherAlarmName] })),
             ],
             ["an A record outside the stack's names", () => changeRecord("A", `evil.${ZONE}`)],
             ["a TXT record for another name's challenge", () => changeRecord("TXT", `_acme-challenge.evil.${ZONE}`)],
@@ -502,6 +528,8 @@ describe("the generated policy, enforced: the program as a user holding exactly 
             }),
         );
     };
+    /** The stack's own IAM path for its watch role (core/sites.ts, stackId): the attempts there lack only the boundary. */
+    const ownRolePath = `/${stackId("cloudfront-china", STACK)}/`;
     const ADMIN = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] });
     const deployerArn = () => `arn:aws-cn:iam::${ACCOUNT}:user/deployer`;
     const boundaryArn = () => `arn:aws-cn:iam::${ACCOUNT}:policy/cloudfront-china-watch-boundary`;
@@ -540,6 +568,32 @@ describe("the generated policy, enforced: the program as a user holding exactly 
             deployment: { resources: Array<{ type: string; id?: string }> };
         };
         const watchRoleName = state.deployment.resources.find((r) => r.type === "aws:iam/role:Role")!.id!;
+        // Another stack's watch: its role under its own path, one with the names of before, an alarm.
+        const otherWatchRoleName = "watch-role-otherstack";
+        await iam.send(
+            new CreateRoleCommand({
+                RoleName: otherWatchRoleName,
+                Path: "/cfcn-0123456789/",
+                AssumeRolePolicyDocument: trustOf(`arn:aws-cn:iam::${ACCOUNT}:root`),
+            }),
+        );
+        const legacyWatchRoleName = "watch-role-legacy01";
+        await iam.send(
+            new CreateRoleCommand({ RoleName: legacyWatchRoleName, AssumeRolePolicyDocument: trustOf(`arn:aws-cn:iam::${ACCOUNT}:root`) }),
+        );
+        const otherAlarmName = "cfcn-0123456789-watch-expiry-www.other.example.cn";
+        await new CloudWatchClient(asRoot).send(
+            new PutMetricAlarmCommand({
+                AlarmName: otherAlarmName,
+                Namespace: "CloudFrontChina/Site",
+                MetricName: "ExpiryOk",
+                Statistic: "Minimum",
+                Period: 3600,
+                EvaluationPeriods: 2,
+                Threshold: 1,
+                ComparisonOperator: "LessThanThreshold",
+            }),
+        );
         const otherZone = "other.example.cn";
         const zone = await new Route53Client(asRoot).send(
             new CreateHostedZoneCommand({ Name: otherZone, CallerReference: `other-${Date.now()}` }),
@@ -590,6 +644,9 @@ describe("the generated policy, enforced: the program as a user holding exactly 
             adminPolicyArn,
             adminRoleName,
             watchRoleName,
+            otherWatchRoleName,
+            legacyWatchRoleName,
+            otherAlarmName,
             zoneName: otherZone,
             zoneId: zone.HostedZone!.Id!.replace(/^\/hostedzone\//, ""),
             certificateName,

@@ -155,7 +155,7 @@ describe("the program with the watch, versioning and destroyBuckets, under the C
         assert.match(up, /aws:cloudwatch:MetricAlarm/);
         assert.match(up, /aws:s3:BucketVersioning\s+site-versioning\s+created/);
         const outputs = JSON.parse(await ok("stack", "output", "--json")) as Record<string, string>;
-        assert.match(outputs.watchTopicArn, /^arn:aws-cn:sns:cn-northwest-1:\d+:watch-alarms-/);
+        assert.match(outputs.watchTopicArn, /^arn:aws-cn:sns:cn-northwest-1:\d+:cfcn-[0-9a-f]{10}-watch-alarms$/);
         const fn = JSON.parse(await ok("stack", "export")) as { deployment: { resources: Array<{ type: string; id?: string }> } };
         const functionName = fn.deployment.resources.find((r) => r.type === "aws:lambda/function:Function")!.id!;
         const config = await new LambdaClient({ region: "cn-northwest-1" }).send(new GetFunctionCommand({ FunctionName: functionName }));
@@ -168,7 +168,7 @@ describe("the program with the watch, versioning and destroyBuckets, under the C
         const dashboardName = /#dashboards:name=(.+)$/.exec(outputs.watchDashboardUrl)?.[1] ?? "";
         assert.match(
             outputs.watchDashboardUrl,
-            /^https:\/\/console\.amazonaws\.cn\/cloudwatch\/home\?region=cn-northwest-1#dashboards:name=watch-dashboard-/,
+            /^https:\/\/console\.amazonaws\.cn\/cloudwatch\/home\?region=cn-northwest-1#dashboards:name=cfcn-[0-9a-f]{10}-watch-dashboard$/,
         );
         const cloudwatch = new CloudWatchClient({ region: "cn-northwest-1" });
         const body = JSON.parse((await cloudwatch.send(new GetDashboardCommand({ DashboardName: dashboardName }))).DashboardBody ?? "{}");

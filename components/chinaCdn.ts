@@ -10,7 +10,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { STACK_TAG } from "../core/iamPolicy";
+import { STACK_TAG, stackTagValue } from "../core/iamPolicy";
 import { stackBucketBase } from "../core/sites";
 import { ChinaRegion, MINIMUM_PROTOCOL_VERSION, PlainDistribution, SSL_SUPPORT_METHOD, checkDistribution } from "../core/chinaRules";
 import { AwsIdentity } from "../core/awsIdentity";
@@ -330,7 +330,7 @@ export class ChinaCdn extends pulumi.ComponentResource {
                     : undefined,
                 // The stack's name as a tag: a per-stack deploy policy reaches this distribution, and
                 // no other, by it (docs/iam-policy.md).
-                tags: { ...tags, [STACK_TAG]: pulumi.getStack() },
+                tags: { ...tags, [STACK_TAG]: stackTagValue(pulumi.getProject(), pulumi.getStack()) },
             },
             // CloudFront delivers standard logs with ACLs: CreateDistribution must not reach the log
             // bucket before its ownership is BucketOwnerPreferred (ACLs enabled).

@@ -18,6 +18,7 @@ import { AcmeAccount } from "../providers/acmeAccount";
 import { IamAcmeCertificate } from "../providers/iamAcmeCertificate";
 import { ChallengeRecord, acmeChallengeName, baseName, persistRecords } from "../core/challenges";
 import { KeyType, zoneFor } from "../core/certificate";
+import { stackTagValue } from "../core/iamPolicy";
 import { Adoption, adoptedBefore, planAdoption } from "../core/adoption";
 import { existingDistribution } from "../aws/cloudfront";
 import { listServerCertificates } from "../aws/iam";
@@ -378,12 +379,12 @@ export async function resolveAdoption(settings: SiteSettings, distributionId: st
     }
     const { adoption, problems } = planAdoption(
         existing,
-        { region: settings.region, domains: settings.domains, stack: pulumi.getStack() },
+        { region: settings.region, domains: settings.domains, stack: stackTagValue(pulumi.getProject(), pulumi.getStack()) },
         setting,
     );
     throwIfProblems(problems);
     const found = adoption!;
-    if (adoptedBefore(existing.tags, pulumi.getStack())) {
+    if (adoptedBefore(existing.tags, stackTagValue(pulumi.getProject(), pulumi.getStack()))) {
         return found; // taken over at an earlier `pulumi up`: nothing to report, no certificate to adopt
     }
     let certificateName: string | undefined;

@@ -54,9 +54,13 @@ function originIds(origin: Settings): { originAccessIdentityId?: string } {
     return id === undefined ? {} : { originAccessIdentityId: id };
 }
 
-/** Whether the stack took the distribution over at an earlier `pulumi up`: it carries the stack's tag. */
+/**
+ * Whether the stack took the distribution over at an earlier `pulumi up`: it carries the stack's tag
+ * (`stack`: the tag's value, project/stack; before, the bare stack name, which its next `up` rewrites).
+ */
 export function adoptedBefore(tags: Readonly<Record<string, string>>, stack: string): boolean {
-    return tags[STACK_TAG] === stack;
+    const value = tags[STACK_TAG];
+    return value !== undefined && (value === stack || (!value.includes("/") && value === stack.split("/").pop()));
 }
 
 /**
@@ -86,7 +90,7 @@ export function planAdoption(
     }
     const at = `\`${setting}\` ${existing.id}`;
     const owner = existing.tags[STACK_TAG];
-    if (owner !== undefined && owner !== want.stack) {
+    if (owner !== undefined && !adoptedBefore(existing.tags, want.stack)) {
         // Another stack's distribution: taking it over would leave two stacks updating one site.
         return {
             problems: [

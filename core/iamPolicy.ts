@@ -102,6 +102,8 @@ export interface PolicyScope {
      * and names. Unset: the names a watch had before they carried the stack (`watch-role-*`, …).
      */
     stackId?: string;
+    /** The stack tag's value a created distribution must carry (stackTagValue); unset: the stack name. */
+    stackTag?: string;
     /** A watch made before its names carried the stack (kept, not replaced): its names are granted too. */
     legacyWatch?: boolean;
 }
@@ -180,6 +182,13 @@ export function scopeProblems(scope: PolicyScope): string[] {
  * stack's policy can reach its own distribution before its id is known, and no other.
  */
 export const STACK_TAG = "cloudfront-china:stack";
+
+/**
+ * The stack tag's value: project and stack (`cloudfront-china/cn-north-1`), so that two projects'
+ * stacks of one name never take each other's distribution for their own. Distributions tagged before
+ * carry the bare stack name until their stack's next `pulumi up` rewrites the tag (in place).
+ */
+export const stackTagValue = (project: string, stack: string) => `${project}/${stack}`;
 
 /** Actions that create a distribution: `*` resource, allowed only with the stack tag in the request. */
 const DISTRIBUTION_CREATE = new Set(["cloudfront:CreateDistribution", "cloudfront:TagResource"]);
@@ -446,7 +455,7 @@ export function deployPolicy(table: ActionTable, scope: PolicyScope): PolicyDocu
                     ["*"],
                     scope.stack === "*"
                         ? { Null: { [`aws:RequestTag/${STACK_TAG}`]: "false" } }
-                        : { StringEquals: { [`aws:RequestTag/${STACK_TAG}`]: scope.stack } },
+                        : { StringEquals: { [`aws:RequestTag/${STACK_TAG}`]: scope.stackTag ?? scope.stack } },
                 );
             }
         } else if (kind === "distribution" && scope.stack !== "*") {

@@ -31,6 +31,7 @@ import {
     PolicyScope,
     PolicyScopeError,
     arnPartProblem,
+    stackTagValue,
     deployPolicy,
     siteBucketPatterns,
     stackRecordNames,
@@ -366,6 +367,7 @@ async function stackScope(args: PolicyArgs, projectDir: string): Promise<{ scope
         distributionsToCome: known.length < sites.length,
         phase: args.bootstrap ? "bootstrap" : "steady",
         stackId: stackId(project, args.stack),
+        stackTag: stackTagValue(project, args.stack),
         // A watch made before its names carried the stack keeps them (its topic is `watch-alarms-…`).
         legacyWatch: /:watch-alarms-[^:]*$/.test(str(outputs.watchTopicArn) ?? ""),
     };

@@ -218,7 +218,7 @@ describe("adopting a hand-made site under the real engine: imported with no repl
         assert.equal(config.IsIPV6Enabled, false);
         assert.equal(config.Origins?.Items?.[0].S3OriginConfig?.OriginAccessIdentity, `origin-access-identity/cloudfront/${site.oaiId}`);
         const tags = await cloudfront.send(new ListTagsForResourceCommand({ Resource: served.ARN }));
-        assert.ok(tags.Tags?.Items?.some((t) => t.Key === "cloudfront-china:stack" && t.Value === STACK));
+        assert.ok(tags.Tags?.Items?.some((t) => t.Key === "cloudfront-china:stack" && t.Value === `cloudfront-china/${STACK}`));
         await cloudfront.send(new GetCloudFrontOriginAccessIdentityCommand({ Id: site.oaiId }));
         assert.equal(await certificatePath(site.certificateName), `/cloudfront/${STACK}/certificate/`, "moved under the stack's path");
         const again = await cli.ok("preview", "--expect-no-changes");

@@ -126,6 +126,18 @@ describe("adopting an existing distribution (core/adoption.ts)", () => {
             taken.problems.join("\n"),
             /carries the tag cloudfront-china:stack=staging: stack staging deploys it, .*`pulumi stack rm --force` in stack staging/,
         );
+        // The tag names project and stack: another project's stack of the same name is another stack;
+        // a tag of before (the bare stack name) is this stack's, until its next up rewrites it.
+        const qualified = { ...want, stack: "cloudfront-china/prod" };
+        assert.match(
+            planAdoption(handMade({}, { "cloudfront-china:stack": "other-project/prod" }), qualified, SETTING).problems.join("\n"),
+            /stack other-project\/prod deploys it/,
+        );
+        assert.deepEqual(
+            planAdoption(handMade({}, { "cloudfront-china:stack": "cloudfront-china/prod" }), qualified, SETTING).problems,
+            [],
+        );
+        assert.equal(planAdoption(handMade({}, { "cloudfront-china:stack": "prod" }), qualified, SETTING).adoption?.changes.length, 0);
         const facts = { notAfter: "2099-01-01T00:00:00Z", domains: ["www.example.cn", "example.cn"] };
         const now = Date.parse("2027-01-01T00:00:00Z");
         const domains = ["www.example.cn", "example.cn"];

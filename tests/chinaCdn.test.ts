@@ -237,7 +237,10 @@ describe("ChinaCdn component (runtime mocks)", () => {
     });
 
     it("tags every resource that takes tags; the distribution also with its stack (the per-stack deploy policy's tag condition)", () => {
-        assert.deepEqual(one(DISTRIBUTION, "site-cdn").inputs.tags, { team: "web", "cloudfront-china:stack": pulumi.getStack() });
+        assert.deepEqual(one(DISTRIBUTION, "site-cdn").inputs.tags, {
+            team: "web",
+            "cloudfront-china:stack": `${pulumi.getProject()}/${pulumi.getStack()}`,
+        });
         for (const [type, name] of [
             ["aws:s3/bucket:Bucket", "site-bucket"],
             ["aws:s3/bucket:Bucket", "site-logs"],

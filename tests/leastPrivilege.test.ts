@@ -281,7 +281,7 @@ describe("the generated policy, enforced: the program as a user holding exactly 
             .send(
                 new TagResourceCommand({
                     Resource: other.distributionArn,
-                    Tags: { Items: [{ Key: "cloudfront-china:stack", Value: STACK }] },
+                    Tags: { Items: [{ Key: "cloudfront-china:stack", Value: `cloudfront-china/${STACK}` }] },
                 }),
             )
             .then(
@@ -341,7 +341,7 @@ describe("the generated policy, enforced: the program as a user holding exactly 
                     new CloudFrontClient(asDeployer()).send(
                         new TagResourceCommand({
                             Resource: other.distributionArn,
-                            Tags: { Items: [{ Key: "cloudfront-china:stack", Value: STACK }] },
+                            Tags: { Items: [{ Key: "cloudfront-china:stack", Value: `cloudfront-china/${STACK}` }] },
                         }),
                     ),
             ],

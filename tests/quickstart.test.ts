@@ -334,7 +334,9 @@ describe("README Quickstart, executed in a fresh clone under the real Pulumi CLI
         assert.match(contentOutput, /\[content\] s3:\/\/\S+: 1 uploaded, 0 deleted/);
         const seen = peers.proxy.seen.slice(mark);
         assert.deepEqual(
-            seen.filter((a) => /^PUT \/site-bucket-[^/]+\/.+PutObject/.test(a)).map((a) => a.split("?")[0].split("/").slice(2).join("/")),
+            seen
+                .filter((a) => /^PUT \/cfcn-[0-9a-f]{10}-site-bucket-[^/]+\/.+PutObject/.test(a))
+                .map((a) => a.split("?")[0].split("/").slice(2).join("/")),
             ["index.html"],
         );
         assert.equal(seen.filter((a) => /^POST \/2020-05-31\/distribution\/\w+\/invalidation/.test(a)).length, 1);

@@ -6,6 +6,7 @@
  * whose NODE_EXTRA_CA_CERTS trusts Pebble's root (TLS verification stays on).
  */
 import * as assert from "node:assert/strict";
+import * as os from "node:os";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import {
@@ -787,6 +788,32 @@ describe("npm run status against a stack of the engine test program (Automation 
             assert.deepEqual(await names(), ["another-stacks", "served-by-another-distribution"]);
             assert.match((await cleanup()).stdout, /^nothing to clean up: 2 certificate\(s\) under \/cloudfront\/status\/, all in use$/m);
             assert.equal((await status()).stdout.includes("leftover-of-an-old-rotation"), false);
+
+            // An interrupted `pulumi up` uploaded a certificate and stopped before recording it: the
+            // state holds the pending create (as the CLI writes it), and cleanup keeps what it may own.
+            const exported = (await ok("stack", "export")).output;
+            const state = JSON.parse(exported) as {
+                deployment: {
+                    resources: Array<{ type: string; urn: string; inputs?: Record<string, unknown> }>;
+                    pending_operations?: unknown[];
+                };
+            };
+            const certificate = state.deployment.resources.find((r) => r.type.endsWith(":IamAcmeCertificate"))!;
+            const interruptedPath = certificate.inputs!.path as string;
+            await upload("interrupted-upload", interruptedPath);
+            state.deployment.pending_operations = [{ resource: { ...certificate, id: "" }, type: "creating" }];
+            const stateFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "cfcn-pending-")), "state.json");
+            fs.writeFileSync(stateFile, JSON.stringify(state));
+            await ok("stack", "import", "--file", stateFile);
+            try {
+                const pending = await cleanup("--yes", "--min-age-hours", "0");
+                assert.equal(pending.status, 0, pending.stdout + pending.stderr);
+                assert.match(pending.stdout, /^keep +interrupted-upload .*an upload of an interrupted `pulumi up`/m);
+            } finally {
+                fs.writeFileSync(stateFile, exported);
+                await ok("stack", "import", "--file", stateFile);
+                await iam.send(new DeleteServerCertificateCommand({ ServerCertificateName: "interrupted-upload" })).catch(() => undefined);
+            }
         } finally {
             const { ETag } = await cloudfront.send(new GetDistributionConfigCommand({ Id: other.Distribution!.Id }));
             await cloudfront.send(new DeleteDistributionCommand({ Id: other.Distribution!.Id, IfMatch: ETag }));

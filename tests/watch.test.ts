@@ -6,7 +6,6 @@
  * whose NODE_EXTRA_CA_CERTS trusts Pebble's root (TLS verification stays on).
  */
 import * as assert from "node:assert/strict";
-import * as os from "node:os";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import {
@@ -790,28 +789,32 @@ describe("npm run status against a stack of the engine test program (Automation 
             assert.equal((await status()).stdout.includes("leftover-of-an-old-rotation"), false);
 
             // An interrupted `pulumi up` uploaded a certificate and stopped before recording it: the
-            // state holds the pending create (as the CLI writes it), and cleanup keeps what it may own.
-            const exported = (await ok("stack", "export")).output;
-            const state = JSON.parse(exported) as {
-                deployment: {
-                    resources: Array<{ type: string; urn: string; inputs?: Record<string, unknown> }>;
-                    pending_operations?: unknown[];
+            // checkpoint keeps the pending create, as a killed CLI leaves it (`pulumi stack import`
+            // would drop it), and cleanup keeps what it may own.
+            const checkpointFile = path.join(
+                env.PULUMI_BACKEND_URL!.replace(/^file:\/\//, ""),
+                ".pulumi",
+                "stacks",
+                "engine-test",
+                `${STACK}.json`,
+            );
+            const saved = fs.readFileSync(checkpointFile, "utf8");
+            const checkpoint = JSON.parse(saved) as {
+                checkpoint: {
+                    latest: { resources: Array<{ type: string; inputs?: Record<string, unknown> }>; pending_operations?: unknown[] };
                 };
             };
-            const certificate = state.deployment.resources.find((r) => r.type.endsWith(":IamAcmeCertificate"))!;
+            const certificate = checkpoint.checkpoint.latest.resources.find((r) => r.type.endsWith(":IamAcmeCertificate"))!;
             const interruptedPath = certificate.inputs!.path as string;
             await upload("interrupted-upload", interruptedPath);
-            state.deployment.pending_operations = [{ resource: { ...certificate, id: "" }, type: "creating" }];
-            const stateFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "cfcn-pending-")), "state.json");
-            fs.writeFileSync(stateFile, JSON.stringify(state));
-            await ok("stack", "import", "--file", stateFile);
+            checkpoint.checkpoint.latest.pending_operations = [{ resource: { ...certificate, id: "" }, type: "creating" }];
+            fs.writeFileSync(checkpointFile, JSON.stringify(checkpoint));
             try {
                 const pending = await cleanup("--yes", "--min-age-hours", "0");
                 assert.equal(pending.status, 0, pending.stdout + pending.stderr);
                 assert.match(pending.stdout, /^keep +interrupted-upload .*an upload of an interrupted `pulumi up`/m);
             } finally {
-                fs.writeFileSync(stateFile, exported);
-                await ok("stack", "import", "--file", stateFile);
+                fs.writeFileSync(checkpointFile, saved);
                 await iam.send(new DeleteServerCertificateCommand({ ServerCertificateName: "interrupted-upload" })).catch(() => undefined);
             }
         } finally {

@@ -38,24 +38,21 @@ if [ ! -x "$tools/bin/pebble" ] || [ ! -x "$tools/bin/pebble-challtestsrv" ] || 
   echo "$PEBBLE_VERSION" > "$tools/pebble.version"
 fi
 
-if [ ! -x "$tools/moto/bin/moto_server" ] || [ "$(cat "$tools/moto.version" 2>/dev/null)" != "$MOTO_VERSION" ]; then
-  command -v python3 >/dev/null || fail "moto needs python3, and none is on PATH"
-  echo "installing moto[server]==$MOTO_VERSION (venv in .tools/moto)"
-  rm -rf "$tools/moto"
-  python3 -m venv "$tools/moto" || fail "moto: python3 -m venv failed"
-  "$tools/moto/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION" \
-    || fail "moto: pip install moto[server]==$MOTO_VERSION failed"
-  echo "$MOTO_VERSION" > "$tools/moto.version"
-fi
-
-if [ ! -x "$tools/awscli/bin/aws" ] || [ "$(cat "$tools/awscli.version" 2>/dev/null)" != "$AWSCLI_VERSION" ]; then
-  echo "installing awscli==$AWSCLI_VERSION (venv in .tools/awscli)"
-  rm -rf "$tools/awscli"
-  python3 -m venv "$tools/awscli" || fail "awscli: python3 -m venv failed"
-  "$tools/awscli/bin/pip" install --quiet --disable-pip-version-check "awscli==$AWSCLI_VERSION" \
-    || fail "awscli: pip install awscli==$AWSCLI_VERSION failed"
-  echo "$AWSCLI_VERSION" > "$tools/awscli.version"
-fi
+# A pinned PyPI package in a venv of its own under .tools/<name>, reinstalled when its version changes.
+#   pip_venv NAME EXECUTABLE VERSION REQUIREMENT
+pip_venv() {
+  local name=$1 executable=$2 version=$3 requirement=$4
+  if [ ! -x "$tools/$name/bin/$executable" ] || [ "$(cat "$tools/$name.version" 2>/dev/null)" != "$version" ]; then
+    command -v python3 >/dev/null || fail "$name needs python3, and none is on PATH"
+    echo "installing $requirement (venv in .tools/$name)"
+    rm -rf "${tools:?}/$name"
+    python3 -m venv "$tools/$name" || fail "$name: python3 -m venv failed"
+    "$tools/$name/bin/pip" install --quiet --disable-pip-version-check "$requirement" || fail "$name: pip install $requirement failed"
+    echo "$version" > "$tools/$name.version"
+  fi
+}
+pip_venv moto moto_server "$MOTO_VERSION" "moto[server]==$MOTO_VERSION"
+pip_venv awscli aws "$AWSCLI_VERSION" "awscli==$AWSCLI_VERSION"
 
 if [ ! -x "$tools/bin/actionlint" ] || [ "$(cat "$tools/actionlint.version" 2>/dev/null)" != "$ACTIONLINT_VERSION" ]; then
   command -v go >/dev/null || fail "actionlint needs Go (go install), and no 'go' is on PATH"

@@ -46,11 +46,11 @@ export type StackRef = Pick<StatusArgs, "stack" | "dir" | "outputsFile">;
 
 /**
  * Walks the command line's flags (shared with `npm run cleanup`): `value()` takes the next word as
- * the flag's value, refusing a missing one; `positive(message)` that value as a number above 0.
+ * the flag's value, refusing a missing one; `positive(message, max)` that value as a number above 0 and at most max.
  */
 export function forEachFlag(
     argv: readonly string[],
-    handle: (flag: string, value: () => string, positive: (message: string) => number) => void,
+    handle: (flag: string, value: () => string, positive: (message: string, max: number) => number) => void,
 ): void {
     for (let i = 0; i < argv.length; i++) {
         const flag = argv[i];
@@ -61,15 +61,38 @@ export function forEachFlag(
             }
             return v;
         };
-        const positive = (message: string) => {
-            const n = Number(value());
-            if (!(n > 0)) {
-                throw new CannotCheck(message);
+        // Digits only, above 0 and at most `max`: an unset shell variable (""), "1e309" (Infinity) or a
+        // timeout past Node's timer limit (2^31-1 ms, which fires at once) is refused, naming the flag.
+        const positive = (message: string, max: number) => {
+            const given = value();
+            const n = Number(given);
+            if (!/^\d+(\.\d+)?$/.test(given) || !(n > 0) || n > max) {
+                throw new CannotCheck(`${message}, at most ${max} (got ${JSON.stringify(given)})`);
             }
             return n;
         };
         handle(flag, value, positive);
     }
+}
+
+/** Node's timers hold at most 2^31-1 ms; a longer one fires at once (Node docs, setTimeout). */
+const MAX_TIMER_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+
+/** A file the report can be written to, checked before any AWS call: its folder exists, it is not a folder, both writable. */
+function writableFile(file: string, flag: string): string {
+    const dir = path.dirname(file);
+    if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
+        throw new CannotCheck(`${flag} ${file}: the folder ${dir} does not exist`);
+    }
+    if (fs.existsSync(file) && fs.statSync(file).isDirectory()) {
+        throw new CannotCheck(`${flag} ${file} is a folder: give a file name, e.g. ${path.join(file, "fleet.html")}`);
+    }
+    try {
+        fs.accessSync(fs.existsSync(file) ? file : dir, fs.constants.W_OK);
+    } catch {
+        throw new CannotCheck(`${flag} ${file} cannot be written (permission denied)`);
+    }
+    return file;
 }
 
 export function parseStatusArgs(argv: readonly string[], projectDir: string): StatusArgs {
@@ -93,21 +116,21 @@ export function parseStatusArgs(argv: readonly string[], projectDir: string): St
                 args.json = true;
                 break;
             case "--html":
-                args.html = path.resolve(value());
+                args.html = writableFile(path.resolve(value()), "--html");
                 break;
             case "--warn-days":
-                args.warnDays = positive("--warn-days must be a positive number of days");
+                args.warnDays = positive("--warn-days must be a positive number of days", 3650);
                 break;
             case "--iam-quota": {
                 const quotaMessage = "--iam-quota must be the account's server-certificate quota, e.g. 20";
-                args.iamQuota = positive(quotaMessage);
+                args.iamQuota = positive(quotaMessage, 100_000);
                 if (!Number.isInteger(args.iamQuota)) {
                     throw new CannotCheck(quotaMessage);
                 }
                 break;
             }
             case "--aws-timeout-seconds":
-                args.awsTimeoutSeconds = positive("--aws-timeout-seconds must be a positive number of seconds");
+                args.awsTimeoutSeconds = positive("--aws-timeout-seconds must be a positive number of seconds", MAX_TIMER_SECONDS);
                 break;
             case "--connect": {
                 const [alias, address] = value().split("=");

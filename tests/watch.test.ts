@@ -7,6 +7,7 @@
  */
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import {
     CloudFrontClient,
@@ -29,6 +30,7 @@ import { lambdaCode } from "../components/certificateWatch";
 import type { CheckReport } from "../watch/liveCheck";
 import { judgeAlias, probeTls, warnThresholdDays } from "../watch/liveCheck";
 import { cleanup, keptBecause, stackReferences } from "../scripts/cleanup";
+import { parseStatusArgs } from "../scripts/status";
 import { testDistributionConfig } from "./engine/program/testDistribution";
 import { ENGINE_PROGRAM, Run as EngineRun, configureStack, engineEnv, runPulumi, stackCli } from "./support/engine";
 import { certificateInputs, createZone, Peers, usePeers } from "./support/fixture";
@@ -108,6 +110,39 @@ describe("cleanup: which certificates under the stack's path are leftovers (pure
         const lines: string[] = [];
         assert.equal(await cleanup(["--stack", "prod", "--outputs-file", "o.json", "--yes"], root, (l) => lines.push(l)), 3);
         assert.match(lines.join("\n"), /--yes deletes only what the stack's state does not reference: pass --state-file/);
+    });
+});
+
+describe("npm run status flags: refused before any AWS call, one line naming the flag", () => {
+    it("an empty, infinite, negative or too large number, and an --html that is a folder or in a missing folder", () => {
+        const refused = (...flags: string[]) => {
+            try {
+                parseStatusArgs(["--stack", "prod", ...flags], root);
+            } catch (e) {
+                return (e as Error).message;
+            }
+            return "accepted";
+        };
+        for (const [flag, bad] of [
+            ["--warn-days", ""],
+            ["--warn-days", "1e309"],
+            ["--warn-days", "-3"],
+            ["--warn-days", "99999"],
+            ["--aws-timeout-seconds", "abc"],
+            ["--aws-timeout-seconds", "3000000"],
+            ["--iam-quota", "Infinity"],
+        ]) {
+            assert.match(
+                refused(flag, bad),
+                new RegExp(`^${flag} must be .*, at most \\d+ \\(got ${JSON.stringify(bad).replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\)$`),
+                `${flag} ${bad}`,
+            );
+        }
+        assert.equal(refused("--aws-timeout-seconds", "3", "--warn-days", "7.5"), "accepted");
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cfcn-html-"));
+        assert.match(refused("--html", dir), /--html .* is a folder: give a file name/);
+        assert.match(refused("--html", path.join(dir, "missing", "fleet.html")), /the folder .*missing does not exist/);
+        assert.equal(refused("--html", path.join(dir, "fleet.html")), "accepted");
     });
 });
 

@@ -343,7 +343,16 @@ export async function lookupHostedZone(
     domains: readonly string[],
     setting: string,
 ): Promise<{ hostedZoneId: string; zoneName: string }> {
-    const zone = await aws.route53.getZone({ zoneId: hostedZoneId });
+    const zone = await aws.route53.getZone({ zoneId: hostedZoneId }).catch((e: unknown) => {
+        // A wrong or example id: one line naming the setting, like every other configuration error.
+        if (/NoSuchHostedZone|No hosted zone found|no matching Route ?53 Hosted Zone/i.test(String((e as Error)?.message ?? e))) {
+            throw new InputError([
+                `\`${setting}\` "${hostedZoneId}" is not a hosted zone of this account (Route 53 answers NoSuchHostedZone): ` +
+                    `find its id with \`aws route53 list-hosted-zones-by-name\` and set it with \`pulumi config set ${setting} Z…\``,
+            ]);
+        }
+        throw e;
+    });
     throwIfProblems(zoneCoverageProblems(domains, zone.name, setting));
     return { hostedZoneId, zoneName: zone.name };
 }

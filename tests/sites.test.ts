@@ -46,6 +46,22 @@ describe("several sites in one stack under the real engine: a one-site stack gai
         cli = projectProgramStack(tempDir("cfcn-sites-"), STACK).cli;
     });
 
+    it("a hosted zone id this account does not have: `pulumi preview` stops with one line naming the key and the fix, no stack trace", async () => {
+        const bad = projectProgramStack(tempDir("cfcn-bad-zone-"), "badzone").cli;
+        await initPebbleStack(bad, {
+            zone: { id: "Z0000000000NOSUCHZONE", name: "example.cn" },
+            directoryUrl: peers.pebble.directoryUrl,
+            dnsAddress: peers.dns.address,
+        });
+        const preview = await bad.run("preview");
+        assert.notEqual(preview.code, 0);
+        assert.match(
+            preview.output,
+            /`cloudfront-china:hostedZoneId` "Z0000000000NOSUCHZONE" is not a hosted zone of this account .*`pulumi config set cloudfront-china:hostedZoneId Z…`/,
+        );
+        assert.doesNotMatch(preview.output, /^\s+at .+:\d+:\d+\)?$/m, "no stack trace");
+    });
+
     const resources = async () =>
         (JSON.parse((await cli.ok("stack", "export")).output) as { deployment: { resources: StateResource[] } }).deployment.resources;
 

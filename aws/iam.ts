@@ -188,7 +188,7 @@ export async function deleteServerCertificate(aws: AwsTarget, name: string, time
                 throw providerError(
                     `IAM certificate ${name} is still in use after ${Math.round(timeoutMs / 1000)} s (DeleteConflict): ` +
                         "a distribution still references it. It stays in the stack and the next `pulumi up` deletes it; " +
-                        "raise deleteConflictTimeoutSeconds if distributions take longer to deploy.",
+                        "a program of one's own can raise IamAcmeCertificate's deleteConflictTimeoutSeconds if its distributions take longer to deploy.",
                     "DeleteConflict",
                 );
             }

@@ -213,9 +213,15 @@ export function adoptionProblem(
             "nothing was ordered. Leave it out and a new certificate is issued, or give it up in that stack first"
         );
     }
-    const covers = (d: string) =>
-        facts.domains.includes(d) ||
-        facts.domains.some((c) => c.startsWith("*.") && d.split(".").slice(1).join(".") === c.slice(2) && !d.startsWith("*."));
+    // DNS names compare case-insensitively (RFC 5280 §4.2.1.6, RFC 4343): a SAN in upper case covers.
+    const sans = facts.domains.map((c) => c.toLowerCase());
+    const covers = (name: string) => {
+        const d = name.toLowerCase();
+        return (
+            sans.includes(d) ||
+            sans.some((c) => c.startsWith("*.") && d.split(".").slice(1).join(".") === c.slice(2) && !d.startsWith("*."))
+        );
+    };
     const missing = domains.filter((d) => !covers(d));
     if (missing.length > 0) {
         return (

@@ -149,6 +149,15 @@ describe("adopting an existing distribution (core/adoption.ts)", () => {
         assert.equal(adoptionProblem("c", "/cloudfront/", facts, domains, now, "/cloudfront/prod/"), undefined);
         assert.equal(adoptionProblem("c", "/cloudfront/legacy/", facts, domains, now, "/cloudfront/prod/"), undefined);
         assert.equal(adoptionProblem("c", "/cloudfront/prod/certificate/", facts, domains, now, "/cloudfront/prod/"), undefined);
+        // Names compare case-insensitively (RFC 5280 §4.2.1.6): a SAN in upper case covers the name.
+        assert.equal(
+            adoptionProblem("c", "/cloudfront/", { ...facts, domains: ["WWW.Example.CN", "EXAMPLE.cn"] }, domains, now),
+            undefined,
+        );
+        assert.match(
+            adoptionProblem("c", "/cloudfront/", { ...facts, domains: ["WWW.Example.CN"] }, domains, now) ?? "",
+            /but not example\.cn/,
+        );
     });
 
     it("a distribution id is E and upper-case letters or digits", () => {

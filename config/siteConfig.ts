@@ -7,7 +7,16 @@ import { AwsIdentity } from "../core/awsIdentity";
 import { stackAwsTarget } from "./stackAws";
 import { WatchConfig, readWatchConfig } from "./watch";
 import { DeploymentsConfig, OFFLINE_SECRET, currentBackendUrl, readDeploymentsConfig } from "./deployments";
-import { KeyType, LETS_ENCRYPT_PRODUCTION, checkInputs, directoryUrlProblem, keyTypeProblem, profileProblem } from "../core/certificate";
+import {
+    KeyType,
+    LETS_ENCRYPT_PRODUCTION,
+    canonicalDirectoryUrl,
+    checkInputs,
+    directoryUrlProblem,
+    isStagingDirectory,
+    keyTypeProblem,
+    profileProblem,
+} from "../core/certificate";
 import { ChallengeMode, PERSIST_WARN_DAYS } from "../core/challenges";
 import {
     defaultRootObjectProblems,
@@ -422,8 +431,11 @@ function readIssuers(source: SettingsSource, problems: string[]): IssuerSettings
             const problem = directoryUrlProblem(directoryUrl, `${label}[${i}].directoryUrl`);
             if (problem) {
                 problems.push(problem);
-            } else if (issuers.some((x) => x.directoryUrl === directoryUrl)) {
-                problems.push(`${at("directoryUrl")} ${directoryUrl} is listed twice: give each CA once (one account each)`);
+            } else if (issuers.some((x) => canonicalDirectoryUrl(x.directoryUrl) === canonicalDirectoryUrl(directoryUrl))) {
+                // One CA in two spellings would be its own fallback, with two accounts (RFC 3986 §6.2).
+                problems.push(
+                    `${at("directoryUrl")} ${canonicalDirectoryUrl(directoryUrl)} is listed twice: give each CA once (one account each)`,
+                );
             }
         }
         const email = text("email");
@@ -466,6 +478,13 @@ function readIssuers(source: SettingsSource, problems: string[]): IssuerSettings
             );
         }
     });
+    const staging = issuers.filter((x) => isStagingDirectory(x.directoryUrl));
+    if (staging.length > 0 && staging.length < issuers.length) {
+        problems.push(
+            `\`${label}\` mixes a staging CA (${staging.map((x) => canonicalDirectoryUrl(x.directoryUrl)).join(", ")}) with production ones: ` +
+                "an outage of one would serve a certificate of the other kind (a staging one no browser trusts). List only staging CAs for a dry run, or only production ones",
+        );
+    }
     return issuers;
 }
 
@@ -636,7 +655,11 @@ export function readSiteSettings(
         // `issuers` is the whole ordered list; the single-CA keys are its one-entry form.
         const [first, ...rest] = issuers;
         const given = optionalString("acmeDirectoryUrl");
-        if (given !== undefined && given !== CONFIG_DEFAULTS.acmeDirectoryUrl && given !== first.directoryUrl) {
+        if (
+            given !== undefined &&
+            given !== CONFIG_DEFAULTS.acmeDirectoryUrl &&
+            canonicalDirectoryUrl(given) !== canonicalDirectoryUrl(first.directoryUrl)
+        ) {
             problems.push(
                 `\`${label("acmeDirectoryUrl")}\` (${given}) and \`${label("issuers")}\` both name the first CA: ` +
                     `move it into \`${label("issuers")}\` as its first entry and remove \`${label("acmeDirectoryUrl")}\``,

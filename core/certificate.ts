@@ -328,19 +328,49 @@ export interface CheckFailure {
     reason: string;
 }
 
-/** Why a value is not an ACME directory URL (https, except loopback test CAs), or undefined. */
+/**
+ * Why a value is not an ACME directory URL (https, except loopback test CAs), or undefined. Never
+ * prints a user name or password the value carries (RFC 3986 §3.2.1: not to be rendered).
+ */
 export function directoryUrlProblem(url: unknown, label: string): string | undefined {
     let parsed: URL;
     try {
         parsed = new URL(String(url));
     } catch {
-        return `\`${label}\` ${JSON.stringify(url)} is not a URL: use ${LETS_ENCRYPT_PRODUCTION}`;
+        return `\`${label}\` is not a URL: use e.g. ${LETS_ENCRYPT_PRODUCTION}`;
+    }
+    if (parsed.username !== "" || parsed.password !== "") {
+        return `\`${label}\` holds a user name or password (user:password@…), which a directory URL never carries (RFC 3986 §3.2.1): remove it`;
+    }
+    if (String(url).trim() !== String(url)) {
+        return `\`${label}\` "${parsed.href}" has spaces around it: remove them`;
     }
     if (parsed.protocol !== "https:" && !["127.0.0.1", "localhost", "[::1]"].includes(parsed.hostname)) {
         return `\`${label}\` must use https (got ${parsed.protocol}//): ACME requires TLS except on loopback test CAs`;
     }
     return undefined;
 }
+
+/**
+ * A directory URL as RFC 3986 §6.2 compares it: host in lower case, the default port (443 for https)
+ * dropped; `https://ACME-v02.api.letsencrypt.org:443/directory` is Let's Encrypt's production directory.
+ */
+export function canonicalDirectoryUrl(url: string): string {
+    try {
+        return new URL(url.trim()).href;
+    } catch {
+        return url;
+    }
+}
+
+/** Whether a directory is a CA's staging (test) environment, whose certificates no browser trusts. */
+export const isStagingDirectory = (url: string) => {
+    try {
+        return /(^|[.-])staging([.-]|$)/.test(new URL(url).hostname);
+    } catch {
+        return false;
+    }
+};
 
 /** Why a value is not a supported key type, or undefined. */
 export function keyTypeProblem(keyType: unknown, label: string): string | undefined {

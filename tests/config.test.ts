@@ -683,6 +683,39 @@ describe("validators (pure)", () => {
             ]);
         });
 
+        it("directory URLs compare as RFC 3986 §6.2 says, never print a password, and staging is not mixed with production", () => {
+            const refusal = (issuers: unknown[]) => {
+                try {
+                    read(issuers)();
+                } catch (e) {
+                    return (e as Error).message;
+                }
+                return "accepted";
+            };
+            for (const spelling of [
+                "https://ACME-v02.api.letsencrypt.org/directory",
+                "https://acme-v02.api.letsencrypt.org:443/directory",
+            ]) {
+                assert.match(
+                    refusal([{ directoryUrl: LE }, { directoryUrl: spelling }]),
+                    /`cloudfront-china:issuers\[1\]\.directoryUrl` \S+ is listed twice/,
+                    spelling,
+                );
+            }
+            assert.match(refusal([{ directoryUrl: ` ${LE}` }]), /`cloudfront-china:issuers\[0\]\.directoryUrl` .* has spaces around it/);
+            const withPassword = refusal([{ directoryUrl: "https://ops:hunter2@acme.example.net/directory" }]);
+            assert.match(withPassword, /holds a user name or password .*RFC 3986 §3\.2\.1/);
+            assert.ok(!withPassword.includes("hunter2"), withPassword);
+            assert.match(
+                refusal([{ directoryUrl: LE }, { directoryUrl: "https://acme-staging-v02.api.letsencrypt.org/directory" }]),
+                /`cloudfront-china:issuers` mixes a staging CA \(https:\/\/acme-staging-v02\.api\.letsencrypt\.org\/directory\) with production ones/,
+            );
+            assert.equal(
+                refusal([{ directoryUrl: LE }, { directoryUrl: ZEROSSL, eabKeyId: "kid", eabHmacKey: "c2VjcmV0" }]).includes("mixes"),
+                false,
+            );
+        });
+
         it("every entry is checked field by field and named by its place; nothing is created", () => {
             assert.throws(
                 read([

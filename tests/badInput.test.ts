@@ -197,6 +197,24 @@ function issuerCases(): Case[] {
             message: /`cloudfront-china:issuers\[1\]\.directoryUrl` .* is listed twice/,
         },
         {
+            label: "issuers: the same CA twice, in another spelling (host case, :443)",
+            layer: "stack",
+            input: stack({ [key]: [{ directoryUrl: LE }, { directoryUrl: "https://ACME-v02.api.letsencrypt.org:443/directory" }] }),
+            message: /`cloudfront-china:issuers\[1\]\.directoryUrl` .* is listed twice/,
+        },
+        {
+            label: "issuers: a directory URL with a user name and password",
+            layer: "stack",
+            input: stack({ [key]: [{ directoryUrl: "https://ops:hunter2@acme.example.net/directory" }] }),
+            message: /`cloudfront-china:issuers\[0\]\.directoryUrl` holds a user name or password(?!.*hunter2)/,
+        },
+        {
+            label: "issuers: a staging CA beside a production one",
+            layer: "stack",
+            input: stack({ [key]: [{ directoryUrl: LE }, { directoryUrl: "https://acme-staging-v02.api.letsencrypt.org/directory" }] }),
+            message: /`cloudfront-china:issuers` mixes a staging CA/,
+        },
+        {
             label: "issuers: a misspelt field",
             layer: "stack",
             input: stack({ [key]: [{ directoryUrl: LE, eabKeyID: "kid" }] }),

@@ -543,7 +543,12 @@ export function readSiteSettings(
     }
 
     const hostedZoneId = optionalString("hostedZoneId");
-    if (hostedZoneId !== undefined && !/^Z[A-Z0-9]{1,31}$/.test(hostedZoneId.replace(/^\/hostedzone\//, ""))) {
+    // A secret id is legal (`pulumi config set --secret`); offline its value is not known, so not judged.
+    if (
+        hostedZoneId !== undefined &&
+        hostedZoneId !== OFFLINE_SECRET &&
+        !/^Z[A-Z0-9]{1,31}$/.test(hostedZoneId.replace(/^\/hostedzone\//, ""))
+    ) {
         problems.push(
             `\`${label("hostedZoneId")}\` "${hostedZoneId}" is not a Route 53 hosted zone id (Z…): find it with \`aws route53 list-hosted-zones-by-name\``,
         );

@@ -238,7 +238,14 @@ export function tagsProblems(tags: unknown, setting: string): string[] {
 
 /** An e-mail address as the CA (ACME `mailto:` contact) and SNS (email subscriptions) take one. */
 export function isEmailAddress(value: unknown): boolean {
-    return typeof value === "string" && /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(value);
+    // RFC 5322's dot-atom local part and a host name: `["ops@example.cn"]` (a list set where one address
+    // goes) or `"a b"@x` are not taken for an address.
+    return (
+        typeof value === "string" &&
+        /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$/.test(
+            value,
+        )
+    );
 }
 
 /** S3 lifecycle expiration takes whole days; 100 years is the bound we accept. `fix` ends the message. */

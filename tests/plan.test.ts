@@ -133,6 +133,31 @@ describe("offline plan (npm run plan)", () => {
         assert.doesNotMatch(r.stdout, /Resources \(/);
     });
 
+    it("a secret hosted zone id (legal: `pulumi config set --secret`) is not judged offline, and a list where one address goes is no address", async () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cfcn-plan-secret-"));
+        const file = path.join(dir, "Pulumi.secretzone.yaml");
+        const write = (email: string) =>
+            fs.writeFileSync(
+                file,
+                [
+                    "config:",
+                    "  aws:region: cn-north-1",
+                    "  cloudfront-china:domains: [www.secretzone.example.cn]",
+                    "  cloudfront-china:hostedZoneId:",
+                    "    secure: AAABAJ1vD8yvGdHSsjrGm9LzrgXZwRgyo8IXv5E=",
+                    email,
+                ].join("\n") + "\n",
+            );
+        write("  cloudfront-china:acmeEmail: ops@example.cn");
+        const ok = await runPlan("--stack", "secretzone", "--config-file", file);
+        assert.doesNotMatch(ok.text, /\[secret\].*hosted zone id/);
+        assert.equal(ok.code, EXIT.ok, ok.text);
+        write("  cloudfront-china:acmeEmail:\n    - ops@example.cn");
+        const list = await runPlan("--stack", "secretzone", "--config-file", file);
+        assert.equal(list.code, EXIT.badInput);
+        assert.match(list.text, /`cloudfront-china:acmeEmail` .*(is not an email address|must be a string)/);
+    });
+
     it("refuses a global region, naming the aws-cn partition", async () => {
         const r = await runPlan("--stack", "x", "--config-file", fixture("bad-region"));
         assert.equal(r.code, EXIT.badInput);

@@ -2,13 +2,17 @@
  * The deploy identity's least-privilege policy, generated from docs/iam-actions.json (every API call
  * pulumi-aws and this program's providers make, per resource type and operation, and the IAM action
  * each needs) for one stack's configuration: only the types its options register, each action on the
- * ARNs of that stack's resources. docs/iam-policy.md explains the statements; the static policies in
- * docs/ are this generator's output for "any stack".
+ * ARNs of that stack's resources, for one of two holders (PolicyPhase: the person's bootstrap, every
+ * later run's steady state). docs/iam-policy.md explains the statements; docs/iam-policy/ is this
+ * generator's output for "any stack", cut to IAM's quota (core/iamQuotas.ts).
  *
  * Condition keys used (IAM and Route 53 docs, both published for aws-cn):
  * - `iam:PermissionsBoundary` on the watch role's writes: a role can only be created or changed with
  *   the admin's boundary attached, so the deploy identity cannot mint a role stronger than it.
  * - `iam:PassedToService`: the watch role is passed to Lambda only.
+ * - `aws:RequestTag/cloudfront-china:stack` on the bootstrap policy's create only. No statement reads
+ *   `aws:ResourceTag`: the identity could set that tag itself (IAM User Guide, "Controlling access
+ *   during AWS requests").
  * - `route53:ChangeResourceRecordSetsNormalizedRecordNames` / `...RecordTypes`: record writes limited
  *   to the stack's challenge and alias names (Route 53 developer guide, "Using IAM policy conditions
  *   for fine-grained access control", which docs.amazonaws.cn publishes for the China Regions).
@@ -177,9 +181,9 @@ export function scopeProblems(scope: PolicyScope): string[] {
 }
 
 /**
- * The tag ChinaCdn puts on its distribution, naming the stack: CloudFront's distribution actions take
- * `aws:RequestTag` at create and `aws:ResourceTag` after (Service Authorization Reference), so a
- * stack's policy can reach its own distribution before its id is known, and no other.
+ * The tag ChinaCdn puts on its distribution, naming the stack: the bootstrap policy creates a
+ * distribution only with it in the request (`aws:RequestTag`), and adoption tells a distribution of
+ * another stack by it. It grants nothing after the create.
  */
 export const STACK_TAG = "cloudfront-china:stack";
 

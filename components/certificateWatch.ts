@@ -250,7 +250,8 @@ export class CertificateWatch extends pulumi.ComponentResource {
         // Every name carries the stack (stackId: project and stack), so that a stack's policy names its
         // own watch and no other's (docs/iam-policy.md). A watch made before keeps its names:
         // ignoreChanges keeps what it was created with, so nothing is replaced.
-        const id = `${stackId(pulumi.getProject(), pulumi.getStack())}-${name}`;
+        const stack = stackId(pulumi.getProject(), pulumi.getStack());
+        const id = `${stack}-${name}`;
         const keepName = (property: string) => ({ parent: this, ignoreChanges: [property] });
         const topic = new aws.sns.Topic(`${name}-alarms`, { name: `${id}-alarms`, tags }, keepName("name"));
         args.emails.forEach(
@@ -269,7 +270,7 @@ export class CertificateWatch extends pulumi.ComponentResource {
                 // policy says: the deploy identity that writes the inline policy cannot mint a
                 // stronger role (docs/iam-policy.md, "The watch role").
                 // The stack's own IAM path: the deploy policy reaches role/<stack id>/* only.
-                path: `/${stackId(pulumi.getProject(), pulumi.getStack())}/`,
+                path: `/${stack}/`,
                 permissionsBoundary:
                     args.permissionsBoundary ??
                     pulumi.interpolate`arn:${partition}:iam::${account}:policy/${WATCH_DEFAULTS.permissionsBoundary}`,

@@ -217,7 +217,7 @@ export function readDeploymentsConfig(
     for (const field of ["awsAccessKeyId", "awsSecretAccessKey"]) {
         if (d[field] === undefined) {
             problems.push(
-                `${at(key, field)} is required: the AWS China keys of a IAM user holding the stack's steady-state policy (npm run policy, docs/iam-policy.md) for the scheduled runs; ` +
+                `${at(key, field)} is required: the AWS China keys of an IAM user holding the stack's steady-state policy (npm run policy, docs/iam-policy.md) for the scheduled runs; ` +
                     `set it with ${setSecret(field)} (Deployments' AWS OIDC does not work with aws-cn)`,
             );
         } else if (typeof d[field] !== "string" || d[field] === "") {

@@ -21,7 +21,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { certificatesServedInAccount } from "../aws/cloudfront";
 import { ListedCertificate, deleteServerCertificate, listServerCertificates } from "../aws/iam";
-import { CannotCheck, StackRef, awsTarget, forEachFlag, stackOutputs } from "./status";
+import { CannotCheck, StackRef, awsTarget, forEachFlag, stackOutputs, withSelectedStack } from "./status";
 
 /** A rotation moves the distribution within minutes of the upload; younger certificates are kept. */
 export const CLEANUP_MIN_AGE_HOURS = 1;
@@ -124,13 +124,12 @@ async function stackState(args: CleanupArgs): Promise<unknown> {
     if (args.outputsFile !== undefined) {
         return undefined;
     }
-    const { LocalWorkspace } = await import("@pulumi/pulumi/automation");
-    try {
-        const stack = await LocalWorkspace.selectStack({ stackName: args.stack, workDir: args.dir });
-        return await stack.exportStack();
-    } catch (e) {
-        throw new CannotCheck(`cannot export the state of stack ${args.stack} (${(e as Error).message.split("\n")[0]})`);
-    }
+    return withSelectedStack(
+        args,
+        "export the state of",
+        (stack) => stack.exportStack(),
+        "log in to its backend, or pass --state-file with the JSON of `pulumi stack export`",
+    );
 }
 
 /** Why a certificate under the stack's path is kept, or undefined for a leftover. */

@@ -38,7 +38,6 @@ import {
     watchBoundaryPolicy,
 } from "../core/iamPolicy";
 import { IAM_QUOTAS, PolicyTooLargeError, asManagedPolicies, policyCharacters } from "../core/iamQuotas";
-import { acmeChallengeName, baseName } from "../core/challenges";
 import { SiteConfig, readSiteConfig, stackSites } from "../config/siteConfig";
 import { stackBucketBase, stackId } from "../core/sites";
 import { WATCH_DEFAULTS, boundaryArn } from "../config/watch";
@@ -337,16 +336,15 @@ async function stackScope(args: PolicyArgs, projectDir: string): Promise<{ scope
         ? sites
               .filter((s) => s.settings.iamCertificateId === undefined)
               .map((s) =>
-                  s.settings.domains.map(
-                      (d) =>
-                          s.settings.acme.challengeDelegations?.[baseName(d)] ??
-                          s.settings.acme.challengeDelegations?.[d] ??
-                          acmeChallengeName(d),
-                  ),
+                  stackRecordNames(s.settings.domains, {
+                      aliases: false,
+                      challenges: true,
+                      delegations: s.settings.acme.challengeDelegations,
+                  }),
               )
         : undefined;
     const str = (v: unknown) => (typeof v === "string" && v ? v : undefined);
-    // Known once the stack has run (--outputs-file), or adopted: by id; the rest by the stack tag.
+    // Known once the stack has run (--outputs-file), or adopted: by id; the rest only in a bootstrap policy.
     const distributionIds = sites.map((s) => str(s.outputs.distributionId) ?? s.settings.adoptDistributionId);
     const known = distributionIds.filter((id): id is string => id !== undefined);
     const scope: PolicyScope = {

@@ -175,16 +175,26 @@ export async function stackOutputs(args: StackRef): Promise<Record<string, unkno
             throw new CannotCheck(`cannot read --outputs-file ${args.outputsFile}: ${(e as Error).message}`);
         }
     }
+    return withSelectedStack(
+        args,
+        "read the outputs of",
+        async (stack) => Object.fromEntries(Object.entries(await stack.outputs()).map(([k, v]) => [k, v.value])),
+        "log in to its backend, or pass --outputs-file with the JSON of `pulumi stack output --json`",
+    );
+}
+
+/** `read` on the stack through the pulumi CLI (Automation API); a failure is one CannotCheck line with `fix`. */
+export async function withSelectedStack<T>(
+    args: StackRef,
+    what: string,
+    read: (stack: import("@pulumi/pulumi/automation").Stack) => Promise<T>,
+    fix: string,
+): Promise<T> {
     const { LocalWorkspace } = await import("@pulumi/pulumi/automation");
     try {
-        const stack = await LocalWorkspace.selectStack({ stackName: args.stack, workDir: args.dir });
-        const outputs = await stack.outputs();
-        return Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, v.value]));
+        return await read(await LocalWorkspace.selectStack({ stackName: args.stack, workDir: args.dir }));
     } catch (e) {
-        throw new CannotCheck(
-            `cannot read the outputs of stack ${args.stack} with the pulumi CLI (${(e as Error).message.split("\n")[0]}): ` +
-                "log in to its backend, or pass --outputs-file with the JSON of `pulumi stack output --json`",
-        );
+        throw new CannotCheck(`cannot ${what} stack ${args.stack} with the pulumi CLI (${(e as Error).message.split("\n")[0]}): ${fix}`);
     }
 }
 

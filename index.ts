@@ -10,6 +10,7 @@ import { CertificateWatch, resolveWatchBoundary } from "./components/certificate
 import { ScheduledDeployments } from "./components/deployments";
 import { SiteCertificate, acmeAccounts, lookupHostedZone, resolveAdoption, siteResources } from "./components/chinaSite";
 import { ChinaCdn } from "./components/chinaCdn";
+import { stackCertificatePath } from "./core/certificate";
 
 /** A site's outputs: the top-level ones for the first site, `sites.<name>` for each further one. */
 function siteOutputs(
@@ -33,6 +34,7 @@ function siteOutputs(
         certificateId: certificate.id,
         certificateNotAfter: certificate.notAfter,
         certificateRenewAfter: certificate.renewAfter,
+        certificateArn: certificate.arn,
         certificateIssuer: certificate.issuer,
         dnsChallengeRecords: certificate.dnsChallengeRecords,
     };
@@ -94,7 +96,7 @@ async function main() {
                 distributionArn: s.site.distributionArn,
                 aliases: s.settings.domains,
             })),
-            iamPathPrefix: `/cloudfront/${pulumi.getStack()}/`,
+            iamPathPrefix: stackCertificatePath(pulumi.getProject(), pulumi.getStack()),
             emails: settings.watch.emails,
             schedule: settings.watch.schedule,
             warnDays: settings.watch.warnDays,

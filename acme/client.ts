@@ -154,6 +154,12 @@ export interface AcmeDirectory {
 /** Attempts to read a CA's directory, and how long each may take: a CA that is down costs at most about 2 × 10 s + 1 s. */
 export const DIRECTORY_ATTEMPTS = 2;
 export const DIRECTORY_TIMEOUT_MS = 10_000;
+/**
+ * `check`'s one look at the directory (the CA's issuer names, for dns-persist-01 plans): optional,
+ * as a CA that does not answer is looked at again by `create`, so a hanging CA costs `check` (run by
+ * the preview and again by the update of `pulumi up`) seconds, not the create's whole bound.
+ */
+export const CHECK_DIRECTORY_TIMEOUT_MS = 3_000;
 
 /**
  * The CA's directory; fails, naming the CA, when it cannot be reached or answers 5xx within
@@ -161,9 +167,13 @@ export const DIRECTORY_TIMEOUT_MS = 10_000;
  * read properties of undefined (reading 'config')"). The error is classed `unreachable`, so a
  * certificate with another issuer tries that one (../core/issuers.ts).
  */
-export async function assertCaReachable(directoryUrl: string, timeoutMs = DIRECTORY_TIMEOUT_MS): Promise<AcmeDirectory> {
+export async function assertCaReachable(
+    directoryUrl: string,
+    timeoutMs = DIRECTORY_TIMEOUT_MS,
+    attempts = DIRECTORY_ATTEMPTS,
+): Promise<AcmeDirectory> {
     let why = "";
-    for (let attempt = 1; attempt <= DIRECTORY_ATTEMPTS; attempt++) {
+    for (let attempt = 1; attempt <= attempts; attempt++) {
         try {
             const response = await fetch(directoryUrl, { signal: AbortSignal.timeout(timeoutMs) });
             if (response.status < 500) {
@@ -177,14 +187,14 @@ export async function assertCaReachable(directoryUrl: string, timeoutMs = DIRECT
                     ? `no answer within ${timeoutMs / 1000} s`
                     : (cause?.code ?? cause?.message ?? (e as Error).message);
         }
-        if (attempt < DIRECTORY_ATTEMPTS) {
+        if (attempt < attempts) {
             await sleep(1000);
         }
     }
     throw Object.assign(
         new Error(
-            `the ACME CA cannot be reached at ${directoryUrl} (${why}, ${DIRECTORY_ATTEMPTS} attempts): ` +
-                "check the directory URL and the network path to the CA; nothing was ordered there and the current certificate is unchanged",
+            `the ACME CA cannot be reached at ${directoryUrl} (${why}, ${attempts} attempt${attempts === 1 ? "" : "s"}): ` +
+                "check the directory URL and the network path to the CA; nothing was ordered there",
         ),
         { issuerFailure: "unreachable" } satisfies IssuerError,
     );

@@ -66,7 +66,7 @@ export async function fromFirstIssuerThatWorks<T>(
             if (next === undefined) {
                 throw Object.assign(
                     new Error(
-                        `no issuer could issue the certificate for ${label}; nothing was uploaded, the current certificate is unchanged:\n` +
+                        `no issuer could issue the certificate for ${label}; nothing was uploaded (a certificate already served stays served):\n` +
                             skipped.map((s, n) => `  ${n + 1}. ${s.directoryUrl} (${s.failure}): ${s.reason}`).join("\n"),
                     ),
                     { code: "NoIssuerAvailable" },

@@ -213,7 +213,7 @@ async function runOrder(client: Acme.Client, req: OrderRequest, log: Log): Promi
         const finalized = await client.finalizeOrder(order, csr);
         const fullChain = await client.getCertificate(finalized, req.preferredChain).catch((e: Error) => {
             throw new Error(
-                `the CA did not issue the certificate for ${primary} (order ${order.url}): ${caProblem(e)}; nothing was uploaded, the current certificate is unchanged`,
+                `the CA did not issue the certificate for ${primary} (order ${order.url}): ${caProblem(e)}; nothing was uploaded (a certificate already served stays served)`,
             );
         });
         const [leaf, ...intermediates] = acme.crypto.splitPemChain(fullChain);

@@ -88,6 +88,8 @@ export interface StoredCertificate {
     /** The intermediates uploaded with it ("" when none were). */
     chain: string;
     expiration?: string;
+    /** Its tags (GetServerCertificate returns them). */
+    tags: Record<string, string>;
 }
 
 /** GetServerCertificate by name; undefined when IAM has no such certificate. */
@@ -105,6 +107,7 @@ export async function getServerCertificate(aws: AwsTarget, name: string): Promis
             body: c?.CertificateBody ?? "",
             chain: c?.CertificateChain ?? "",
             expiration: m?.Expiration?.toISOString(),
+            tags: Object.fromEntries((c?.Tags ?? []).map((t) => [t.Key ?? "", t.Value ?? ""])),
         };
     } catch (e) {
         if (errorName(e) === "NoSuchEntity") {

@@ -18,7 +18,28 @@ import { PERSIST_WARN_DAYS } from "../core/challenges";
 import { stackId } from "../core/sites";
 
 export const WATCH_NAMESPACE = "CloudFrontChina/Site";
+/**
+ * The newest Node.js runtime Lambda offers in the China regions (docs/watch.md, "Sources"). Lambda
+ * deprecates it on WATCH_RUNTIME_DEPRECATION: from then no new function can be made with it and
+ * updates are blocked later, so the preview warns ahead (runtimeDeprecationWarning).
+ */
 export const WATCH_RUNTIME = "nodejs22.x";
+export const WATCH_RUNTIME_DEPRECATION = "2027-04-30";
+/** How long before the deprecation the preview starts to warn. */
+const RUNTIME_WARN_DAYS = 90;
+
+/** The warning a preview prints when the watch's runtime is deprecated or soon will be; undefined before that. */
+export function runtimeDeprecationWarning(now: number): string | undefined {
+    const days = Math.ceil((Date.parse(`${WATCH_RUNTIME_DEPRECATION}T00:00:00Z`) - now) / 86_400_000);
+    if (days > RUNTIME_WARN_DAYS) {
+        return undefined;
+    }
+    return (
+        `the watch's Lambda runtime ${WATCH_RUNTIME} ${days > 0 ? `is deprecated in ${days} day(s), on` : "was deprecated on"} ${WATCH_RUNTIME_DEPRECATION} ` +
+        "(AWS Lambda runtimes): upgrade cloudfront-china to a release with the next Node.js runtime Lambda offers in China; " +
+        "the function keeps running, but Lambda blocks creating, then updating, functions on a deprecated runtime"
+    );
+}
 
 /**
  * The Lambda's whole code: the handler and the live check, closure-serialized into one file that
@@ -234,6 +255,10 @@ export class CertificateWatch extends pulumi.ComponentResource {
 
     constructor(name: string, args: CertificateWatchArgs, opts?: pulumi.ComponentResourceOptions) {
         super("cloudfront-china:index:CertificateWatch", name, {}, opts);
+        const deprecated = runtimeDeprecationWarning(Date.now());
+        if (deprecated) {
+            void pulumi.log.warn(deprecated, this);
+        }
         const schedule = args.schedule ?? WATCH_DEFAULTS.schedule;
         const period = rateSeconds(schedule);
         if (period === undefined) {

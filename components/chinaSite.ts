@@ -17,17 +17,19 @@ import { InputError, throwIfProblems } from "../config/inputError";
 import { AcmeAccount } from "../providers/acmeAccount";
 import { IamAcmeCertificate } from "../providers/iamAcmeCertificate";
 import { ChallengeRecord, acmeChallengeName, baseName, persistRecords } from "../core/challenges";
-import { KeyType, zoneFor } from "../core/certificate";
+import { KeyType, adoptionProblem, certificateFacts, orderInsteadOfAdopting, stackCertificatePath, zoneFor } from "../core/certificate";
 import { stackTagValue } from "../core/iamPolicy";
 import { Adoption, adoptedBefore, planAdoption } from "../core/adoption";
 import { existingDistribution } from "../aws/cloudfront";
-import { listServerCertificates } from "../aws/iam";
+import { getServerCertificate, listServerCertificates } from "../aws/iam";
 
 /** The certificate a site serves, and what the user may have to add at a DNS host. */
 export interface SiteCertificate {
     id: pulumi.Input<string>;
     notAfter?: pulumi.Output<string>;
     renewAfter?: pulumi.Output<string>;
+    /** Its IAM ARN: under /cloudfront/<project>/<stack>/<resource>/ (earlier versions' path until the next `pulumi up` moves it). */
+    arn?: pulumi.Output<string>;
     /** The ACME directory of the CA that signed the certificate served (the first issuer or a fallback). */
     issuer?: pulumi.Output<string>;
     certificatePem?: pulumi.Output<string>;
@@ -132,6 +134,8 @@ export function acmeAccounts(
             eabHmacKey: settings.acme.eab && pulumi.secret(named.eabHmacKey ?? settings.acme.eab.hmacKey),
             keyRotation: settings.acme.accountKeyRotation,
             deactivateOnDelete: settings.acme.deactivateAccountOnDelete,
+            // With a CA to fall back to, one out of reach at the first `up` does not block the stack.
+            registerLater: settings.acme.fallbackIssuers.length > 0,
         },
         named.opts,
     );
@@ -147,6 +151,7 @@ export function acmeAccounts(
                 eabHmacKey: issuer.eab && pulumi.secret(issuer.eab.hmacKey),
                 keyRotation: settings.acme.accountKeyRotation,
                 deactivateOnDelete: settings.acme.deactivateAccountOnDelete,
+                registerLater: true,
             },
             named.opts,
         ),
@@ -215,6 +220,7 @@ export function siteCertificate(
         id: certificate.serverCertificateId,
         notAfter: certificate.notAfter,
         renewAfter: certificate.renewAfter,
+        arn: certificate.arn,
         // State written before fallbacks has no issuer: the account's own CA signed it.
         issuer: pulumi.all([certificate.issuerDirectoryUrl, account.directoryUrl]).apply(([issuer, own]) => issuer ?? own),
         certificatePem: certificate.certificatePem,
@@ -405,6 +411,31 @@ export async function resolveAdoption(settings: SiteSettings, distributionId: st
                 `\`${setting}\` ${distributionId} serves IAM certificate ${found.certificateId}, which is not under /cloudfront/ in this account: ` +
                     "CloudFront serves only certificates there (docs/china-rules.md); check `aws iam list-server-certificates --path-prefix /cloudfront/`",
             ]);
+        }
+        // Refused here, at preview, before anything changes (the provider checks again at create).
+        const stored = await getServerCertificate(target, certificateName);
+        const facts = stored && certificateFacts(stored.body);
+        const problem =
+            stored &&
+            adoptionProblem(
+                certificateName,
+                stored.path,
+                facts!,
+                settings.domains,
+                stackCertificatePath(pulumi.getProject(), pulumi.getStack()),
+            );
+        if (problem) {
+            throw new InputError([`\`${setting}\` ${distributionId}: ${problem}`]);
+        }
+        // Expired, due or self-signed: the `up` orders a new one first and moves the distribution to it.
+        const instead = facts && orderInsteadOfAdopting(facts, Date.now(), settings.acme.renewBeforeDays);
+        if (instead) {
+            void pulumi.log.warn(
+                `adopting ${distributionId}: its certificate ${certificateName} is not taken over: ${instead}. ` +
+                    "`pulumi up` orders a new certificate first and moves the distribution to it, with no gap from then on; " +
+                    `${certificateName} stays in IAM as it is (docs/migrate.md)`,
+            );
+            certificateName = undefined;
         }
     }
     void pulumi.log.info(

@@ -31,6 +31,7 @@ import {
 import { distributionIdProblem } from "../core/adoption";
 import { crossSiteProblems, siteNameProblem, siteResourceName } from "../core/sites";
 import { baseName } from "../core/challenges";
+import { firstDeployLimitProblems } from "../core/caLimits";
 import { throwIfProblems } from "./inputError";
 import { hashedNamePatternProblem } from "../core/content";
 import { siteFolderProblems } from "./siteFolder";
@@ -917,11 +918,20 @@ export function readSiteConfig(): SiteConfig {
                     domainsSetting: s.label("domains"),
                     domains: s.settings.domains,
                     issuing: s.settings.iamCertificateId === undefined,
+                    writesStandingRecords: s.settings.acme.challenge === "dns-persist-01" && s.settings.hostedZoneId !== undefined,
                     adoptDistributionId: s.settings.adoptDistributionId,
                     adoptSetting: s.label("adoptDistributionId"),
                 })),
             ),
         );
+        // What a first `up` of every site asks of the CA and IAM at once (core/caLimits.ts): a warning,
+        // as a stack whose sites exist already renews them exempt, a few at a time.
+        firstDeployLimitProblems(
+            sites
+                .filter((s) => s.settings.iamCertificateId === undefined)
+                .map((s) => ({ setting: s.label("domains"), domains: s.settings.domains })),
+            { directoryUrl: site.settings.acme.directoryUrl, fallbacks: site.settings.acme.fallbackIssuers.length > 0 },
+        ).forEach((w) => void pulumi.log.warn(w));
     }
 
     // Whether the key holds encrypted values (`pulumi config set --secret --path …`): credentials in

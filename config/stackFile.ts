@@ -9,9 +9,26 @@ import * as path from "node:path";
 import * as yaml from "js-yaml";
 import * as pulumi from "@pulumi/pulumi";
 
+/** The stack file the offline tools evaluate (`npm run plan --config-file`), in place of the one beside Pulumi.yaml. */
+let evaluatedStackFile: string | undefined;
+
+/**
+ * Reads `file` as the stack's settings file from now on in this process: the offline plan and the
+ * policy generator evaluate the program on a file that may live anywhere (`--config-file`), and the
+ * per-field secret check must read that one, or a plaintext token beside an encrypted field passes.
+ */
+export function evaluateStackFile(file: string | undefined): void {
+    evaluatedStackFile = file;
+}
+
 /** The stack file's `config:` map, or undefined when there is none to read (another config dir that is gone, ESC only, a test). */
 function stackFileConfig(): Record<string, unknown> | undefined {
     try {
+        if (evaluatedStackFile !== undefined) {
+            return (
+                (yaml.load(fs.readFileSync(evaluatedStackFile, "utf8")) as { config?: Record<string, unknown> } | undefined)?.config ?? {}
+            );
+        }
         let dir = process.cwd();
         while (!fs.existsSync(path.join(dir, "Pulumi.yaml")) && path.dirname(dir) !== dir) {
             dir = path.dirname(dir);

@@ -190,23 +190,24 @@ export function adoptNameProblem(name: unknown, setting: string): string | undef
 /**
  * Why the certificate found in IAM cannot be adopted for `domains`, or undefined: CloudFront serves
  * only certificates under /cloudfront/ (docs/china-rules.md), it must cover every name the stack
- * serves (aliases added later need a new certificate anyway), and it must still be valid.
+ * serves (aliases added later need a new certificate anyway). One expired, due or self-signed is not
+ * refused but replaced by a fresh order (orderInsteadOfAdopting).
  */
 export function adoptionProblem(
     name: string,
     path: string,
-    facts: { notAfter: string; domains: string[] },
+    facts: { domains: string[] },
     domains: readonly string[],
-    now: number,
     stackPath?: string,
 ): string | undefined {
     const at = `cannot adopt IAM server certificate "${name}"`;
     if (!path.startsWith("/cloudfront/")) {
         return `${at}: its path is "${path}", and CloudFront serves only certificates uploaded under /cloudfront/; nothing was ordered. Leave it out (unset the adopt setting) and a new certificate is issued`;
     }
-    // /cloudfront/<stack>/<resource>/ is where a stack of this program keeps its certificates
-    // (defaultIamPath): another stack's would be moved out from under it.
-    const otherStack = /^\/cloudfront\/([^/]+)\/[^/]+\/$/.exec(path)?.[1];
+    // /cloudfront/<project>/<stack>/<resource>/ is where a stack of this program keeps its certificates
+    // (defaultIamPath; /cloudfront/<stack>/<resource>/ in earlier versions): another stack's would be
+    // moved out from under it.
+    const otherStack = /^\/cloudfront\/((?:[^/]+\/)?[^/]+)\/[^/]+\/$/.exec(path)?.[1];
     if (stackPath !== undefined && otherStack !== undefined && !path.startsWith(stackPath)) {
         return (
             `${at}: it is under ${path}, the path of stack ${otherStack}'s certificates, and adopting it would move it out from under that stack; ` +
@@ -229,8 +230,30 @@ export function adoptionProblem(
             "Adopt a certificate that covers every name, or leave it out and a new certificate is issued"
         );
     }
+    return undefined;
+}
+
+/**
+ * Why a certificate found serving a site is replaced by a fresh order rather than taken over, or
+ * undefined: expired (the most urgent reason to migrate), already inside the window in which the
+ * stack would renew it (taken over, it would be replaced at the next `up` anyway), or self-signed
+ * (no browser trusts it). The new certificate is ordered in the same `pulumi up`, before the
+ * distribution moves to it; the old one stays in IAM as it was (docs/migrate.md).
+ */
+export function orderInsteadOfAdopting(
+    facts: { serialNumber: string; notBefore: string; notAfter: string; selfSigned: boolean },
+    now: number,
+    renewBeforeDays?: number,
+): string | undefined {
     if (Date.parse(facts.notAfter) <= now) {
-        return `${at}: it expired at ${facts.notAfter}; nothing was ordered. Leave it out and a new certificate is issued`;
+        return `it expired at ${facts.notAfter}`;
+    }
+    if (facts.selfSigned) {
+        return "it is self-signed, which no browser trusts";
+    }
+    const from = renewAfter(facts, { renewBeforeDays, random: stableFraction(facts.serialNumber) });
+    if (isDue(from, now)) {
+        return `it is inside its renewal window (from ${from}; valid until ${facts.notAfter})`;
     }
     return undefined;
 }
@@ -268,10 +291,36 @@ export function certificateName(primaryDomain: string, notAfterIso: string, seri
     return base.slice(0, IAM_NAME_MAX - suffix.length) + suffix;
 }
 
-/** `/cloudfront/<stack>/<name>/`, cleaned to IAM's path alphabet. */
-export function defaultIamPath(stack: string, resourceName: string): string {
-    const clean = (s: string) => s.replace(/[^\w+=,.@-]/g, "-");
-    return `/cloudfront/${clean(stack)}/${clean(resourceName)}/`;
+/** An IAM path CloudFront serves certificates from (under /cloudfront/), in IAM's path alphabet as this program writes it. */
+export const CLOUDFRONT_IAM_PATH = /^\/cloudfront(\/[\w+=,.@-]+)*\/$/;
+
+const cleanPathPart = (s: string) => s.replace(/[^\w+=,.@-]/g, "-");
+
+/**
+ * Where a stack keeps its certificates: `/cloudfront/<project>/<stack>/`, the stack's full identity,
+ * so two projects' `cn-north-1` stacks never share a path (nor a policy that grants it).
+ */
+export function stackCertificatePath(project: string, stack: string): string {
+    return `/cloudfront/${cleanPathPart(project)}/${cleanPathPart(stack)}/`;
+}
+
+/**
+ * Where stacks kept their certificates before the path carried the project: `/cloudfront/<stack>/`,
+ * shared by every project's stack of that name. A certificate there stays until its next renewal,
+ * which uploads the new one under the stack's own path (docs/migrate.md, "Certificate paths").
+ */
+export function legacyStackCertificatePath(stack: string): string {
+    return `/cloudfront/${cleanPathPart(stack)}/`;
+}
+
+/** A certificate resource's IAM path: `/cloudfront/<project>/<stack>/<name>/`, cleaned to IAM's path alphabet. */
+export function defaultIamPath(project: string, stack: string, resourceName: string): string {
+    return `${stackCertificatePath(project, stack)}${cleanPathPart(resourceName)}/`;
+}
+
+/** The path the same resource had before (legacyStackCertificatePath): looked at when it renews, and never written. */
+export function legacyIamPath(stack: string, resourceName: string): string {
+    return `${legacyStackCertificatePath(stack)}${cleanPathPart(resourceName)}/`;
 }
 
 /** Inputs as the provider receives them (plain values, after defaults). */
@@ -454,11 +503,7 @@ export function checkInputs(inputs: Record<string, unknown>, only?: readonly str
     }
 
     const path = inputs.path;
-    if (
-        wanted("path") &&
-        known(path) &&
-        (typeof path !== "string" || !/^\/cloudfront(\/[\w+=,.@-]+)*\/$/.test(path) || path.length > 512)
-    ) {
+    if (wanted("path") && known(path) && (typeof path !== "string" || !CLOUDFRONT_IAM_PATH.test(path) || path.length > 512)) {
         fail(
             "path",
             `\`path\` ${JSON.stringify(path)} must start with "/cloudfront/" and end with "/" (e.g. "/cloudfront/prod/site/"): CloudFront only uses IAM certificates under /cloudfront`,
@@ -647,10 +692,18 @@ export function storedInputs(inputs: CertificateInputs): Pick<CertificateInputs,
 }
 
 /** Serial (hex), notBefore and notAfter of a PEM certificate. */
-export function certificateFacts(certificatePem: string): { serialNumber: string; notBefore: string; notAfter: string; domains: string[] } {
+export function certificateFacts(certificatePem: string): {
+    serialNumber: string;
+    notBefore: string;
+    notAfter: string;
+    domains: string[];
+    /** Signed by its own key (issuer = subject): no browser trusts it. */
+    selfSigned: boolean;
+} {
     const { X509Certificate } = require("node:crypto") as typeof import("node:crypto");
     const cert = new X509Certificate(certificatePem);
     return {
+        selfSigned: cert.issuer === cert.subject && cert.verify(cert.publicKey),
         serialNumber: cert.serialNumber.toLowerCase(),
         notBefore: new Date(cert.validFrom).toISOString(),
         notAfter: new Date(cert.validTo).toISOString(),

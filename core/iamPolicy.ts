@@ -18,6 +18,7 @@
  *   for fine-grained access control", which docs.amazonaws.cn publishes for the China Regions).
  */
 import { acmeChallengeName, baseName } from "./challenges";
+import { stackCertificatePath } from "./certificate";
 
 /** The features of a stack that decide which resource types it registers. */
 export const DEPLOY_OPTIONS = [
@@ -75,8 +76,18 @@ export type PolicyPhase = "bootstrap" | "steady";
 export interface PolicyScope {
     /** The account id, or "*". */
     account: string;
-    /** The stack name (its certificates live under /cloudfront/<stack>/), or "*". */
+    /** The stack name, or "*". */
     stack: string;
+    /** The project: the stack's certificates live under /cloudfront/<project>/<stack>/ (stackCertificatePath). Unused with stack "*". */
+    project: string;
+    /**
+     * Certificates of the stack outside its path: those earlier versions uploaded under
+     * /cloudfront/<stack>/<resource>/, until the next `pulumi up` moves them under the stack's path
+     * (docs/migrate.md, "Certificate paths"). Each by path and name (`/cloudfront/cn-north-1/certificate/www…`),
+     * or by its resource's path (`/cloudfront/cn-north-1/certificate/`) when outputs written before
+     * `certificateArn` do not name it.
+     */
+    formerCertificates?: readonly string[];
     options: ReadonlySet<DeployOption>;
     /** The managed policy every watch role must carry as its boundary. */
     watchBoundaryArn: string;
@@ -143,6 +154,10 @@ export const ARN_PART_SYNTAX = {
     account: { re: /^\d{12}$/, what: "a 12-digit account id" },
     // Pulumi's stack names (pulumi stack init): letters, digits, "-", "_", "." (no "*", "?", "/").
     stack: { re: /^[A-Za-z0-9_.-]{1,100}$/, what: 'a stack name (letters, digits, "-", "_", ".")' },
+    // Pulumi's project names (Pulumi.yaml `name`): the same alphabet.
+    project: { re: /^[A-Za-z0-9_.-]{1,100}$/, what: 'a project name (letters, digits, "-", "_", ".")' },
+    // An IAM server certificate's path and name under /cloudfront/ (IAM's alphabet, no wildcard).
+    certificate: { re: /^\/cloudfront(\/[\w+=,.@-]+)+\/?$/, what: "an IAM server certificate's path and name under /cloudfront/" },
     zoneId: { re: /^Z[A-Z0-9]{1,31}$/, what: "a Route 53 hosted zone id (Z…)" },
     distributionId: { re: /^E[A-Z0-9]{1,31}$/, what: "a CloudFront distribution id (E…)" },
     // S3 bucket naming rules (S3 User Guide, "General purpose bucket naming rules").
@@ -166,6 +181,8 @@ export function scopeProblems(scope: PolicyScope): string[] {
     const problems = [
         scope.account === "*" ? undefined : arnPartProblem("account", scope.account, "the account"),
         arnPartProblem("stack", scope.stack, "the stack"),
+        arnPartProblem("project", scope.project, "the project"),
+        ...(scope.formerCertificates ?? []).map((c) => arnPartProblem("certificate", c, "the certificate")),
         ...(scope.zoneIds ?? []).map((z) => arnPartProblem("zoneId", z, "the hosted zone")),
         scope.stackId === undefined ? undefined : arnPartProblem("stackId", scope.stackId, "the stack id"),
         ...(scope.distributionIds ?? []).map((d) => arnPartProblem("distributionId", d, "the distribution")),
@@ -318,7 +335,14 @@ function resourcesOf(kind: string, s: PolicyScope, objectsOfEveryBucket: boolean
         case "certificate":
             return {
                 sid: "CertificatesUnderTheStackPath",
-                resources: [`arn:aws-cn:iam::${acct}:server-certificate/cloudfront/${s.stack === "*" ? "*" : `${s.stack}/*`}`],
+                resources: [
+                    `arn:aws-cn:iam::${acct}:server-certificate${s.stack === "*" ? "/cloudfront/*" : `${stackCertificatePath(s.project, s.stack)}*`}`,
+                    ...(s.stack === "*"
+                        ? []
+                        : (s.formerCertificates ?? []).map(
+                              (c) => `arn:aws-cn:iam::${acct}:server-certificate${c}${c.endsWith("/") ? "*" : ""}`,
+                          )),
+                ],
             };
         case "watchRole":
             return {

@@ -3,6 +3,7 @@
  * list, and when CAA (RFC 8659) forbids a CA before anything is ordered. The model is CertMagic's
  * issuer list; the classes are from RFC 8555 §6.7 (error types) and docs/issuers.md.
  */
+import { createHash } from "node:crypto";
 
 /** Why the next issuer is tried; anything else stops the certificate with its own error. */
 export type IssuerFailure =
@@ -148,4 +149,18 @@ export function caaForbids(name: string, properties: readonly CaaProperty[], caI
     return allowed.length === 0
         ? `its CAA ${tag} record ";" allows no CA`
         : `its CAA ${tag} record allows ${allowed.map((n) => `"${n}"`).join(", ")}, and this CA is ${ids.map((i) => `"${i}"`).join(", ")}`;
+}
+
+/**
+ * The tag each uploaded certificate carries in IAM, naming the ACME account that ordered it (and so
+ * its CA: an account URL is the CA's). It is what a renewal reads to decide whether to send `replaces`
+ * and ask for renewal information: only to the CA and account that issued (RFC 9773 §5), which the
+ * certificate's own IAM record says durably, whatever the engine hands the provider (a replacement's
+ * create sees the new inputs only). A hash: IAM tag values cannot hold every URL character.
+ */
+export const ISSUER_ACCOUNT_TAG = "cloudfront-china:acme-account";
+
+/** The ISSUER_ACCOUNT_TAG value of an ACME account: 32 hex of sha256(account URL). */
+export function issuerAccountTagValue(accountUrl: string): string {
+    return createHash("sha256").update(accountUrl).digest("hex").slice(0, 32);
 }

@@ -8,7 +8,7 @@
  * `…-logs-…`) and `site-<name>-certificate` (IAM path `/cloudfront/<stack>/site-<name>-certificate/`).
  */
 import { createHash } from "node:crypto";
-import { acmeChallengeName } from "./challenges";
+import { persistRecordName } from "./challenges";
 
 /** A site's name: lower-case letters, digits and "-", as S3 bucket names allow, short enough for them. */
 export const SITE_NAME = /^[a-z](?:[a-z0-9-]{0,22}[a-z0-9])?$/;
@@ -80,6 +80,8 @@ export interface SiteNames {
     domains: readonly string[];
     /** Whether the program issues its certificate (no iamCertificateId). */
     issuing: boolean;
+    /** Whether the program writes the site's standing dns-persist-01 records into Route 53 (mode dns-persist-01 with its zone). */
+    writesStandingRecords?: boolean;
     /** The distribution it takes over, if any, and the setting that names it. */
     adoptDistributionId?: string;
     adoptSetting?: string;
@@ -88,9 +90,11 @@ export interface SiteNames {
 /**
  * What cannot hold between the sites of one stack:
  * - one alias on two sites: CloudFront refuses an alias another distribution holds (CNAMEAlreadyExists);
- * - two issuing sites proving control at one DNS name (`*.example.cn` and `example.cn` both answer at
- *   `_acme-challenge.example.cn`, RFC 8555 §8.4): their renewals fall on the same `pulumi up` and
- *   each would overwrite the other's record;
+ * - two issuing sites that both write the standing dns-persist-01 record of one base name
+ *   (`*.example.cn` and `example.cn` share `_validation-persist.example.cn`): two Route 53 record
+ *   resources for one record set. With dns-01 the two are fine: both prove control at
+ *   `_acme-challenge.example.cn`, RFC 8555 §8.4 lets several TXT values stand there, and the writes
+ *   are compare-and-swap, each keeping the other's value (aws/route53.ts), so both renew in one `up`;
  * - one distribution adopted twice.
  */
 export function crossSiteProblems(sites: readonly SiteNames[]): string[] {
@@ -113,16 +117,19 @@ export function crossSiteProblems(sites: readonly SiteNames[]): string[] {
             if (!site.issuing) {
                 continue;
             }
-            const challenge = acmeChallengeName(alias);
-            const other = challengeOwner.get(challenge);
+            if (!site.writesStandingRecords) {
+                continue;
+            }
+            const standing = persistRecordName(alias);
+            const other = challengeOwner.get(standing);
             if (other !== undefined && other.site !== site) {
                 problems.push(
-                    `"${other.domain}" (\`${other.site.domainsSetting}\`) and "${domain}" (\`${site.domainsSetting}\`) prove control at the same DNS name, ` +
-                        `${challenge}, and both sites issue their certificates: their renewals would overwrite each other's record. ` +
-                        "Put both names on one site, or give one site an `iamCertificateId`",
+                    `"${other.domain}" (\`${other.site.domainsSetting}\`) and "${domain}" (\`${site.domainsSetting}\`) share the standing dns-persist-01 record ` +
+                        `${standing}, which both sites would write to Route 53. Put both names on one site, or use challenge dns-01 ` +
+                        "(with it, the two prove control side by side)",
                 );
             } else {
-                challengeOwner.set(challenge, { site, domain });
+                challengeOwner.set(standing, { site, domain });
             }
         }
         if (site.adoptDistributionId !== undefined) {

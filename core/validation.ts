@@ -209,7 +209,11 @@ export function contentDirProblems(dir: unknown, setting: string): string[] {
     return stat.isDirectory() ? [] : [`\`${setting}\` "${dir}" is a file, not a folder: give the folder that holds index.html`];
 }
 
-/** AWS tag limits (most services): key 1-128, value 0-256, no "aws:" prefix, 50 tags. */
+/**
+ * AWS tag limits (most services): key 1-128, value 0-256, no "aws:" prefix, 50 tags. One of the 50 is
+ * the program's own on the resources it marks (the distribution's stack tag, the certificate's
+ * issuing account), and its `cloudfront-china:` keys are its alone.
+ */
 export function tagsProblems(tags: unknown, setting: string): string[] {
     if (tags === undefined) {
         return [];
@@ -219,8 +223,10 @@ export function tagsProblems(tags: unknown, setting: string): string[] {
     }
     const entries = Object.entries(tags as Record<string, unknown>);
     const problems: string[] = [];
-    if (entries.length > 50) {
-        problems.push(`\`${setting}\` has ${entries.length} tags: AWS allows at most 50`);
+    if (entries.length > 49) {
+        problems.push(
+            `\`${setting}\` has ${entries.length} tags: AWS allows at most 50, and the program adds one of its own (cloudfront-china:…): keep at most 49`,
+        );
     }
     for (const [k, v] of entries) {
         if (k.length < 1 || k.length > 128) {
@@ -228,6 +234,10 @@ export function tagsProblems(tags: unknown, setting: string): string[] {
         }
         if (k.toLowerCase().startsWith("aws:")) {
             problems.push(`\`${setting}\` key "${k}" uses the reserved "aws:" prefix: rename it`);
+        } else if (k.toLowerCase().startsWith("cloudfront-china:")) {
+            problems.push(
+                `\`${setting}\` key "${k}" uses the program's own "cloudfront-china:" prefix (the stack and issuer marks): rename it`,
+            );
         }
         if (typeof v !== "string" || v.length > 256) {
             problems.push(`\`${setting}\` value of "${k}" must be a string of at most 256 characters`);

@@ -12,6 +12,9 @@
  *           §7.3.5 key change): same account URL, so no certificate is replaced or re-ordered, and
  *           the old key (say, in a leaked state file) can no longer act for the account; reads the
  *           issuer names again.
+ *   registerLater: with other CAs to fall back to, a CA unreachable at the first `pulumi up` leaves the
+ *           account unregistered (accountUrl "", its key kept) instead of failing the run: the
+ *           certificates are ordered from the next CA, and a later `up` registers it (diff, update).
  *   delete: deactivates the account at the CA (RFC 8555 §7.3.6), when it is replaced or the stack is
  *           destroyed, so a key left in an old state file or backup cannot order for the stack's
  *           names any more; certificates already issued stay valid. `deactivateOnDelete: false`
@@ -41,6 +44,12 @@ export interface AcmeAccountArgs {
     readonly keyRotation?: pulumi.Input<number | undefined>;
     /** Deactivate the account at the CA when it is replaced or destroyed. Defaults to true. */
     readonly deactivateOnDelete?: pulumi.Input<boolean | undefined>;
+    /**
+     * Set when certificates have another CA to fall back to: a CA that cannot be reached when the
+     * account is made leaves it unregistered (`accountUrl` "") rather than failing the `pulumi up`,
+     * and a later `up` registers it. Defaults to false (the run fails, naming the CA).
+     */
+    readonly registerLater?: pulumi.Input<boolean | undefined>;
 }
 
 interface AccountInputs {
@@ -50,6 +59,7 @@ interface AccountInputs {
     eabHmacKey?: string;
     keyRotation?: number;
     deactivateOnDelete?: boolean;
+    registerLater?: boolean;
 }
 
 interface AccountOutputs {
@@ -58,6 +68,7 @@ interface AccountOutputs {
     eabKeyId?: string;
     keyRotation?: number;
     deactivateOnDelete?: boolean;
+    /** "" while the CA could not be reached to register it (registerLater). */
     accountUrl: string;
     accountKeyPem: string;
     /** The CA's issuer domain names (directory `meta.caaIdentities`; [] when it lists none). */
@@ -97,6 +108,7 @@ export const acmeAccountProvider: pulumi.dynamic.ResourceProvider = {
         }
         return {
             changes:
+                olds.accountUrl === "" ||
                 (olds.email ?? "") !== (news.email ?? "") ||
                 (olds.keyRotation ?? 0) !== (news.keyRotation ?? 0) ||
                 (olds.deactivateOnDelete ?? true) !== (news.deactivateOnDelete ?? true) ||
@@ -106,95 +118,150 @@ export const acmeAccountProvider: pulumi.dynamic.ResourceProvider = {
 
     async create(inputs: AccountInputs) {
         const acme = require("acme-client") as typeof Acme;
-        const started = Date.now();
-        const directory = await assertCaReachable(inputs.directoryUrl);
         const accountKey = await acme.crypto.createPrivateEcdsaKey("P-256");
-        const client = withNonceRetries(
-            new acme.Client({
-                directoryUrl: inputs.directoryUrl,
-                accountKey,
-                externalAccountBinding: inputs.eabKeyId ? { kid: inputs.eabKeyId, hmacKey: inputs.eabHmacKey ?? "" } : undefined,
-            }),
-        );
-        await client.createAccount({ termsOfServiceAgreed: true, contact: contact(inputs.email) }).catch((e: Error) => {
-            // RFC 8555 §7.3.4: a CA that requires EAB answers externalAccountRequired (ZeroSSL, Google Trust Services).
-            if (/external ?account|externalAccountBinding/i.test(e.message)) {
-                throw new Error(
-                    `the ACME CA at ${inputs.directoryUrl} requires External Account Binding (${e.message}): ` +
-                        (inputs.eabKeyId
-                            ? "check that the key id and HMAC key are the CA's current EAB credentials"
-                            : "set cloudfront-china:acmeEabKeyId and, as a secret, cloudfront-china:acmeEabHmacKey from the CA's account page " +
-                              "(for a CA in cloudfront-china:issuers: eabKeyId and eabHmacKey in its entry)") +
-                        "; no account was registered",
-                );
-            }
-            throw e;
-        });
-        const accountUrl = client.getAccountUrl();
-        console.log(`[acme] account registered at ${inputs.directoryUrl}: ${accountUrl} (${((Date.now() - started) / 1000).toFixed(2)} s)`);
         const outs: AccountOutputs = {
             directoryUrl: inputs.directoryUrl,
             email: inputs.email,
             eabKeyId: inputs.eabKeyId,
             keyRotation: inputs.keyRotation,
             deactivateOnDelete: inputs.deactivateOnDelete,
-            accountUrl,
+            accountUrl: "",
             accountKeyPem: accountKey.toString(),
-            issuerDomainNames: directory.meta?.caaIdentities ?? [],
+            issuerDomainNames: [],
         };
-        return { id: accountUrl, outs: withoutUndefined(outs) };
+        const registered = await registerAccount(inputs, outs.accountKeyPem, Boolean(inputs.registerLater));
+        // An unregistered account has no URL to be known by: a name of its own until it has one.
+        const id = registered.accountUrl || `unregistered-${require("node:crypto").randomUUID() as string}`;
+        return { id, outs: withoutUndefined({ ...outs, ...registered }) };
     },
 
     async update(_id: string, olds: AccountOutputs, news: AccountInputs) {
-        const acme = require("acme-client") as typeof Acme;
-        const client = withNonceRetries(
-            new acme.Client({ directoryUrl: olds.directoryUrl, accountKey: olds.accountKeyPem, accountUrl: olds.accountUrl }),
-        );
-        if ((olds.email ?? "") !== (news.email ?? "")) {
-            await client.updateAccount({ contact: contact(news.email) });
+        if (olds.accountUrl === "") {
+            // Made while its CA could not be reached: registered now, with the key made then.
+            const registered = await registerAccount({ ...news, directoryUrl: olds.directoryUrl }, olds.accountKeyPem, true);
+            return {
+                outs: withoutUndefined({
+                    ...olds,
+                    email: news.email,
+                    keyRotation: news.keyRotation,
+                    deactivateOnDelete: news.deactivateOnDelete,
+                    ...registered,
+                }),
+            };
         }
-        let accountKeyPem = olds.accountKeyPem;
-        if ((olds.keyRotation ?? 0) !== (news.keyRotation ?? 0)) {
-            // RFC 8555 §7.3.5: the new key signs the inner request, the old key the outer one; on
-            // success the CA answers only to the new key. A failure leaves the old key in force.
-            const newKey = await acme.crypto.createPrivateEcdsaKey("P-256");
-            await client.updateAccountKey(newKey);
-            accountKeyPem = newKey.toString();
-            console.log(
-                `[acme] account key of ${olds.accountUrl} rolled over (keyRotation ${olds.keyRotation ?? 0} -> ${news.keyRotation ?? 0})`,
-            );
-        }
-        const issuerDomainNames = (await assertCaReachable(olds.directoryUrl)).meta?.caaIdentities ?? [];
-        const outs: AccountOutputs = {
-            ...olds,
-            email: news.email,
-            keyRotation: news.keyRotation,
-            deactivateOnDelete: news.deactivateOnDelete,
-            accountKeyPem,
-            issuerDomainNames,
-        };
-        return { outs: withoutUndefined(outs) };
+        return updateRegistered(olds, news);
     },
 
     async delete(_id: string, olds: AccountOutputs) {
-        if (olds.deactivateOnDelete === false) {
-            console.log(`[acme] account ${olds.accountUrl} kept (deactivateOnDelete: false)`);
-            return;
+        if (olds.accountUrl === "") {
+            return; // never registered: nothing at the CA
         }
-        try {
-            // Fails fast when the CA cannot be reached (acme-client would retry a refused connection).
-            await assertCaReachable(olds.directoryUrl);
-            await acmeClient(olds.directoryUrl, olds.accountKeyPem, olds.accountUrl).updateAccount({ status: "deactivated" });
-            console.log(`[acme] account ${olds.accountUrl} deactivated`);
-        } catch (e) {
-            // RFC 8555 §7.3.6: already deactivated answers unauthorized; either way nothing is left to do here.
-            console.warn(
-                `[acme] account ${olds.accountUrl} could not be deactivated (${(e as Error).message}): ` +
-                    "its key is gone from the state; deactivate it from a backup of the state if the key may have leaked",
-            );
-        }
+        return deactivate(olds);
     },
 };
+
+/**
+ * Registers the account of `key` at the CA (RFC 8555 §7.3; the same key again finds the same
+ * account). `later`: a CA that cannot be reached leaves it unregistered (accountUrl "") with a log
+ * line, instead of failing.
+ */
+async function registerAccount(
+    inputs: AccountInputs,
+    key: string,
+    later: boolean,
+): Promise<Pick<AccountOutputs, "accountUrl" | "issuerDomainNames">> {
+    const acme = require("acme-client") as typeof Acme;
+    const started = Date.now();
+    let directory: Awaited<ReturnType<typeof assertCaReachable>>;
+    try {
+        directory = await assertCaReachable(inputs.directoryUrl);
+    } catch (e) {
+        if (!later) {
+            throw e;
+        }
+        console.log(
+            `[acme] account at ${inputs.directoryUrl} not registered: ${(e as Error).message}. ` +
+                "Certificates are ordered from the next CA; the next `pulumi up` registers it",
+        );
+        return { accountUrl: "", issuerDomainNames: [] };
+    }
+    const client = withNonceRetries(
+        new acme.Client({
+            directoryUrl: inputs.directoryUrl,
+            accountKey: key,
+            externalAccountBinding: inputs.eabKeyId ? { kid: inputs.eabKeyId, hmacKey: inputs.eabHmacKey ?? "" } : undefined,
+        }),
+    );
+    await client.createAccount({ termsOfServiceAgreed: true, contact: contact(inputs.email) }).catch((e: Error) => {
+        // RFC 8555 §7.3.4: a CA that requires EAB answers externalAccountRequired (ZeroSSL, Google Trust Services).
+        if (/external ?account|externalAccountBinding/i.test(e.message)) {
+            throw new Error(
+                `the ACME CA at ${inputs.directoryUrl} requires External Account Binding (${e.message}): ` +
+                    (inputs.eabKeyId
+                        ? "check that the key id and HMAC key are the CA's current EAB credentials"
+                        : "set cloudfront-china:acmeEabKeyId and, as a secret, cloudfront-china:acmeEabHmacKey from the CA's account page " +
+                          "(for a CA in cloudfront-china:issuers: eabKeyId and eabHmacKey in its entry)") +
+                    "; no account was registered",
+            );
+        }
+        throw e;
+    });
+    const accountUrl = client.getAccountUrl();
+    console.log(`[acme] account registered at ${inputs.directoryUrl}: ${accountUrl} (${((Date.now() - started) / 1000).toFixed(2)} s)`);
+    return { accountUrl, issuerDomainNames: directory.meta?.caaIdentities ?? [] };
+}
+
+/** A registered account's update: contact, key rollover, the CA's issuer names again. */
+async function updateRegistered(olds: AccountOutputs, news: AccountInputs) {
+    const acme = require("acme-client") as typeof Acme;
+    const client = withNonceRetries(
+        new acme.Client({ directoryUrl: olds.directoryUrl, accountKey: olds.accountKeyPem, accountUrl: olds.accountUrl }),
+    );
+    if ((olds.email ?? "") !== (news.email ?? "")) {
+        await client.updateAccount({ contact: contact(news.email) });
+    }
+    let accountKeyPem = olds.accountKeyPem;
+    if ((olds.keyRotation ?? 0) !== (news.keyRotation ?? 0)) {
+        // RFC 8555 §7.3.5: the new key signs the inner request, the old key the outer one; on
+        // success the CA answers only to the new key. A failure leaves the old key in force.
+        const newKey = await acme.crypto.createPrivateEcdsaKey("P-256");
+        await client.updateAccountKey(newKey);
+        accountKeyPem = newKey.toString();
+        console.log(
+            `[acme] account key of ${olds.accountUrl} rolled over (keyRotation ${olds.keyRotation ?? 0} -> ${news.keyRotation ?? 0})`,
+        );
+    }
+    const issuerDomainNames = (await assertCaReachable(olds.directoryUrl)).meta?.caaIdentities ?? [];
+    const outs: AccountOutputs = {
+        ...olds,
+        email: news.email,
+        keyRotation: news.keyRotation,
+        deactivateOnDelete: news.deactivateOnDelete,
+        accountKeyPem,
+        issuerDomainNames,
+    };
+    return { outs: withoutUndefined(outs) };
+}
+
+/** Deactivates a registered account (RFC 8555 §7.3.6) unless `deactivateOnDelete` is false; a CA out of reach is a warning. */
+async function deactivate(olds: AccountOutputs) {
+    if (olds.deactivateOnDelete === false) {
+        console.log(`[acme] account ${olds.accountUrl} kept (deactivateOnDelete: false)`);
+        return;
+    }
+    try {
+        // Fails fast when the CA cannot be reached (acme-client would retry a refused connection).
+        await assertCaReachable(olds.directoryUrl);
+        await acmeClient(olds.directoryUrl, olds.accountKeyPem, olds.accountUrl).updateAccount({ status: "deactivated" });
+        console.log(`[acme] account ${olds.accountUrl} deactivated`);
+    } catch (e) {
+        // RFC 8555 §7.3.6: already deactivated answers unauthorized; either way nothing is left to do here.
+        console.warn(
+            `[acme] account ${olds.accountUrl} could not be deactivated (${(e as Error).message}): ` +
+                "its key is gone from the state; deactivate it from a backup of the state if the key may have leaked",
+        );
+    }
+}
 
 /** An ACME account whose key lives (secret) in the stack state. */
 export class AcmeAccount extends pulumi.dynamic.Resource {
@@ -217,6 +284,7 @@ export class AcmeAccount extends pulumi.dynamic.Resource {
                 eabHmacKey: args.eabHmacKey === undefined ? undefined : pulumi.secret(args.eabHmacKey),
                 keyRotation: args.keyRotation,
                 deactivateOnDelete: args.deactivateOnDelete,
+                registerLater: args.registerLater,
                 accountUrl: undefined,
                 accountKeyPem: undefined,
                 issuerDomainNames: undefined,

@@ -32,20 +32,24 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { AcmeAccount } from "./acmeAccount";
-import { AcmeDirectory, assertCaReachable } from "../acme/client";
+import { AcmeDirectory, CHECK_DIRECTORY_TIMEOUT_MS, assertCaReachable } from "../acme/client";
 import { ariCertId, fetchRenewalWindow, getRenewalWindow, renewalInfoUrl } from "../acme/ari";
 import {
     CertificateInputs,
     FallbackIssuer,
     adoptNameProblem,
     adoptionProblem,
+    orderInsteadOfAdopting,
     KeyType,
     PLAN_INPUTS,
     ariRenewalInstant,
     certificateFacts,
     certificateName,
     checkInputs,
+    CLOUDFRONT_IAM_PATH,
+    canonicalDirectoryUrl,
     defaultIamPath,
+    legacyIamPath,
     inPlaceChanges,
     isDue,
     quotaProblem,
@@ -58,7 +62,7 @@ import {
     zoneFor,
 } from "../core/certificate";
 import { acmeIssuer, fromFirstIssuerThatWorks } from "../acme/issuer";
-import { IssuerError, caaForbids } from "../core/issuers";
+import { ISSUER_ACCOUNT_TAG, IssuerError, caaForbids, issuerAccountTagValue } from "../core/issuers";
 import { lookupCaa } from "../dns/resolvers";
 import { DnsHost } from "../dns/host";
 import { route53Host } from "../dns/route53";
@@ -93,7 +97,11 @@ export interface IamAcmeCertificateArgs {
     readonly fallbackAccounts?: ReadonlyArray<{ account: AcmeAccount; profile?: string; keyType?: KeyType }>;
     /** The aws-cn region for IAM and Route 53 clients: "cn-north-1" or "cn-northwest-1" (the provider cannot see aws:region). */
     readonly region: pulumi.Input<string>;
-    /** IAM path; must start with "/cloudfront/" and end with "/". Defaults to "/cloudfront/<stack>/<name>/". Changing it replaces the certificate. */
+    /**
+     * IAM path; must start with "/cloudfront/" and end with "/". Defaults to "/cloudfront/<project>/<stack>/<name>/".
+     * Changing it replaces the certificate; a certificate under the default path of earlier versions
+     * ("/cloudfront/<stack>/<name>/") keeps it until its next renewal, which uploads under the new one.
+     */
     readonly path?: pulumi.Input<string>;
     /** "rsa-2048" (default) or "ecdsa-p256" (unverified with IAM in China). Changing it replaces the certificate. */
     readonly keyType?: pulumi.Input<KeyType>;
@@ -170,6 +178,27 @@ interface CertificateOutputs extends Omit<CertificateInputs, "accountKeyPem"> {
 
 const log = (line: string) => console.log(line);
 
+/**
+ * What `create` receives: the inputs, and three that are never stored: the provider's own text
+ * (kept in a partial resource), the certificate to take over, and the path this resource's
+ * certificates had in earlier versions (set with the default path only).
+ */
+type CreateInputs = CertificateInputs & { __provider?: string; adoptCertificateName?: string; formerPath?: string };
+
+/** `/cloudfront/a/b/c/` → `/cloudfront/a/b/`: where the stack's certificates are. */
+const parentPath = (path: string) => path.replace(/[^/]+\/$/, "");
+
+/**
+ * The certificates IAM holds for this resource: under its path and under the path its certificates
+ * had before (formerPath), where the one a stack upgraded from earlier versions serves until its
+ * first renewal here. A create-before-delete replacement finds the certificate it replaces here.
+ */
+async function certificatesOfResource(inputs: CreateInputs) {
+    const aws = awsTargetOf(inputs);
+    const paths = inputs.formerPath !== undefined && inputs.formerPath !== inputs.path ? [inputs.path, inputs.formerPath] : [inputs.path];
+    return (await Promise.all(paths.map((p) => listServerCertificates(aws, p)))).flat();
+}
+
 /** Uploads an issued certificate; on failure throws a partial-resource error that keeps it. */
 async function uploadOrKeep(outs: CertificateOutputs, providerText: unknown): Promise<CertificateOutputs> {
     try {
@@ -181,7 +210,8 @@ async function uploadOrKeep(outs: CertificateOutputs, providerText: unknown): Pr
                 certificateBody: outs.certificatePem,
                 certificateChain: outs.chainPem,
                 privateKey: outs.privateKeyPem,
-                tags: outs.tags,
+                // The account that ordered, kept with the certificate: what its renewal reads (replacedCertificate).
+                tags: { ...outs.tags, [ISSUER_ACCOUNT_TAG]: issuerAccountTagValue(outs.issuerAccountUrl ?? outs.accountUrl) },
             },
             log,
         );
@@ -196,6 +226,55 @@ async function uploadOrKeep(outs: CertificateOutputs, providerText: unknown): Pr
             reasons: [message],
         });
     }
+}
+
+/**
+ * Whether the CA that signed the served certificate is still one of the issuers (first or fallback):
+ * then a new first CA or account is no reason to renew it. An adopted certificate's CA is not ours
+ * to know: the stack's CA as it was decides, as before.
+ */
+function issuedByListedCa(olds: CertificateOutputs, news: CreateInputs): boolean {
+    if (olds.adoptedFrom !== undefined) {
+        return false;
+    }
+    const signedBy = canonicalDirectoryUrl(olds.issuerDirectoryUrl ?? olds.acmeDirectoryUrl);
+    return [news.acmeDirectoryUrl, ...(news.fallbackIssuers ?? []).map((f) => f.directoryUrl)].some(
+        (d) => typeof d === "string" && canonicalDirectoryUrl(d) === signedBy,
+    );
+}
+
+/** Whether an update moves the certificate from the path of earlier versions to the resource's path (diff, update). */
+function movesFromFormerPath(olds: CertificateOutputs, news: CreateInputs): boolean {
+    return news.formerPath !== undefined && olds.path === news.formerPath && news.path !== olds.path;
+}
+
+/**
+ * Moves a certificate from the path earlier versions gave it (`/cloudfront/<stack>/<name>/`, shared
+ * by every project's stack of that name) to the resource's own (`/cloudfront/<project>/<stack>/<name>/`).
+ * UpdateServerCertificate keeps its name and ServerCertificateId, and CloudFront refers to it by that
+ * id, so the distribution keeps serving it: no order, no gap (aws/iam.ts, moveServerCertificate).
+ */
+async function moveFromFormerPath(olds: CertificateOutputs, news: CreateInputs): Promise<Pick<CertificateOutputs, "path" | "arn">> {
+    try {
+        await moveServerCertificate(awsTargetOf(news), olds.name, news.path);
+    } catch (e) {
+        if (errorName(e) === "AccessDenied") {
+            throw providerError(
+                `moving IAM server certificate "${olds.name}" from ${olds.path} to ${news.path} was refused (AccessDenied); it is unchanged and still served. ` +
+                    `This \`pulumi up\` needs iam:UpdateServerCertificate on ${olds.arn} and on ${news.path}*: regenerate the policy from the stack's outputs ` +
+                    '(`npm run policy -- --stack <stack> --outputs-file outputs.json`, docs/migrate.md, "Certificate paths")',
+                "MoveRefused",
+            );
+        }
+        throw e;
+    }
+    log(
+        `[certificate] [${olds.name}] moved from ${olds.path} to ${news.path} (same id ${olds.serverCertificateId}, still served): no new order`,
+    );
+    return {
+        path: news.path,
+        arn: olds.arn.replace(`:server-certificate${olds.path}${olds.name}`, `:server-certificate${news.path}${olds.name}`),
+    };
 }
 
 /**
@@ -232,28 +311,34 @@ async function currentAriInstant(olds: CertificateOutputs): Promise<string | und
 
 /**
  * The ARI CertID of the certificate this create replaces, for the order's `replaces` (RFC 9773 §5:
- * a replacement placed inside the window is exempt from Let's Encrypt's rate limits). Create-before-
- * delete means the old certificate is still in IAM under the resource's path. None on a first
- * issuance, when the CA offers no ARI, when the old certificate came from another account (check
- * records it) or another CA (its renewal information is not found there), or on any error.
+ * a replacement placed inside the window is exempt from Let's Encrypt's rate limits), when `issuer`
+ * ordered it. Create-before-delete means the old certificate is still in IAM under the resource's
+ * path, tagged with the account that ordered it (ISSUER_ACCOUNT_TAG): another CA or account is never
+ * sent its CertID, nor asked for its renewal information. None on a first issuance, when the CA
+ * offers no ARI, for a certificate without the tag that this CA does not know (adopted, or uploaded
+ * by an earlier version after a fallback), or on any error.
  */
 async function replacedCertificate(
-    inputs: CertificateInputs & { previousAccountUrl?: string },
+    inputs: CreateInputs,
+    issuer: { accountUrl: string },
     directory: AcmeDirectory,
 ): Promise<string | undefined> {
-    if (!directory.renewalInfo || (inputs.previousAccountUrl !== undefined && inputs.previousAccountUrl !== inputs.accountUrl)) {
+    if (!directory.renewalInfo) {
         return undefined;
     }
     try {
         // The latest-expiring one (a leftover whose delete failed may sit beside it); the name carries
         // notAfter too (certificateName), for stores that list no expiry.
         const expiry = (c: { name: string; expiration?: string }) => c.expiration ?? /-(\d{8}T\d{4})-[0-9a-f]+$/.exec(c.name)?.[1] ?? "";
-        const previous = (await listServerCertificates(awsTargetOf(inputs), inputs.path)).sort((a, b) =>
-            expiry(b).localeCompare(expiry(a)),
-        )[0];
+        const previous = (await certificatesOfResource(inputs)).sort((a, b) => expiry(b).localeCompare(expiry(a)))[0];
         const stored = previous && (await getServerCertificate(awsTargetOf(inputs), previous.name));
         const certId = stored?.body ? ariCertId(stored.body) : undefined;
         if (!stored || !certId) {
+            return undefined;
+        }
+        const orderedBy = stored.tags[ISSUER_ACCOUNT_TAG];
+        if (orderedBy !== undefined && orderedBy !== issuerAccountTagValue(issuer.accountUrl)) {
+            log(`[acme] [${inputs.domains[0]}] ${stored.name} was ordered by another CA or account: not sent as replaced (RFC 9773 §5)`);
             return undefined;
         }
         // RFC 9773 §5: the order and the replaced certificate share at least one name (CAs refuse
@@ -292,11 +377,11 @@ async function replacedCertificate(
  * resource's own path (same name, same ServerCertificateId, still served); a create that finds that
  * path already holding a certificate is a replacement, and orders. Undefined: order as usual.
  */
-async function adoptOnce(inputs: CertificateInputs, name: string): Promise<{ id: string; outs: CertificateOutputs } | undefined> {
+async function adoptOnce(inputs: CreateInputs, name: string): Promise<{ id: string; outs: CertificateOutputs } | undefined> {
     const aws = awsTargetOf(inputs);
-    const [stored, own] = await Promise.all([getServerCertificate(aws, name), listServerCertificates(aws, inputs.path)]);
-    const stackPath = inputs.path.split("/").slice(0, 3).join("/") + "/";
-    if (own.length > 0 || stored?.path.startsWith(stackPath)) {
+    const [stored, own] = await Promise.all([getServerCertificate(aws, name), certificatesOfResource(inputs)]);
+    const stackPaths = [inputs.path, inputs.formerPath].flatMap((p) => (p === undefined ? [] : [parentPath(p)]));
+    if (own.length > 0 || stackPaths.some((p) => stored?.path.startsWith(p))) {
         log(
             `[certificate] [${inputs.domains[0]}] not adopting ${name}: ${own.length > 0 ? `${inputs.path} already holds ${own.map((c) => c.name).join(", ")}` : `it is this stack's own (${stored?.path})`}; ordering as for any renewal`,
         );
@@ -310,9 +395,17 @@ async function adoptOnce(inputs: CertificateInputs, name: string): Promise<{ id:
         );
     }
     const facts = certificateFacts(stored.body);
-    const problem = adoptionProblem(name, stored.path, facts, inputs.domains, Date.now(), stackPath);
+    const problem = adoptionProblem(name, stored.path, facts, inputs.domains, stackPaths[0]);
     if (problem) {
         throw providerError(problem, "AdoptRefused");
+    }
+    const instead = orderInsteadOfAdopting(facts, Date.now(), inputs.renewBeforeDays);
+    if (instead) {
+        // The program says so at preview (resolveAdoption) and leaves the name out; this is for library callers.
+        log(
+            `[certificate] [${inputs.domains[0]}] not adopting ${name}: ${instead}. Ordering a new certificate; ${name} stays in IAM as it is`,
+        );
+        return undefined;
     }
     try {
         await moveServerCertificate(aws, name, inputs.path);
@@ -477,14 +570,9 @@ function computePlan(inputs: CertificateInputs, issuers: readonly string[] | und
 export const iamAcmeCertificateProvider: pulumi.dynamic.ResourceProvider = {
     async check(olds: Record<string, unknown>, news: Record<string, unknown>) {
         const failures = checkInputs(news);
-        // The account of the certificate a replacement would replace (`create` sees only the new
-        // inputs): `replaces` is sent only when both come from the same account (RFC 9773 §5).
-        const previousAccountUrl = olds.issuerAccountUrl ?? olds.accountUrl;
-        if (typeof previousAccountUrl === "string") {
-            news = { ...news, previousAccountUrl };
-        } else {
-            delete news.previousAccountUrl;
-        }
+        // Inputs of earlier versions: which account issued is read from IAM now (ISSUER_ACCOUNT_TAG).
+        news = { ...news };
+        delete news.previousAccountUrl;
         // Adoption is for the resource's first create only: an update never adopts, so the name is
         // not kept in its inputs (a replacement, checked with no old inputs, keeps it: adoptOnce
         // tells a replacement by what IAM holds under the path).
@@ -497,6 +585,13 @@ export const iamAcmeCertificateProvider: pulumi.dynamic.ResourceProvider = {
                 failures.push({ property: "adoptCertificateName", reason: problem });
             }
         }
+        // Set by the constructor with the default path only; checked like `path`, as it names an IAM path too.
+        if (news.formerPath !== undefined && (typeof news.formerPath !== "string" || !CLOUDFRONT_IAM_PATH.test(news.formerPath))) {
+            failures.push({
+                property: "formerPath",
+                reason: `\`formerPath\` ${JSON.stringify(news.formerPath)} is not an IAM path under /cloudfront/`,
+            });
+        }
         // A profile or file missing on this machine: found here, before any request.
         if (failures.length === 0) {
             failures.push(...localIdentityProblems(news.awsIdentity as AwsIdentity | undefined));
@@ -508,12 +603,13 @@ export const iamAcmeCertificateProvider: pulumi.dynamic.ResourceProvider = {
         const allKnown = !PLAN_INPUTS.filter((k) => k !== "accountUrl" && k !== "challenge").some((k) => holdsUnknown(news[k]));
         if (failures.length === 0 && planInputsChanged && allKnown) {
             const inputs = news as unknown as CertificateInputs;
-            const accountKnown = typeof news.accountUrl === "string" && !holdsUnknown(news.accountUrl);
+            const accountKnown = typeof news.accountUrl === "string" && news.accountUrl !== "" && !holdsUnknown(news.accountUrl);
             try {
                 // The CA's issuer names, for the dns-persist-01 records; unreachable now means checked again at create.
                 const issuers =
                     inputs.challenge !== "dns-01" && accountKnown
-                        ? ((await assertCaReachable(inputs.acmeDirectoryUrl).catch(() => undefined))?.meta?.caaIdentities ?? undefined)
+                        ? ((await assertCaReachable(inputs.acmeDirectoryUrl, CHECK_DIRECTORY_TIMEOUT_MS, 1).catch(() => undefined))?.meta
+                              ?.caaIdentities ?? undefined)
                         : undefined;
                 const planned = await planFor(inputs, issuers, "keep");
                 for (const p of planned.problems) {
@@ -534,11 +630,22 @@ export const iamAcmeCertificateProvider: pulumi.dynamic.ResourceProvider = {
         return { inputs: news, failures };
     },
 
-    async diff(_id: string, olds: CertificateOutputs, news: CertificateInputs) {
+    async diff(_id: string, olds: CertificateOutputs, news: CreateInputs) {
         if (olds.uploadPending) {
             return { changes: true }; // update finishes the upload of the certificate we hold
         }
-        const replaces = shapingChanges(olds as unknown as Record<string, unknown>, news as unknown as Record<string, unknown>);
+        // A certificate under the path of earlier versions (formerPath) is moved, not replaced: same id, still served.
+        const moving = movesFromFormerPath(olds, news);
+        // Editing `issuers` (a CA added, removed, moved) renews nothing whose CA is still listed: the
+        // certificate served is as valid as before, and the next order starts at the new first CA.
+        const issuerStillListed = issuedByListedCa(olds, news);
+        const replaces = shapingChanges(olds as unknown as Record<string, unknown>, news as unknown as Record<string, unknown>).filter(
+            (k) => !(k === "path" && moving) && !((k === "acmeDirectoryUrl" || k === "accountUrl") && issuerStillListed),
+        );
+        const issuersEdited = issuerStillListed && (olds.acmeDirectoryUrl !== news.acmeDirectoryUrl || olds.accountUrl !== news.accountUrl);
+        if (!issuerStillListed && olds.adoptedFrom === undefined && !replaces.includes("acmeDirectoryUrl")) {
+            replaces.push("fallbackIssuers"); // the CA that signed it left the list: renewed from one that is listed
+        }
         // A new renewBeforeDays moves the window: compare against the window it gives.
         const window =
             olds.renewBeforeDays === news.renewBeforeDays ? olds.renewAfter : renewAfter(olds, { renewBeforeDays: news.renewBeforeDays });
@@ -552,11 +659,14 @@ export const iamAcmeCertificateProvider: pulumi.dynamic.ResourceProvider = {
             return { changes: true, replaces, deleteBeforeReplace: false };
         }
         return {
-            changes: inPlaceChanges(olds as unknown as Record<string, unknown>, news as unknown as Record<string, unknown>).length > 0,
+            changes:
+                moving ||
+                issuersEdited ||
+                inPlaceChanges(olds as unknown as Record<string, unknown>, news as unknown as Record<string, unknown>).length > 0,
         };
     },
 
-    async create(inputs: CertificateInputs & { __provider?: string; previousAccountUrl?: string; adoptCertificateName?: string }) {
+    async create(inputs: CreateInputs) {
         const adopted = inputs.adoptCertificateName ? await adoptOnce(inputs, inputs.adoptCertificateName) : undefined;
         if (adopted) {
             return adopted;
@@ -565,10 +675,23 @@ export const iamAcmeCertificateProvider: pulumi.dynamic.ResourceProvider = {
         const dns = dnsHostOf(inputs);
         // The account's own CA first, then the fallbacks (cloudfront-china:issuers): every order,
         // a renewal after a fallback included, starts at the first (docs/issuers.md).
-        const issuers: FallbackIssuer[] = [
+        const listed: FallbackIssuer[] = [
             { directoryUrl: inputs.acmeDirectoryUrl, accountUrl: inputs.accountUrl, accountKeyPem: inputs.accountKeyPem },
             ...(inputs.fallbackIssuers ?? []),
         ];
+        // An account its CA could not register yet (AcmeAccount registerLater): that CA is skipped this time.
+        const issuers = listed.filter((i) => i.accountUrl !== "");
+        for (const skipped of listed.filter((i) => i.accountUrl === "")) {
+            log(
+                `[acme] [${inputs.domains[0]}] ${skipped.directoryUrl}: no account registered yet (the CA was out of reach): not tried this time`,
+            );
+        }
+        if (issuers.length === 0) {
+            throw providerError(
+                `nothing was ordered: no CA of \`issuers\` has a registered account yet (each was out of reach): run \`pulumi up\` again when one answers`,
+                "NoIssuerAvailable",
+            );
+        }
         await assertRoomInIam(inputs);
         const { result, issuer } = await fromFirstIssuerThatWorks(
             issuers.map(acmeIssuer),
@@ -622,7 +745,7 @@ export const iamAcmeCertificateProvider: pulumi.dynamic.ResourceProvider = {
                     );
                 }
                 // `replaces` only to the CA and account that issued the certificate being replaced (RFC 9773 §5).
-                const replaces = await replacedCertificate({ ...inputs, accountUrl: chosen.accountUrl }, directory);
+                const replaces = await replacedCertificate(inputs, chosen, directory);
                 const dns01Zones = Object.values(planned.plans).flatMap((p) => (p.dns01 ? [p.dns01.zoneId] : []));
                 const resolvers = inputs.dnsResolvers ?? (await dns.nameServers(dns01Zones));
                 const issued = await chosen.issue(
@@ -693,7 +816,7 @@ export const iamAcmeCertificateProvider: pulumi.dynamic.ResourceProvider = {
         return { id: name, outs: uploaded };
     },
 
-    async update(_id: string, olds: CertificateOutputs, news: CertificateInputs & { __provider?: string }) {
+    async update(_id: string, olds: CertificateOutputs, news: CreateInputs) {
         let outs: CertificateOutputs = {
             ...olds,
             ...storedInputs(news),
@@ -704,6 +827,9 @@ export const iamAcmeCertificateProvider: pulumi.dynamic.ResourceProvider = {
         };
         if (olds.renewBeforeDays !== news.renewBeforeDays) {
             outs.renewAfter = renewAfter(olds, { renewBeforeDays: news.renewBeforeDays });
+        }
+        if (!olds.uploadPending && movesFromFormerPath(olds, news)) {
+            outs = { ...outs, ...(await moveFromFormerPath(olds, news)) };
         }
         if (olds.uploadPending) {
             log(
@@ -773,7 +899,8 @@ export class IamAcmeCertificate extends pulumi.dynamic.Resource {
                 accountUrl: args.account.accountUrl,
                 accountKeyPem: args.account.accountKeyPem,
                 region: args.region,
-                path: args.path ?? defaultIamPath(pulumi.getStack(), name),
+                path: args.path ?? defaultIamPath(pulumi.getProject(), pulumi.getStack(), name),
+                formerPath: args.path === undefined ? legacyIamPath(pulumi.getStack(), name) : undefined,
                 keyType: args.keyType ?? "rsa-2048",
                 renewBeforeDays: args.renewBeforeDays,
                 preferredChain: args.preferredChain,

@@ -6,14 +6,15 @@
  *   npm run cleanup -- --stack cn-north-1 [--yes] [--min-age-hours 1] [--outputs-file outputs.json
  *                      --state-file state.json] [--dir <project dir>]
  *
- * A certificate is a leftover when it is under the stack's IAM path (/cloudfront/<stack>/), no
+ * A certificate is a leftover when it is under the stack's IAM path (/cloudfront/<project>/<stack>/), no
  * distribution of the account serves it (ListDistributions), no site of the stack names it (the
  * `certificateId` output and each `sites.<name>.certificateId`), the stack's state holds no resource
  * with it and no interrupted upload under its path (`pulumi stack export`: a pending create of a
  * certificate), and it was uploaded more than `--min-age-hours` ago (default 1: a `pulumi up` may be
  * between the upload of a new certificate and the distribution's move to it). Deleting (`--yes`)
  * needs the state: read with the pulumi CLI, or `--state-file` beside `--outputs-file`. Nothing else
- * is ever deleted.
+ * is ever deleted: certificates under the path of earlier versions (/cloudfront/<stack>/<resource>/,
+ * which every project's stack of that name shares) are listed, never deleted (docs/migrate.md).
  *
  * Exit codes: 0 done (or nothing to do), 1 a delete failed (named), 3 could not check (with the reason).
  */
@@ -21,7 +22,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { certificatesServedInAccount } from "../aws/cloudfront";
 import { ListedCertificate, deleteServerCertificate, listServerCertificates } from "../aws/iam";
-import { CannotCheck, StackRef, awsTarget, forEachFlag, stackOutputs, withSelectedStack } from "./status";
+import { CannotCheck, StackRef, awsTarget, forEachFlag, stackCertificatePathOf, stackOutputs, withSelectedStack } from "./status";
+import { legacyStackCertificatePath } from "../core/certificate";
 
 /** A rotation moves the distribution within minutes of the upload; younger certificates are kept. */
 export const CLEANUP_MIN_AGE_HOURS = 1;
@@ -161,16 +163,29 @@ export async function cleanup(argv: readonly string[], projectDir: string, out: 
         const outputs = await stackOutputs(args);
         const references = stackReferences(outputs, await stackState(args));
         const target = awsTarget(args);
-        const prefix = `/cloudfront/${args.stack}/`;
-        const [underPath, served] = await Promise.all([listServerCertificates(target, prefix), certificatesServedInAccount(target)]).catch(
-            (e: Error) => {
-                throw new CannotCheck(
-                    `cannot list IAM certificates or distributions (${e.name}: ${e.message}): check the AWS identity and region`,
-                );
-            },
-        );
+        const prefix = stackCertificatePathOf(args);
+        const formerPrefix = legacyStackCertificatePath(args.stack);
+        const [underPath, underFormerPath, served] = await Promise.all([
+            listServerCertificates(target, prefix),
+            listServerCertificates(target, formerPrefix),
+            certificatesServedInAccount(target),
+        ]).catch((e: Error) => {
+            throw new CannotCheck(
+                `cannot list IAM certificates or distributions (${e.name}: ${e.message}): check the AWS identity and region`,
+            );
+        });
         const now = Date.now();
-        const judged = underPath.map((c) => ({ c, why: keptBecause(c, served, references, now, args.minAgeHours) }));
+        // Earlier versions' path holds <stack>/<resource>/ only; deeper paths there are another project's (/cloudfront/<project>/<stack>/).
+        const former = underFormerPath.filter((c) => c.path?.split("/").length === 5);
+        const judged = [
+            ...underPath.map((c) => ({ c, why: keptBecause(c, served, references, now, args.minAgeHours) })),
+            ...former.map((c) => ({
+                c,
+                why:
+                    keptBecause(c, served, references, now, args.minAgeHours) ??
+                    `under ${c.path}, the path of earlier versions that every project's stack ${args.stack} shares: if it is this stack's, delete it by hand (docs/migrate.md)`,
+            })),
+        ];
         const leftovers = judged.filter((j) => j.why === undefined).map((j) => j.c);
         for (const { c, why } of judged) {
             out(

@@ -19,8 +19,16 @@ import { checkInputs, zoneFor } from "../core/certificate";
 import { acmeChallengeName, baseName, persistRecordName } from "../core/challenges";
 import { InputError } from "../config/inputError";
 import { siteObjects } from "../core/content";
+import {
+    IAM_SERVER_CERTIFICATES_DEFAULT_QUOTA,
+    LETS_ENCRYPT_RATE_LIMITS,
+    firstDeployLimitProblems,
+    orderCounts,
+    registeredDomain,
+} from "../core/caLimits";
 import { configRmCommand } from "../core/validation";
 import { OfflineAwsChina, Registration } from "./offlineMocks";
+import { evaluateStackFile } from "../config/stackFile";
 
 export const EXIT = { ok: 0, violation: 1, badInput: 2 } as const;
 
@@ -223,12 +231,9 @@ export function loadStackConfig(projectDir: string, configFile: string): { confi
     return { config, secretKeys };
 }
 
-/** A guess at the zone that holds a name, for offline runs: the registrable domain (example.cn, example.com.cn). */
+/** A guess at the zone that holds a name, for offline runs: its registered domain by the Public Suffix List (example.cn, example.com.cn). */
 export function registrableDomain(name: string): string {
-    const labels = name.replace(/^\*\./, "").split(".");
-    const secondLevel = new Set(["com.cn", "net.cn", "org.cn", "gov.cn", "edu.cn", "ac.cn"]);
-    const take = labels.length >= 3 && secondLevel.has(labels.slice(-2).join(".")) ? 3 : 2;
-    return labels.slice(-take).join(".");
+    return registeredDomain(name);
 }
 
 async function promiseOf<T>(o: pulumi.Input<T>): Promise<T> {
@@ -397,6 +402,24 @@ export function compatibilityReport(mocks: OfflineAwsChina): { lines: string[]; 
         );
         found.forEach((v) => lines.push(`        ${v.message}`));
     }
+    // What a first `up` of every issuing site asks of the CA and IAM at once (core/caLimits.ts): a
+    // warning, not a violation (a stack whose sites exist renews them exempt, a few at a time).
+    const certificates = mocks.registrations.filter((r) => r.type.endsWith(":IamAcmeCertificate"));
+    if (certificates.length > 0) {
+        const orders = certificates.map((c) => ({ setting: c.name, domains: (c.inputs.domains ?? []) as string[] }));
+        const counts = orderCounts(orders);
+        const over = firstDeployLimitProblems(orders, {
+            directoryUrl: String(certificates[0].inputs.acmeDirectoryUrl ?? ""),
+            fallbacks: certificates.some((c) => Array.isArray(c.inputs.fallbackIssuers) && c.inputs.fallbackIssuers.length > 0),
+        });
+        lines.push(
+            `  ${over.length === 0 ? "PASS" : "WARN"}  ${"ca-and-iam-limits".padEnd(26)} a first up orders ${counts.orders} certificate(s)` +
+                `${counts.busiest ? `, ${counts.busiest.certificates} under ${counts.busiest.domain}` : ""}: Let's Encrypt allows ` +
+                `${LETS_ENCRYPT_RATE_LIMITS.certificatesPerRegisteredDomain} per registered domain per 7 days and ${LETS_ENCRYPT_RATE_LIMITS.ordersPerAccount} orders ` +
+                `per account per 3 hours; IAM ${IAM_SERVER_CERTIFICATES_DEFAULT_QUOTA} certificates per account by default`,
+        );
+        over.forEach((w) => lines.push(`        ${w}`));
+    }
     for (const p of mocks.find("aws:s3/bucketPolicy:BucketPolicy")) {
         const found = checkBucketPolicy(p.inputs.policy);
         violations.push(...found);
@@ -451,6 +474,7 @@ export async function plan(argv: readonly string[], projectDir: string, out: (li
         args.hostedZoneName ?? (Array.isArray(domains) && typeof domains[0] === "string" ? registrableDomain(domains[0]) : undefined);
 
     pulumi.runtime.setAllConfig(config, secretKeys);
+    evaluateStackFile(args.configFile);
     const mocks = new OfflineAwsChina({ region, zoneName });
     await pulumi.runtime.setMocks(mocks, projectName, args.stack, false, args.organization);
 

@@ -40,10 +40,12 @@ import {
 import { IAM_QUOTAS, PolicyTooLargeError, asManagedPolicies, policyCharacters } from "../core/iamQuotas";
 import { SiteConfig, readSiteConfig, stackSites } from "../config/siteConfig";
 import { stackBucketBase, stackId } from "../core/sites";
+import { legacyIamPath, stackCertificatePath } from "../core/certificate";
 import { WATCH_DEFAULTS, boundaryArn } from "../config/watch";
 import { WATCH_NAMESPACE } from "../components/certificateWatch";
 import { InputError } from "../config/inputError";
 import { OfflineAwsChina } from "./offlineMocks";
+import { evaluateStackFile } from "../config/stackFile";
 import { loadStackConfig, projectOf } from "./plan";
 
 export const POLICY_EXIT = { ok: 0, badInput: 2 } as const;
@@ -249,6 +251,29 @@ export function loadActionTable(): ActionTable {
 }
 
 /**
+ * The certificates a deployed stack serves from the path of earlier versions (/cloudfront/<stack>/<resource>/),
+ * from its outputs: by path and name from `certificateArn`, or, in outputs written before it, by that
+ * resource path. The next `pulumi up` moves them under the stack's path (docs/migrate.md).
+ */
+function formerCertificates(
+    project: string,
+    stack: string,
+    sites: ReadonlyArray<{ cdnName: string; outputs: Record<string, unknown> }>,
+): string[] {
+    const own = stackCertificatePath(project, stack);
+    return sites.flatMap((s) => {
+        const arn = s.outputs.certificateArn;
+        if (typeof arn === "string") {
+            const at = arn.replace(/^arn:[^:]+:iam::[^:]*:server-certificate/, "");
+            return at.startsWith(own) ? [] : [at];
+        }
+        // No ARN: outputs of earlier versions (a certificate the stack keeps has a renewal instant), or one given by id.
+        const resource = s.cdnName === "site" ? "certificate" : `${s.cdnName}-certificate`;
+        return typeof s.outputs.certificateRenewAfter === "string" ? [legacyIamPath(stack, resource)] : [];
+    });
+}
+
+/**
  * The policy for every stack and option, or for every stack whose DNS is not in Route 53 (`route53:
  * false`): docs/iam-policy/, written with --out-dir.
  */
@@ -257,6 +282,7 @@ export function anyStackPolicy(table: ActionTable, route53 = true): PolicyDocume
     return deployPolicy(table, {
         account: "*",
         stack: "*",
+        project: "*",
         options,
         watchBoundaryArn: boundaryArn(WATCH_DEFAULTS.permissionsBoundary, "aws-cn", "*"),
     });
@@ -291,6 +317,7 @@ async function stackScope(args: PolicyArgs, projectDir: string): Promise<{ scope
     }
     const { config, secretKeys } = loadStackConfig(projectDir, configFile);
     pulumi.runtime.setAllConfig(config, secretKeys);
+    evaluateStackFile(configFile);
     const project = projectOf(projectDir).name;
     await pulumi.runtime.setMocks(new OfflineAwsChina({ region: config["aws:region"] ?? "" }), project, args.stack, false);
     const settings = readSiteConfig();
@@ -350,6 +377,8 @@ async function stackScope(args: PolicyArgs, projectDir: string): Promise<{ scope
     const scope: PolicyScope = {
         account,
         stack: args.stack,
+        project,
+        formerCertificates: formerCertificates(project, args.stack, sites),
         options,
         watchBoundaryArn: boundaryArn(settings.watch?.permissionsBoundary ?? WATCH_DEFAULTS.permissionsBoundary, "aws-cn", account),
         zoneIds: zonesKnown && zoneIds.length > 0 ? zoneIds : undefined,
@@ -388,8 +417,8 @@ async function stackScope(args: PolicyArgs, projectDir: string): Promise<{ scope
     }
     if (sites.some((s) => s.settings.adoptDistributionId !== undefined && !str(s.outputs.bucketName))) {
         notes.push(
-            "adopting: the first `pulumi up` also needs the adopted bucket (by its own name) and iam:UpdateServerCertificate " +
-                "on the certificate it serves (docs/migrate.md, permissions); pass --outputs-file after it for the bucket",
+            "adopting: the first `pulumi up` also needs the adopted bucket (by its own name) and iam:GetServerCertificate and " +
+                "iam:UpdateServerCertificate on the certificate it serves (docs/migrate.md, permissions); pass --outputs-file after it for the bucket",
         );
     }
     if (account === "*") {

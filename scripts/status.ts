@@ -16,7 +16,8 @@ import * as path from "node:path";
 import { credentialsFor } from "../aws/identity";
 import { identityFromStackConfig, stackAwsConfig } from "../core/awsIdentity";
 import { CheckReport, StackStatus, Verdict, countOf, runCheck } from "../watch/liveCheck";
-import { loadStackConfig } from "./plan";
+import { loadStackConfig, projectOf } from "./plan";
+import { stackCertificatePath } from "../core/certificate";
 import { htmlReport } from "./htmlReport";
 
 export const STATUS_EXIT: Record<Verdict | "unchecked", number> = { ok: 0, warn: 1, fail: 2, unchecked: 3 };
@@ -40,6 +41,9 @@ interface StatusArgs {
 
 /** A problem that stops the check before it starts: exit 3 with this message. */
 export class CannotCheck extends Error {}
+
+/** Where the stack keeps its certificates: /cloudfront/<project>/<stack>/ (the project named by Pulumi.yaml in --dir). */
+export const stackCertificatePathOf = (args: Pick<StackRef, "dir" | "stack">) => stackCertificatePath(projectOf(args.dir).name, args.stack);
 
 /** Which stack, where its project is, and where its outputs come from (shared with `npm run cleanup`). */
 export type StackRef = Pick<StatusArgs, "stack" | "dir" | "outputsFile">;
@@ -287,7 +291,7 @@ async function checkStack(args: StatusArgs): Promise<Array<{ stack: string; repo
             credentials: credentialsFor(target),
             expectedCertificateId: certificateIds[i],
             renewAfter: text(site.outputs.certificateRenewAfter),
-            iamPathPrefix: `/cloudfront/${args.stack}/`,
+            iamPathPrefix: stackCertificatePathOf(args),
             servedByOtherSites: certificateIds.filter((id, j): id is string => j !== i && id !== undefined),
             warnDays: args.warnDays,
             iamCertificateQuota: args.iamQuota,

@@ -8,6 +8,7 @@ import * as acme from "acme-client";
 import { acmeAccountProvider } from "../providers/acmeAccount";
 import { iamAcmeCertificateProvider } from "../providers/iamAcmeCertificate";
 import { certificateInputs, usePeers } from "./support/fixture";
+import { startAcmeFaultProxy } from "./support/peers";
 
 type Outs = Record<string, unknown> & { accountUrl: string; accountKeyPem: string; directoryUrl: string };
 
@@ -104,5 +105,34 @@ describe("the ACME account: key rollover and deactivation, against Pebble", () =
         }
         assert.equal(warnings.length, 2, warnings.join("\n"));
         assert.match(warnings[1], /could not be deactivated .* deactivate it from a backup of the state if the key may have leaked/);
+    });
+    it("registerLater: a CA out of reach at the first up leaves the account unregistered, not failed; the next up registers it with the same key", async () => {
+        const proxy = await startAcmeFaultProxy(directoryUrl);
+        try {
+            await proxy.outage("refuse");
+            await assert.rejects(acmeAccountProvider.create({ directoryUrl: proxy.directoryUrl }), /the ACME CA cannot be reached/);
+            const made = await acmeAccountProvider.create({ directoryUrl: proxy.directoryUrl, registerLater: true });
+            const pending = made.outs as Outs;
+            assert.equal(pending.accountUrl, "");
+            assert.match(made.id, /^unregistered-/);
+            assert.deepEqual(pending.issuerDomainNames, []);
+            assert.deepEqual(await acmeAccountProvider.diff!(made.id, pending, { directoryUrl: proxy.directoryUrl, registerLater: true }), {
+                changes: true,
+            });
+            // Still out of reach: the update keeps it unregistered and does not fail.
+            const still = (await acmeAccountProvider.update!(made.id, pending, { directoryUrl: proxy.directoryUrl, registerLater: true }))
+                .outs as Outs;
+            assert.equal(still.accountUrl, "");
+            await proxy.outage(undefined);
+            const registered = (
+                await acmeAccountProvider.update!(made.id, still, { directoryUrl: proxy.directoryUrl, registerLater: true })
+            ).outs as Outs;
+            assert.match(registered.accountUrl, /^https:\/\//);
+            assert.equal(registered.accountKeyPem, pending.accountKeyPem, "the key made at the first up");
+            assert.equal(await actsForAccount(proxy.directoryUrl, registered.accountUrl, registered.accountKeyPem), true);
+            await acmeAccountProvider.delete!(made.id, pending); // never registered: nothing to do at the CA
+        } finally {
+            proxy.stop();
+        }
     });
 });

@@ -42,8 +42,15 @@ interface HandMadeSite {
     domainName: string;
 }
 
-/** The site as a team made it by hand (console, CLI, certbot's hook): nothing of it in any stack. */
-async function makeSiteByHand(peers: Peers, zone: { id: string; name: string }): Promise<HandMadeSite> {
+/**
+ * The site as a team made it by hand (console, CLI, certbot's hook): nothing of it in any stack.
+ * `profile` "shortlived": its certificate lives seconds (Pebble), for a site whose certificate has expired.
+ */
+async function makeSiteByHand(
+    peers: Peers,
+    zone: { id: string; name: string },
+    profile?: string,
+): Promise<HandMadeSite & { notAfter: string }> {
     const aliases = [`www.${zone.name}`, zone.name];
     const bucket = `handmade-${Date.now().toString(36)}`;
     await s3.send(new CreateBucketCommand({ Bucket: bucket, CreateBucketConfiguration: { LocationConstraint: REGION } }));
@@ -73,7 +80,7 @@ async function makeSiteByHand(peers: Peers, zone: { id: string; name: string }):
     // A certificate from the CA, uploaded under /cloudfront/ by hand (as certbot's deploy hook does).
     const account = (await acmeAccountProvider.create({ directoryUrl: peers.pebble.directoryUrl })).outs;
     const issued = await iamAcmeCertificateProvider.create(
-        certificateInputs(peers, account, aliases, { path: `/cloudfront/hand-${bucket}/` }),
+        certificateInputs(peers, account, aliases, { path: `/cloudfront/hand-${bucket}/`, profile }),
     );
     const certificateName = `certbot-${zone.name}`;
     const uploaded = await iam.send(
@@ -134,7 +141,25 @@ async function makeSiteByHand(peers: Peers, zone: { id: string; name: string }):
             },
         }),
     );
-    return { aliases, bucket, oaiId, certificateName, certificateId, distributionId, domainName };
+    return { aliases, bucket, oaiId, certificateName, certificateId, distributionId, domainName, notAfter: issued.outs.notAfter };
+}
+
+/** docs/migrate.md's adoption commands, its example values replaced by the site's; the output of the last (the preview). */
+async function adoptWithTheDocsCommands(cli: StackCli, site: HandMadeSite): Promise<{ commands: string[]; preview: string }> {
+    const docs = fs.readFileSync(path.resolve(__dirname, "..", "docs", "migrate.md"), "utf8");
+    const commands = (/```bash\n# adopt\n([^]*?)```/.exec(docs)?.[1] ?? "").trim().split("\n");
+    let preview = "";
+    for (const command of commands) {
+        const args = command
+            .replace("E2QWRUHAPOMQZL", site.distributionId)
+            .replace(/www\.example\.cn/g, site.aliases[0])
+            .replace(/(?<![.\w])example\.cn/g, site.aliases[1])
+            .split(" ")
+            .slice(1)
+            .map((a) => a.replace(/^'|'$/g, ""));
+        preview = (await cli.ok(...args)).output;
+    }
+    return { commands, preview };
 }
 
 const distributionNow = async (id: string) => (await cloudfront.send(new GetDistributionCommand({ Id: id }))).Distribution!;
@@ -161,8 +186,7 @@ describe("adopting a hand-made site under the real engine: imported with no repl
         // The domains come from docs/migrate.md's commands.
         await initPebbleStack(cli, { zone, directoryUrl: peers.pebble.directoryUrl, dnsAddress: peers.dns.address, domain: false });
         // The adoption itself, as docs/migrate.md shows it (its example values replaced by the site's).
-        const docs = fs.readFileSync(path.resolve(__dirname, "..", "docs", "migrate.md"), "utf8");
-        const commands = (/```bash\n# adopt\n([^]*?)```/.exec(docs)?.[1] ?? "").trim().split("\n");
+        const { commands, preview } = await adoptWithTheDocsCommands(cli, site);
         // The README's section shows the same commands (its last two): this run executes them.
         const readme = fs.readFileSync(path.resolve(__dirname, "..", "README.md"), "utf8");
         const section = readme.split(/^## The site you already have$/m)[1]?.split(/^## /m)[0] ?? "";
@@ -173,17 +197,6 @@ describe("adopting a hand-made site under the real engine: imported with no repl
             ["pulumi config set", "pulumi config set", "pulumi config set", "pulumi preview --diff"],
             commands.join("\n"),
         );
-        let preview = "";
-        for (const command of commands) {
-            const args = command
-                .replace("E2QWRUHAPOMQZL", site.distributionId)
-                .replace(/www\.example\.cn/g, site.aliases[0])
-                .replace(/(?<![.\w])example\.cn/g, site.aliases[1])
-                .split(" ")
-                .slice(1)
-                .map((a) => a.replace(/^'|'$/g, ""));
-            preview = (await cli.ok(...args)).output;
-        }
         // The plan, before anything changes: imports, no replacement, and why each China setting changes.
         for (const type of [
             "cloudfront/distribution:Distribution",
@@ -205,8 +218,8 @@ describe("adopting a hand-made site under the real engine: imported with no repl
 
         const orders = peers.pebble.ordersCreated();
         peers.proxy.conflictWhileAttached.on = true;
-        await cli.ok("up", "--yes", "--skip-preview");
-        assert.equal(peers.pebble.ordersCreated(), orders, "the served certificate is taken over: nothing ordered");
+        const adopted = await cli.ok("up", "--yes", "--skip-preview");
+        assert.equal(peers.pebble.ordersCreated(), orders, `the served certificate is taken over: nothing ordered\n${adopted.output}`);
         assert.equal(await cli.output("distributionId"), site.distributionId);
         assert.equal(await cli.output("bucketName"), site.bucket);
         assert.equal(await cli.output("certificateId"), site.certificateId);
@@ -220,7 +233,11 @@ describe("adopting a hand-made site under the real engine: imported with no repl
         const tags = await cloudfront.send(new ListTagsForResourceCommand({ Resource: served.ARN }));
         assert.ok(tags.Tags?.Items?.some((t) => t.Key === "cloudfront-china:stack" && t.Value === `cloudfront-china/${STACK}`));
         await cloudfront.send(new GetCloudFrontOriginAccessIdentityCommand({ Id: site.oaiId }));
-        assert.equal(await certificatePath(site.certificateName), `/cloudfront/${STACK}/certificate/`, "moved under the stack's path");
+        assert.equal(
+            await certificatePath(site.certificateName),
+            `/cloudfront/cloudfront-china/${STACK}/certificate/`,
+            "moved under the stack's path",
+        );
         const again = await cli.ok("preview", "--expect-no-changes");
         assert.doesNotMatch(again.output, /warning: adopting/, "nothing left to change");
 
@@ -259,5 +276,35 @@ describe("adopting a hand-made site under the real engine: imported with no repl
                 `${alias} still resolves`,
             );
         }
+    });
+    it("a site whose certificate has expired: the preview says a new one is ordered; `up` orders it before re-pointing, never fails half-way, and leaves the old one in IAM", async () => {
+        const zone = await createZone("example.cn");
+        const site = await makeSiteByHand(peers, zone, "shortlived");
+        // Its certificate expires (Pebble's shortlived profile lives seconds): the worst day to take it over.
+        await new Promise((r) => setTimeout(r, Math.max(0, Date.parse(site.notAfter) - Date.now()) + 1000));
+        const expired = projectProgramStack(tempDir("cfcn-adopt-expired-"), "adopt-expired").cli;
+        await initPebbleStack(expired, { zone, directoryUrl: peers.pebble.directoryUrl, dnsAddress: peers.dns.address, domain: false });
+        const { preview } = await adoptWithTheDocsCommands(expired, site);
+        assert.match(
+            preview,
+            new RegExp(
+                `its certificate ${site.certificateName} is not taken over: it expired at .*orders a new certificate first and moves the distribution to it`,
+            ),
+            preview,
+        );
+        assert.match(preview, /\+ pulumi-nodejs:dynamic\/cloudfront-china:IamAcmeCertificate: \(create\)/, "a certificate to order");
+        assert.doesNotMatch(preview, /\(replace\)|\+-/, preview);
+
+        const orders = peers.pebble.ordersCreated();
+        const up = await expired.ok("up", "--yes", "--skip-preview");
+        assert.doesNotMatch(up.output, /error:/, up.output);
+        assert.equal(peers.pebble.ordersCreated(), orders + 1, "one order: the new certificate");
+        const servedId = await expired.output("certificateId");
+        assert.notEqual(servedId, site.certificateId);
+        const served = await distributionNow(site.distributionId);
+        assert.equal(served.DistributionConfig!.ViewerCertificate?.IAMCertificateId, servedId, "re-pointed to the new certificate");
+        assert.equal(await certificatePath(site.certificateName), "/cloudfront/", "the expired one stays where it was, untouched");
+        await expired.ok("preview", "--expect-no-changes");
+        await expired.ok("stack", "rm", "--force", "--yes");
     });
 });

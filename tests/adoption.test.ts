@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import { distributionIdProblem, planAdoption } from "../core/adoption";
-import { adoptionProblem } from "../core/certificate";
+import { orderInsteadOfAdopting, adoptionProblem } from "../core/certificate";
 
 /** A hand-made distribution as aws/cloudfront.ts reads it: one S3 origin through an OAI, an IAM certificate. */
 const handMade = (over: Record<string, unknown> = {}, tags: Record<string, string> = {}) => ({
@@ -142,22 +142,38 @@ describe("adopting an existing distribution (core/adoption.ts)", () => {
         const now = Date.parse("2027-01-01T00:00:00Z");
         const domains = ["www.example.cn", "example.cn"];
         assert.match(
-            adoptionProblem("c", "/cloudfront/staging/certificate/", facts, domains, now, "/cloudfront/prod/") ?? "",
+            adoptionProblem("c", "/cloudfront/staging/certificate/", facts, domains, "/cloudfront/prod/") ?? "",
             /under \/cloudfront\/staging\/certificate\/, the path of stack staging's certificates/,
         );
         // A hand-made certificate (any other path under /cloudfront/) and the stack's own are not another stack's.
-        assert.equal(adoptionProblem("c", "/cloudfront/", facts, domains, now, "/cloudfront/prod/"), undefined);
-        assert.equal(adoptionProblem("c", "/cloudfront/legacy/", facts, domains, now, "/cloudfront/prod/"), undefined);
-        assert.equal(adoptionProblem("c", "/cloudfront/prod/certificate/", facts, domains, now, "/cloudfront/prod/"), undefined);
+        assert.equal(adoptionProblem("c", "/cloudfront/", facts, domains, "/cloudfront/prod/"), undefined);
+        assert.equal(adoptionProblem("c", "/cloudfront/legacy/", facts, domains, "/cloudfront/prod/"), undefined);
+        assert.equal(adoptionProblem("c", "/cloudfront/prod/certificate/", facts, domains, "/cloudfront/prod/"), undefined);
         // Names compare case-insensitively (RFC 5280 §4.2.1.6): a SAN in upper case covers the name.
-        assert.equal(
-            adoptionProblem("c", "/cloudfront/", { ...facts, domains: ["WWW.Example.CN", "EXAMPLE.cn"] }, domains, now),
-            undefined,
-        );
+        assert.equal(adoptionProblem("c", "/cloudfront/", { ...facts, domains: ["WWW.Example.CN", "EXAMPLE.cn"] }, domains), undefined);
+        assert.match(adoptionProblem("c", "/cloudfront/", { ...facts, domains: ["WWW.Example.CN"] }, domains) ?? "", /but not example\.cn/);
+        // A stack's own path carries its project now: another project's stack of this name is another stack.
         assert.match(
-            adoptionProblem("c", "/cloudfront/", { ...facts, domains: ["WWW.Example.CN"] }, domains, now) ?? "",
-            /but not example\.cn/,
+            adoptionProblem("c", "/cloudfront/other-project/prod/certificate/", facts, domains, "/cloudfront/cloudfront-china/prod/") ?? "",
+            /the path of stack other-project\/prod's certificates/,
         );
+
+        // Expired, due or self-signed: not refused, not taken over, but ordered anew (docs/migrate.md).
+        const valid = {
+            ...facts,
+            serialNumber: "0a",
+            notBefore: "2026-12-01T00:00:00Z",
+            notAfter: "2027-03-01T00:00:00Z",
+            selfSigned: false,
+        };
+        assert.equal(orderInsteadOfAdopting(valid, now), undefined, "a month into 90 days: taken over");
+        assert.match(orderInsteadOfAdopting({ ...valid, notAfter: "2026-12-31T00:00:00Z" }, now) ?? "", /^it expired at 2026-12-31/);
+        assert.match(orderInsteadOfAdopting({ ...valid, selfSigned: true }, now) ?? "", /self-signed/);
+        assert.match(
+            orderInsteadOfAdopting({ ...valid, notBefore: "2026-10-01T00:00:00Z", notAfter: "2027-01-10T00:00:00Z" }, now) ?? "",
+            /inside its renewal window/,
+        );
+        assert.match(orderInsteadOfAdopting(valid, now, 80) ?? "", /inside its renewal window/, "renewBeforeDays decides the window");
     });
 
     it("a distribution id is E and upper-case letters or digits", () => {

@@ -147,7 +147,7 @@ describe("the IAM policies under parliament and cloudsplaining", () => {
             .split(/^### cloudsplaining, all risky actions$/m)[1];
         assert.ok(explained, "docs/iam-policy.md has the section");
         const own =
-            /^arn:aws-cn:(s3:::site-(bucket|logs)-1a2b3c4|s3:::site-(bucket|logs)-5d6e7f8|iam::123456789012:server-certificate\/cloudfront\/cn-north-1\/|cloudfront::123456789012:distribution\/E1EXAMPLE$|route53:::hostedzone\/Z0123456789EXAMPLE$)/;
+            /^arn:aws-cn:(s3:::site-(bucket|logs)-1a2b3c4|s3:::site-(bucket|logs)-5d6e7f8|iam::123456789012:server-certificate\/cloudfront\/cloudfront-china\/cn-north-1\/|cloudfront::123456789012:distribution\/E1EXAMPLE$|route53:::hostedzone\/Z0123456789EXAMPLE$)/;
         for (const finding of findings.filter((f) => !f.startsWith("InfrastructureModification"))) {
             const action = JSON.parse(finding.slice(finding.indexOf(":") + 2)) as string;
             assert.ok(explained.includes(`\`${action}\``), `${finding} is explained in docs/iam-policy.md`);
@@ -176,6 +176,7 @@ describe("the IAM policies under parliament and cloudsplaining", () => {
                     deployPolicy(table, {
                         account: "123456789012",
                         stack: "prod",
+                        project: "cloudfront-china",
                         options,
                         watchBoundaryArn: "arn:aws-cn:iam::123456789012:policy/cloudfront-china-watch-boundary",
                         zoneIds: ["Z0123456789EXAMPLE"],

@@ -9,7 +9,13 @@ import * as http from "node:http";
 import * as os from "node:os";
 import * as path from "node:path";
 import { execFileSync } from "node:child_process";
-import { DeleteServerCertificateCommand, IAMClient, UploadServerCertificateCommand } from "@aws-sdk/client-iam";
+import {
+    DeleteServerCertificateCommand,
+    IAMClient,
+    TagServerCertificateCommand,
+    UploadServerCertificateCommand,
+} from "@aws-sdk/client-iam";
+import { ISSUER_ACCOUNT_TAG, issuerAccountTagValue } from "../core/issuers";
 import { acmeAccountProvider } from "../providers/acmeAccount";
 import { acmeClient } from "../acme/client";
 import { ariCertId } from "../acme/ari";
@@ -104,11 +110,17 @@ describe("ARI against Pebble", function () {
             const zone = await createZone("example.cn");
             const iamPath = `/cloudfront/ari/${zone.name}/`;
             const i = inputs([`www.${zone.name}`], { path: iamPath });
-            await provider.create(i);
-            const otherAccount = await logged(() =>
-                provider.create({ ...i, previousAccountUrl: "https://127.0.0.1:1/my-account/other" } as CertificateInputs),
+            const ordered = await provider.create(i);
+            // IAM's record of the certificate says another account ordered it (its issuer tag).
+            await new IAMClient({ region: "cn-north-1" }).send(
+                new TagServerCertificateCommand({
+                    ServerCertificateName: ordered.id,
+                    Tags: [{ Key: ISSUER_ACCOUNT_TAG, Value: issuerAccountTagValue("https://127.0.0.1:1/my-account/other") }],
+                }),
             );
+            const otherAccount = await logged(() => provider.create(i));
             assert.ok(otherAccount.lines.some((l) => /\(not a replacement/.test(l)));
+            assert.ok(otherAccount.lines.some((l) => /ordered by another CA or account: not sent as replaced/.test(l)));
             assert.ok(!otherAccount.lines.some((l) => /refused `replaces`|replacing /.test(l)), otherAccount.lines.join("\n"));
 
             // A certificate for the same name from another CA (the local test CA, its own key id) under the path.

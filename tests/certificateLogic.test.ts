@@ -4,6 +4,7 @@ import {
     certificateName,
     checkInputs,
     defaultIamPath,
+    legacyIamPath,
     isDue,
     renewAfter,
     renewalFloor,
@@ -86,8 +87,13 @@ describe("IAM naming (pure)", () => {
     });
 
     it("default path is /cloudfront/<stack>/<name>/", () => {
-        assert.equal(defaultIamPath("cn-north-1", "site-certificate"), "/cloudfront/cn-north-1/site-certificate/");
-        assert.equal(defaultIamPath("my stack", "a/b"), "/cloudfront/my-stack/a-b/");
+        assert.equal(
+            defaultIamPath("cloudfront-china", "cn-north-1", "site-certificate"),
+            "/cloudfront/cloudfront-china/cn-north-1/site-certificate/",
+        );
+        assert.equal(defaultIamPath("p", "my stack", "a/b"), "/cloudfront/p/my-stack/a-b/");
+        // Earlier versions' path, where a stack's certificate stays until it is moved (docs/migrate.md).
+        assert.equal(legacyIamPath("cn-north-1", "site-certificate"), "/cloudfront/cn-north-1/site-certificate/");
     });
 });
 

@@ -5,7 +5,13 @@
  */
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
-import { DASHBOARD_MAX_WIDGETS, WATCH_NAMESPACE, dashboardBody, lambdaCode } from "../components/certificateWatch";
+import {
+    DASHBOARD_MAX_WIDGETS,
+    WATCH_NAMESPACE,
+    dashboardBody,
+    lambdaCode,
+    runtimeDeprecationWarning,
+} from "../components/certificateWatch";
 import { rateSeconds, readWatchConfig } from "../config/watch";
 import { persistMetricData } from "../watch/handler";
 import { runProgramUnderMocks } from "./support/pulumi";
@@ -53,6 +59,16 @@ describe("the in-account watch (cloudfront-china:watch) under mocks", () => {
         assert.equal(readWatchConfig(undefined, KEY).watch, undefined);
     });
 
+    it("the runtime's deprecation: no warning months ahead, a warning with the days left from 90 days before, and after it", () => {
+        const at = (iso: string) => Date.parse(iso);
+        assert.equal(runtimeDeprecationWarning(at("2026-12-07T00:00:00Z")), undefined);
+        assert.match(
+            runtimeDeprecationWarning(at("2027-02-01T00:00:00Z")) ?? "",
+            /runtime nodejs22\.x is deprecated in 88 day\(s\), on 2027-04-30 .*upgrade cloudfront-china/,
+        );
+        assert.match(runtimeDeprecationWarning(at("2027-05-02T00:00:00Z")) ?? "", /nodejs22\.x was deprecated on 2027-04-30/);
+    });
+
     it("absent: nothing of the watch is registered", async () => {
         const { mocks, outputs } = await runProgram(base);
         assert.deepEqual(
@@ -74,7 +90,7 @@ describe("the in-account watch (cloudfront-china:watch) under mocks", () => {
         assert.deepEqual(fn.inputs.environment.variables, {
             DISTRIBUTION_ID: mocks.find("aws:cloudfront/distribution:Distribution", "site-cdn")[0].id,
             METRIC_NAMESPACE: WATCH_NAMESPACE,
-            IAM_PATH_PREFIX: "/cloudfront/cn-north-1/",
+            IAM_PATH_PREFIX: "/cloudfront/cloudfront-china/cn-north-1/",
             WARN_DAYS: "10",
         });
         // The archive holds one file: the closure-serialized handler with the check inside it.

@@ -348,11 +348,6 @@ describe("stack configuration", () => {
                 /"WWW\.example\.cn" is in both `cloudfront-china:domains` and `cloudfront-china:sites\[0\]\.domains`: an alias can be on one distribution only \(CloudFront refuses the second, CNAMEAlreadyExists\)/,
             ],
             [
-                "two issuing sites proving control at one DNS name",
-                [{ name: "wild", domains: ["*.example.cn"] }],
-                /"example\.cn" \(`cloudfront-china:domains`\) and "\*\.example\.cn" \(`cloudfront-china:sites\[0\]\.domains`\) prove control at the same DNS name, _acme-challenge\.example\.cn/,
-            ],
-            [
                 "one distribution adopted by two sites",
                 [{ name: "blog", domains: ["blog.example.org"], adoptDistributionId: "E2QWRUHAPOMQZL" }],
                 /`cloudfront-china:adoptDistributionId` and `cloudfront-china:sites\[0\]\.adoptDistributionId` both take over E2QWRUHAPOMQZL/,
@@ -368,6 +363,27 @@ describe("stack configuration", () => {
                 });
             });
         }
+
+        it("an apex on one site and its wildcard on another: accepted with dns-01 (both prove control side by side); refused when both would write one standing dns-persist-01 record", () => {
+            const values = { ...good, "cloudfront-china:sites": [{ name: "wild", domains: ["*.example.cn"] }] };
+            assert.doesNotThrow(withConfig(values));
+            assert.doesNotThrow(withConfig({ ...values, "cloudfront-china:challenge": "dns-01" }));
+            // Each site with the zone: each would write _validation-persist.example.cn as a Route 53 record of its own.
+            const persist = {
+                ...values,
+                "cloudfront-china:challenge": "dns-persist-01",
+                "cloudfront-china:hostedZoneId": "Z0123456789EXAMPLE",
+                "cloudfront-china:sites": [{ name: "wild", domains: ["*.example.cn"], hostedZoneId: "Z0123456789EXAMPLE" }],
+            };
+            assert.throws(withConfig(persist), (e: Error) => {
+                assert.ok(e instanceof InputError, e.message);
+                assert.match(
+                    e.message,
+                    /"example\.cn" \(`cloudfront-china:domains`\) and "\*\.example\.cn" \(`cloudfront-china:sites\[0\]\.domains`\) share the standing dns-persist-01 record _validation-persist\.example\.cn, which both sites would write to Route 53/,
+                );
+                return true;
+            });
+        });
 
         it("a shared setting's problem is reported once, not once per site; a delegation no site serves is named", () => {
             assert.throws(
@@ -629,8 +645,14 @@ describe("validators (pure)", () => {
         assert.equal(iamCertificateIdProblems("asca123", "x").length, 1);
     });
 
-    it("tags: at most 50, values are strings", () => {
-        assert.match(tagsProblems(Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`k${i}`, "v"])), "tags").join(), /51 tags/);
+    it("tags: at most 49 (AWS's 50 less the program's own mark), values are strings, the program's prefix is its own", () => {
+        const tags = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, "v"]));
+        assert.deepEqual(tagsProblems(tags(49), "tags"), []);
+        assert.match(
+            tagsProblems(tags(50), "tags").join(),
+            /50 tags: AWS allows at most 50, and the program adds one of its own .*keep at most 49/,
+        );
+        assert.match(tagsProblems({ "cloudfront-china:stack": "x" }, "tags").join(), /uses the program's own "cloudfront-china:" prefix/);
         assert.match(tagsProblems({ a: 1 }, "tags").join(), /value of "a" must be a string/);
     });
 

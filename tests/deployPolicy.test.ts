@@ -122,6 +122,7 @@ describe("the generated deploy policy (npm run policy)", () => {
             deployPolicy(table, {
                 account: "123456789012",
                 stack: "prod",
+                project: "cloudfront-china",
                 options: new Set(options),
                 watchBoundaryArn: "arn:aws-cn:iam::123456789012:policy/b",
             });
@@ -148,6 +149,7 @@ describe("the generated deploy policy (npm run policy)", () => {
         const doc = deployPolicy(table, {
             account: "123456789012",
             stack: "prod",
+            project: "cloudfront-china",
             options: new Set(["watch"]),
             watchBoundaryArn: boundary,
         });
@@ -176,6 +178,7 @@ describe("the generated deploy policy (npm run policy)", () => {
         const doc = deployPolicy(table, {
             account: "123456789012",
             stack: "prod",
+            project: "cloudfront-china",
             options: new Set<DeployOption>(["issuing", "route53Challenge", "hostedZone", "content", "logging", "bucketVersioning"]),
             watchBoundaryArn: "arn:aws-cn:iam::123456789012:policy/b",
             zoneIds: ["Z0123456789EXAMPLE"],
@@ -185,7 +188,7 @@ describe("the generated deploy policy (npm run policy)", () => {
         });
         assert.equal(
             statement(doc, "CertificatesUnderTheStackPath")!.Resource,
-            "arn:aws-cn:iam::123456789012:server-certificate/cloudfront/prod/*",
+            "arn:aws-cn:iam::123456789012:server-certificate/cloudfront/cloudfront-china/prod/*",
         );
         assert.equal(statement(doc, "Distribution")!.Resource, "arn:aws-cn:cloudfront::123456789012:distribution/E1EXAMPLE");
         assert.deepEqual(statement(doc, "Buckets")!.Resource, ["arn:aws-cn:s3:::site-bucket-1a2b3c4", "arn:aws-cn:s3:::site-logs-5d6e7f8"]);
@@ -219,6 +222,7 @@ describe("the generated deploy policy (npm run policy)", () => {
         const doc = deployPolicy(table, {
             account: "123456789012",
             stack: "prod",
+            project: "cloudfront-china",
             options: new Set<DeployOption>([]),
             watchBoundaryArn: "arn:aws-cn:iam::123456789012:policy/b",
             phase: "bootstrap",
@@ -245,6 +249,7 @@ describe("the generated deploy policy (npm run policy)", () => {
         const doc = deployPolicy(table, {
             account: "123456789012",
             stack: "prod",
+            project: "cloudfront-china",
             options: new Set<DeployOption>([]),
             watchBoundaryArn: "arn:aws-cn:iam::123456789012:policy/b",
             distributionIds: ["E1EXAMPLE"],
@@ -268,6 +273,7 @@ describe("the generated deploy policy (npm run policy)", () => {
         const scope = {
             account: "123456789012",
             stack: "prod",
+            project: "cloudfront-china",
             options: new Set<DeployOption>(["issuing", "route53Challenge", "hostedZone"]),
             watchBoundaryArn: "arn:aws-cn:iam::123456789012:policy/b",
             zoneIds: ["Z0123456789EXAMPLE"],
@@ -306,6 +312,7 @@ describe("the generated deploy policy (npm run policy)", () => {
             const doc = deployPolicy(table, {
                 account: "123456789012",
                 stack: "prod",
+                project: "cloudfront-china",
                 options,
                 watchBoundaryArn: "arn:aws-cn:iam::123456789012:policy/b",
                 phase: "bootstrap",
@@ -411,7 +418,7 @@ describe("the generated deploy policy (npm run policy)", () => {
         const doc = JSON.parse(printed) as PolicyDocument;
         assert.equal(
             statement(doc, "CertificatesUnderTheStackPath")!.Resource,
-            "arn:aws-cn:iam::123456789012:server-certificate/cloudfront/cn-north-1/*",
+            "arn:aws-cn:iam::123456789012:server-certificate/cloudfront/cloudfront-china/cn-north-1/*",
         );
     });
 
@@ -513,6 +520,50 @@ describe("the generated deploy policy (npm run policy)", () => {
             "arn:aws-cn:s3:::site-logs-5d6e7f8/*",
             "arn:aws-cn:s3:::site-blog-logs-1f2e3d4/*",
         ]);
+        const own = "arn:aws-cn:iam::123456789012:server-certificate/cloudfront/cloudfront-china/sites/*";
+        assert.deepEqual(
+            statement(after.doc, "CertificatesUnderTheStackPath")!.Resource,
+            own,
+            "no certificate outputs: the stack's path only",
+        );
+
+        // A stack deployed by an earlier version: its certificates are under /cloudfront/<stack>/<resource>/
+        // and its outputs name none (no certificateArn): each site's resource path of then, until the
+        // next `up` moves them (docs/migrate.md, "Certificate paths").
+        const earlier = { certificateId: "ASCAFIRST", certificateRenewAfter: "2027-01-01T00:00:00.000Z" };
+        const withCertificates = (first: object, blog: object) => {
+            const outputs = JSON.parse(fs.readFileSync(outputsFile, "utf8")) as { sites: { blog: object } };
+            fs.writeFileSync(outputsFile, JSON.stringify({ ...outputs, ...first, sites: { blog: { ...outputs.sites.blog, ...blog } } }));
+        };
+        withCertificates(earlier, { ...earlier, certificateId: "ASCABLOG" });
+        assert.deepEqual(statement((await run(["--outputs-file", outputsFile])).doc, "CertificatesUnderTheStackPath")!.Resource, [
+            own,
+            "arn:aws-cn:iam::123456789012:server-certificate/cloudfront/sites/certificate/*",
+            "arn:aws-cn:iam::123456789012:server-certificate/cloudfront/sites/site-blog-certificate/*",
+        ]);
+        // With certificateArn: the one still outside the stack's path by its exact ARN, the moved one not at all.
+        const arn = (at: string) => `arn:aws-cn:iam::123456789012:server-certificate${at}www.example.cn-20270101T0000-0a1b2c3d`;
+        withCertificates(
+            { certificateArn: arn("/cloudfront/sites/certificate/") },
+            { certificateArn: arn("/cloudfront/cloudfront-china/sites/site-blog-certificate/") },
+        );
+        assert.deepEqual(statement((await run(["--outputs-file", outputsFile])).doc, "CertificatesUnderTheStackPath")!.Resource, [
+            own,
+            arn("/cloudfront/sites/certificate/"),
+        ]);
+        // An outputs file is whoever ran `pulumi up`'s: a wildcard in it is refused, never granted.
+        withCertificates({ certificateArn: arn("/cloudfront/*/") }, {});
+        const errors: string[] = [];
+        assert.equal(
+            await policy(
+                ["--stack", "sites", "--config-file", file, "--account", "123456789012", "--outputs-file", outputsFile],
+                root,
+                () => undefined,
+                (l) => errors.push(l),
+            ),
+            2,
+        );
+        assert.match(errors.join("\n"), /the certificate "\/cloudfront\/\*\/www[^"]*" is not an IAM server certificate's path and name/);
     });
 
     it("npm run policy -- --stack cn-north-1: the project's stack file, scoped to its zone and names; usage errors exit 2", async () => {
@@ -520,7 +571,7 @@ describe("the generated deploy policy (npm run policy)", () => {
         assert.equal(statement(doc, "HostedZones")!.Resource, "arn:aws-cn:route53:::hostedzone/Z0123456789EXAMPLE");
         assert.equal(
             statement(doc, "CertificatesUnderTheStackPath")!.Resource,
-            "arn:aws-cn:iam::123456789012:server-certificate/cloudfront/cn-north-1/*",
+            "arn:aws-cn:iam::123456789012:server-certificate/cloudfront/cloudfront-china/cn-north-1/*",
         );
         assert.ok(!actionsOf(doc).has("iam:CreateRole"), "the example stack has no watch");
         const errors: string[] = [];

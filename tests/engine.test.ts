@@ -19,7 +19,7 @@ import { tempDir } from "./support/peers";
 import { CONTENT_PROGRAM, Run, configureStack, engineEnv, runPulumi, stackCli } from "./support/engine";
 
 const STACK = "engine";
-const IAM_PATH = `/cloudfront/${STACK}/certificate/`;
+const IAM_PATH = `/cloudfront/engine-test/${STACK}/certificate/`;
 /** Lifetime of Pebble's "minutes" profile and the renewal lead used here (renewBeforeDays). */
 const LIFETIME_S = 90;
 const RENEW_BEFORE_S = 45;
@@ -302,7 +302,7 @@ describe("a failed IAM upload under the real engine", function () {
 describe("dns-persist-01 under the real engine: names hosted elsewhere, first run to renewal", function () {
     this.timeout(600_000);
     const STACK_PERSIST = "engine-persist";
-    const iamPath = `/cloudfront/${STACK_PERSIST}/certificate/`;
+    const iamPath = `/cloudfront/engine-test/${STACK_PERSIST}/certificate/`;
     let peers: Peers;
     let env: NodeJS.ProcessEnv;
     let work: string;
@@ -369,7 +369,7 @@ describe("renewal that listens to the CA, under the real engine (one scenario: r
     // One scenario on one stack: each step starts from the state the one before left.
     stepsOfOneScenario();
     const STACK_ARI = "engine-ari";
-    const iamPath = `/cloudfront/${STACK_ARI}/certificate/`;
+    const iamPath = `/cloudfront/engine-test/${STACK_ARI}/certificate/`;
     let peers: Peers;
     let env: NodeJS.ProcessEnv;
     let work: string;

@@ -7,12 +7,19 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { X509Certificate, createPrivateKey } from "node:crypto";
 import * as os from "node:os";
-import { GetServerCertificateCommand, IAMClient, ListServerCertificatesCommand, UploadServerCertificateCommand } from "@aws-sdk/client-iam";
+import {
+    GetServerCertificateCommand,
+    IAMClient,
+    ListServerCertificateTagsCommand,
+    ListServerCertificatesCommand,
+    UploadServerCertificateCommand,
+} from "@aws-sdk/client-iam";
 import { ChangeResourceRecordSetsCommand, ListResourceRecordSetsCommand, Route53Client } from "@aws-sdk/client-route-53";
 import * as pulumi from "@pulumi/pulumi";
 import { acmeAccountProvider } from "../providers/acmeAccount";
 import type { CertificateInputs } from "../core/certificate";
 import { iamAcmeCertificateProvider as provider } from "../providers/iamAcmeCertificate";
+import { ISSUER_ACCOUNT_TAG, issuerAccountTagValue } from "../core/issuers";
 import { SignedCall, runNode, serverCertificateIdFor } from "./support/peers";
 import { certificateInputs, countConnections, createZone, logged, Peers, SHORTLIVED_SECONDS, txtValues, usePeers } from "./support/fixture";
 import { promiseOf, settle, useOfflineMocks } from "./support/pulumi";
@@ -195,15 +202,23 @@ describe("IamAcmeCertificate against Pebble and moto", function () {
         assert.deepEqual(await diff({ path: "/cloudfront/other/" }), { changes: true, replaces: ["path"], deleteBeforeReplace: false });
         assert.deepEqual(await diff({ renewBeforeDays: 30 }), { changes: true }, "a new window that is not due yet: update in place");
         assert.deepEqual(await diff({ tags: { team: "platform" } }), { changes: true });
-        // moto has no TagServerCertificate / UntagServerCertificate: the proxy answers them as IAM does.
-        peers.proxy.faults.push(
-            { action: "UntagServerCertificate", times: 1, status: 200, code: "" },
-            { action: "TagServerCertificate", times: 1, status: 200, code: "" },
+        const tagsInIam = async () =>
+            (
+                await new IAMClient({ region: "cn-north-1" }).send(
+                    new ListServerCertificateTagsCommand({ ServerCertificateName: created.id }),
+                )
+            ).Tags;
+        const issuer = { Key: ISSUER_ACCOUNT_TAG, Value: issuerAccountTagValue(account.accountUrl) };
+        assert.deepEqual(
+            await tagsInIam(),
+            [{ Key: "team", Value: "web" }, issuer],
+            "uploaded with the user's tags and the issuing account",
         );
         const from = peers.proxy.seen.length;
         const updated = await provider.update!(created.id, created.outs, { ...i, tags: { env: "prod" } });
         assert.deepEqual(peers.proxy.seen.slice(from), ["UntagServerCertificate", "TagServerCertificate"]);
         assert.deepEqual((updated.outs as Outs).tags, { env: "prod" });
+        assert.deepEqual(await tagsInIam(), [issuer, { Key: "env", Value: "prod" }], "the user's tags changed, the issuer's mark kept");
         assert.equal((updated.outs as Outs).serialNumber, (created.outs as Outs).serialNumber);
     });
 
@@ -498,7 +513,12 @@ describe("IamAcmeCertificate against Pebble and moto", function () {
             assert.deepEqual(secretOutputs.cert, ["privateKeyPem"]);
             assert.deepEqual(secretOutputs.acct, ["accountKeyPem"]);
             const registered = mocks.find("pulumi-nodejs:dynamic/cloudfront-china:IamAcmeCertificate", "cert")[0];
-            assert.equal(registered.inputs.path, "/cloudfront/test/cert/", "default path /cloudfront/<stack>/<name>/");
+            assert.equal(
+                registered.inputs.path,
+                "/cloudfront/cloudfront-china/test/cert/",
+                "default path /cloudfront/<project>/<stack>/<name>/",
+            );
+            assert.equal(registered.inputs.formerPath, "/cloudfront/test/cert/", "the path of earlier versions, looked at and moved from");
             const providerText: string = registered.inputs.__provider;
             assert.doesNotMatch(providerText, /PRIVATE KEY/, "no key material is captured into the serialized code");
 
@@ -610,6 +630,7 @@ describe("docs/iam-policy/ (any stack)", () => {
             "route53:CreateHostedZone",
             "route53:DeleteHostedZone",
             "iam:ListServerCertificates",
+            "iam:ListServerCertificateTags",
             "sts:AssumeRole",
             "cloudfront:GetDistributionConfig",
         ]);

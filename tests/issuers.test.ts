@@ -9,6 +9,7 @@ import { ChangeResourceRecordSetsCommand, Route53Client } from "@aws-sdk/client-
 import { X509Certificate } from "node:crypto";
 import { acmeAccountProvider } from "../providers/acmeAccount";
 import { iamAcmeCertificateProvider as provider } from "../providers/iamAcmeCertificate";
+import { ariCertId } from "../acme/ari";
 import { CertificateInputs } from "../core/certificate";
 import { AcmeProxy, Pebble, freePort, startAcmeFaultProxy, startPebble, tempDir, PEBBLE_TEST_EAB_HMAC } from "./support/peers";
 import { certificateInputs, createZone, logged, Peers, usePeers } from "./support/fixture";
@@ -99,9 +100,7 @@ describe("issuer fallback: two CAs, one certificate", function () {
             await first.outage(mode);
             const before = orders();
             const started = Date.now();
-            const { result, lines } = await logged(() =>
-                provider.create!({ ...inputs, previousAccountUrl: accountA.accountUrl } as CertificateInputs),
-            );
+            const { result, lines } = await logged(() => provider.create!(inputs));
             const outs = result.outs as Outs;
             assert.equal(outs.issuerDirectoryUrl, second.directoryUrl);
             assert.equal(outs.issuerAccountUrl, accountB.accountUrl);
@@ -201,7 +200,7 @@ describe("issuer fallback: two CAs, one certificate", function () {
                 assert.equal(e.code, "NoIssuerAvailable");
                 assert.match(
                     e.message,
-                    /no issuer could issue the certificate for www\.[^;]*; nothing was uploaded, the current certificate is unchanged/,
+                    /no issuer could issue the certificate for www\.[^;]*; nothing was uploaded \(a certificate already served stays served\)/,
                 );
                 assert.match(e.message, new RegExp(`1\\. ${first.directoryUrl.replace(/[.]/g, "\\.")} \\(unreachable\\)`));
                 assert.match(e.message, new RegExp(`2\\. ${dead.replace(/[.]/g, "\\.")} \\(unreachable\\)`));
@@ -210,20 +209,49 @@ describe("issuer fallback: two CAs, one certificate", function () {
         );
     });
 
-    it("the renewal after a fallback starts at the first CA again, without `replaces` for the other CA's certificate", async () => {
+    it("after a fallback, `replaces` and renewal information go only to the CA and account that issued, read from the certificate's IAM record", async () => {
         const { inputs } = await twoIssuers();
+        // The engine hands a replacement's create the new inputs only (never the old outputs): the
+        // provider is called here as the engine calls it, and nothing says which CA issued but IAM.
+        const { check } = provider;
+        const renew = async () => logged(async () => provider.create!((await check!({}, { ...inputs })).inputs));
         await first.outage("refuse");
-        const fromSecond = (await provider.create!(inputs)).outs as Outs;
+        const fromSecond = (await renew()).result.outs as Outs;
         assert.equal(fromSecond.issuerDirectoryUrl, second.directoryUrl);
-        await first.outage(undefined);
-        // What the engine's check passes to create on the renewal: the account that issued the old certificate.
-        const checked = await provider.check!(fromSecond, { ...inputs });
-        assert.equal((checked.inputs as Outs).previousAccountUrl, accountB.accountUrl);
-        const { result, lines } = await logged(() => provider.create!(checked.inputs));
-        assert.equal((result.outs as Outs).issuerDirectoryUrl, first.directoryUrl);
+
+        // Still down: the renewal comes from the second CA, which issued what it replaces: `replaces` is sent there.
+        const again = await renew();
+        assert.equal((again.result.outs as Outs).issuerDirectoryUrl, second.directoryUrl);
         assert.ok(
-            lines.some((l) => l.includes("(not a replacement")),
-            lines.join("\n"),
+            again.lines.some((l) => l.includes(`(replacement of `)),
+            again.lines.join("\n"),
+        );
+
+        // Back: the order starts at the first CA, which is never sent the second CA's CertID nor asked about it.
+        await first.outage(undefined);
+        const seenBefore = first.seen.length;
+        const replacedId = ariCertId((again.result.outs as Outs).certificatePem)!;
+        const back = await renew();
+        assert.equal((back.result.outs as Outs).issuerDirectoryUrl, first.directoryUrl);
+        assert.ok(
+            back.lines.some((l) => l.includes("was ordered by another CA or account: not sent as replaced")),
+            back.lines.join("\n"),
+        );
+        assert.ok(
+            back.lines.some((l) => l.includes("(not a replacement")),
+            back.lines.join("\n"),
+        );
+        assert.deepEqual(
+            first.seen.slice(seenBefore).filter((l) => l.includes(replacedId)),
+            [],
+            "no renewal-information request to the first CA for the second CA's certificate",
+        );
+
+        // The next renewal at the first CA replaces the first CA's certificate: `replaces` is sent again.
+        const next = await renew();
+        assert.ok(
+            next.lines.some((l) => l.includes(`(replacement of `)),
+            next.lines.join("\n"),
         );
     });
 
@@ -244,6 +272,30 @@ describe("issuer fallback: two CAs, one certificate", function () {
         // A rolled-over fallback account key is no change.
         const rolled = [{ ...fallbackIssuers![0], accountKeyPem: "another key" }];
         assert.deepEqual(await provider.diff!(updated.name, updated, { ...single, fallbackIssuers: rolled }), { changes: false });
+    });
+
+    it("editing the list renews nothing whose CA is still listed; a certificate whose CA left the list is renewed", async () => {
+        const { inputs } = await twoIssuers();
+        await first.outage("refuse");
+        const fromSecond = (await provider.create!(inputs)).outs as Outs;
+        await first.outage(undefined);
+        // The dead first CA dropped: the second, which issued, is now the only (and first) one.
+        const { fallbackIssuers, ...rest } = inputs;
+        const secondOnly = { ...rest, acmeDirectoryUrl: fallbackIssuers![0].directoryUrl, accountUrl: accountB.accountUrl };
+        assert.deepEqual(await provider.diff!(fromSecond.name, fromSecond, secondOnly), { changes: true }, "updated in place");
+        const kept = (await provider.update!(fromSecond.name, fromSecond, secondOnly)).outs as Outs;
+        assert.equal(kept.serialNumber, fromSecond.serialNumber);
+        assert.equal(kept.issuerDirectoryUrl, second.directoryUrl, "still known as the second CA's");
+        // The two swapped: no renewal either.
+        const swapped = { ...secondOnly, fallbackIssuers: [{ directoryUrl: first.directoryUrl, ...accountA }] };
+        assert.deepEqual(await provider.diff!(fromSecond.name, fromSecond, swapped), { changes: true });
+        // The second CA gone from the list: its certificate is renewed from the CA that is listed.
+        const firstOnly = { ...rest, fallbackIssuers: undefined };
+        assert.deepEqual(await provider.diff!(fromSecond.name, fromSecond, firstOnly), {
+            changes: true,
+            replaces: ["fallbackIssuers"],
+            deleteBeforeReplace: false,
+        });
     });
 
     it("check names a fallback listed twice or with a bad directory", async () => {
@@ -349,7 +401,7 @@ describe("issuer fallback under the real engine: the project's program, upgraded
     const STACK = "issuers";
     const iam = new IAMClient({ region: "cn-north-1" });
     // The program's path for the stack's certificate (moto lists every path, whatever the prefix).
-    const PATH = `/cloudfront/${STACK}/certificate/`;
+    const PATH = `/cloudfront/cloudfront-china/${STACK}/certificate/`;
     const underPathMeta = async () =>
         ((await iam.send(new ListServerCertificatesCommand({ PathPrefix: PATH }))).ServerCertificateMetadataList ?? []).filter(
             (c) => c.Path === PATH,
@@ -360,6 +412,24 @@ describe("issuer fallback under the real engine: the project's program, upgraded
             .split("\n")
             .map((l) => /(urn:pulumi:\S+IamAcmeCertificate::certificate)\b/.exec(l)?.[1])
             .find((u) => u !== undefined) as string;
+
+    /** docs/issuers.md's commands, its CA URLs and EAB placeholders replaced by the peers'. */
+    const docsIssuerCommands = async (stack: StackCli) => {
+        const docs = fs.readFileSync(path.resolve(__dirname, "..", "docs", "issuers.md"), "utf8");
+        const commands = (/```bash\n([^]*?)```/.exec(docs)?.[1] ?? "").trim().split("\n");
+        assert.equal(commands.length, 5, commands.join("\n"));
+        for (const command of commands) {
+            const args = command
+                .replace("https://acme-v02.api.letsencrypt.org/directory", first.directoryUrl)
+                .replace("https://acme.zerossl.com/v2/DV90", second.directoryUrl)
+                .replace("<EAB key id>", KID)
+                .replace("<EAB HMAC key>", HMAC)
+                .split(" ")
+                .slice(1)
+                .map((a) => a.replace(/^'|'$/g, ""));
+            await stack.ok(...args);
+        }
+    };
 
     before(async () => {
         peers = await usePeers();
@@ -373,7 +443,7 @@ describe("issuer fallback under the real engine: the project's program, upgraded
         second?.stop();
     });
 
-    it("upgrade without replacement; a renewal with the first CA down comes from the second with no gap; the next from the first again", async () => {
+    it("upgrade without replacement; renewals with the first CA down come from the second with no gap, `replaces` sent there; the next from the first again, never sent the second's", async () => {
         const zone = await createZone("example.cn");
         await initPebbleStack(cli, { zone, directoryUrl: first.directoryUrl, dnsAddress: peers.dns.address });
         await cli.ok("up", "--yes", "--skip-preview");
@@ -381,20 +451,7 @@ describe("issuer fallback under the real engine: the project's program, upgraded
         assert.equal(await cli.output("certificateIssuer"), first.directoryUrl);
 
         // The upgrade, as docs/issuers.md shows it (its CA URLs and EAB placeholders replaced by the peers').
-        const docs = fs.readFileSync(path.resolve(__dirname, "..", "docs", "issuers.md"), "utf8");
-        const commands = (/```bash\n([^]*?)```/.exec(docs)?.[1] ?? "").trim().split("\n");
-        assert.equal(commands.length, 5, commands.join("\n"));
-        for (const command of commands) {
-            const args = command
-                .replace("https://acme-v02.api.letsencrypt.org/directory", first.directoryUrl)
-                .replace("https://acme.zerossl.com/v2/DV90", second.directoryUrl)
-                .replace("<EAB key id>", KID)
-                .replace("<EAB HMAC key>", HMAC)
-                .split(" ")
-                .slice(1)
-                .map((a) => a.replace(/^'|'$/g, ""));
-            await cli.ok(...args);
-        }
+        await docsIssuerCommands(cli);
         assert.doesNotMatch(
             fs.readFileSync(path.join(program, `Pulumi.${STACK}.yaml`), "utf8"),
             new RegExp(HMAC),
@@ -421,11 +478,58 @@ describe("issuer fallback under the real engine: the project's program, upgraded
         );
         assert.ok(stored.ServerCertificate?.CertificateChain?.includes("BEGIN CERTIFICATE"), "the second CA's chain is in IAM");
 
-        // Back: the next renewal starts at the first CA again.
+        // Still down: the next renewal comes from the second CA, which issued what it replaces, so the
+        // order names it (`replaces`, RFC 9773 §5), the IAM record saying which account ordered it.
+        const again = await cli.ok("up", "--yes", "--skip-preview", "--replace", urn);
+        assert.match(again.output, /\(replacement of [^)]+\)/, again.output);
+        assert.equal(await cli.output("certificateIssuer"), second.directoryUrl);
+
+        // Back: the next renewal starts at the first CA again, which is neither sent the second CA's
+        // certificate as replaced nor asked for its renewal information.
         await first.outage(undefined);
-        await cli.ok("up", "--yes", "--skip-preview", "--replace", urn);
+        const seenBefore = first.seen.length;
+        const secondsCertificate = (
+            await iam.send(new GetServerCertificateCommand({ ServerCertificateName: (await underPathMeta())[0].ServerCertificateName }))
+        ).ServerCertificate!.CertificateBody!;
+        const back = await cli.ok("up", "--yes", "--skip-preview", "--replace", urn);
+        assert.match(back.output, /was ordered by another CA or account: not sent as replaced/, back.output);
+        assert.deepEqual(
+            first.seen.slice(seenBefore).filter((l) => l.includes(ariCertId(secondsCertificate)!)),
+            [],
+            "the first CA is never asked about the second CA's certificate",
+        );
         assert.equal(await cli.output("certificateIssuer"), first.directoryUrl);
+        assert.doesNotMatch(back.output, /previousAccountUrl/, "the diff names no input the provider made up");
         await cli.ok("destroy", "--yes", "--skip-preview");
         assert.deepEqual(await underPath(), []);
+    });
+    it("the first CA down at the first deploy: the stack is made, the second CA issuing; dropping the dead CA from the list replaces nothing", async () => {
+        const zone = await createZone("example.cn");
+        const stack = projectProgramStack(tempDir("cfcn-issuers-first-down-"), "issuers-first-down").cli;
+        await initPebbleStack(stack, { zone, directoryUrl: first.directoryUrl, dnsAddress: peers.dns.address });
+        await docsIssuerCommands(stack);
+        await first.outage("refuse");
+        try {
+            const made = await stack.ok("up", "--yes", "--skip-preview");
+            assert.match(made.output, /account at \S+ not registered: the ACME CA cannot be reached/, made.output);
+            assert.equal(await stack.output("certificateIssuer"), second.directoryUrl);
+            const served = await stack.output("certificateId");
+
+            // The first CA is gone for good: the list is the second alone. Its certificate stays.
+            await stack.ok("config", "rm", "cloudfront-china:issuers");
+            await stack.ok("config", "set", "--path", "cloudfront-china:issuers[0].directoryUrl", second.directoryUrl);
+            await stack.ok("config", "set", "--path", "cloudfront-china:issuers[0].eabKeyId", KID);
+            await stack.ok("config", "set", "--secret", "--path", "cloudfront-china:issuers[0].eabHmacKey", HMAC);
+            const preview = await stack.ok("preview", "--diff");
+            assert.doesNotMatch(preview.output, /IamAcmeCertificate: \(replace\)/, preview.output);
+            const orders = second.ordersCreated();
+            await stack.ok("up", "--yes", "--skip-preview");
+            assert.equal(await stack.output("certificateId"), served, "the certificate the remaining CA issued is kept, not re-issued");
+            assert.equal(second.ordersCreated(), orders, "no order");
+            await stack.ok("preview", "--expect-no-changes");
+        } finally {
+            await first.outage(undefined);
+        }
+        await stack.ok("destroy", "--yes", "--skip-preview");
     });
 });

@@ -319,7 +319,7 @@ describe("the generated policy, enforced: the program as a user holding exactly 
         // 3. A renewal: the CA moves the window into the past (ARI), the next up replaces the certificate
         // (ordered with the rolled-over key).
         const iam = new IAMClient(asRoot);
-        const listed = await iam.send(new ListServerCertificatesCommand({ PathPrefix: `/cloudfront/${STACK}/` }));
+        const listed = await iam.send(new ListServerCertificatesCommand({ PathPrefix: `/cloudfront/cloudfront-china/${STACK}/` }));
         const served = (
             await iam.send(
                 new GetServerCertificateCommand({ ServerCertificateName: listed.ServerCertificateMetadataList![0].ServerCertificateName }),
@@ -433,6 +433,20 @@ describe("the generated policy, enforced: the program as a user holding exactly 
                 "another stack's certificate",
                 () =>
                     new IAMClient(asDeployer()).send(new DeleteServerCertificateCommand({ ServerCertificateName: other.certificateName })),
+            ],
+            [
+                "the certificate of another project's stack of the same name",
+                () =>
+                    new IAMClient(asDeployer()).send(
+                        new DeleteServerCertificateCommand({ ServerCertificateName: `${other.certificateName}-same-stack-name` }),
+                    ),
+            ],
+            [
+                "a certificate under the stack's name alone (the path of earlier versions, every project's)",
+                () =>
+                    new IAMClient(asDeployer()).send(
+                        new DeleteServerCertificateCommand({ ServerCertificateName: `${other.certificateName}-former-path` }),
+                    ),
             ],
             [
                 "a distribution without the stack's tag",
@@ -618,14 +632,23 @@ describe("the generated policy, enforced: the program as a user holding exactly 
             { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] },
         );
         const certificateName = `www.${otherZone}-other`;
-        await iam.send(
-            new UploadServerCertificateCommand({
-                ServerCertificateName: certificateName,
-                Path: "/cloudfront/other/",
-                CertificateBody: certificate,
-                PrivateKey: fs.readFileSync(path.join(work, "other.key"), "utf8"),
-            }),
-        );
+        // Another stack's; another project's stack of this stack's name; and what an earlier version
+        // uploaded for a stack of this name (/cloudfront/<stack>/, which every project's shared).
+        const certificatePaths = {
+            [certificateName]: "/cloudfront/other/",
+            [`${certificateName}-same-stack-name`]: `/cloudfront/another-project/${STACK}/certificate/`,
+            [`${certificateName}-former-path`]: `/cloudfront/${STACK}/certificate/`,
+        };
+        for (const [name, at] of Object.entries(certificatePaths)) {
+            await iam.send(
+                new UploadServerCertificateCommand({
+                    ServerCertificateName: name,
+                    Path: at,
+                    CertificateBody: certificate,
+                    PrivateKey: fs.readFileSync(path.join(work, "other.key"), "utf8"),
+                }),
+            );
+        }
         const distribution = await new CloudFrontClient(asRoot).send(
             new CreateDistributionCommand({ DistributionConfig: testDistributionConfig([`www.${otherZone}`], "ASCAEXAMPLE0123456789") }),
         );

@@ -30,7 +30,7 @@ describe("offline plan (npm run plan)", () => {
         assert.match(r.stdout, /viewerCertificate: iamCertificateId=ASCA[0-9A-F]+, sni-only, TLSv1\.2_2021/);
         assert.match(
             r.stdout,
-            /\+ pulumi-nodejs:dynamic\/cloudfront-china:IamAcmeCertificate\s+certificate\n\s+domains: www\.example\.cn, example\.cn; path \/cloudfront\/cn-north-1\/certificate\/; directory https:\/\/acme-staging-v02/,
+            /\+ pulumi-nodejs:dynamic\/cloudfront-china:IamAcmeCertificate\s+certificate\n\s+domains: www\.example\.cn, example\.cn; path \/cloudfront\/cloudfront-china\/cn-north-1\/certificate\/; directory https:\/\/acme-staging-v02/,
         );
         assert.match(r.stdout, /PASS {2}certificate-inputs/);
         assert.match(r.stdout, /isIpv6Enabled=false httpVersion=http2 priceClass=PriceClass_All/);
@@ -270,6 +270,88 @@ describe("offline plan (npm run plan)", () => {
         assert.equal(config["cloudfront-china:spa"], "false");
         assert.equal(config["cloudfront-china:defaultRootObject"], "index.html");
         assert.equal(config["cloudfront-china:domains"], '["shop.example.com.cn"]');
+    });
+
+    it("a stack file anywhere (--config-file) is read field by field: a plaintext credential beside an encrypted one is refused offline too", async () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cfcn-plan-fields-"));
+        const file = path.join(dir, "Pulumi.fields.yaml");
+        const stackWith = (deployments: string[]) =>
+            fs.writeFileSync(
+                file,
+                [
+                    "config:",
+                    "  aws:region: cn-north-1",
+                    "  cloudfront-china:domains: [www.fields.example.cn]",
+                    "  cloudfront-china:acmeEmail: ops@example.cn",
+                    "  cloudfront-china:deployments:",
+                    "    repoUrl: https://github.com/acme/site.git",
+                    "    awsAccessKeyId:",
+                    "      secure: AAABAJ1vD8yvGdHSsjrGm9LzrgXZwRgyo8IXv5E=",
+                    ...deployments,
+                ].join("\n") + "\n",
+            );
+        const secure = "\n      secure: AAABAJ1vD8yvGdHSsjrGm9LzrgXZwRgyo8IXv5E=";
+        for (const [field, plaintext, encrypted] of [
+            ["awsSecretAccessKey", ["    awsSecretAccessKey: plaintext"], [`    awsSecretAccessKey:${secure}`]],
+            [
+                "gitToken",
+                [`    awsSecretAccessKey:${secure}`, "    gitToken: ghp_plaintext"],
+                [`    awsSecretAccessKey:${secure}`, `    gitToken:${secure}`],
+            ],
+            [
+                "notify.url",
+                [`    awsSecretAccessKey:${secure}`, "    notify:", "      url: https://hooks.slack.com/services/T/B/x"],
+                [`    awsSecretAccessKey:${secure}`, "    notify:", `      url:${secure.replace(/\n {6}/, "\n        ")}`],
+            ],
+        ] as const) {
+            stackWith([...plaintext]);
+            const refused = await runPlan("--stack", "fields", "--config-file", file);
+            assert.equal(refused.code, EXIT.badInput, refused.text);
+            assert.match(
+                refused.text,
+                new RegExp(`\`cloudfront-china:deployments\\.${field.replace(".", "\\.")}\` (is|are) in plain text`),
+            );
+            stackWith([...encrypted]);
+            const accepted = await runPlan("--stack", "fields", "--config-file", file);
+            assert.doesNotMatch(accepted.text, /in plain text/, accepted.text);
+        }
+    });
+
+    it("a first up's orders against the CA's and IAM's limits: counted per registered domain and per account, a warning past them", () => {
+        const report = (n: number, domainOf: (i: number) => string, directory = "https://acme-v02.api.letsencrypt.org/directory") => {
+            const mocks = new OfflineAwsChina({ region: "cn-north-1" });
+            for (let i = 0; i < n; i++) {
+                mocks.registrations.push({
+                    type: "pulumi-nodejs:dynamic/cloudfront-china:IamAcmeCertificate",
+                    name: i === 0 ? "certificate" : `site-s${i}-certificate`,
+                    id: `c${i}`,
+                    inputs: { domains: [domainOf(i)], acmeDirectoryUrl: directory, path: "/cloudfront/p/s/certificate/" },
+                    state: {},
+                } as unknown as (typeof mocks.registrations)[number]);
+            }
+            return compatibilityReport(mocks).lines.join("\n");
+        };
+        const one = report(1, () => "www.example.cn");
+        assert.match(one, /PASS {2}ca-and-iam-limits +a first up orders 1 certificate\(s\), 1 under example\.cn/);
+        const sixty = report(60, (i) => `s${i}.example.com.cn`);
+        assert.match(sixty, /WARN {2}ca-and-iam-limits +a first up orders 60 certificate\(s\), 60 under example\.com\.cn/);
+        assert.match(
+            sixty,
+            /60 sites issue certificates with names under example\.com\.cn: Let's Encrypt issues at most 50 new certificates per registered domain in 7 days/,
+        );
+        assert.match(sixty, /uploads 60 server certificates to IAM, whose quota is 20 per account by default/);
+        const spread = report(301, (i) => `www.site${i}.cn`);
+        assert.match(
+            spread,
+            /301 sites issue certificates with one ACME account: Let's Encrypt takes at most 300 new orders per account in 3 hours/,
+        );
+        assert.doesNotMatch(spread, /per registered domain in 7 days/, "one certificate per registered domain");
+        // Another CA's limits are its own: only IAM's quota is judged.
+        assert.doesNotMatch(
+            report(60, (i) => `s${i}.example.cn`, "https://acme.zerossl.com/v2/DV90"),
+            /Let's Encrypt (issues|takes)/,
+        );
+        console.log(`      planned orders: 1 site ${one.includes("PASS  ca-and") ? "PASS" : "WARN"}, 60 sites WARN, 301 sites WARN`);
     });
 
     it("guesses a zone as the registrable domain", () => {

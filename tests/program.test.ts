@@ -48,7 +48,7 @@ describe("program (index.ts) under mocks", () => {
         const cert = mocks.find(CERTIFICATE, "certificate")[0];
         assert.deepEqual(cert.inputs.domains, ["www.example.cn", "example.cn"]);
         assert.equal(cert.inputs.region, "cn-northwest-1");
-        assert.equal(cert.inputs.path, "/cloudfront/prod/certificate/");
+        assert.equal(cert.inputs.path, "/cloudfront/cloudfront-china/prod/certificate/");
         assert.equal(cert.inputs.keyType, "rsa-2048");
         assert.equal(cert.inputs.renewBeforeDays, 30);
         assert.deepEqual(cert.inputs.hostedZones, { "example.cn": "Z0123456789EXAMPLE" }, "DNS-01 goes to the configured zone");
@@ -147,8 +147,13 @@ describe("program (index.ts) under mocks", () => {
         assert.deepEqual(
             certificates.map((c) => [c.name, c.inputs.path, c.inputs.domains, c.inputs.accountUrl]),
             [
-                ["certificate", "/cloudfront/prod/certificate/", ["www.example.cn"], accounts[0].state.accountUrl],
-                ["site-blog-certificate", "/cloudfront/prod/site-blog-certificate/", ["blog.example.cn"], accounts[0].state.accountUrl],
+                ["certificate", "/cloudfront/cloudfront-china/prod/certificate/", ["www.example.cn"], accounts[0].state.accountUrl],
+                [
+                    "site-blog-certificate",
+                    "/cloudfront/cloudfront-china/prod/site-blog-certificate/",
+                    ["blog.example.cn"],
+                    accounts[0].state.accountUrl,
+                ],
             ],
         );
         // Each certificate gets the delegations of its own names.

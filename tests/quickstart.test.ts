@@ -136,7 +136,9 @@ describe("README Quickstart, executed in a fresh clone under the real Pulumi CLI
         const all: ServerCertificateMetadata[] = [];
         let marker: string | undefined;
         do {
-            const page = await iam().send(new ListServerCertificatesCommand({ PathPrefix: `/cloudfront/${stack}/`, Marker: marker }));
+            const page = await iam().send(
+                new ListServerCertificatesCommand({ PathPrefix: `/cloudfront/cloudfront-china/${stack}/`, Marker: marker }),
+            );
             all.push(...(page.ServerCertificateMetadataList ?? []));
             marker = page.IsTruncated ? page.Marker : undefined;
         } while (marker);

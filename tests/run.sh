@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `npm test`: installs the real peers (Pebble, moto), the Node versions and a Pulumi CLI into .tools/
-# if missing, then typecheck, lint, the unit tier on Node 20 and 24, and every mocha suite on Node 22
+# if missing, then typecheck, lint, the unit tier on Node 24, and every mocha suite on Node 22
 # (unit, component and program under mocks, offline plan, providers against the peers, the README's
 # Quickstart and zero-gap rotation under the real engine), in two processes side by side.
 # `npm run test:unit` (`tests/run.sh --unit`): the unit tier alone (suites that need no peer, listed in
@@ -29,7 +29,7 @@ fi
 bash tests/peers/install.sh
 bash tests/peers/install-node.sh
 # The Pulumi CLI builds (minutes on a fresh machine, mostly module downloads) while the checks that
-# do not need it run: typecheck, lint, and the unit tier on Node 20 and 24 side by side.
+# do not need it run: typecheck, lint, and the unit tier on Node 24.
 cli_log=$(mktemp)
 bash tests/peers/install-pulumi.sh > "$cli_log" 2>&1 &
 cli_build=$!
@@ -38,7 +38,7 @@ echo "== typecheck"; npm run --silent typecheck
 echo "== lint"; npm run --silent lint
 tier_logs=()
 tiers=()
-for major in 20 24; do
+for major in 24; do
   tier_logs+=("$(mktemp)")
   PATH="$PWD/.tools/node/$major/bin:$PATH" npm run --silent test:unit -- --reporter dot > "${tier_logs[-1]}" 2>&1 &
   tiers+=($!)

@@ -3,13 +3,16 @@
  * project's own program and stack config, the stand-in aws plugin over moto, Pebble for the CA. A
  * one-site stack is deployed, then docs/sites.md's commands add a site: the preview creates only the
  * new site, the first site and the ACME account are the same resources after the `up`, and the new
- * certificate is ordered with the same account. Removing the entry removes that site alone.
+ * certificate is ordered with the same account. Removing the entry removes that site alone. A stack
+ * as an earlier version left it (buckets without the stack's prefix, the certificate under
+ * /cloudfront/<stack>/) keeps its buckets and has its certificate moved in place, nothing ordered.
  */
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { CloudFrontClient, GetDistributionCommand } from "@aws-sdk/client-cloudfront";
-import { GetServerCertificateCommand, IAMClient, ListServerCertificatesCommand } from "@aws-sdk/client-iam";
+import { ListResourceRecordSetsCommand, Route53Client } from "@aws-sdk/client-route-53";
+import { GetServerCertificateCommand, IAMClient, ListServerCertificatesCommand, UpdateServerCertificateCommand } from "@aws-sdk/client-iam";
 import { tempDir } from "./support/peers";
 import { createZone, Peers, usePeers } from "./support/fixture";
 import { StackCli } from "./support/engine";
@@ -18,6 +21,7 @@ import { initPebbleStack, projectProgramStack } from "./support/standinAws";
 const REGION = "cn-north-1";
 const cloudfront = new CloudFrontClient({ region: REGION });
 const iam = new IAMClient({ region: REGION });
+const route53 = new Route53Client({ region: REGION });
 
 interface StateResource {
     urn: string;
@@ -71,8 +75,10 @@ describe("several sites in one stack under the real engine: a one-site stack gai
         await cli.ok("up", "--yes", "--skip-preview");
         assert.match(await cli.output("bucketName"), /^cfcn-[0-9a-f]{10}-site-bucket-[0-9a-f]{26}$/);
 
-        // A stack made before bucket names carried the stack: its buckets were created without a
-        // bucketPrefix. The state as such a stack has it, and the program now: nothing to change.
+        // A stack made by an earlier version: its buckets were created without a bucketPrefix, and
+        // its certificate was uploaded under /cloudfront/<stack>/certificate/ (no project). The
+        // state and IAM as such a stack has them, and the program now: the buckets stay as they
+        // are, the certificate is moved in place (same id, still served), nothing is ordered.
         const state = JSON.parse((await cli.ok("stack", "export")).output) as { deployment: { resources: StateResource[] } };
         const buckets = state.deployment.resources.filter((r) => r.type === "aws:s3/bucket:Bucket");
         assert.ok(buckets.length > 0, "the site bucket");
@@ -80,9 +86,36 @@ describe("several sites in one stack under the real engine: a one-site stack gai
             delete b.inputs!.bucketPrefix;
             delete b.outputs!.bucketPrefix;
         }
+        const certificate = state.deployment.resources.find((r) => r.type.endsWith(":IamAcmeCertificate"))!;
+        const [formerPath, ownPath] = [`/cloudfront/${STACK}/certificate/`, `/cloudfront/cloudfront-china/${STACK}/certificate/`];
+        assert.equal(certificate.outputs!.path, ownPath);
+        const certificateName = certificate.outputs!.name as string;
+        await iam.send(new UpdateServerCertificateCommand({ ServerCertificateName: certificateName, NewPath: formerPath }));
+        certificate.inputs!.path = certificate.outputs!.path = formerPath;
+        certificate.outputs!.arn = (certificate.outputs!.arn as string).replace(ownPath, formerPath);
         const stateFile = path.join(tempDir("cfcn-sites-state-"), "state.json");
         fs.writeFileSync(stateFile, JSON.stringify(state));
         await cli.ok("stack", "import", "--file", stateFile);
+        const servedId = await cli.output("certificateId");
+        const upgrade = await cli.ok("preview", "--diff");
+        assert.match(
+            upgrade.output,
+            /~ pulumi-nodejs:dynamic\/cloudfront-china:IamAcmeCertificate: \(update\)\n\s+\[id=[^\]]+\]\n\s+\[urn=\S+::certificate\]/,
+            upgrade.output,
+        );
+        assert.match(upgrade.output, new RegExp(`~ path\\s*: "${formerPath}" => "${ownPath}"`), upgrade.output);
+        assert.doesNotMatch(upgrade.output, /\(replace\)|\+-|\(delete\)|\(create\)/, "nothing replaced, made or deleted");
+        const ordersBefore = peers.pebble.ordersCreated();
+        const moved = await cli.ok("up", "--yes", "--skip-preview");
+        assert.match(moved.output, /1 updated/, moved.output);
+        assert.equal(peers.pebble.ordersCreated(), ordersBefore, "no order: the certificate is moved, not renewed");
+        const movedTo = (await iam.send(new GetServerCertificateCommand({ ServerCertificateName: certificateName }))).ServerCertificate
+            ?.ServerCertificateMetadata;
+        assert.equal(movedTo?.Path, ownPath, "moved under the stack's path");
+        assert.equal(movedTo?.ServerCertificateId, servedId, "the same certificate");
+        const distribution = (await cloudfront.send(new GetDistributionCommand({ Id: await cli.output("distributionId") }))).Distribution!;
+        assert.equal(distribution.DistributionConfig?.ViewerCertificate?.IAMCertificateId, servedId, "still served");
+        assert.equal(await cli.output("certificateArn"), movedTo?.Arn);
         await cli.ok("preview", "--expect-no-changes");
         const before = await resources();
         const first = {
@@ -147,8 +180,8 @@ describe("several sites in one stack under the real engine: a one-site stack gai
         assert.deepEqual(
             certificates.map((c) => [c.urn.split("::").pop(), c.outputs?.path, c.outputs?.accountUrl]),
             [
-                ["certificate", `/cloudfront/${STACK}/certificate/`, accounts[0].outputs?.accountUrl],
-                ["site-blog-certificate", `/cloudfront/${STACK}/site-blog-certificate/`, accounts[0].outputs?.accountUrl],
+                ["certificate", `/cloudfront/cloudfront-china/${STACK}/certificate/`, accounts[0].outputs?.accountUrl],
+                ["site-blog-certificate", `/cloudfront/cloudfront-china/${STACK}/site-blog-certificate/`, accounts[0].outputs?.accountUrl],
             ],
         );
 
@@ -172,13 +205,55 @@ describe("several sites in one stack under the real engine: a one-site stack gai
         assert.doesNotMatch(removal.output, /\(replace\)|\+-|~ /, removal.output);
         assert.equal(await cli.output("distributionId"), first.distributionId);
         assert.equal(await cli.output("certificateId"), first.certificateId);
-        const left = await iam.send(new ListServerCertificatesCommand({ PathPrefix: `/cloudfront/${STACK}/` }));
+        const left = await iam.send(new ListServerCertificatesCommand({ PathPrefix: `/cloudfront/cloudfront-china/${STACK}/` }));
         // moto lists every path, whatever the prefix: filtered here as IAM would.
         assert.deepEqual(
-            (left.ServerCertificateMetadataList ?? []).map((m) => m.Path).filter((p) => p?.startsWith(`/cloudfront/${STACK}/`)),
-            [`/cloudfront/${STACK}/certificate/`],
+            (left.ServerCertificateMetadataList ?? [])
+                .map((m) => m.Path)
+                .filter((p) => p?.startsWith(`/cloudfront/cloudfront-china/${STACK}/`)),
+            [`/cloudfront/cloudfront-china/${STACK}/certificate/`],
             "the blog's certificate is deleted with its site",
         );
         await assert.rejects(cloudfront.send(new GetDistributionCommand({ Id: sites.blog.distributionId })), /NoSuchDistribution/);
+    });
+    it("an apex on one site and its wildcard on another: both issue in one `up` and both renew in one `up`, side by side at one challenge name", async () => {
+        const zone = await createZone("example.cn");
+        const pair = projectProgramStack(tempDir("cfcn-sites-pair-"), "sites-pair").cli;
+        await initPebbleStack(pair, { zone, directoryUrl: peers.pebble.directoryUrl, dnsAddress: peers.dns.address, domain: false });
+        await pair.ok("config", "set", "--path", "cloudfront-china:domains[0]", zone.name);
+        await pair.ok("config", "set", "--path", "cloudfront-china:sites[0].name", "wild");
+        await pair.ok("config", "set", "--path", "cloudfront-china:sites[0].domains[0]", `*.${zone.name}`);
+        await pair.ok("config", "set", "--path", "cloudfront-china:sites[0].hostedZoneId", zone.id);
+        const orders = peers.pebble.ordersCreated();
+        await pair.ok("up", "--yes", "--skip-preview");
+        assert.equal(peers.pebble.ordersCreated(), orders + 2, "two certificates, ordered in the same run");
+        const served = async () => {
+            const first = await pair.output("certificateId");
+            const wild = (await pair.output<Record<string, SiteOutputs>>("sites")).wild.certificateId;
+            return [first, wild];
+        };
+        const before = await served();
+
+        // Both renew in one run (forced here; due together is the same): each order writes its value
+        // at _acme-challenge.<zone> keeping the other's, and removes only its own.
+        const urns = (await pair.ok("stack", "--show-urns")).output
+            .split("\n")
+            .map((l) => /(urn:pulumi:\S+IamAcmeCertificate::\S*certificate)\b/.exec(l)?.[1])
+            .filter((u): u is string => u !== undefined);
+        assert.equal(urns.length, 2, urns.join("\n"));
+        await pair.ok("up", "--yes", "--skip-preview", ...urns.flatMap((u) => ["--replace", u]));
+        assert.equal(peers.pebble.ordersCreated(), orders + 4, "both renewed");
+        const after = await served();
+        assert.ok(
+            after.every((id, i) => id !== before[i]),
+            "each site serves its new certificate",
+        );
+        const txt = await route53.send(new ListResourceRecordSetsCommand({ HostedZoneId: zone.id }));
+        assert.deepEqual(
+            (txt.ResourceRecordSets ?? []).filter((r) => r.Type === "TXT").map((r) => r.Name),
+            [],
+            "no challenge value left behind",
+        );
+        await pair.ok("destroy", "--yes", "--skip-preview");
     });
 });

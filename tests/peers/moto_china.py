@@ -1,4 +1,4 @@
-"""moto's server, taught nine facts of the aws-cn partition that moto 5.2.5 lacks.
+"""moto's server, taught eleven facts of the aws-cn partition that moto 5.2.5 lacks.
 
 - CloudFront in China takes S3 origins at the regional `<bucket>.s3.<region>.amazonaws.com.cn`
   domain (docs/china-rules.md, "S3 origin domain"); moto accepts S3 origins only under
@@ -27,6 +27,15 @@
 - UpdateServerCertificate, which moto does not implement: a server certificate moves to a new path
   and/or name, keeping its body, key and id (IAM API reference, UpdateServerCertificate); a name
   already taken answers EntityAlreadyExists, an unknown one NoSuchEntity.
+- Server certificate expiry: moto reports every certificate as expiring 2012-05-08; IAM reports its
+  notAfter (ServerCertificateMetadata.Expiration), which renewal and cleanup sort by. Here
+  ListServerCertificates and GetServerCertificate report the certificate's own notAfter. (The
+  UploadDate stays moto's fixed 2010 date: a known blind spot, docs/testing.md.)
+- Server certificate tags, which moto drops: the Tags of UploadServerCertificate are kept and
+  returned by GetServerCertificate and ListServerCertificateTags; TagServerCertificate adds or
+  overwrites, UntagServerCertificate removes; more than 50 tags on one certificate answers
+  LimitExceeded (IAM API reference, UploadServerCertificate, GetServerCertificate,
+  TagServerCertificate; IAM User Guide, "IAM and AWS STS quotas": 50 tags per IAM resource).
 
 - IAM's policy quotas (IAM User Guide, "IAM and AWS STS quotas"), which moto does not enforce: a
   managed policy (CreatePolicy, CreatePolicyVersion) holds at most 6,144 characters; the inline
@@ -52,7 +61,8 @@ from moto.cloudfront import models as cloudfront
 from moto.cloudfront.exceptions import CloudFrontException
 from moto.cloudfront import urls as cloudfront_urls
 from moto.iam import models as iam
-from moto.core.responses import EmptyResult
+from cryptography import x509
+from moto.core.responses import ActionResult, EmptyResult
 from moto.iam import responses as iam_responses
 from moto.iam.exceptions import EntityAlreadyExists, LimitExceededException
 from moto.route53 import models as route53
@@ -305,6 +315,85 @@ def _update_server_certificate_response(self):
     return EmptyResult()
 
 
+_TAGS_PER_RESOURCE = 50
+_upload_server_certificate_response = iam_responses.IamResponse.upload_server_certificate
+
+
+def _tags_of(cert):
+    return getattr(cert, "china_tags", {})
+
+
+def _set_tags(cert, tags):
+    if len(tags) > _TAGS_PER_RESOURCE:
+        raise LimitExceededException(f"Cannot exceed quota for TagsPerServerCertificate: {_TAGS_PER_RESOURCE}")
+    cert.china_tags = tags
+
+
+def _upload_server_certificate_with_tags(self):
+    tags = {t["Key"]: t.get("Value", "") for t in self._get_param("Tags", [])}
+    if len(tags) > _TAGS_PER_RESOURCE:
+        raise LimitExceededException(f"Cannot exceed quota for TagsPerServerCertificate: {_TAGS_PER_RESOURCE}")
+    result = _upload_server_certificate_response(self)
+    _set_tags(self.backend.get_server_certificate(self._get_param("ServerCertificateName")), tags)
+    return result
+
+
+def _expiration(cert):
+    """The certificate's notAfter, as IAM reports it (moto answers 2012-05-08 for every certificate)."""
+    try:
+        body = x509.load_pem_x509_certificate(cert.cert_body.encode())
+        return body.not_valid_after_utc.strftime("%Y-%m-%dT%H:%M:%SZ")
+    except ValueError:
+        return "2012-05-08T01:02:03.004Z"
+
+
+def _metadata(cert):
+    return {
+        "ServerCertificateName": cert.cert_name,
+        "Path": cert.path,
+        "Arn": cert.arn,
+        "UploadDate": "2010-05-08T01:02:03.004Z",
+        "ServerCertificateId": "ASCACKCEVSQ6C2EXAMPLE",
+        "Expiration": _expiration(cert),
+    }
+
+
+def _list_server_certificates_expiring(self):
+    certs = self.backend.list_server_certificates()
+    return ActionResult({"ServerCertificateMetadataList": [_metadata(c) for c in certs], "IsTruncated": False})
+
+
+def _get_server_certificate_with_tags(self):
+    cert = self.backend.get_server_certificate(self._get_param("ServerCertificateName"))
+    server_cert = {
+        "ServerCertificateMetadata": _metadata(cert),
+        "CertificateBody": cert.cert_body,
+        "Tags": [{"Key": k, "Value": v} for k, v in _tags_of(cert).items()],
+    }
+    if cert.cert_chain:
+        server_cert["CertificateChain"] = cert.cert_chain
+    return ActionResult({"ServerCertificate": server_cert})
+
+
+def _tag_server_certificate(self):
+    cert = self.backend.get_server_certificate(self._get_param("ServerCertificateName"))
+    added = {t["Key"]: t.get("Value", "") for t in self._get_param("Tags", [])}
+    _set_tags(cert, {**_tags_of(cert), **added})
+    return EmptyResult()
+
+
+def _untag_server_certificate(self):
+    cert = self.backend.get_server_certificate(self._get_param("ServerCertificateName"))
+    removed = set(self._get_param("TagKeys", []))
+    _set_tags(cert, {k: v for k, v in _tags_of(cert).items() if k not in removed})
+    return EmptyResult()
+
+
+def _list_server_certificate_tags(self):
+    cert = self.backend.get_server_certificate(self._get_param("ServerCertificateName"))
+    return ActionResult({"Tags": [{"Key": k, "Value": v} for k, v in _tags_of(cert).items()], "IsTruncated": False})
+
+
 _MANAGED_POLICY_CHARACTERS = 6144
 _INLINE_CHARACTERS = {"user": 2048, "group": 5120, "role": 10240}
 _MANAGED_POLICIES_PER_IDENTITY = int(os.environ.get("MOTO_CHINA_MANAGED_POLICIES_PER_IDENTITY", "10"))
@@ -359,6 +448,12 @@ iam.IAMBackend.attach_group_policy = _attach_within_quota("group", iam.IAMBacken
 iam.IAMBackend.attach_role_policy = _attach_within_quota("role", iam.IAMBackend.attach_role_policy, iam.IAMBackend.get_role)
 iam.IAMBackend.update_server_certificate = _update_server_certificate_backend
 iam_responses.IamResponse.update_server_certificate = _update_server_certificate_response
+iam_responses.IamResponse.upload_server_certificate = _upload_server_certificate_with_tags
+iam_responses.IamResponse.get_server_certificate = _get_server_certificate_with_tags
+iam_responses.IamResponse.list_server_certificates = _list_server_certificates_expiring
+iam_responses.IamResponse.tag_server_certificate = _tag_server_certificate
+iam_responses.IamResponse.untag_server_certificate = _untag_server_certificate
+iam_responses.IamResponse.list_server_certificate_tags = _list_server_certificate_tags
 iam.AccountSummary.__init__ = _summary_init_raised
 iam.IAMBackend.upload_server_certificate = _upload_within_quota
 

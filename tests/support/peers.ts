@@ -730,6 +730,8 @@ export interface AcmeProxy {
     faults: AcmeFault[];
     /** Faulted answers given, as "STATUS METHOD /path". */
     answered: string[];
+    /** Every request that reached the proxy while up, as "METHOD /path". */
+    seen: string[];
     /**
      * The CA down: "refuse" stops listening and drops open connections (connect refused), "hang"
      * accepts and never answers; undefined brings it back on the same address.
@@ -749,6 +751,7 @@ export async function startAcmeFaultProxy(pebbleDirectoryUrl: string): Promise<A
     const certs = path.join(tools, "certs");
     const faults: AcmeFault[] = [];
     const answered: string[] = [];
+    const seen: string[] = [];
     const port = await freePort();
     const self = `https://127.0.0.1:${port}`;
     const rewrite = (text: string) => text.split(upstream.origin).join(self);
@@ -762,6 +765,7 @@ export async function startAcmeFaultProxy(pebbleDirectoryUrl: string): Promise<A
             req.on("data", (c: Buffer) => chunks.push(c));
             req.on("end", () => {
                 const line = `${req.method} ${req.url}`;
+                seen.push(line);
                 const fault = faults.find((f) => f.match.test(line) && f.times > 0);
                 const transform = fault?.transform;
                 if (fault && transform) {
@@ -834,6 +838,7 @@ export async function startAcmeFaultProxy(pebbleDirectoryUrl: string): Promise<A
         directoryUrl: `${self}${upstream.pathname}`,
         faults,
         answered,
+        seen,
         outage: async (mode) => {
             if (down === "refuse" && mode !== "refuse") {
                 await listen();

@@ -106,6 +106,9 @@ export async function benchContent(context: {
         const unchangedWrites = writes(from);
         // Ten files: 8 edited pages and styles, 1 added, 1 removed (an edited dir/index.html is two objects).
         const manifest = siteManifest(dir).filter((e) => !e.key.endsWith("/") && !e.key.startsWith("assets/"));
+        if (manifest.length < 9) {
+            throw new Error(`--content-sizes ${files}: the change step edits 8 pages and removes a 9th; give at least 50 files`);
+        }
         manifest.slice(0, 8).forEach((e) => fs.appendFileSync(e.source, " /* edited */"));
         fs.writeFileSync(path.join(dir, "added.html"), "<h1>added</h1>");
         fs.rmSync(manifest[8].source);

@@ -438,6 +438,14 @@ export function compatibilityReport(mocks: OfflineAwsChina): { lines: string[]; 
 }
 
 export async function plan(argv: readonly string[], projectDir: string, out: (line: string) => void): Promise<number> {
+    try {
+        return await planStack(argv, projectDir, out);
+    } finally {
+        evaluateStackFile(undefined); // the file read for this plan only (tests run several in one process)
+    }
+}
+
+async function planStack(argv: readonly string[], projectDir: string, out: (line: string) => void): Promise<number> {
     let args: PlanArgs;
     let config: Record<string, string>;
     let secretKeys: string[];

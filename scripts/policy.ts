@@ -309,6 +309,14 @@ export function deployOptions(settings: SiteConfig): Set<DeployOption> {
 
 /** The scope of one stack, from its configuration (read by the program's own reader) and its outputs. */
 async function stackScope(args: PolicyArgs, projectDir: string): Promise<{ scope: PolicyScope; notes: string[]; project: string }> {
+    try {
+        return await evaluatedScope(args, projectDir);
+    } finally {
+        evaluateStackFile(undefined); // the file read for this evaluation only
+    }
+}
+
+async function evaluatedScope(args: PolicyArgs, projectDir: string): Promise<{ scope: PolicyScope; notes: string[]; project: string }> {
     const configFile = args.configFile ?? path.join(projectDir, `Pulumi.${args.stack}.yaml`);
     if (!fs.existsSync(configFile)) {
         throw new UsageError(

@@ -214,7 +214,16 @@ describe("issuer fallback: two CAs, one certificate", function () {
         // The engine hands a replacement's create the new inputs only (never the old outputs): the
         // provider is called here as the engine calls it, and nothing says which CA issued but IAM.
         const { check } = provider;
-        const renew = async () => logged(async () => provider.create!((await check!({}, { ...inputs })).inputs));
+        // Each renewal as the engine runs a replacement: create the new certificate, then delete the old one.
+        let current: { id: string; outs: Outs } | undefined;
+        const renew = async () => {
+            const renewed = await logged(async () => provider.create!((await check!({}, { ...inputs })).inputs));
+            if (current) {
+                await provider.delete!(current.id, current.outs);
+            }
+            current = { id: renewed.result.id, outs: renewed.result.outs as Outs };
+            return renewed;
+        };
         await first.outage("refuse");
         const fromSecond = (await renew()).result.outs as Outs;
         assert.equal(fromSecond.issuerDirectoryUrl, second.directoryUrl);

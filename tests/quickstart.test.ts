@@ -115,6 +115,15 @@ describe("README Quickstart, executed in a fresh clone under the real Pulumi CLI
     /** Runs the README's `command`, applying `export`s to the environment and the ACME substitution after `stack init`. */
     async function runReadme(command: string): Promise<string> {
         const exported = /^export (\w+)=(\S+)$/.exec(command);
+        if (exported?.[1] === "PULUMI_CONFIG_PASSPHRASE_FILE") {
+            // The passphrase from a file, as the README has it: the file is the test's, and the only source.
+            const file = path.join(work, "passphrase");
+            fs.writeFileSync(file, String(env.PULUMI_CONFIG_PASSPHRASE), { mode: 0o600 });
+            env.PULUMI_CONFIG_PASSPHRASE_FILE = file;
+            delete env.PULUMI_CONFIG_PASSPHRASE;
+            ran.push({ command, status: 0, output: "", signers: new Set() });
+            return "";
+        }
         if (exported) {
             env[exported[1]] = exported[2];
             ran.push({ command, status: 0, output: "", signers: new Set() });
@@ -213,7 +222,8 @@ describe("README Quickstart, executed in a fresh clone under the real Pulumi CLI
     it("runs every command of the Quickstart and the second-environment recipe, and the renewal workflow's up", async () => {
         const readme = fs.readFileSync(path.join(root, "README.md"), "utf8");
         const quickstart = readmeCommands(readme, "Quickstart");
-        const teardown = quickstart.findIndex((c) => c.startsWith("pulumi destroy"));
+        // The teardown starts by keeping the outputs (the kept buckets' names), then destroys.
+        const teardown = quickstart.findIndex((c) => c.startsWith("pulumi stack output --json") || c.startsWith("pulumi destroy"));
         assert.ok(teardown > 0, quickstart.join("\n"));
         assert.match(quickstart[0], /^git clone \S+ && cd cloudfront-china$/);
         assert.ok(
@@ -434,6 +444,8 @@ describe("README Quickstart, executed in a fresh clone under the real Pulumi CLI
         assert.equal((await distributionsFor("www.your-domain.cn")).length, 0);
         assert.deepEqual(await stackCertificates("cn-north-1"), []);
         await new S3Client({ region: "cn-north-1", forcePathStyle: true }).send(new HeadBucketCommand({ Bucket: bucket })); // kept: destroyBuckets is false
+        const kept = JSON.parse(fs.readFileSync(path.join(clone, "outputs-cn-north-1.json"), "utf8")) as Record<string, unknown>;
+        assert.equal(kept.bucketName, bucket, "the kept bucket's name outlives the stack, in the file the README writes");
         assert.ok(!fs.existsSync(path.join(clone, "Pulumi.cn-north-1.yaml")), "stack rm removed the stack file");
 
         // Every README command ran, and every run command succeeded.

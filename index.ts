@@ -25,6 +25,7 @@ function siteOutputs(
         distributionArn: site.distributionArn,
         distributionDomainName: site.distributionDomainName,
         distributionHostedZoneId: site.distributionHostedZoneId,
+        originAccessIdentityId: site.originAccessIdentityId,
         aliases: site.aliases,
         urls: site.urls,
         logBucketName: settings.logging ? site.logBucketName : undefined,

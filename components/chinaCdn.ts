@@ -245,6 +245,8 @@ export class ChinaCdn extends pulumi.ComponentResource {
     /** The *.cloudfront.cn name: a CNAME target only, it cannot serve content in China. */
     public readonly distributionDomainName: pulumi.Output<string>;
     public readonly distributionHostedZoneId: pulumi.Output<string>;
+    /** The Origin Access Identity the bucket is read through (the steady-state policy names it by id). */
+    public readonly originAccessIdentityId: pulumi.Output<string>;
     public readonly aliases: pulumi.Output<string[]>;
     public readonly urls: pulumi.Output<string[]>;
     public readonly logBucketName: pulumi.Output<string | undefined>;
@@ -382,6 +384,7 @@ export class ChinaCdn extends pulumi.ComponentResource {
         this.distributionArn = distribution.arn;
         this.distributionDomainName = distribution.domainName;
         this.distributionHostedZoneId = distribution.hostedZoneId;
+        this.originAccessIdentityId = oai.id;
         this.aliases = pulumi.output([...args.domains]);
         this.urls = pulumi.output(args.domains.filter((d) => !d.startsWith("*.")).map((d) => `https://${d}/`));
         this.logBucketName = logBucket ? logBucket.bucket : pulumi.output(undefined);
@@ -394,6 +397,7 @@ export class ChinaCdn extends pulumi.ComponentResource {
             distributionArn: this.distributionArn,
             distributionDomainName: this.distributionDomainName,
             distributionHostedZoneId: this.distributionHostedZoneId,
+            originAccessIdentityId: this.originAccessIdentityId,
             aliases: this.aliases,
             urls: this.urls,
             logBucketName: this.logBucketName,

@@ -101,6 +101,11 @@ export interface PolicyScope {
      * patterns, or with stack "*" every site's.
      */
     buckets?: ReadonlyArray<SiteBuckets>;
+    /**
+     * The ids of the stack's Origin Access Identities once every site's is known (outputs), for a
+     * policy that creates none (steady state); unset: every OAI (a bootstrap policy creates them).
+     */
+    originAccessIdentityIds?: readonly string[];
     /** The ids of the stack's distributions once known (outputs, adoptions); unset: none known. */
     distributionIds?: readonly string[];
     /** Whether some site's distribution is not made yet (or not known): only a bootstrap policy creates it. */
@@ -160,6 +165,7 @@ export const ARN_PART_SYNTAX = {
     certificate: { re: /^\/cloudfront(\/[\w+=,.@-]+)+\/?$/, what: "an IAM server certificate's path and name under /cloudfront/" },
     zoneId: { re: /^Z[A-Z0-9]{1,31}$/, what: "a Route 53 hosted zone id (Z…)" },
     distributionId: { re: /^E[A-Z0-9]{1,31}$/, what: "a CloudFront distribution id (E…)" },
+    originAccessIdentityId: { re: /^E[A-Z0-9]{1,31}$/, what: "a CloudFront Origin Access Identity id (E…)" },
     // S3 bucket naming rules (S3 User Guide, "General purpose bucket naming rules").
     bucket: { re: /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, what: "an S3 bucket name" },
     // A name pattern of the program's own (site-bucket-*) is the one place a "*" is meant.
@@ -186,6 +192,7 @@ export function scopeProblems(scope: PolicyScope): string[] {
         ...(scope.zoneIds ?? []).map((z) => arnPartProblem("zoneId", z, "the hosted zone")),
         scope.stackId === undefined ? undefined : arnPartProblem("stackId", scope.stackId, "the stack id"),
         ...(scope.distributionIds ?? []).map((d) => arnPartProblem("distributionId", d, "the distribution")),
+        ...(scope.originAccessIdentityIds ?? []).map((d) => arnPartProblem("originAccessIdentityId", d, "the Origin Access Identity")),
         ...(scope.buckets ?? []).flatMap((b) =>
             [b.site, b.logs].map((name) =>
                 name.endsWith("-*")
@@ -327,7 +334,12 @@ function resourcesOf(kind: string, s: PolicyScope, objectsOfEveryBucket: boolean
                 ),
             };
         case "oai":
-            return { sid: "OriginAccessIdentity", resources: [`arn:aws-cn:cloudfront::${acct}:origin-access-identity/*`] };
+            return {
+                sid: "OriginAccessIdentity",
+                resources: (s.originAccessIdentityIds?.length ? s.originAccessIdentityIds : ["*"]).map(
+                    (id) => `arn:aws-cn:cloudfront::${acct}:origin-access-identity/${id}`,
+                ),
+            };
         case "zone":
             return { sid: "HostedZones", resources: (s.zoneIds ?? ["*"]).map((z) => `arn:aws-cn:route53:::hostedzone/${z}`) };
         case "change":

@@ -382,6 +382,7 @@ async function evaluatedScope(args: PolicyArgs, projectDir: string): Promise<{ s
     // Known once the stack has run (--outputs-file), or adopted: by id; the rest only in a bootstrap policy.
     const distributionIds = sites.map((s) => str(s.outputs.distributionId) ?? s.settings.adoptDistributionId);
     const known = distributionIds.filter((id): id is string => id !== undefined);
+    const oaiIds = sites.map((s) => str(s.outputs.originAccessIdentityId));
     const scope: PolicyScope = {
         account,
         stack: args.stack,
@@ -400,6 +401,8 @@ async function evaluatedScope(args: PolicyArgs, projectDir: string): Promise<{ s
         // An adopted distribution is known by its id before the first `pulumi up` (docs/migrate.md).
         distributionIds: known.length > 0 ? known : undefined,
         distributionsToCome: known.length < sites.length,
+        // Each site's OAI by id once the outputs name them all (outputs of earlier versions do not: every OAI).
+        originAccessIdentityIds: !args.bootstrap && oaiIds.every((id) => id !== undefined) ? (oaiIds as string[]) : undefined,
         phase: args.bootstrap ? "bootstrap" : "steady",
         stackId: stackId(project, args.stack),
         stackTag: stackTagValue(project, args.stack),

@@ -551,6 +551,24 @@ describe("the generated deploy policy (npm run policy)", () => {
             own,
             arn("/cloudfront/sites/certificate/"),
         ]);
+        // Every site's Origin Access Identity named in the outputs: the steady state reaches those only.
+        const oai = (id: string) => `arn:aws-cn:cloudfront::123456789012:origin-access-identity/${id}`;
+        assert.deepEqual(
+            statement((await run(["--outputs-file", outputsFile])).doc, "OriginAccessIdentity")!.Resource,
+            oai("*"),
+            "not all named: every OAI",
+        );
+        withCertificates({ originAccessIdentityId: "E1OAIFIRST" }, { originAccessIdentityId: "E2OAIBLOG" });
+        assert.deepEqual(statement((await run(["--outputs-file", outputsFile])).doc, "OriginAccessIdentity")!.Resource, [
+            oai("E1OAIFIRST"),
+            oai("E2OAIBLOG"),
+        ]);
+        assert.deepEqual(
+            statement((await run(["--bootstrap", "--outputs-file", outputsFile])).doc, "OriginAccessIdentity")!.Resource,
+            oai("*"),
+            "a bootstrap policy makes OAIs: every one",
+        );
+
         // An outputs file is whoever ran `pulumi up`'s: a wildcard in it is refused, never granted.
         withCertificates({ certificateArn: arn("/cloudfront/*/") }, {});
         const errors: string[] = [];

@@ -16,7 +16,9 @@ import * as path from "node:path";
 import * as acme from "acme-client";
 import {
     CloudFrontClient,
+    CreateCloudFrontOriginAccessIdentityCommand,
     CreateDistributionCommand,
+    DeleteCloudFrontOriginAccessIdentityCommand,
     DeleteDistributionCommand,
     GetDistributionCommand,
     GetDistributionConfigCommand,
@@ -458,6 +460,13 @@ describe("the generated policy, enforced: the program as a user holding exactly 
                     ),
             ],
             [
+                "another stack's Origin Access Identity (delete)",
+                () =>
+                    new CloudFrontClient(asDeployer()).send(
+                        new DeleteCloudFrontOriginAccessIdentityCommand({ Id: other.originAccessIdentityId, IfMatch: "x" }),
+                    ),
+            ],
+            [
                 "another distribution (read)",
                 () => new CloudFrontClient(asDeployer()).send(new GetDistributionCommand({ Id: other.distributionId })),
             ],
@@ -652,6 +661,11 @@ describe("the generated policy, enforced: the program as a user holding exactly 
         const distribution = await new CloudFrontClient(asRoot).send(
             new CreateDistributionCommand({ DistributionConfig: testDistributionConfig([`www.${otherZone}`], "ASCAEXAMPLE0123456789") }),
         );
+        const otherOai = await new CloudFrontClient(asRoot).send(
+            new CreateCloudFrontOriginAccessIdentityCommand({
+                CloudFrontOriginAccessIdentityConfig: { CallerReference: `other-${Date.now()}`, Comment: "another stack's" },
+            }),
+        );
         const bucket = `site-bucket-other-${Date.now().toString(36)}`;
         const logBucket = `site-logs-other-${Date.now().toString(36)}`;
         const s3 = new S3Client({ ...asRoot, forcePathStyle: true });
@@ -673,6 +687,7 @@ describe("the generated policy, enforced: the program as a user holding exactly 
             zoneName: otherZone,
             zoneId: zone.HostedZone!.Id!.replace(/^\/hostedzone\//, ""),
             certificateName,
+            originAccessIdentityId: otherOai.CloudFrontOriginAccessIdentity!.Id!,
             distributionId: distribution.Distribution!.Id!,
             distributionArn: distribution.Distribution!.ARN!,
             bucket,

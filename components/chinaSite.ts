@@ -7,7 +7,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
-import { createHash } from "node:crypto";
+import { X509Certificate, createHash } from "node:crypto";
 import { ChinaCdn, ChinaCdnArgs } from "./chinaCdn";
 import { CONFIG_KEYS, SiteSettingName, SiteSettings, nearestName, readSiteSettings } from "../config/siteConfig";
 import { stackAwsTarget } from "../config/stackAws";
@@ -22,6 +22,15 @@ import { stackTagValue } from "../core/iamPolicy";
 import { Adoption, adoptedBefore, planAdoption } from "../core/adoption";
 import { existingDistribution } from "../aws/cloudfront";
 import { getServerCertificate, listServerCertificates } from "../aws/iam";
+
+/** `certificateIssuer` of an adopted certificate: "adopted, issued by <its issuer's name>". */
+function adoptedIssuer(pem: string): string {
+    try {
+        return `adopted, issued by ${new X509Certificate(pem).issuer.split("\n").reverse().join(", ")}`;
+    } catch {
+        return "adopted, issued outside this stack";
+    }
+}
 
 /** The certificate a site serves, and what the user may have to add at a DNS host. */
 export interface SiteCertificate {
@@ -221,8 +230,11 @@ export function siteCertificate(
         notAfter: certificate.notAfter,
         renewAfter: certificate.renewAfter,
         arn: certificate.arn,
-        // State written before fallbacks has no issuer: the account's own CA signed it.
-        issuer: pulumi.all([certificate.issuerDirectoryUrl, account.directoryUrl]).apply(([issuer, own]) => issuer ?? own),
+        // State written before fallbacks has no issuer: the account's own CA signed it. A certificate
+        // taken over was made elsewhere: its own issuer says by whom (no directory of ours is its).
+        issuer: pulumi
+            .all([certificate.issuerDirectoryUrl, certificate.adoptedFrom, certificate.certificatePem, account.directoryUrl])
+            .apply(([issuer, adoptedFrom, pem, own]) => (adoptedFrom !== undefined ? adoptedIssuer(pem) : (issuer ?? own))),
         certificatePem: certificate.certificatePem,
         privateKeyPem: certificate.privateKeyPem,
         dnsChallengeRecords: recordsToAdd(settings, [account, ...fallbackAccounts.map((f) => f.account)], hostedZones),

@@ -224,6 +224,8 @@ describe("adopting a hand-made site under the real engine: imported with no repl
         assert.equal(await cli.output("distributionId"), site.distributionId);
         assert.equal(await cli.output("bucketName"), site.bucket);
         assert.equal(await cli.output("certificateId"), site.certificateId);
+        // Made elsewhere: its issuer is named from the certificate, not taken for the stack's CA.
+        assert.match(await cli.output("certificateIssuer"), /^adopted, issued by CN=Pebble Intermediate CA [0-9a-f]+/);
         let served = await distributionNow(site.distributionId);
         const config = served.DistributionConfig!;
         assert.deepEqual(config.Aliases?.Items, site.aliases, "the aliases stay where they are");
@@ -253,6 +255,7 @@ describe("adopting a hand-made site under the real engine: imported with no repl
         assert.equal(peers.pebble.ordersCreated(), orders + 1);
         const renewedId = await cli.output("certificateId");
         assert.notEqual(renewedId, site.certificateId);
+        assert.equal(await cli.output("certificateIssuer"), peers.pebble.directoryUrl, "renewed from the stack's CA");
         served = await distributionNow(site.distributionId);
         assert.equal(served.DistributionConfig!.ViewerCertificate?.IAMCertificateId, renewedId);
         await assert.rejects(

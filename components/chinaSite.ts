@@ -426,16 +426,9 @@ export async function resolveAdoption(settings: SiteSettings, distributionId: st
         }
         // Refused here, at preview, before anything changes (the provider checks again at create).
         const stored = await getServerCertificate(target, certificateName);
-        const facts = stored && certificateFacts(stored.body);
-        const problem =
-            stored &&
-            adoptionProblem(
-                certificateName,
-                stored.path,
-                facts!,
-                settings.domains,
-                stackCertificatePath(pulumi.getProject(), pulumi.getStack()),
-            );
+        const facts = stored ? certificateFacts(stored.body) : undefined;
+        const ownPath = stackCertificatePath(pulumi.getProject(), pulumi.getStack());
+        const problem = stored && facts && adoptionProblem(certificateName, stored.path, facts, settings.domains, ownPath);
         if (problem) {
             throw new InputError([`\`${setting}\` ${distributionId}: ${problem}`]);
         }

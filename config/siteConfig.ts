@@ -927,9 +927,7 @@ export function readSiteConfig(): SiteConfig {
         // What a first `up` of every site asks of the CA and IAM at once (core/caLimits.ts): a warning,
         // as a stack whose sites exist already renews them exempt, a few at a time.
         firstDeployLimitProblems(
-            sites
-                .filter((s) => s.settings.iamCertificateId === undefined)
-                .map((s) => ({ setting: s.label("domains"), domains: s.settings.domains })),
+            sites.filter((s) => s.settings.iamCertificateId === undefined).map((s) => ({ domains: s.settings.domains })),
             { directoryUrl: site.settings.acme.directoryUrl, fallbacks: site.settings.acme.fallbackIssuers.length > 0 },
         ).forEach((w) => void pulumi.log.warn(w));
     }

@@ -16,7 +16,7 @@
  */
 import { getDomain } from "tldts";
 import { baseName } from "./challenges";
-import { canonicalDirectoryUrl } from "./certificate";
+import { LETS_ENCRYPT_PRODUCTION, canonicalDirectoryUrl } from "./certificate";
 
 export const LETS_ENCRYPT_RATE_LIMITS = {
     /** New certificates per registered domain per 7 days. */
@@ -28,18 +28,26 @@ export const LETS_ENCRYPT_RATE_LIMITS = {
 /** IAM's default server-certificate quota per account. */
 export const IAM_SERVER_CERTIFICATES_DEFAULT_QUOTA = 20;
 
-const LETS_ENCRYPT_PRODUCTION_DIRECTORY = canonicalDirectoryUrl("https://acme-v02.api.letsencrypt.org/directory");
-
 /** The registered domain of a name, as the Public Suffix List draws it (a name on no listed suffix: its last two labels). */
 export function registeredDomain(name: string): string {
     const host = baseName(name.toLowerCase()).replace(/\.$/, "");
     return getDomain(host, { allowPrivateDomains: false }) ?? host.split(".").slice(-2).join(".");
 }
 
-/** One certificate a first `pulumi up` orders: its names, and the setting that names them in messages. */
+/** One certificate a first `pulumi up` orders: its names. */
 export interface PlannedOrder {
-    setting: string;
     domains: readonly string[];
+}
+
+/** How many of the orders' certificates name each registered domain (one with names under two counts against both). */
+function certificatesPerRegisteredDomain(orders: readonly PlannedOrder[]): Map<string, number> {
+    const perDomain = new Map<string, number>();
+    for (const order of orders) {
+        for (const domain of new Set(order.domains.map(registeredDomain))) {
+            perDomain.set(domain, (perDomain.get(domain) ?? 0) + 1);
+        }
+    }
+    return perDomain;
 }
 
 /** The counts a first `pulumi up` of these orders reaches, for the plan's report. */
@@ -50,14 +58,8 @@ export interface OrderCounts {
 }
 
 export function orderCounts(orders: readonly PlannedOrder[]): OrderCounts {
-    const perDomain = new Map<string, number>();
-    for (const order of orders) {
-        // A certificate with names under two registered domains counts against both.
-        for (const domain of new Set(order.domains.map(registeredDomain))) {
-            perDomain.set(domain, (perDomain.get(domain) ?? 0) + 1);
-        }
-    }
-    const [domain, certificates] = [...perDomain].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0] ?? [];
+    const [domain, certificates] =
+        [...certificatesPerRegisteredDomain(orders)].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0] ?? [];
     return { orders: orders.length, busiest: domain === undefined ? undefined : { domain, certificates: certificates! } };
 }
 
@@ -65,25 +67,16 @@ export function orderCounts(orders: readonly PlannedOrder[]): OrderCounts {
  * Why a first `pulumi up` of these orders would stop part-way, one line each with the numbers and the
  * way forward; [] when it fits. The rate limits are Let's Encrypt production's, when it is the first
  * CA and there is no other to fall back to (a rate-limited order goes to the next CA, docs/issuers.md;
- * another CA's limits are not known here). `iamQuota`: the account's quota when known, else IAM's default.
+ * another CA's limits are not known here). IAM's quota is its default: the account's own is read
+ * before each order.
  */
-export function firstDeployLimitProblems(
-    orders: readonly PlannedOrder[],
-    ca: { directoryUrl: string; fallbacks: boolean },
-    iamQuota = IAM_SERVER_CERTIFICATES_DEFAULT_QUOTA,
-): string[] {
+export function firstDeployLimitProblems(orders: readonly PlannedOrder[], ca: { directoryUrl: string; fallbacks: boolean }): string[] {
     const problems: string[] = [];
-    if (!ca.fallbacks && canonicalDirectoryUrl(ca.directoryUrl) === LETS_ENCRYPT_PRODUCTION_DIRECTORY) {
-        const perDomain = new Map<string, string[]>();
-        for (const order of orders) {
-            for (const domain of new Set(order.domains.map(registeredDomain))) {
-                perDomain.set(domain, [...(perDomain.get(domain) ?? []), order.setting]);
-            }
-        }
-        for (const [domain, settings] of perDomain) {
-            if (settings.length > LETS_ENCRYPT_RATE_LIMITS.certificatesPerRegisteredDomain) {
+    if (!ca.fallbacks && canonicalDirectoryUrl(ca.directoryUrl) === canonicalDirectoryUrl(LETS_ENCRYPT_PRODUCTION)) {
+        for (const [domain, certificates] of certificatesPerRegisteredDomain(orders)) {
+            if (certificates > LETS_ENCRYPT_RATE_LIMITS.certificatesPerRegisteredDomain) {
                 problems.push(
-                    `${settings.length} sites issue certificates with names under ${domain}: Let's Encrypt issues at most ` +
+                    `${certificates} sites issue certificates with names under ${domain}: Let's Encrypt issues at most ` +
                         `${LETS_ENCRYPT_RATE_LIMITS.certificatesPerRegisteredDomain} new certificates per registered domain in 7 days, so a first ` +
                         `\`pulumi up\` of all of them stops at the ${LETS_ENCRYPT_RATE_LIMITS.certificatesPerRegisteredDomain + 1}st. ` +
                         `Add them to \`sites\` at most ${LETS_ENCRYPT_RATE_LIMITS.certificatesPerRegisteredDomain} a week, put several names on one site, ` +
@@ -100,10 +93,10 @@ export function firstDeployLimitProblems(
             );
         }
     }
-    if (orders.length > iamQuota) {
+    if (orders.length > IAM_SERVER_CERTIFICATES_DEFAULT_QUOTA) {
         problems.push(
             `${orders.length} sites issue certificates: a first \`pulumi up\` uploads ${orders.length} server certificates to IAM, whose quota is ` +
-                `${iamQuota} per account${iamQuota === IAM_SERVER_CERTIFICATES_DEFAULT_QUOTA ? " by default" : ""} (every stack and tool counting), and each renewal needs a free slot more. ` +
+                `${IAM_SERVER_CERTIFICATES_DEFAULT_QUOTA} per account by default (every stack and tool counting), and each renewal needs a free slot more. ` +
                 'Ask AWS for a higher "Server certificates per account" quota (IAM) before the first `pulumi up`',
         );
     }

@@ -306,8 +306,8 @@ export function stackCertificatePath(project: string, stack: string): string {
 
 /**
  * Where stacks kept their certificates before the path carried the project: `/cloudfront/<stack>/`,
- * shared by every project's stack of that name. A certificate there stays until its next renewal,
- * which uploads the new one under the stack's own path (docs/migrate.md, "Certificate paths").
+ * shared by every project's stack of that name. The next `pulumi up` moves a certificate found there
+ * under the stack's own path (docs/migrate.md, "Certificate paths").
  */
 export function legacyStackCertificatePath(stack: string): string {
     return `/cloudfront/${cleanPathPart(stack)}/`;
@@ -318,7 +318,7 @@ export function defaultIamPath(project: string, stack: string, resourceName: str
     return `${stackCertificatePath(project, stack)}${cleanPathPart(resourceName)}/`;
 }
 
-/** The path the same resource had before (legacyStackCertificatePath): looked at when it renews, and never written. */
+/** The path the same resource had before (legacyStackCertificatePath): moved from, looked at when it renews, never written. */
 export function legacyIamPath(stack: string, resourceName: string): string {
     return `${legacyStackCertificatePath(stack)}${cleanPathPart(resourceName)}/`;
 }

@@ -5,7 +5,7 @@
  * The stack's top-level keys stay its first site, with the resource names a one-site stack has
  * always had (`site`, `certificate`), so adding `sites` to an existing stack replaces nothing. A
  * further site's resources are named after it: `site-<name>` (its buckets `cfcn-<hash>-site-<name>-bucket-…`,
- * `…-logs-…`) and `site-<name>-certificate` (IAM path `/cloudfront/<stack>/site-<name>-certificate/`).
+ * `…-logs-…`) and `site-<name>-certificate` (IAM path `/cloudfront/<project>/<stack>/site-<name>-certificate/`).
  */
 import { createHash } from "node:crypto";
 import { persistRecordName } from "./challenges";

@@ -100,7 +100,7 @@ export interface IamAcmeCertificateArgs {
     /**
      * IAM path; must start with "/cloudfront/" and end with "/". Defaults to "/cloudfront/<project>/<stack>/<name>/".
      * Changing it replaces the certificate; a certificate under the default path of earlier versions
-     * ("/cloudfront/<stack>/<name>/") keeps it until its next renewal, which uploads under the new one.
+     * ("/cloudfront/<stack>/<name>/") is moved under the new one in place by the next update (same id, no order).
      */
     readonly path?: pulumi.Input<string>;
     /** "rsa-2048" (default) or "ecdsa-p256" (unverified with IAM in China). Changing it replaces the certificate. */
@@ -188,6 +188,10 @@ type CreateInputs = CertificateInputs & { __provider?: string; adoptCertificateN
 /** `/cloudfront/a/b/c/` → `/cloudfront/a/b/`: where the stack's certificates are. */
 const parentPath = (path: string) => path.replace(/[^/]+\/$/, "");
 
+/** A server certificate's ARN once moved from `from` to `to` (arn:…:server-certificate<path><name>; the id stays). */
+const arnMoved = (arn: string, name: string, from: string, to: string) =>
+    arn.replace(`:server-certificate${from}${name}`, `:server-certificate${to}${name}`);
+
 /**
  * The certificates IAM holds for this resource: under its path and under the path its certificates
  * had before (formerPath), where the one a stack upgraded from earlier versions serves until its
@@ -271,10 +275,7 @@ async function moveFromFormerPath(olds: CertificateOutputs, news: CreateInputs):
     log(
         `[certificate] [${olds.name}] moved from ${olds.path} to ${news.path} (same id ${olds.serverCertificateId}, still served): no new order`,
     );
-    return {
-        path: news.path,
-        arn: olds.arn.replace(`:server-certificate${olds.path}${olds.name}`, `:server-certificate${news.path}${olds.name}`),
-    };
+    return { path: news.path, arn: arnMoved(olds.arn, olds.name, olds.path, news.path) };
 }
 
 /**
@@ -422,9 +423,9 @@ async function adoptOnce(inputs: CreateInputs, name: string): Promise<{ id: stri
     }
     const outs: CertificateOutputs = {
         ...storedInputs(inputs),
-        // The move keeps the id; the ARN names the new path (arn:…:server-certificate<path><name>).
+        // The move keeps the id; the ARN names the new path.
         serverCertificateId: stored.serverCertificateId,
-        arn: stored.arn.replace(`:server-certificate${stored.path}${name}`, `:server-certificate${inputs.path}${name}`),
+        arn: arnMoved(stored.arn, name, stored.path, inputs.path),
         name,
         notBefore: facts.notBefore,
         notAfter: facts.notAfter,

@@ -232,9 +232,7 @@ export function loadStackConfig(projectDir: string, configFile: string): { confi
 }
 
 /** A guess at the zone that holds a name, for offline runs: its registered domain by the Public Suffix List (example.cn, example.com.cn). */
-export function registrableDomain(name: string): string {
-    return registeredDomain(name);
-}
+export const registrableDomain = registeredDomain;
 
 async function promiseOf<T>(o: pulumi.Input<T>): Promise<T> {
     return new Promise((resolve) => pulumi.output(o).apply((v) => resolve(v as T)));
@@ -406,7 +404,7 @@ export function compatibilityReport(mocks: OfflineAwsChina): { lines: string[]; 
     // warning, not a violation (a stack whose sites exist renews them exempt, a few at a time).
     const certificates = mocks.registrations.filter((r) => r.type.endsWith(":IamAcmeCertificate"));
     if (certificates.length > 0) {
-        const orders = certificates.map((c) => ({ setting: c.name, domains: (c.inputs.domains ?? []) as string[] }));
+        const orders = certificates.map((c) => ({ domains: (c.inputs.domains ?? []) as string[] }));
         const counts = orderCounts(orders);
         const over = firstDeployLimitProblems(orders, {
             directoryUrl: String(certificates[0].inputs.acmeDirectoryUrl ?? ""),

@@ -38,7 +38,7 @@ describe("npm run bench: every part runs to its end once, at its smallest size",
 
     it("--only program: the project's program and an empty one under the CLI", async () => {
         fresh("program.json");
-        const out = await bench("--only", "program", "--runs", "1");
+        const out = await bench("--only", "program", "--runs", "1", "--program-sites", "1,2");
         assert.ok(out.trim().length > 0, "a table");
         assert.ok(fs.existsSync(path.join(results, "program.json")));
     });

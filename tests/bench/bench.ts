@@ -12,7 +12,7 @@
  * And a dead first CA with two issuers (tests/bench/fallbackBench.ts): `--only fallback [--runs 3]`.
  *
  * And the project's own program under the CLI against an empty program (tests/bench/programBench.ts):
- * `--only program [--runs 5]`; runs with every other part too.
+ * `--only program [--runs 5] [--program-sites 1,10]`; runs with every other part too.
  *
  *   npm run bench [-- --runs 5 --sizes 1,10,50,100 --lego-max 10 --edge-rtt-ms 30 --tools floor,dns-01,delegated,persist,certbot,lego] [-- --only live-check|issuance|content|program|fallback]
  */
@@ -37,6 +37,8 @@ const arg = (name: string, fallback: string) => {
     return i >= 0 ? process.argv[i + 1] : fallback;
 };
 const RUNS = Number(arg("runs", "5"));
+/** `--program-sites 1,10`: the stacks `--only program` measures, by number of sites. */
+const PROGRAM_SITES = arg("program-sites", "1,10").split(",").map(Number);
 const SIZES = arg("sizes", "1,10,50,100").split(",").map(Number);
 /** lego's exec provider solves names one after another: larger sizes take minutes per run. */
 const LEGO_MAX = Number(arg("lego-max", "10"));
@@ -95,7 +97,7 @@ async function main() {
     /** One part alone (`--only <part>`): measured, printed, written to .tools/bench/<part>.json. */
     const alone: Record<string, () => Promise<object>> = {
         program: async () => {
-            const program = await benchProgram({ pebble, dns, work, runs: RUNS });
+            const program = await benchProgram({ pebble, dns, work, runs: RUNS, sites: PROGRAM_SITES });
             return { ...program, ...printProgram(program) };
         },
         fallback: async () => {

@@ -8,7 +8,14 @@ import * as pulumi from "@pulumi/pulumi";
 import { SiteSettings, readSiteConfig, stackSites } from "./config/siteConfig";
 import { CertificateWatch, resolveWatchBoundary } from "./components/certificateWatch";
 import { ScheduledDeployments } from "./components/deployments";
-import { SiteCertificate, acmeAccounts, lookupHostedZone, resolveAdoption, siteResources } from "./components/chinaSite";
+import {
+    SiteCertificate,
+    acmeAccounts,
+    lookupHostedZone,
+    refuseAliasesHeldElsewhere,
+    resolveAdoption,
+    siteResources,
+} from "./components/chinaSite";
 import { ChinaCdn } from "./components/chinaCdn";
 import { stackCertificatePath } from "./core/certificate";
 
@@ -52,7 +59,8 @@ async function main() {
     const sites = stackSites(settings);
 
     // Read before anything is registered: each zone's name (to check the domains), each adopted
-    // distribution (docs/migrate.md), and the watch role's permissions boundary.
+    // distribution (docs/migrate.md), the watch role's permissions boundary, and the aliases other
+    // distributions of the account hold.
     const [hostedZones, adoptions, watchBoundary] = await Promise.all([
         Promise.all(
             sites.map((site) =>
@@ -69,6 +77,8 @@ async function main() {
             ),
         ),
         settings.watch ? resolveWatchBoundary(settings.watch.permissionsBoundary, "cloudfront-china:watch.permissionsBoundary") : undefined,
+        // An alias another distribution holds: refused now, not after the certificate was ordered.
+        refuseAliasesHeldElsewhere(sites),
     ]);
 
     // One ACME account per CA for the whole stack: every site's certificate is ordered with it.

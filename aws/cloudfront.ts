@@ -90,6 +90,61 @@ export async function certificatesServedInAccount(aws: AwsTarget): Promise<Set<s
     return served;
 }
 
+/** A distribution of the account that holds at least one of the aliases asked about. */
+export interface AliasHolder {
+    id: string;
+    arn: string;
+    /** Its aliases among those asked about, lower case. */
+    aliases: string[];
+    comment: string;
+}
+
+/**
+ * The distributions of the account holding any of `aliases` (ListDistributions, all pages; aliases
+ * compared in lower case, without a trailing dot, as CloudFront compares them).
+ */
+export async function distributionsHoldingAliases(aws: AwsTarget, aliases: ReadonlySet<string>): Promise<AliasHolder[]> {
+    const { ListDistributionsCommand } = require("@aws-sdk/client-cloudfront") as typeof CF;
+    const client = cloudfront(aws);
+    const holders: AliasHolder[] = [];
+    try {
+        let marker: string | undefined;
+        do {
+            const list = (await client.send(new ListDistributionsCommand({ Marker: marker }))).DistributionList;
+            for (const d of list?.Items ?? []) {
+                const held = (d.Aliases?.Items ?? []).map((a) => a.toLowerCase().replace(/\.$/, "")).filter((a) => aliases.has(a));
+                if (held.length > 0 && d.Id && d.ARN) {
+                    holders.push({ id: d.Id, arn: d.ARN, aliases: held, comment: d.Comment ?? "" });
+                }
+            }
+            marker = list?.IsTruncated ? list.NextMarker : undefined;
+        } while (marker);
+    } finally {
+        client.destroy();
+    }
+    return holders;
+}
+
+/**
+ * A distribution's tags, or undefined when the identity may not read them: a steady-state policy
+ * reads only the stack's own distributions (docs/iam-policy.md), so an unreadable one is another's.
+ */
+export async function distributionTags(aws: AwsTarget, arn: string): Promise<Record<string, string> | undefined> {
+    const { ListTagsForResourceCommand } = require("@aws-sdk/client-cloudfront") as typeof CF;
+    const client = cloudfront(aws);
+    try {
+        const tagged = await client.send(new ListTagsForResourceCommand({ Resource: arn }));
+        return Object.fromEntries((tagged.Tags?.Items ?? []).map((t) => [t.Key ?? "", t.Value ?? ""]));
+    } catch (e) {
+        if ((e as { name?: string }).name === "AccessDenied" || (e as { Code?: string }).Code === "AccessDenied") {
+            return undefined;
+        }
+        throw e;
+    } finally {
+        client.destroy();
+    }
+}
+
 /** A distribution as it is: its ETag-free settings in pulumi-aws's shape, for the China rules and the adoption plan. */
 export interface ExistingDistribution {
     id: string;

@@ -19,8 +19,8 @@ import { IamAcmeCertificate } from "../providers/iamAcmeCertificate";
 import { ChallengeRecord, acmeChallengeName, baseName, persistRecords } from "../core/challenges";
 import { KeyType, adoptionProblem, certificateFacts, orderInsteadOfAdopting, stackCertificatePath, zoneFor } from "../core/certificate";
 import { stackTagValue } from "../core/iamPolicy";
-import { Adoption, adoptedBefore, planAdoption } from "../core/adoption";
-import { existingDistribution } from "../aws/cloudfront";
+import { Adoption, adoptedBefore, aliasesHeldElsewhere, planAdoption } from "../core/adoption";
+import { distributionTags, distributionsHoldingAliases, existingDistribution } from "../aws/cloudfront";
 import { getServerCertificate, listServerCertificates } from "../aws/iam";
 
 /** `certificateIssuer` of an adopted certificate: "adopted, issued by <its issuer's name>". */
@@ -373,6 +373,32 @@ export async function lookupHostedZone(
     });
     throwIfProblems(zoneCoverageProblems(domains, zone.name, setting));
     return { hostedZoneId, zoneName: zone.name };
+}
+
+/**
+ * Refuses, before anything is registered, aliases another distribution of the account holds: found
+ * only by CloudFront's CNAMEAlreadyExists, a `pulumi up` would already have ordered the site's
+ * certificate. Read-only: cloudfront:ListDistributions, cloudfront:ListTagsForResource. Under mocks
+ * (the offline plan) nothing is read; the plan compares the project's stack files instead.
+ */
+export async function refuseAliasesHeldElsewhere(
+    sites: ReadonlyArray<{ settings: SiteSettings; label(field: string): string }>,
+): Promise<void> {
+    if (sites.length === 0 || pulumi.runtime.getMonitor() instanceof MockMonitor) {
+        return;
+    }
+    const owner = new Map<string, (typeof sites)[number]>();
+    sites.forEach((site) => site.settings.domains.forEach((d) => owner.set(d.toLowerCase().replace(/\.$/, ""), site)));
+    const target = { region: sites[0].settings.region, identity: sites[0].settings.awsIdentity };
+    const holders = await distributionsHoldingAliases(target, new Set(owner.keys()));
+    const holdings = await Promise.all(holders.map(async (h) => ({ ...h, tags: await distributionTags(target, h.arn) })));
+    const adopted = new Set(sites.map((s) => s.settings.adoptDistributionId).filter((id): id is string => id !== undefined));
+    throwIfProblems(
+        aliasesHeldElsewhere(holdings, stackTagValue(pulumi.getProject(), pulumi.getStack()), adopted, (alias) => {
+            const site = owner.get(alias)!;
+            return { domains: site.label("domains"), adoptDistributionId: site.label("adoptDistributionId") };
+        }),
+    );
 }
 
 /** What the program takes over (core/adoption.ts), with the name of the IAM certificate served. */

@@ -155,3 +155,55 @@ export function planAdoption(
         adoption: { distributionId: existing.id, bucketName: bucket.bucket, originAccessIdentityId, certificateId, changes },
     };
 }
+
+/** A distribution of the account holding some of the stack's aliases, as ListDistributions and its tags show it. */
+export interface AliasHolding {
+    id: string;
+    /** The stack's aliases it holds (lower case, no trailing dot). */
+    aliases: readonly string[];
+    comment: string;
+    /** Its tags; undefined where the identity may not read them (a steady-state policy reads only the stack's own). */
+    tags?: Readonly<Record<string, string>>;
+}
+
+/**
+ * Whether `holding` is one of the stack's own distributions: adopted by one of its sites, or tagged
+ * for the stack (adoptedBefore). An unreadable one is another's: the stack's policy always reads its
+ * own. A distribution made before the stack tag existed (2026-12-01) carries none until its next
+ * `up`: one with no stack tag and this program's comment (components/chinaCdn.ts) counts as the
+ * stack's, so such a stack's update is never refused here; CloudFront still checks its aliases.
+ */
+function stacksOwn(holding: AliasHolding, stack: string, adoptedIds: ReadonlySet<string>): boolean {
+    if (adoptedIds.has(holding.id)) {
+        return true;
+    }
+    if (holding.tags === undefined) {
+        return false;
+    }
+    return holding.tags[STACK_TAG] === undefined ? holding.comment.startsWith("cloudfront-china") : adoptedBefore(holding.tags, stack);
+}
+
+/**
+ * CloudFront gives an alias to one distribution and refuses a second with CNAMEAlreadyExists
+ * (CloudFront Developer Guide, "Using custom URLs by adding alternate domain names"): one problem per
+ * alias another distribution holds, naming the setting (`settingOf(alias)`) and the fixes.
+ */
+export function aliasesHeldElsewhere(
+    holdings: readonly AliasHolding[],
+    stack: string,
+    adoptedIds: ReadonlySet<string>,
+    settingOf: (alias: string) => { domains: string; adoptDistributionId: string },
+): string[] {
+    return holdings
+        .filter((h) => !stacksOwn(h, stack, adoptedIds))
+        .flatMap((h) =>
+            h.aliases.map((alias) => {
+                const setting = settingOf(alias);
+                return (
+                    `\`${setting.domains}\`: ${alias} is an alias of distribution ${h.id}, which is not this stack's, and CloudFront ` +
+                    "gives an alias to one distribution (CNAMEAlreadyExists). Remove it from that distribution, take that distribution " +
+                    `over (\`${setting.adoptDistributionId}\`, docs/migrate.md), or serve another name. Nothing was ordered or created`
+                );
+            }),
+        );
+}

@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { distributionIdProblem, planAdoption } from "../core/adoption";
+import { AliasHolding, aliasesHeldElsewhere, distributionIdProblem, planAdoption } from "../core/adoption";
 import { orderInsteadOfAdopting, adoptionProblem } from "../core/certificate";
 
 /** A hand-made distribution as aws/cloudfront.ts reads it: one S3 origin through an OAI, an IAM certificate. */
@@ -187,5 +187,58 @@ describe("adopting an existing distribution (core/adoption.ts)", () => {
         ]) {
             assert.match(distributionIdProblem(bad, SETTING) ?? "", /is not a CloudFront distribution id/, String(bad));
         }
+    });
+});
+
+describe("aliases another distribution holds (core/adoption.ts, aliasesHeldElsewhere)", () => {
+    const STACK = "cloudfront-china/cn-north-1";
+    const settingOf = (alias: string) =>
+        alias.startsWith("blog.")
+            ? { domains: "cloudfront-china:sites[0].domains", adoptDistributionId: "cloudfront-china:sites[0].adoptDistributionId" }
+            : { domains: "cloudfront-china:domains", adoptDistributionId: "cloudfront-china:adoptDistributionId" };
+    const holding = (id: string, over: Partial<AliasHolding>): AliasHolding => ({
+        id,
+        aliases: ["www.example.cn"],
+        comment: "",
+        tags: {},
+        ...over,
+    });
+
+    it("the stack's own distributions hold its aliases: adopted, tagged for the stack (or its bare name, as tagged before), or made before the tag with this program's comment", () => {
+        const own = [
+            holding("EADOPTED1", { tags: undefined }),
+            holding("ETAGGED01", { tags: { "cloudfront-china:stack": STACK } }),
+            holding("EBARENAME", { tags: { "cloudfront-china:stack": "cn-north-1" } }),
+            holding("EUNTAGGED", { comment: "cloudfront-china: www.example.cn" }),
+        ];
+        assert.deepEqual(aliasesHeldElsewhere(own, STACK, new Set(["EADOPTED1"]), settingOf), []);
+    });
+
+    it("another's: another stack's tag, tags this identity may not read, or no tag and another comment; one line per alias, naming its setting", () => {
+        const problems = aliasesHeldElsewhere(
+            [
+                holding("EOTHERSTK", { tags: { "cloudfront-china:stack": "cloudfront-china/cn-northwest-1" } }),
+                holding("EANOTHERP", { tags: { "cloudfront-china:stack": "another-project/cn-north-1" }, aliases: ["blog.example.cn"] }),
+                holding("EUNREADAB", { tags: undefined, aliases: ["a.example.cn", "blog.example.cn"] }),
+                holding("EHANDMADE", { comment: "the old site" }),
+            ],
+            STACK,
+            new Set(),
+            settingOf,
+        );
+        assert.deepEqual(
+            problems.map((p) => /^`([^`]+)`: (\S+) is an alias of distribution (\S+), which is not this stack's/.exec(p)?.slice(1)),
+            [
+                ["cloudfront-china:domains", "www.example.cn", "EOTHERSTK"],
+                ["cloudfront-china:sites[0].domains", "blog.example.cn", "EANOTHERP"],
+                ["cloudfront-china:domains", "a.example.cn", "EUNREADAB"],
+                ["cloudfront-china:sites[0].domains", "blog.example.cn", "EUNREADAB"],
+                ["cloudfront-china:domains", "www.example.cn", "EHANDMADE"],
+            ],
+        );
+        assert.match(
+            problems[1],
+            /CNAMEAlreadyExists.*`cloudfront-china:sites\[0\]\.adoptDistributionId`, docs\/migrate\.md\), or serve another name/,
+        );
     });
 });

@@ -253,7 +253,7 @@ describe("the generated policy, enforced: the program as a user holding exactly 
         const refused = await pulumi("preview");
         const refusedDecisions = decisions().slice(refusedFrom);
         assert.notEqual(refused.code, 0);
-        assert.match(refused.output, /not authorized to perform: (route53:GetHostedZone|iam:GetPolicy)/);
+        assert.match(refused.output, /not authorized to perform: (route53:GetHostedZone|iam:GetPolicy|cloudfront:ListDistributions)/);
         assert.ok(refusedDecisions.some((d) => !d.allowed));
 
         // 1. A new stack: the bootstrap policy, written as managed policies within IAM's quota and

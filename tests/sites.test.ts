@@ -15,7 +15,7 @@ import { ListResourceRecordSetsCommand, Route53Client } from "@aws-sdk/client-ro
 import { GetServerCertificateCommand, IAMClient, ListServerCertificatesCommand, UpdateServerCertificateCommand } from "@aws-sdk/client-iam";
 import { tempDir } from "./support/peers";
 import { createZone, Peers, usePeers } from "./support/fixture";
-import { StackCli } from "./support/engine";
+import { StackCli, stackCli } from "./support/engine";
 import { initPebbleStack, projectProgramStack } from "./support/standinAws";
 
 const REGION = "cn-north-1";
@@ -43,11 +43,13 @@ describe("several sites in one stack under the real engine: a one-site stack gai
     this.timeout(900_000);
     let peers: Peers;
     let cli: StackCli;
+    let stack: ReturnType<typeof projectProgramStack>;
     const STACK = "sites";
 
     before(async () => {
         peers = await usePeers();
-        cli = projectProgramStack(tempDir("cfcn-sites-"), STACK).cli;
+        stack = projectProgramStack(tempDir("cfcn-sites-"), STACK);
+        cli = stack.cli;
     });
 
     it("a hosted zone id this account does not have: `pulumi preview` stops with one line naming the key and the fix, no stack trace", async () => {
@@ -198,6 +200,38 @@ describe("several sites in one stack under the real engine: a one-site stack gai
         const stored = await iam.send(new GetServerCertificateCommand({ ServerCertificateName: blogCertificate }));
         assert.equal(stored.ServerCertificate?.ServerCertificateMetadata?.ServerCertificateId, sites.blog.certificateId);
         await cli.ok("preview", "--expect-no-changes");
+
+        // The README's second environment, copied from this stack with only the first site's names
+        // changed: the blog's alias is this stack's. Refused by the preview and by an `up` without
+        // one, naming the setting, before anything is ordered or created (it used to fail at the
+        // distribution's create with CNAMEAlreadyExists, its certificate already in IAM).
+        const second = stackCli(() => stack.env, "second", stack.program);
+        await second.ok("stack", "init", "--copy-config-from", STACK);
+        await second.ok("config", "set", "--path", "cloudfront-china:domains[0]", `www2.${zone.name}`);
+        const ordersBeforeSecond = peers.pebble.ordersCreated();
+        const clash = new RegExp(
+            `\`cloudfront-china:sites\\[0\\]\\.domains\`: ${blog.replace(/\./g, "\\.")} is an alias of distribution ${sites.blog.distributionId}, which is not this stack's.*CNAMEAlreadyExists`,
+        );
+        for (const args of [["preview"], ["up", "--yes", "--skip-preview"]]) {
+            const refused = await second.run(...args);
+            assert.notEqual(refused.code, 0, `${args.join(" ")}: refused\n${refused.output}`);
+            assert.match(refused.output, clash, refused.output);
+            assert.doesNotMatch(refused.output, /^\s+at .+:\d+:\d+\)?$/m, "no stack trace");
+            // The stack resource itself is all the engine registers before the program stops.
+            assert.doesNotMatch(refused.output, /^\s+\+\s+(aws:|pulumi-nodejs:|cloudfront-china:)/m, `nothing created\n${refused.output}`);
+            assert.doesNotMatch(refused.output, /\b([2-9]|\d{2,}) (created|to create)/, `nothing but the stack created\n${refused.output}`);
+        }
+        assert.equal(peers.pebble.ordersCreated(), ordersBeforeSecond, "nothing ordered for the second stack");
+        const secondCertificates = await iam.send(
+            new ListServerCertificatesCommand({ PathPrefix: "/cloudfront/cloudfront-china/second/" }),
+        );
+        assert.deepEqual(
+            (secondCertificates.ServerCertificateMetadataList ?? []).filter((m) =>
+                m.Path?.startsWith("/cloudfront/cloudfront-china/second/"),
+            ),
+            [],
+        );
+        await second.ok("stack", "rm", "--yes", "--force"); // its state holds the stack resource alone
 
         // Removing the entry removes that site alone; the first stays as it is.
         await cli.ok("config", "rm", "cloudfront-china:sites");

@@ -15,7 +15,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { credentialsFor } from "../aws/identity";
 import { identityFromStackConfig, stackAwsConfig } from "../core/awsIdentity";
-import { CheckReport, StackStatus, Verdict, countOf, runCheck } from "../watch/liveCheck";
+import { CheckReport, StackStatus, Verdict, runCheck, verdictSummary } from "../watch/liveCheck";
 import { loadStackConfig, projectOf } from "./plan";
 import { stackCertificatePath } from "../core/certificate";
 import { htmlReport } from "./htmlReport";
@@ -334,12 +334,7 @@ export function formatFleet(statuses: readonly StackStatus[]): string[] {
             notes.push(`  ${s.stack}: ${unserved.length} certificate(s) nothing here serves: \`npm run cleanup -- --stack ${s.stack}\``);
         }
     }
-    const count = (v: string) => statuses.filter((s) => ("reason" in s ? "unchecked" : s.report.verdict) === v).length;
-    return [
-        ...pad(rows),
-        ...notes,
-        `${countOf(statuses)}: ${count("ok")} ok, ${count("warn")} warn, ${count("fail")} fail, ${count("unchecked")} could not be checked`,
-    ];
+    return [...pad(rows), ...notes, verdictSummary(statuses)];
 }
 
 export async function status(argv: readonly string[], projectDir: string, out: (line: string) => void): Promise<number> {

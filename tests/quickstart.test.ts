@@ -135,6 +135,13 @@ describe("README Quickstart, executed in a fresh clone under the real Pulumi CLI
             await ok(`pulumi config set cloudfront-china:acmeDirectoryUrl ${peers.pebble.directoryUrl}`);
             await ok("pulumi config set cloudfront-china:acmeProfile default");
             await ok(`pulumi config set --path 'cloudfront-china:dnsResolvers[0]' ${peers.dns.address}`);
+            // The stack file's comments stay where they were after the CLI rewrote the file (a block
+            // commented out below `config:` used to end up under the last key, tags).
+            const comments = (text: string) => text.split("\n").filter((line) => /^\s*#/.test(line));
+            const committed = spawnSync("git", ["show", `HEAD:Pulumi.${init[1]}.yaml`], { cwd: clone, encoding: "utf8" });
+            if (committed.status === 0) {
+                assert.deepEqual(comments(fs.readFileSync(path.join(clone, `Pulumi.${init[1]}.yaml`), "utf8")), comments(committed.stdout));
+            }
         }
         return output;
     }

@@ -9,6 +9,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Browser } from "puppeteer-core";
 import { htmlReport } from "../scripts/htmlReport";
+import { formatFleet } from "../scripts/status";
 import type { AliasReport, CheckReport, StackStatus } from "../watch/liveCheck";
 import { tempDir } from "./support/peers";
 
@@ -158,8 +159,30 @@ describe("the HTML report in headless Chromium", function () {
         assert.ok(sr > sg, `SUSPENDED is red (${shop.icp!.background})`);
         assert.equal(staging.verdict!.text, "UNCHECKED");
 
+        // Every badge on one line at 1280 px ("UNCHECKED" and "SUSPENDED" used to break inside the word).
+        const badgeLines = await page.$$eval(".badge", (els) =>
+            els.map((el) => [el.textContent, el.getClientRects().length, el.getBoundingClientRect().height]),
+        );
+        for (const [label, boxes, height] of badgeLines) {
+            assert.ok(boxes === 1 && Number(height) < 24, `badge ${label} on one line (${boxes} box(es), ${height} px high)`);
+        }
+        // Dates on the axis, each drawn where its day falls in every row.
+        const ticks = await page.$$eval('[data-kind="tick"]', (els) =>
+            els.map((el) => {
+                const r = el.getBoundingClientRect();
+                return { time: Number(el.getAttribute("data-time")), label: el.textContent, x: r.left + r.width / 2 };
+            }),
+        );
+        assert.ok(ticks.length >= 3 && ticks.length <= 8, `${ticks.length} dates on the axis`);
+        for (const t of ticks) {
+            assert.equal(t.label, new Date(t.time).toISOString().slice(5, 10));
+            assert.ok(Math.abs(t.x - at(t.time, prod.track)) <= 1.5, `${t.label} at its place on the axis`);
+        }
+
+        // The same summary as the terminal's (scripts/status.ts), which counts stacks or sites, then the aliases.
         const text = await page.$eval("body", (b) => b.innerText);
-        assert.match(text, /3 alias\(es\) in 3 stack\(s\): 1 ok, 0 warn, 1 fail, 1 unchecked/);
+        assert.ok(text.includes(`${formatFleet(FLEET).at(-1)}; 2 alias(es).`), text.split("\n").slice(0, 3).join("\n"));
+        assert.match(text, /3 stack\(s\): 1 ok, 0 warn, 1 fail, 1 could not be checked/);
         assert.match(text, /staging: could not check: no outputs: the stack was never deployed/);
         assert.match(text, /Pebble Intermediate CA/);
         const fits = await page.$eval("html", (html) => html.scrollWidth <= html.ownerDocument.defaultView!.innerWidth);

@@ -101,6 +101,15 @@ export type StackStatus = { stack: string; report: CheckReport } | { stack: stri
 export const countOf = (statuses: readonly StackStatus[]) =>
     `${statuses.length} ${statuses.some((s) => s.stack.includes("/")) ? "site(s)" : "stack(s)"}`;
 
+/**
+ * The one summary line of a check, the same in the terminal and on the HTML page: stacks (or sites)
+ * by verdict, the worst of their aliases' ("2 site(s): 1 ok, 1 warn, 0 fail, 0 could not be checked").
+ */
+export function verdictSummary(statuses: readonly StackStatus[]): string {
+    const count = (v: string) => statuses.filter((s) => ("reason" in s ? "unchecked" : s.report.verdict) === v).length;
+    return `${countOf(statuses)}: ${count("ok")} ok, ${count("warn")} warn, ${count("fail")} fail, ${count("unchecked")} could not be checked`;
+}
+
 const DAY_MS = 86_400_000;
 /** IAM's default quota of server certificates per account. */
 export const IAM_CERTIFICATE_QUOTA = 20;

@@ -35,6 +35,20 @@ const DOMAINS = ["www.your-domain.cn", "your-domain.cn"];
 const PROFILE_KEY = "AKIACHINAPRODEXAMPLE";
 
 /** The text of the README's `## section`, up to the next `## ` heading. */
+/**
+ * A printed line with what changes from run to run made generic: ids, hashes, serials, names with
+ * dates, ports, times and counts (digits), and runs of spaces (column widths follow the values).
+ */
+function shape(line: string): string {
+    return line
+        .replace(/[A-Za-z0-9_-]{20,}/g, "#")
+        .replace(/\b(?=[A-Za-z]*\d)[A-Za-z0-9]{8,19}\b/g, "#")
+        .replace(/\b[0-9a-f]{6,}\b/gi, "#")
+        .replace(/\d+/g, "0")
+        .replace(/\s+/g, " ")
+        .trim();
+}
+
 function readmeSection(readme: string, section: string): string {
     return readme.split(new RegExp(`^## ${section}$`, "m"))[1]?.split(/^## /m)[0] ?? "";
 }
@@ -249,6 +263,7 @@ describe("README Quickstart, executed in a fresh clone under the real Pulumi CLI
             fs.copyFileSync(path.join(root, file), path.join(clone, file));
         }
         const firstDeploy = quickstart.slice(1, quickstart.indexOf("npm run status -- --stack cn-north-1") + 1);
+        const sampled = new Map<string, string>();
         const ordersBefore = peers.pebble.ordersCreated();
         const firstRan = ran.length;
         for (const command of firstDeploy) {
@@ -269,7 +284,31 @@ describe("README Quickstart, executed in a fresh clone under the real Pulumi CLI
             if (command.startsWith("npm run status")) {
                 assert.match(output, /^OK: distribution \w+ Deployed, certificate www\.your-domain\.cn/m);
             }
+            sampled.set(command, output);
         }
+        // The README's sample output is what these commands print: each of its lines (but `…`) is a
+        // line of the real output, ids, times, counts and ports aside.
+        const sampleBlock = /```text\n([^]*?)```/.exec(readmeSection(readme, "Quickstart"))?.[1] ?? "";
+        const samples = new Map(
+            sampleBlock
+                .split(/^\$ /m)
+                .filter(Boolean)
+                .map((part) => {
+                    const [command, ...lines] = part.split("\n");
+                    return [command, lines.filter((l) => l.trim() && l !== "…")] as const;
+                }),
+        );
+        assert.deepEqual([...samples.keys()], ["pulumi up --yes", "npm run status -- --stack cn-north-1"]);
+        for (const [command, lines] of samples) {
+            const printed = new Set((sampled.get(command) ?? "").split("\n").map(shape));
+            for (const line of lines) {
+                assert.ok(
+                    printed.has(shape(line)),
+                    `README's sample of \`${command}\`: "${line}" is not what it prints:\n${sampled.get(command)}`,
+                );
+            }
+        }
+
         // Every AWS call of the deploy, pulumi-aws's and the dynamic providers', used the exported profile.
         const signers = new Set(ran.slice(firstRan).flatMap((r) => [...r.signers]));
         assert.deepEqual([...signers], [PROFILE_KEY]);

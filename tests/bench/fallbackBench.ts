@@ -10,6 +10,7 @@ import { iamAcmeCertificateProvider } from "../../providers/iamAcmeCertificate";
 import { DIRECTORY_ATTEMPTS, DIRECTORY_TIMEOUT_MS } from "../../acme/client";
 import { CertificateInputs } from "../../core/certificate";
 import { DnsServer, Pebble, startAcmeFaultProxy, startPebble, PEBBLE_TEST_EAB_HMAC } from "../support/peers";
+import { FallbackCliBench, benchFallbackCli, printFallbackCli } from "./fallbackCliBench";
 
 const KID = "bench-kid";
 const HMAC = PEBBLE_TEST_EAB_HMAC;
@@ -22,6 +23,8 @@ export interface FallbackBench {
     /** The bound on the time before the second CA is asked when the first hangs (directory attempts). */
     hangBoundSeconds: number;
     goals: Record<string, boolean>;
+    /** The same under the CLI, the project's program (tests/bench/fallbackCliBench.ts). */
+    cli: FallbackCliBench;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -63,6 +66,7 @@ export async function benchFallback(ctx: {
     };
     const seconds: FallbackBench["seconds"] = {};
     const log = console.log;
+    let cli: FallbackCliBench;
     try {
         for (const n of ctx.sizes ?? [1, 20]) {
             seconds[n] = { healthy: 0, refused: 0, hanging: 0 };
@@ -85,6 +89,7 @@ export async function benchFallback(ctx: {
                 seconds[n][mode] = median(samples);
             }
         }
+        cli = await benchFallbackCli({ ...ctx, first, second, hmac: HMAC });
     } finally {
         console.log = log;
         first.stop();
@@ -98,7 +103,7 @@ export async function benchFallback(ctx: {
         goals[`${n} names, refused: at most 2 s + one issuance`] = s.refused <= 2 + s.healthy * 1.5 + 0.5;
         goals[`${n} names, hanging: at most ${hangBoundSeconds} s + one issuance`] = s.hanging <= hangBoundSeconds + s.healthy * 1.5 + 0.5;
     }
-    return { runs: ctx.runs, seconds, hangBoundSeconds, goals };
+    return { runs: ctx.runs, seconds, hangBoundSeconds, goals: { ...goals, ...cli.goals }, cli };
 }
 
 export function printFallback(b: FallbackBench): void {
@@ -110,5 +115,6 @@ export function printFallback(b: FallbackBench): void {
             `| ${n} | ${s.healthy.toFixed(2)} | ${s.refused.toFixed(2)} | ${s.hanging.toFixed(2)} | ${(s.refused - s.healthy).toFixed(2)} | ${(s.hanging - s.healthy).toFixed(2)} |`,
         );
     }
+    printFallbackCli(b.cli);
     console.log(`Goals: ${JSON.stringify(b.goals)}`);
 }

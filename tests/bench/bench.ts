@@ -45,6 +45,50 @@ const LEGO_MAX = Number(arg("lego-max", "10"));
 const ONLY = arg("only", "");
 const EDGE_RTT_MS = Number(arg("edge-rtt-ms", "30"));
 
+/** The phases an issuance's time is split into, ours (from the provider's log lines) and the floor's (floorDriver.js). */
+const PHASES = [
+    "start-up",
+    "before and after the order",
+    "order",
+    "DNS records",
+    "validation",
+    "authorizations, finalize and download",
+    "IAM upload",
+] as const;
+type Phase = (typeof PHASES)[number];
+
+/**
+ * Seconds of each phase of one issuance of ours, `wall` in all, read from the lines the provider logs
+ * with their durations (acme/order.ts, aws/route53.ts, dns/resolvers.ts, aws/iam.ts): the process's
+ * start-up is what the wall time holds beyond the create; the DNS records are the TXT write, Route 53's
+ * INSYNC and the propagation check (the slowest zone of each, as zones run side by side); what the
+ * order's time holds beyond its creation, the records and the validation is reading the authorizations,
+ * finalizing and downloading (the floor's split is the same, floorDriver.js).
+ */
+function oursPhases(log: string, wall: number): Record<Phase, number> {
+    const all = (re: RegExp) => [...log.matchAll(re)].map((m) => Number(m[1]));
+    const first = (re: RegExp) => all(re)[0] ?? 0;
+    const slowest = (re: RegExp) => Math.max(0, ...all(re));
+    const created = first(/\] \S+ ready, issued by .* \(([\d.]+) s\)$/gm);
+    const sinceOrder = first(/certificate issued \(([\d.]+) s since the order\)/g);
+    const upload = first(/\[iam\] .* uploaded under .* \(([\d.]+) s\)$/gm);
+    const order = first(/order created for .* \(.*?([\d.]+) s\)$/gm);
+    const dns =
+        slowest(/TXT change submitted: .* \(([\d.]+) s\)$/gm) +
+        slowest(/change\(s\) in sync \(([\d.]+) s\)/g) +
+        slowest(/TXT value\(s\) visible at .* \(([\d.]+) s\)/g);
+    const validation = first(/authorization\(s\) validated \(([\d.]+) s\)/g);
+    return {
+        "start-up": wall - created,
+        "before and after the order": created - sinceOrder - upload,
+        order,
+        "DNS records": dns,
+        validation,
+        "authorizations, finalize and download": sinceOrder - order - dns - validation,
+        "IAM upload": upload,
+    };
+}
+
 interface Sample {
     seconds: number;
     /** Every Route 53 request (zone listing, record reads, changes, GetChange). */
@@ -55,6 +99,7 @@ interface Sample {
     getChangeCalls: number;
     acmeRequests: number;
     peakRssMb?: number;
+    phases?: Record<Phase, number>;
 }
 
 const median = (xs: number[]) => {
@@ -133,11 +178,15 @@ async function main() {
         return { names, zones: made };
     };
     const pebbleRequests = () => (fs.readFileSync(pebble.logFile, "utf8").match(/-> calling handler\(\)/g) ?? []).length;
-    const measure = async (fn: () => Promise<number | undefined>): Promise<Sample> => {
+    const measure = async (
+        fn: () => Promise<number | undefined | { peakRssMb: number; phases: (wall: number) => Record<Phase, number> }>,
+    ): Promise<Sample> => {
         const before = { seen: proxy.seen.length, acme: pebbleRequests(), lookups: dns.udpQuestions.length };
         const started = process.hrtime.bigint();
-        const peakRssMb = await fn();
+        const measured = await fn();
         const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+        const peakRssMb = typeof measured === "object" ? measured.peakRssMb : measured;
+        const phases = typeof measured === "object" ? measured.phases(seconds) : undefined;
         const calls = proxy.seen.slice(before.seen);
         return {
             seconds,
@@ -147,6 +196,7 @@ async function main() {
             getChangeCalls: calls.filter((c) => /^GET \/2013-04-01\/change\//.test(c)).length,
             acmeRequests: pebbleRequests() - before.acme,
             peakRssMb,
+            phases,
         };
     };
 
@@ -278,7 +328,11 @@ async function main() {
                         if (out.code !== 0) {
                             throw new Error(`floor failed: ${out.out.slice(-2000)}`);
                         }
-                        return JSON.parse(out.out.trim().split("\n").pop() ?? "{}").peakRssMb as number;
+                        const printed = JSON.parse(out.out.trim().split("\n").pop() ?? "{}") as {
+                            peakRssMb: number;
+                            phases: Record<Phase, number>;
+                        };
+                        return { peakRssMb: printed.peakRssMb, phases: () => ({ ...printed.phases, "IAM upload": 0 }) };
                     }
                     if (tool === "dns-01" || tool === "delegated" || tool === "persist") {
                         const inputs = {
@@ -313,7 +367,10 @@ async function main() {
                         if (process.env.BENCH_VERBOSE) {
                             console.log(out.out);
                         }
-                        return JSON.parse(out.out.trim().split("\n").pop() ?? "{}").peakRssMb as number;
+                        return {
+                            peakRssMb: JSON.parse(out.out.trim().split("\n").pop() ?? "{}").peakRssMb as number,
+                            phases: (wall: number) => oursPhases(out.out, wall),
+                        };
                     }
                     const domains = names.flatMap((d) => (tool === "certbot" ? ["-d", d] : ["--domains", d]));
                     const out =
@@ -514,6 +571,21 @@ async function main() {
         "\nCalls per issuance (median): R53 = every Route 53 request, chg = change batches, dns = DNS questions we asked (lookups and propagation checks)",
     );
     console.log(calls.join("\n"));
+    // Where ours spends the time above the floor: each phase's median, floor and ours side by side.
+    const phased = TOOLS.filter((t) => results[t]?.[SIZES[0]]?.some((x) => x.phases));
+    for (const n of SIZES) {
+        const phaseOf = (tool: string, phase: Phase) => med(tool, n, (x) => x.phases?.[phase] ?? 0);
+        console.log(`\nWhere the time goes at ${n} name(s) (median seconds of each phase):`);
+        console.log(["phase".padEnd(38), ...phased.map((t) => t.padStart(10)), "dns-01 − floor".padStart(16)].join(" "));
+        for (const phase of PHASES) {
+            const cells = phased.map((t) => fmt(phaseOf(t, phase)).padStart(10));
+            const over =
+                phaseOf("dns-01", phase) !== undefined && phaseOf("floor", phase) !== undefined
+                    ? phaseOf("dns-01", phase)! - phaseOf("floor", phase)!
+                    : undefined;
+            console.log([phase.padEnd(38), ...cells, fmt(over).padStart(16)].join(" "));
+        }
+    }
     const rss = (tool: string) => Math.max(0, ...SIZES.flatMap((n) => (results[tool]?.[n] ?? []).map((s) => s.peakRssMb ?? 0)));
     console.log(
         `Peak RSS (MB, max over runs): ${TOOLS.filter((t) => t !== "certbot" && t !== "lego")

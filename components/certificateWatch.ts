@@ -16,8 +16,11 @@ import { WATCH_DEFAULTS, boundaryArn, rateSeconds } from "../config/watch";
 import { InputError } from "../config/inputError";
 import { PERSIST_WARN_DAYS } from "../core/challenges";
 import { stackId } from "../core/sites";
+import { WATCH_NAMESPACE, WATCH_STACK_TAG } from "../core/iamPolicy";
 
-export const WATCH_NAMESPACE = "CloudFrontChina/Site";
+export { WATCH_NAMESPACE };
+/** The stack's own metric namespace. */
+export const watchNamespace = (stack: string) => `${WATCH_NAMESPACE}/${stack}`;
 /**
  * The newest Node.js runtime Lambda offers in the China regions (docs/watch.md, "Sources"). Lambda
  * deprecates it on WATCH_RUNTIME_DEPRECATION: from then no new function can be made with it and
@@ -92,8 +95,9 @@ export async function resolveWatchBoundary(nameOrArn: string, setting: string): 
     const partition = (await aws.getPartition()).partition;
     const account = (await aws.getCallerIdentity()).accountId;
     const arn = boundaryArn(nameOrArn, partition, account);
+    let document: string;
     try {
-        await aws.iam.getPolicy({ arn });
+        document = (await aws.iam.getPolicy({ arn })).policy;
     } catch (e) {
         throw new InputError([
             `\`${setting}\`: the watch role's permissions boundary ${arn} cannot be read (${(e as Error).message.split("\n")[0]}). ` +
@@ -102,7 +106,36 @@ export async function resolveWatchBoundary(nameOrArn: string, setting: string): 
                 `or name an existing boundary policy in \`${setting}\``,
         ]);
     }
+    const outdated = outdatedBoundaryWarning(document, arn, account, setting);
+    if (outdated) {
+        // A warning, not an error: renewal must never wait on the watch.
+        void pulumi.log.warn(outdated);
+    }
     return arn;
+}
+
+/**
+ * The warning for a boundary created before each stack's metrics had a namespace of their own
+ * (WATCH_STACK_TAG): it lets the watch publish to the shared namespace only, so its alarms would go
+ * to missing data, then alarm. Undefined for a current boundary. `document` as IAM returns it
+ * (URL-encoded or not).
+ */
+export function outdatedBoundaryWarning(document: string, arn: string, account: string, setting: string): string | undefined {
+    let text = document;
+    try {
+        text = decodeURIComponent(document);
+    } catch {
+        // not URL-encoded
+    }
+    if (text.includes(`aws:PrincipalTag/${WATCH_STACK_TAG}`)) {
+        return undefined;
+    }
+    return (
+        `\`${setting}\`: the watch role's permissions boundary ${arn} predates per-stack metric namespaces ` +
+        `(${WATCH_NAMESPACE}/<stack id>): until an account admin updates it, the watch cannot publish and its alarms fire. ` +
+        `\`npm run --silent policy -- --watch-boundary --account ${account} > boundary.json\` then ` +
+        `\`aws iam create-policy-version --policy-arn ${arn} --policy-document file://boundary.json --set-as-default\` (docs/watch.md)`
+    );
 }
 
 /** Why each alarm fires and what to do: the alarm description people read in the email. */
@@ -141,6 +174,8 @@ export const DASHBOARD_MAX_WIDGETS = 500;
  */
 export function dashboardBody(opts: {
     region: string;
+    /** The stack's metric namespace (watchNamespace). */
+    namespace: string;
     distributionId: string;
     aliases: readonly string[];
     /** The stack's further sites: their aliases follow, each row naming its own distribution. */
@@ -162,7 +197,7 @@ export function dashboardBody(opts: {
         used += widgetsOf(rows[drawn].alias);
     }
     rows.slice(0, drawn).forEach(({ alias, distributionId }, row) => {
-        const metric = (metricName: string, name: string) => [WATCH_NAMESPACE, metricName, "DistributionId", distributionId, "Alias", name];
+        const metric = (metricName: string, name: string) => [opts.namespace, metricName, "DistributionId", distributionId, "Alias", name];
         const y = row * 7;
         const probed = !alias.startsWith("*.");
         widgets.push({
@@ -277,6 +312,7 @@ export class CertificateWatch extends pulumi.ComponentResource {
         // ignoreChanges keeps what it was created with, so nothing is replaced.
         const stack = stackId(pulumi.getProject(), pulumi.getStack());
         const id = `${stack}-${name}`;
+        const namespace = watchNamespace(stack);
         const keepName = (property: string) => ({ parent: this, ignoreChanges: [property] });
         const topic = new aws.sns.Topic(`${name}-alarms`, { name: `${id}-alarms`, tags }, keepName("name"));
         args.emails.forEach(
@@ -304,7 +340,8 @@ export class CertificateWatch extends pulumi.ComponentResource {
                     Version: "2012-10-17",
                     Statement: [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }],
                 }),
-                tags,
+                // The namespace its boundary lets it publish to (WATCH_STACK_TAG).
+                tags: { ...tags, [WATCH_STACK_TAG]: stack },
             },
             keepName("path"),
         );
@@ -328,7 +365,7 @@ export class CertificateWatch extends pulumi.ComponentResource {
                         ...(moreSites.length > 0
                             ? { MORE_DISTRIBUTION_IDS: pulumi.all(moreSites.map((m) => m.distributionId)).apply((ids) => ids.join(",")) }
                             : {}),
-                        METRIC_NAMESPACE: WATCH_NAMESPACE,
+                        METRIC_NAMESPACE: namespace,
                         IAM_PATH_PREFIX: args.iamPathPrefix,
                         ...(args.warnDays !== undefined ? { WARN_DAYS: String(args.warnDays) } : {}),
                         ...(args.persistUntil !== undefined ? { PERSIST_UNTIL: String(args.persistUntil) } : {}),
@@ -368,7 +405,7 @@ export class CertificateWatch extends pulumi.ComponentResource {
                             Effect: "Allow",
                             Action: ["cloudwatch:PutMetricData"],
                             Resource: "*",
-                            Condition: { StringEquals: { "cloudwatch:namespace": WATCH_NAMESPACE } },
+                            Condition: { StringEquals: { "cloudwatch:namespace": namespace } },
                         },
                         {
                             Effect: "Allow",
@@ -405,7 +442,7 @@ export class CertificateWatch extends pulumi.ComponentResource {
                 alarmName,
                 {
                     name: `${id}${alarmName.slice(name.length)}`,
-                    namespace: WATCH_NAMESPACE,
+                    namespace,
                     metricName,
                     dimensions,
                     statistic: "Minimum",
@@ -457,6 +494,7 @@ export class CertificateWatch extends pulumi.ComponentResource {
                         JSON.stringify(
                             dashboardBody({
                                 region: r,
+                                namespace,
                                 distributionId,
                                 aliases: args.aliases,
                                 moreSites: moreSites.map((m, i) => ({ distributionId: moreIds[i], aliases: m.aliases })),

@@ -212,6 +212,17 @@ export function scopeProblems(scope: PolicyScope): string[] {
 export const STACK_TAG = "cloudfront-china:stack";
 
 /**
+ * The watch role's tag naming its stack (core/sites.ts stackId). The admin's boundary lets a role
+ * publish metrics only under the namespace this tag names (`${aws:PrincipalTag/…}`), and the deploy
+ * policy creates a role only with its own stack's value and never changes the tag: one stack's watch
+ * cannot write another's metrics (docs/iam-policy.md, "The watch role").
+ */
+export const WATCH_STACK_TAG = "cloudfront-china:stack-id";
+
+/** The base of every watch's metric namespace: a stack's is `<base>/<stack id>` (components/certificateWatch.ts). */
+export const WATCH_NAMESPACE = "CloudFrontChina/Site";
+
+/**
  * The stack tag's value: project and stack (`cloudfront-china/cn-north-1`), so that two projects'
  * stacks of one name never take each other's distribution for their own. Distributions tagged before
  * carry the bare stack name until their stack's next `pulumi up` rewrites the tag (in place).
@@ -517,6 +528,20 @@ export function deployPolicy(table: ActionTable, scope: PolicyScope): PolicyDocu
             }
         } else if (row.action === "iam:PassRole") {
             add("WatchRolePassedToLambdaOnly", row.action, resources, { StringEquals: { "iam:PassedToService": "lambda.amazonaws.com" } });
+        } else if (kind === "watchRole" && (row.action === "iam:CreateRole" || row.action === "iam:TagRole")) {
+            // The role's stack tag decides which metric namespace the boundary lets it publish to
+            // (WATCH_STACK_TAG): created only with the stack's own id, and never tagged with another.
+            const tag = `aws:RequestTag/${WATCH_STACK_TAG}`;
+            const own: [string, Record<string, string>] =
+                scope.stackId === undefined ? ["StringLike", { [tag]: "cfcn-*" }] : ["StringEquals", { [tag]: scope.stackId }];
+            if (row.action === "iam:CreateRole") {
+                add("WatchRoleCreatedWithTheBoundaryAndItsStack", row.action, resources, {
+                    ArnLike: { "iam:PermissionsBoundary": scope.watchBoundaryArn },
+                    [own[0]]: own[1],
+                });
+            } else {
+                add("WatchRoleTaggedWithItsStackOnly", row.action, resources, { [`${own[0]}IfExists`]: own[1] });
+            }
         } else if (BOUNDARY_GATED.has(row.action)) {
             add("WatchRoleOnlyWithTheBoundary", row.action, resources, {
                 ArnLike: { "iam:PermissionsBoundary": scope.watchBoundaryArn },
@@ -615,7 +640,10 @@ export function watchBoundaryPolicy(account: string, namespace: string): PolicyD
                 Effect: "Allow",
                 Action: ["cloudwatch:PutMetricData"],
                 Resource: "*",
-                Condition: { StringEquals: { "cloudwatch:namespace": namespace } },
+                // Its own stack's namespace only: the role's stack tag, which the deploy policy sets
+                // at CreateRole to the stack's id and may not change (IAM User Guide, "IAM policy
+                // elements: Variables and tags"; a role without the tag matches nothing).
+                Condition: { StringEquals: { "cloudwatch:namespace": `${namespace}/\${aws:PrincipalTag/${WATCH_STACK_TAG}}` } },
             },
             {
                 Sid: "WriteItsLogs",

@@ -9,6 +9,7 @@
 import * as crypto from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { CLOUDFRONT_CN_HOSTED_ZONE_ID } from "../core/chinaRules";
+import { WATCH_NAMESPACE, watchBoundaryPolicy } from "../core/iamPolicy";
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- inputs and state are untyped on the wire, as the engine sees them */
 export interface Registration {
@@ -69,9 +70,10 @@ export class OfflineAwsChina implements pulumi.runtime.Mocks {
                 }
                 return { id: args.inputs.zoneId, zoneId: args.inputs.zoneId, name: this.options.zoneName, privateZone: false };
             case "aws:iam/getPolicy:getPolicy": {
-                // Offline, the watch role's boundary is taken to exist (`pulumi up` checks it).
+                // Offline, the watch role's boundary is taken to exist, as this version writes it (`pulumi up` checks it).
                 const arn = String(args.inputs.arn);
-                return { id: arn, arn, name: arn.split("/").pop(), path: "/", policy: "{}", policyId: "ANPAOFFLINE", tags: {} };
+                const policy = JSON.stringify(watchBoundaryPolicy(this.accountId, WATCH_NAMESPACE));
+                return { id: arn, arn, name: arn.split("/").pop(), path: "/", policy, policyId: "ANPAOFFLINE", tags: {} };
             }
             default:
                 throw new Error(`Mock call not implemented: ${args.token}`);

@@ -7,15 +7,20 @@ import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import {
     DASHBOARD_MAX_WIDGETS,
-    WATCH_NAMESPACE,
+    watchNamespace,
     dashboardBody,
     lambdaCode,
+    outdatedBoundaryWarning,
     runtimeDeprecationWarning,
 } from "../components/certificateWatch";
+import { WATCH_NAMESPACE, watchBoundaryPolicy } from "../core/iamPolicy";
 import { rateSeconds, readWatchConfig } from "../config/watch";
 import { persistMetricData } from "../watch/handler";
 import { runProgramUnderMocks } from "./support/pulumi";
 import { stackId } from "../core/sites";
+
+/** The stack's own metric namespace, once a program run has set the project and stack. */
+const ownNamespace = () => watchNamespace(stackId(pulumi.getProject(), pulumi.getStack()));
 
 const KEY = "cloudfront-china:watch";
 
@@ -69,6 +74,19 @@ describe("the in-account watch (cloudfront-china:watch) under mocks", () => {
         assert.match(runtimeDeprecationWarning(at("2027-05-02T00:00:00Z")) ?? "", /nodejs22\.x was deprecated on 2027-04-30/);
     });
 
+    it("a boundary from before per-stack namespaces: a warning naming the two commands that update it; the current one (as IAM returns it, URL-encoded or not) none", () => {
+        const arn = "arn:aws-cn:iam::123456789012:policy/cloudfront-china-watch-boundary";
+        const current = JSON.stringify(watchBoundaryPolicy("123456789012", WATCH_NAMESPACE));
+        assert.equal(outdatedBoundaryWarning(current, arn, "123456789012", "cloudfront-china:watch.permissionsBoundary"), undefined);
+        assert.equal(outdatedBoundaryWarning(encodeURIComponent(current), arn, "123456789012", "w"), undefined);
+        const before = current.replace(`${WATCH_NAMESPACE}/\${aws:PrincipalTag/cloudfront-china:stack-id}`, WATCH_NAMESPACE);
+        assert.notEqual(before, current);
+        assert.match(
+            outdatedBoundaryWarning(encodeURIComponent(before), arn, "123456789012", "cloudfront-china:watch.permissionsBoundary") ?? "",
+            /^`cloudfront-china:watch\.permissionsBoundary`: .* predates per-stack metric namespaces .*`npm run --silent policy -- --watch-boundary --account 123456789012 > boundary\.json` then `aws iam create-policy-version --policy-arn arn:aws-cn:iam::123456789012:policy\/cloudfront-china-watch-boundary --policy-document file:\/\/boundary\.json --set-as-default`/,
+        );
+    });
+
     it("absent: nothing of the watch is registered", async () => {
         const { mocks, outputs } = await runProgram(base);
         assert.deepEqual(
@@ -89,7 +107,7 @@ describe("the in-account watch (cloudfront-china:watch) under mocks", () => {
         assert.equal(fn.inputs.memorySize, 128);
         assert.deepEqual(fn.inputs.environment.variables, {
             DISTRIBUTION_ID: mocks.find("aws:cloudfront/distribution:Distribution", "site-cdn")[0].id,
-            METRIC_NAMESPACE: WATCH_NAMESPACE,
+            METRIC_NAMESPACE: ownNamespace(),
             IAM_PATH_PREFIX: "/cloudfront/cloudfront-china/cn-north-1/",
             WARN_DAYS: "10",
         });
@@ -134,6 +152,9 @@ describe("the in-account watch (cloudfront-china:watch) under mocks", () => {
         // Every name carries the stack (project and stack): the role's path, the function, topic, schedule and alarms.
         const id = stackId(pulumi.getProject(), pulumi.getStack());
         assert.equal(role.inputs.path, `/${id}/`);
+        // The tag the boundary reads: this role publishes under its own stack's namespace only.
+        assert.equal(role.inputs.tags["cloudfront-china:stack-id"], id);
+        assert.equal(ownNamespace(), `CloudFrontChina/Site/${id}`);
         assert.equal(mocks.find("aws:lambda/function:Function", "watch-function")[0].inputs.name, `${id}-watch`);
         assert.equal(mocks.find("aws:sns/topic:Topic", "watch-alarms")[0].inputs.name, `${id}-watch-alarms`);
         assert.equal(mocks.find("aws:cloudwatch/eventRule:EventRule", "watch-schedule")[0].inputs.name, `${id}-watch-schedule`);
@@ -157,7 +178,7 @@ describe("the in-account watch (cloudfront-china:watch) under mocks", () => {
                 ],
             ],
         );
-        assert.deepEqual(policy.Statement[3].Condition, { StringEquals: { "cloudwatch:namespace": WATCH_NAMESPACE } });
+        assert.deepEqual(policy.Statement[3].Condition, { StringEquals: { "cloudwatch:namespace": ownNamespace() } });
         for (const s of policy.Statement) {
             assert.doesNotMatch(s.Resource, /arn:aws:/, "every ARN from the partition");
         }
@@ -208,7 +229,7 @@ describe("the in-account watch (cloudfront-china:watch) under mocks", () => {
         ]);
         const distributionId = mocks.find("aws:cloudfront/distribution:Distribution", "site-cdn")[0].id;
         for (const a of alarms) {
-            assert.equal(a.inputs.namespace, WATCH_NAMESPACE);
+            assert.equal(a.inputs.namespace, ownNamespace());
             assert.equal(a.inputs.treatMissingData, "breaching", `${a.name}: a dead watch alarms too`);
             assert.deepEqual(
                 [
@@ -283,6 +304,7 @@ describe("the in-account watch (cloudfront-china:watch) under mocks", () => {
         const aliases = Array.from({ length: 130 }, (_, i) => `a${i}.example.cn`);
         const body = dashboardBody({
             region: "cn-north-1",
+            namespace: "CloudFrontChina/Site/cfcn-0123456789",
             distributionId: "E1FIRST",
             aliases: aliases.slice(0, 100),
             moreSites: [{ distributionId: "E2BLOG", aliases: aliases.slice(100) }],
@@ -296,7 +318,15 @@ describe("the in-account watch (cloudfront-china:watch) under mocks", () => {
             texts[124],
             /^6 more alias\(es\) not drawn \(a dashboard holds 500 widgets\): a124\.example\.cn, .*a129\.example\.cn\./,
         );
-        assert.equal(dashboardBody({ region: "cn-north-1", distributionId: "E1", aliases: aliases.slice(0, 124) }).widgets.length, 496);
+        assert.equal(
+            dashboardBody({
+                region: "cn-north-1",
+                namespace: "CloudFrontChina/Site/cfcn-0123456789",
+                distributionId: "E1",
+                aliases: aliases.slice(0, 124),
+            }).widgets.length,
+            496,
+        );
     });
 
     it("a dashboard with the per-alias picture: days left as a gauge and a line with the alarm mark, probe and ICP; a wildcard its ICP only", async () => {
@@ -328,7 +358,7 @@ describe("the in-account watch (cloudfront-china:watch) under mocks", () => {
         );
         for (const w of www.slice(0, 2)) {
             assert.deepEqual(w.properties.metrics, [
-                [WATCH_NAMESPACE, "DaysToExpiry", "DistributionId", distributionId, "Alias", "www.example.cn"],
+                [ownNamespace(), "DaysToExpiry", "DistributionId", distributionId, "Alias", "www.example.cn"],
             ]);
             assert.equal(w.properties.annotations.horizontal[0].value, 10, "the alarm threshold is marked");
             assert.equal(w.properties.region, "cn-north-1");

@@ -154,10 +154,37 @@ describe("the generated deploy policy (npm run policy)", () => {
             watchBoundaryArn: boundary,
         });
         const gated = statement(doc, "WatchRoleOnlyWithTheBoundary")!;
-        assert.deepEqual(gated.Action, ["iam:CreateRole", "iam:DeleteRolePolicy", "iam:PutRolePermissionsBoundary", "iam:PutRolePolicy"]);
+        assert.deepEqual(gated.Action, ["iam:DeleteRolePolicy", "iam:PutRolePermissionsBoundary", "iam:PutRolePolicy"]);
         assert.deepEqual(gated.Condition, { ArnLike: { "iam:PermissionsBoundary": boundary } });
+        // Created with the boundary and a stack tag (a stack's own id once the scope names it, below).
+        const created = statement(doc, "WatchRoleCreatedWithTheBoundaryAndItsStack")!;
+        assert.deepEqual(created.Action, ["iam:CreateRole"]);
+        assert.deepEqual(created.Condition, {
+            ArnLike: { "iam:PermissionsBoundary": boundary },
+            StringLike: { "aws:RequestTag/cloudfront-china:stack-id": "cfcn-*" },
+        });
+        const own = deployPolicy(table, {
+            account: "123456789012",
+            stack: "prod",
+            project: "cloudfront-china",
+            stackId: "cfcn-0123456789",
+            options: new Set(["watch"]),
+            watchBoundaryArn: boundary,
+        });
+        assert.deepEqual(statement(own, "WatchRoleCreatedWithTheBoundaryAndItsStack")!.Condition, {
+            ArnLike: { "iam:PermissionsBoundary": boundary },
+            StringEquals: { "aws:RequestTag/cloudfront-china:stack-id": "cfcn-0123456789" },
+        });
+        // Its tags may change, but never to another stack's id (the namespace the boundary allows).
+        assert.deepEqual(statement(own, "WatchRoleTaggedWithItsStackOnly")!, {
+            Sid: "WatchRoleTaggedWithItsStackOnly",
+            Effect: "Allow",
+            Action: ["iam:TagRole"],
+            Resource: "arn:aws-cn:iam::123456789012:role/cfcn-0123456789/*",
+            Condition: { StringEqualsIfExists: { "aws:RequestTag/cloudfront-china:stack-id": "cfcn-0123456789" } },
+        });
         // No other statement grants a role write without the condition.
-        for (const s of doc.Statement.filter((s) => s.Effect === "Allow" && s !== gated)) {
+        for (const s of doc.Statement.filter((s) => s.Effect === "Allow" && s !== gated && s !== created)) {
             for (const a of ["iam:CreateRole", "iam:PutRolePolicy", "iam:AttachRolePolicy", "iam:PutRolePermissionsBoundary"]) {
                 assert.ok(!s.Action.includes(a), `${s.Sid} grants ${a} without the boundary`);
             }

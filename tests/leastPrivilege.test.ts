@@ -36,12 +36,15 @@ import {
     GetServerCertificateCommand,
     IAMClient,
     ListServerCertificatesCommand,
+    DeleteRolePolicyCommand,
     PutRolePolicyCommand,
+    TagRoleCommand,
     UpdateAssumeRolePolicyCommand,
     PutUserPolicyCommand,
     UploadServerCertificateCommand,
 } from "@aws-sdk/client-iam";
-import { CloudWatchClient, DeleteAlarmsCommand, PutMetricAlarmCommand } from "@aws-sdk/client-cloudwatch";
+import { CloudWatchClient, DeleteAlarmsCommand, PutMetricAlarmCommand, PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
+import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import { ChangeResourceRecordSetsCommand, CreateHostedZoneCommand, Route53Client } from "@aws-sdk/client-route-53";
 import {
     CreateBucketCommand,
@@ -73,6 +76,7 @@ interface Decision {
     reason: string;
     method: string;
     path: string;
+    context?: Record<string, string[]>;
 }
 
 describe("the generated policy, enforced: the program as a user holding exactly that policy", function () {
@@ -90,14 +94,15 @@ describe("the generated policy, enforced: the program as a user holding exactly 
     const asRoot = { region: "cn-north-1", endpoint: "", credentials: rootCredentials };
     const asDeployer = () => ({ region: "cn-north-1", endpoint: moto.url, credentials: deployer });
 
-    const decisions = (): Decision[] =>
+    /** What the enforcing layer decided for the calls signed with `key` (the deployer's by default). */
+    const decisions = (key = deployer.accessKeyId): Decision[] =>
         fs.existsSync(decisionsFile)
             ? fs
                   .readFileSync(decisionsFile, "utf8")
                   .split("\n")
                   .filter(Boolean)
                   .map((l) => JSON.parse(l) as Decision)
-                  .filter((d) => d.key === deployer.accessKeyId)
+                  .filter((d) => d.key === key)
             : [];
     const describeDecision = (d: Decision) => `${d.action ?? `${d.method} ${d.path}`} on ${d.resource ?? "?"}: ${d.reason}`;
 
@@ -335,8 +340,74 @@ describe("the generated policy, enforced: the program as a user holding exactly 
         assert.match(renewal.output, /replaced/);
         assert.deepEqual(renewal.made.filter((d) => !d.allowed).map(describeDecision), []);
 
+        // The watch role's metrics: with its inline policy widened by the deploy identity (allowed: the
+        // boundary stays on), the boundary still lets it publish under its own stack's namespace only,
+        // the one its stack tag names (${aws:PrincipalTag/cloudfront-china:stack-id}).
+        const ownNamespace = `CloudFrontChina/Site/${stackId("cloudfront-china", STACK)}`;
+        const anyMetric = JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [{ Effect: "Allow", Action: "cloudwatch:PutMetricData", Resource: "*" }],
+        });
+        await new IAMClient(asDeployer()).send(
+            new PutRolePolicyCommand({ RoleName: other.watchRoleName, PolicyName: "widened", PolicyDocument: anyMetric }),
+        );
+        const session = (
+            await new STSClient(asRoot).send(
+                new AssumeRoleCommand({
+                    RoleArn: `arn:aws-cn:iam::${ACCOUNT}:role${ownRolePath}${other.watchRoleName}`,
+                    RoleSessionName: "watch",
+                }),
+            )
+        ).Credentials!;
+        const asWatchRole = {
+            region: "cn-north-1",
+            endpoint: moto.url,
+            credentials: {
+                accessKeyId: session.AccessKeyId!,
+                secretAccessKey: session.SecretAccessKey!,
+                sessionToken: session.SessionToken!,
+            },
+        };
+        const publish = (namespace: string) =>
+            new CloudWatchClient(asWatchRole).send(
+                new PutMetricDataCommand({ Namespace: namespace, MetricData: [{ MetricName: "ExpiryOk", Value: 1 }] }),
+            );
+        await publish(ownNamespace); // its own: allowed, so the denials below are the boundary's
+        const otherStackId = "cfcn-0123456789";
+
         // 4. What the deploy identity must not be able to do, each tried with its keys.
         const attempts: Array<[string, () => Promise<unknown>]> = [
+            [
+                "publish into another stack's metrics as the stack's watch role, its inline policy widened",
+                () => publish(`CloudFrontChina/Site/${otherStackId}`),
+            ],
+            [
+                "publish into the metric namespace of before (every stack's) as the stack's watch role",
+                () => publish("CloudFrontChina/Site"),
+            ],
+            [
+                "a watch role tagged with another stack's id (that stack's metrics), with the boundary",
+                () =>
+                    new IAMClient(asDeployer()).send(
+                        new CreateRoleCommand({
+                            RoleName: "watch-role-spoof",
+                            Path: ownRolePath,
+                            PermissionsBoundary: boundaryArn(),
+                            AssumeRolePolicyDocument: trustOf(deployerArn()),
+                            Tags: [{ Key: "cloudfront-china:stack-id", Value: otherStackId }],
+                        }),
+                    ),
+            ],
+            [
+                "re-tag the stack's watch role with another stack's id",
+                () =>
+                    new IAMClient(asDeployer()).send(
+                        new TagRoleCommand({
+                            RoleName: other.watchRoleName,
+                            Tags: [{ Key: "cloudfront-china:stack-id", Value: otherStackId }],
+                        }),
+                    ),
+            ],
             [
                 "re-tag another distribution with the stack's tag",
                 () =>
@@ -490,6 +561,8 @@ describe("the generated policy, enforced: the program as a user holding exactly 
             ],
         ];
         const results = [...bootstrapResults, ...(await tryEach(attempts))];
+        // The widened inline policy goes again (the boundary on, so allowed), as the role was.
+        await new IAMClient(asDeployer()).send(new DeleteRolePolicyCommand({ RoleName: other.watchRoleName, PolicyName: "widened" }));
         console.log(results.map((r) => `        ${r}`).join("\n"));
         assert.deepEqual(
             results.filter((r) => !/: (AccessDenied|AccessDeniedException) /.test(r)),
@@ -515,16 +588,27 @@ describe("the generated policy, enforced: the program as a user holding exactly 
         const destroyed = await step("destroy", "--yes");
         assert.match(await accountActs(), /deactivated|unauthorized/i);
         assert.deepEqual(destroyed.made.filter((d) => !d.allowed).map(describeDecision), []);
+        // The watch role's session: its own namespace allowed, the two other namespaces denied by the boundary.
+        assert.deepEqual(
+            decisions(session.AccessKeyId!).map((d) => [d.action, d.allowed, d.context?.["cloudwatch:namespace"]?.[0]]),
+            [
+                ["cloudwatch:PutMetricData", true, ownNamespace],
+                ["cloudwatch:PutMetricData", false, `CloudFrontChina/Site/${otherStackId}`],
+                ["cloudwatch:PutMetricData", false, "CloudFrontChina/Site"],
+            ],
+        );
+        const byWatchRole = 2;
         const all = decisions();
         const deniedInPreview = refusedDecisions.filter((d) => !d.allowed).length;
         const allowed = all.filter((d) => d.allowed);
         console.log(
             `      the deployer: ${allowed.length} checked calls allowed (${new Set(allowed.map((d) => d.action)).size} distinct actions), ` +
-                `${all.length - allowed.length} denied (${deniedInPreview} in the preview without a grant, the ${attempts.length + bootstrapAttempts.length} attempts)`,
+                `${all.length - allowed.length} denied (${deniedInPreview} in the preview without a grant, the ${attempts.length + bootstrapAttempts.length - byWatchRole} attempts); ` +
+                `the watch role: ${byWatchRole} attempts denied, its own namespace allowed`,
         );
         assert.equal(
             all.length - allowed.length,
-            deniedInPreview + attempts.length + bootstrapAttempts.length,
+            deniedInPreview + attempts.length - byWatchRole + bootstrapAttempts.length,
             "the only denials are the refused preview's and the attempts",
         );
         assert.ok(allowed.length > 50, `the runs made enough calls to mean something (${allowed.length})`);

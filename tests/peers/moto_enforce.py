@@ -34,6 +34,7 @@ from xml.etree import ElementTree
 from moto.cloudfront.models import cloudfront_backends
 from moto.iam.access_control import CreateAccessKeyFailure, IAMPolicy, IAMUserAccessKey
 from moto.iam.models import iam_backends
+from moto.sts.models import sts_backends
 from moto.moto_server import werkzeug_app
 
 ACCOUNT = "123456789012"
@@ -121,6 +122,40 @@ def _user_documents(access_key_id, headers):
     return [IAMPolicy(p)._policy_json for p in key.collect_policies()]
 
 
+# A policy variable naming a tag the principal does not carry matches nothing (IAM User Guide, "IAM
+# policy elements: Variables and tags": "If the key ... is not present, the condition evaluates to false").
+_NO_TAG = "\u0000no such tag"
+
+
+def _role_principal(access_key_id):
+    """(identity documents, boundary document or None) of a role session's key (STS AssumeRole), or None.
+
+    A role's calls are allowed only where both its identity policies and its permissions boundary
+    allow them (IAM User Guide, "Permissions boundaries for IAM entities"), with each
+    ${aws:PrincipalTag/key} replaced by the role's tag.
+    """
+    assumed = sts_backends[ACCOUNT][PARTITION].get_assumed_role_from_access_key(access_key_id)
+    if assumed is None:
+        return None
+    role = next((r for r in _iam_backend().roles.values() if r.arn == assumed.role_arn), None)
+    if role is None:
+        return None
+    tags = {t["Key"]: t["Value"] for t in (role.tags or [])}
+
+    def resolved(document):
+        text = json.dumps(document if isinstance(document, dict) else json.loads(unquote(document)))
+        text = re.sub(r"\$\{aws:PrincipalTag/([^}]+)\}", lambda m: tags.get(m.group(1), _NO_TAG), text)
+        return json.loads(text)
+
+    documents = [resolved(d) for d in role.policies.values()]
+    documents += [resolved(next(v.document for v in p.versions if v.is_default_version)) for p in role.managed_policies.values()]
+    boundary = None
+    if role.permissions_boundary_arn:
+        policy = _iam_backend().get_policy(role.permissions_boundary_arn)
+        boundary = resolved(next(v.document for v in policy.versions if v.is_default_version))
+    return documents, boundary
+
+
 # --- requests to (action, resource, context) ------------------------------------------------------
 
 
@@ -172,9 +207,19 @@ def _iam(op, p):
         arn, current_boundary = _role_arn(one("RoleName"), one("Path"))
         boundary = one("PermissionsBoundary") if op in ("CreateRole", "PutRolePermissionsBoundary") else current_boundary
         context = {"iam:permissionsboundary": [boundary]} if boundary else {}
+        # The tags a CreateRole or TagRole sets: aws:RequestTag/<key> and aws:TagKeys (IAM User Guide,
+        # "Controlling access during AWS requests"); CreateRole with tags is also a TagRole.
+        tagged = {}
+        for k, v in p.items():
+            m = re.fullmatch(r"Tags\.member\.(\d+)\.Key", k)
+            if m:
+                tagged[v[0]] = (p.get(f"Tags.member.{m.group(1)}.Value") or [""])[0]
+        if tagged:
+            context = {**context, "aws:tagkeys": list(tagged)}
+            context.update({f"aws:requesttag/{key}".lower(): [value] for key, value in tagged.items()})
         calls = [(f"iam:{op}", arn, context)]
-        if op == "CreateRole" and any(k.startswith("Tags.member") for k in p):
-            calls.append(("iam:TagRole", arn, {}))
+        if op == "CreateRole" and tagged:
+            calls.append(("iam:TagRole", arn, context))
         return calls
     if "PolicyArn" in p:
         return [(f"iam:{op}", one("PolicyArn"), {})]
@@ -511,8 +556,12 @@ def _enforcing_call(self, environ, start_response):
     if "HTTP_X_AMZ_TARGET" in environ:
         headers["X-Amz-Target"] = environ["HTTP_X_AMZ_TARGET"]
     documents = _user_documents(access_key, headers)
+    boundary = None
     if documents is None:
-        return _dispatch(self, environ, start_response)
+        role = _role_principal(access_key)
+        if role is None:
+            return _dispatch(self, environ, start_response)
+        documents, boundary = role
     length = int(environ.get("CONTENT_LENGTH") or 0)
     body = environ["wsgi.input"].read(length) if length else b""
     environ["wsgi.input"] = io.BytesIO(body)
@@ -531,6 +580,9 @@ def _enforcing_call(self, environ, start_response):
             allowed, reason = True, "needs no permission"
         else:
             allowed, reason = evaluate(documents, action, resource, context)
+            if allowed and boundary is not None:
+                within, why = evaluate([boundary], action, resource, context)
+                allowed, reason = within, (reason if within else f"outside the permissions boundary: {why}")
         _record({**entry, "action": action, "resource": resource, "context": context, "allowed": allowed, "reason": reason})
         if not allowed:
             message = f"User is not authorized to perform: {action} on resource: {resource} ({reason})"

@@ -73,6 +73,31 @@ describe("renewal simulation: two years of scheduled runs", function () {
         assert.ok(two >= margin - 2 * 24 && two < margin, `${two}: the 2-day outage falls in the 45-day era and shows`);
     });
 
+    it("authorization reuse (30 days, then 10 from 2027-02-10): every renewal of a 90/64/45-day certificate validates afresh; a 160-hour one reuses, and its DNS is proven at least every 10 days", () => {
+        // The renewal interval (about two thirds of the lifetime: 60, 43, 30 days) is past the reuse
+        // period on both sides of the date: each renewal solves its challenge, so a broken DNS setup
+        // shows at the next renewal, never later.
+        for (const name of ["LE dates daily ARI", "LE dates daily ARI + 3-day CA outage", "LE dates daily, CA windows at 1/20 left"]) {
+            const r = results.get(name)!;
+            assert.equal(r.reusedAuthorizations, 0, name);
+            assert.equal(r.validationsPerYear, r.issuancesPerYear, name);
+        }
+        // 6-day certificates renew every 4 days or so: inside the reuse period, the order needs no
+        // challenge (the order code takes authorizations already valid, tests with Pebble's
+        // PEBBLE_AUTHZREUSE); a fresh validation at most 10 days apart once the reuse is 10 days
+        // (the simulation runs 2027-2028, nearly all of it after 2027-02-10).
+        const short = results.get("160h daily ARI")!;
+        assert.ok(short.reusedAuthorizations > 0, `${short.reusedAuthorizations}`);
+        assert.ok(short.validationsPerYear < short.issuancesPerYear, `${short.validationsPerYear} < ${short.issuancesPerYear}`);
+        // A reuse period, then up to one renewal interval (about 4.4 days) and the spread of two daily
+        // runs at random minutes (up to 2 days) before the next order validates.
+        const { before, after } = short.maxDaysBetweenValidations;
+        assert.ok(before > 10 + 6.5 && before <= 30 + 6.5, `${before} days before the date`);
+        assert.ok(after <= 10 + 6.5, `${after} days after the date`);
+        const fallback = results.get("160h daily ARI, 2 CAs + 3-day outage of the first")!;
+        assert.equal(fallback.gapSeconds, 0, "the second CA validates on its own account, no reuse from the first");
+    });
+
     it("the floor: a CA whose windows sit at a twentieth of the lifetime left is renewed at a quarter left instead", () => {
         // Without the floor, a 45-day certificate would be renewed with 2.25 days left; with it, 11.25 (less one run interval).
         const late = results.get("LE dates daily, CA windows at 1/20 left")!;

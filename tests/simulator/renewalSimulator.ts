@@ -68,6 +68,15 @@ export interface Result {
     minRemainingHours: number;
     /** Certificates the second CA issued (with `fallbackCa`). */
     fromFallback: number;
+    /** Orders whose names the CA validated afresh (a DNS challenge solved), per year. */
+    validationsPerYear: number;
+    /** Orders the CA let reuse the names' earlier, still valid authorizations (no challenge). */
+    reusedAuthorizations: number;
+    /**
+     * The longest time between two fresh validations (days), from a validation before 2027-02-10 and
+     * from one on or after it: how long a broken DNS setup can go unnoticed under each reuse period.
+     */
+    maxDaysBetweenValidations: { before: number; after: number };
 }
 
 /**
@@ -79,6 +88,15 @@ export function letsEncryptLifetime(t: number): number {
         return 45 * DAY;
     }
     return t >= Date.parse("2027-02-10T00:00:00Z") ? 64 * DAY : 90 * DAY;
+}
+
+/**
+ * How long Let's Encrypt lets an account reuse a validated authorization, by the date it was
+ * validated (acme-and-renewal facts; the rate-limits and profiles announcements): 30 days, 10 days
+ * from 2027-02-10 (staging about a month earlier). An order inside that time needs no challenge.
+ */
+export function letsEncryptAuthorizationReuse(t: number): number {
+    return t >= Date.parse("2027-02-10T00:00:00Z") ? 10 * DAY : 30 * DAY;
 }
 
 interface Certificate {
@@ -151,8 +169,23 @@ export async function simulate(s: Scenario, years = 2): Promise<Result> {
     const secondUp = (t: number) => s.fallbackCa === true && (s.caOutage?.which !== "both" || caUp(t));
     const fromSecond = new Set<number>();
 
-    const issue = (t: number): Certificate => {
+    // Each CA's authorization of the one name: validated at, and reusable until (the second CA's own).
+    const authorization = new Map<"first" | "second", { validUntil: number }>();
+    const validations: number[] = [];
+    let reused = 0;
+    const authorize = (t: number, ca: "first" | "second") => {
+        const held = authorization.get(ca);
+        if (held && t < held.validUntil) {
+            reused++;
+            return;
+        }
+        validations.push(t);
+        authorization.set(ca, { validUntil: t + letsEncryptAuthorizationReuse(t) });
+    };
+
+    const issue = (t: number, ca: "first" | "second" = "first"): Certificate => {
         orders.push(t);
+        authorize(t, ca);
         const lifetime = s.lifetimeAt ? s.lifetimeAt(t) : s.lifetimeMs;
         const notBefore = t;
         const notAfter = t + lifetime;
@@ -229,7 +262,7 @@ export async function simulate(s: Scenario, years = 2): Promise<Result> {
             failedRuns++; // the order fails; A stays attached and in IAM, the next run tries again
             continue;
         }
-        const next = issue(t + 2 * MINUTE);
+        const next = issue(t + 2 * MINUTE, fallback ? "second" : "first");
         if (fallback) {
             fromSecond.add(next.serial);
         }
@@ -282,6 +315,15 @@ export async function simulate(s: Scenario, years = 2): Promise<Result> {
         replacedAfterMoveHours: replacedAfterMove === undefined ? undefined : Math.round((replacedAfterMove / HOUR) * 10) / 10,
         minRemainingHours: Math.round((minRemaining / HOUR) * 10) / 10,
         fromFallback: fromSecond.size,
+        validationsPerYear: Math.round(((validations.length - 1) / years) * 10) / 10,
+        reusedAuthorizations: reused,
+        maxDaysBetweenValidations: (() => {
+            const change = Date.parse("2027-02-10T00:00:00Z");
+            const gaps = validations.slice(1).map((v, i) => ({ from: validations[i], days: (v - validations[i]) / DAY }));
+            const longest = (after: boolean) =>
+                Math.round(Math.max(0, ...gaps.filter((g) => g.from >= change === after).map((g) => g.days)) * 10) / 10;
+            return { before: longest(false), after: longest(true) };
+        })(),
     };
 }
 
@@ -397,6 +439,9 @@ export function formatTable(results: readonly Result[]): string {
         "replaced after move (h)",
         "min left (h)",
         "from 2nd CA",
+        "validations/yr",
+        "authz reused",
+        "max days unvalidated (before/after 2027-02-10)",
     ];
     const rows = results.map((r) =>
         [
@@ -410,6 +455,9 @@ export function formatTable(results: readonly Result[]): string {
             r.replacedAfterMoveHours ?? "-",
             r.minRemainingHours,
             r.fromFallback,
+            r.validationsPerYear,
+            r.reusedAuthorizations,
+            `${r.maxDaysBetweenValidations.before}/${r.maxDaysBetweenValidations.after}`,
         ].map(String),
     );
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));

@@ -91,11 +91,15 @@ export function letsEncryptLifetime(t: number): number {
 }
 
 /**
- * How long Let's Encrypt lets an account reuse a validated authorization, by the date it was
- * validated (acme-and-renewal facts; the rate-limits and profiles announcements): 30 days, 10 days
- * from 2027-02-10 (staging about a month earlier). An order inside that time needs no challenge.
+ * How long Let's Encrypt lets an account reuse a validated authorization under the classic profile,
+ * by the date it was validated ("Decreasing Certificate Lifetimes to 45 Days", letsencrypt.org,
+ * 2025-12-02): 30 days, 10 days from 2027-02-10, 7 hours from 2028-02-16 (staging about a month
+ * earlier). An order inside that time needs no challenge.
  */
 export function letsEncryptAuthorizationReuse(t: number): number {
+    if (t >= Date.parse("2028-02-16T00:00:00Z")) {
+        return 7 * HOUR;
+    }
     return t >= Date.parse("2027-02-10T00:00:00Z") ? 10 * DAY : 30 * DAY;
 }
 

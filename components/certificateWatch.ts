@@ -335,7 +335,7 @@ export class CertificateWatch extends pulumi.ComponentResource {
                 permissionsBoundary:
                     args.permissionsBoundary ??
                     pulumi.interpolate`arn:${partition}:iam::${account}:policy/${WATCH_DEFAULTS.permissionsBoundary}`,
-                // Service principals are the same in aws-cn (operations.md): never built from the DNS suffix.
+                // Service principals are the same in aws-cn (docs/watch.md): never built from the DNS suffix.
                 assumeRolePolicy: JSON.stringify({
                     Version: "2012-10-17",
                     Statement: [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }],

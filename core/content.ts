@@ -5,7 +5,7 @@
  * (providers/siteContent.ts) both build the manifest here, so preview and deploy agree.
  *
  * The provider's code is serialized into the state: modules are `require`d inside the functions and
- * the constants are plain literals (pulumi-dynamic-providers.md, "Serialization").
+ * the constants are plain literals (Pulumi's function serialization, which captures values, not closures over modules: docs/architecture.md).
  */
 /* eslint-disable @typescript-eslint/no-require-imports -- required inside functions on purpose (serialization) */
 

@@ -223,7 +223,7 @@ async function uploadOrKeep(outs: CertificateOutputs, providerText: unknown): Pr
     } catch (e) {
         const message = `${(e as Error).message}${(e as { code?: string }).code === "LimitExceeded" ? "" : " The issued certificate is kept in the state; the next `pulumi up` uploads it without a new order."}`;
         // The engine records a resource with init errors from {id, properties, reasons} and updates
-        // it on the next run (pulumi-dynamic-providers.md, "Errors and partial failure").
+        // it on the next run (@pulumi/pulumi cmd/dynamic-provider: an error carrying id, properties and reasons becomes ErrorResourceInitFailed; docs/how-it-works.md).
         throw Object.assign(new Error(message), {
             id: outs.name,
             properties: withoutUndefined({ ...outs, uploadPending: true, __provider: providerText }),

@@ -115,7 +115,7 @@ async function sync(
     const partial = (e: unknown, what: string): never => {
         const message = `${what}: ${(e as Error).message}. What went up is recorded; the next \`pulumi up\` finishes the rest without uploading it again.`;
         // The engine records a resource with init errors from {id, properties, reasons} and updates
-        // it on the next run (pulumi-dynamic-providers.md, "Errors and partial failure"). An empty
+        // it on the next run (@pulumi/pulumi cmd/dynamic-provider: an error carrying id, properties and reasons becomes ErrorResourceInitFailed). An empty
         // digest keeps the next diff from taking it for done.
         throw Object.assign(new Error(message), {
             id: inputs.bucket,

@@ -80,7 +80,7 @@ export interface Result {
 }
 
 /**
- * Let's Encrypt's classic lifetimes by issuance date (acme-and-renewal facts): 90 days, 64 days from
+ * Let's Encrypt's classic lifetimes by issuance date ("Decreasing Certificate Lifetimes to 45 Days", letsencrypt.org, 2025-12-02): 90 days, 64 days from
  * 2027-02-10, 45 days from 2028-02-16.
  */
 export function letsEncryptLifetime(t: number): number {

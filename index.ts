@@ -5,7 +5,8 @@
  * and every site's zone and adopted distribution looked up, before the first resource is registered.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { SiteSettings, readSiteConfig, stackSites } from "./config/siteConfig";
+import { SiteSettings } from "./config/siteConfig";
+import { readSiteConfig, stackSites } from "./config/stackConfig";
 import { CertificateWatch, resolveWatchBoundary } from "./components/certificateWatch";
 import { ScheduledDeployments } from "./components/deployments";
 import {

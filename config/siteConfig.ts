@@ -1,12 +1,13 @@
 /**
- * The stack configuration contract, read in one place. Every key here is declared in Pulumi.yaml
- * (type, description, default); tests/config.test.ts keeps the two in step.
+ * One site's settings, read and checked in one place, from the stack config or a ChinaSite's args
+ * (SettingsSource). Every key is declared in Pulumi.yaml (type, description, default);
+ * tests/config.test.ts keeps the two in step. The whole stack (further sites, deployments, the
+ * watch) is read by config/stackConfig.ts, the keys by config/configKeys.ts.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { AwsIdentity } from "../core/awsIdentity";
-import { stackAwsTarget } from "./stackAws";
-import { WatchConfig, readWatchConfig } from "./watch";
-import { DeploymentsConfig, OFFLINE_SECRET, currentBackendUrl, readDeploymentsConfig } from "./deployments";
+import { WatchConfig } from "./watch";
+import { DeploymentsConfig, OFFLINE_SECRET } from "./deployments";
 import {
     KeyType,
     LETS_ENCRYPT_PRODUCTION,
@@ -25,19 +26,13 @@ import {
     iamCertificateIdProblems,
     isEmailAddress,
     logRetentionProblems,
-    regionProblems,
     tagsProblems,
 } from "../core/validation";
 import { distributionIdProblem } from "../core/adoption";
-import { crossSiteProblems, siteNameProblem, siteResourceName } from "../core/sites";
-import { baseName } from "../core/challenges";
-import { firstDeployLimitProblems } from "../core/caLimits";
-import { throwIfProblems } from "./inputError";
 import { hashedNamePatternProblem } from "../core/content";
 import { siteFolderProblems } from "./siteFolder";
 import { isSecretInStackFile } from "./stackFile";
-
-export const PROJECT = "cloudfront-china";
+import { CONFIG_KEYS, ISSUANCE_SETTINGS, PROJECT, nearestName } from "./configKeys";
 
 /** Defaults, as declared in Pulumi.yaml. */
 export const CONFIG_DEFAULTS = {
@@ -153,130 +148,6 @@ export interface IssuerSettings {
 /** The fields of an `issuers` entry. */
 const ISSUER_FIELDS = ["directoryUrl", "email", "eabKeyId", "eabHmacKey", "profile", "keyType"] as const;
 
-/** The settings that only matter when the program issues the certificate (not with iamCertificateId). */
-const ISSUANCE_SETTINGS = [
-    "acmeDirectoryUrl",
-    "acmeEmail",
-    "acmeProfile",
-    "acmeEabKeyId",
-    "acmeEabHmacKey",
-    "keyType",
-    "renewBeforeDays",
-    "dnsResolvers",
-    "challenge",
-    "challengeDelegations",
-    "dnsPersistUntil",
-    "acmeAccountKeyRotation",
-    "acmeDeactivateAccountOnDelete",
-    "issuers",
-] as const;
-
-/** Every `cloudfront-china:` key the program reads (Pulumi.yaml declares the same; tests/config.test.ts checks). */
-export const CONFIG_KEYS = [
-    "domains",
-    "hostedZoneId",
-    "iamCertificateId",
-    "adoptDistributionId",
-    "contentDir",
-    "waitForInvalidation",
-    "hashedNamePattern",
-    "defaultRootObject",
-    "spa",
-    "logging",
-    "forwardQueryString",
-    "versioning",
-    "destroyBuckets",
-    "logRetentionDays",
-    "tags",
-    ...ISSUANCE_SETTINGS,
-    "sites",
-    "deployments",
-    "watch",
-] as const;
-
-/** Edit distance (Levenshtein, case-insensitive), to name the key a typo meant. */
-function editDistance(a: string, b: string): number {
-    const [x, y] = [a.toLowerCase(), b.toLowerCase()];
-    let previous = Array.from({ length: y.length + 1 }, (_, j) => j);
-    for (let i = 1; i <= x.length; i++) {
-        const current = [i];
-        for (let j = 1; j <= y.length; j++) {
-            current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x[i - 1] === y[j - 1] ? 0 : 1));
-        }
-        previous = current;
-    }
-    return previous[y.length];
-}
-
-/** The known name nearest to a misspelt one. */
-export function nearestName(name: string, known: readonly string[]): string {
-    return [...known].sort((a, b) => editDistance(name, a) - editDistance(name, b))[0];
-}
-
-/**
- * Keys under `cloudfront-china:` that the program does not read: a typo (`acmeEmial`) or a provider
- * argument set as config (`deleteConflictTimeoutSeconds`) would otherwise be ignored in silence.
- */
-export function unknownKeyProblems(keys: readonly string[]): string[] {
-    const problems: string[] = [];
-    const awsKeys = awsConfigKeys();
-    for (const k of keys) {
-        const colon = k.indexOf(":");
-        const [namespace, name] = [k.slice(0, colon), k.slice(colon + 1)];
-        if (namespace === PROJECT) {
-            if (!(CONFIG_KEYS as readonly string[]).includes(name)) {
-                problems.push(
-                    `\`${k}\` is not a setting of this program: did you mean \`${PROJECT}:${nearestName(name, CONFIG_KEYS)}\`? ` +
-                        `Remove it with \`pulumi config rm ${k}\` (the settings are listed in Pulumi.yaml and the README)`,
-                );
-            }
-        } else if (namespace === "aws") {
-            // pulumi-aws ignores a key it does not declare: `aws:regoin` would leave the region unset in silence.
-            if (awsKeys.length > 0 && !awsKeys.includes(name)) {
-                problems.push(
-                    `\`${k}\` is not a setting of pulumi-aws: did you mean \`aws:${nearestName(name, awsKeys)}\`? Remove it with \`pulumi config rm ${k}\``,
-                );
-            }
-        } else if (misspeltNamespace(namespace)) {
-            const meant = misspeltNamespace(namespace) as string;
-            const known: readonly string[] = meant === PROJECT ? CONFIG_KEYS : awsKeys;
-            const suggestion = known.includes(name) ? name : nearestName(name, known);
-            problems.push(
-                `\`${k}\` is in the namespace "${namespace}", which nothing reads: did you mean \`${meant}:${suggestion}\`? ` +
-                    `Move it with \`pulumi config rm ${k}\` and \`pulumi config set ${meant}:${suggestion} …\``,
-            );
-        }
-    }
-    return problems;
-}
-
-/** The keys pulumi-aws declares (its config/vars module, as installed), [] when it cannot be loaded. */
-function awsConfigKeys(): string[] {
-    try {
-        // eslint-disable-next-line @typescript-eslint/no-require-imports -- the installed provider's own list, read once per run
-        return Object.keys(require("@pulumi/aws/config/vars") as object);
-    } catch {
-        return [];
-    }
-}
-
-/**
- * The namespace a misspelt one meant (`cloudfront-chian` → this program's, `asw` → `aws`), or
- * undefined for a namespace of its own (another provider's, `pulumi:`): close to ours by at most 3
- * edits, or `aws` with one edit or its letters swapped.
- */
-function misspeltNamespace(namespace: string): string | undefined {
-    // Namespaces of their own that are near ours or aws's.
-    if (["awsx", "pulumi"].includes(namespace)) {
-        return undefined;
-    }
-    if (editDistance(namespace, PROJECT) <= 3) {
-        return PROJECT;
-    }
-    const aws = namespace.length >= 2 && (editDistance(namespace, "aws") === 1 || [...namespace].sort().join("") === "asw");
-    return aws && namespace !== "aws" ? "aws" : undefined;
-}
-
 /** The site's settings, by the names of the stack keys (a ChinaSite's args use the same names). */
 export type SiteSettingName = Exclude<(typeof CONFIG_KEYS)[number], "deployments" | "watch" | "sites">;
 
@@ -309,10 +180,11 @@ const CERTIFICATE_SETTINGS: Record<string, SiteSettingName> = {
     challengeDelegations: "challengeDelegations",
 };
 
-const key = (name: string) => `${PROJECT}:${name}`;
+export const key = (name: string) => `${PROJECT}:${name}`;
 
 /** Whether a key holds encrypted values (`pulumi config set --secret`); the SDK's check is internal API (runtime/config.ts), stable since 3.x. */
-const isConfigSecret = (fullKey: string) => (pulumi.runtime as unknown as { isConfigSecret(k: string): boolean }).isConfigSecret(fullKey);
+export const isConfigSecret = (fullKey: string) =>
+    (pulumi.runtime as unknown as { isConfigSecret(k: string): boolean }).isConfigSecret(fullKey);
 
 /**
  * The empty defaults Pulumi.yaml declares for optional keys: the CLI refuses a stack that lacks a
@@ -353,7 +225,7 @@ export const STRING_SETTINGS: readonly string[] = [
 ];
 
 /** Reads a value without throwing on a wrong type, so every problem can be reported at once. */
-function raw(config: pulumi.Config, name: string): unknown {
+export function raw(config: pulumi.Config, name: string): unknown {
     const text = config.get(name);
     if (text === undefined || text === "") {
         return undefined;
@@ -371,7 +243,7 @@ function raw(config: pulumi.Config, name: string): unknown {
 }
 
 /** The stack's `cloudfront-china:` keys as a settings source. */
-function stackConfigSource(config: pulumi.Config): SettingsSource {
+export function stackConfigSource(config: pulumi.Config): SettingsSource {
     return {
         value: (name) => raw(config, name),
         // Field by field where the stack file tells (a key with one secret field is secret as a whole).
@@ -742,207 +614,4 @@ export function readSiteSettings(
         },
     };
     return { settings, problems, warnings };
-}
-
-/** One site of the stack: the first (the top-level keys) or one of `sites`. */
-export interface StackSite {
-    /** Its name in `sites`; undefined for the first site. */
-    name?: string;
-    settings: SiteSettings;
-    /** Its ChinaCdn's name, which prefixes its resources: "site", or `site-<name>` (core/sites.ts). */
-    cdnName: string;
-    /** How messages name one of its settings: `cloudfront-china:hostedZoneId`, `cloudfront-china:sites[0].hostedZoneId`. */
-    label(field: string): string;
-}
-
-/**
- * Every site of the stack, the first first (docs/sites.md): what the program builds, the deploy
- * policy scopes and the settings reader checks across sites.
- */
-export function stackSites(config: Pick<SiteConfig, "sites"> & SiteSettings): StackSite[] {
-    return [
-        { settings: config, cdnName: "site", label: key },
-        ...config.sites.map((s) => ({
-            name: s.name,
-            settings: s.settings,
-            cdnName: siteResourceName(s.name),
-            label: (field: string) => `${s.setting}.${field}`,
-        })),
-    ];
-}
-
-/**
- * The `challengeDelegations` entries for names on `domains`: with several sites, each certificate
- * gets the delegations of its own names. The value as given when it is not an object (its problem
- * is reported where it is read).
- */
-function delegationsOf(value: unknown, domains: unknown): unknown {
-    if (value === null || typeof value !== "object" || Array.isArray(value) || !Array.isArray(domains)) {
-        return value;
-    }
-    const bases = domains.filter((d): d is string => typeof d === "string").map(baseName);
-    const own = Object.entries(value).filter(([name]) => bases.includes(baseName(name)));
-    return own.length > 0 ? Object.fromEntries(own) : undefined;
-}
-
-const isSiteField = (name: string) => (SITE_FIELDS as readonly string[]).includes(name);
-
-/** A further site's settings source: its own fields from its `sites` entry, every other setting the stack's. */
-function siteEntrySource(stack: SettingsSource, entry: Record<string, unknown>, setting: string): SettingsSource {
-    const ownCertificate = entry.iamCertificateId !== undefined && entry.iamCertificateId !== "";
-    return {
-        value: (name) => {
-            if (isSiteField(name)) {
-                return entry[name] === "" ? undefined : entry[name];
-            }
-            // A site serving a certificate of its own uses no issuance setting: they are the other sites'.
-            if (ownCertificate && (ISSUANCE_SETTINGS as readonly string[]).includes(name)) {
-                return undefined;
-            }
-            return name === "challengeDelegations" ? delegationsOf(stack.value(name), entry.domains) : stack.value(name);
-        },
-        isSecret: (name, field) => !isSiteField(name) && stack.isSecret(name, field),
-        label: (name) => (isSiteField(name) ? `${setting}.${name}` : stack.label(name)),
-        setCommand: (name, example, secret) =>
-            isSiteField(name) || !stack.setCommand
-                ? `pulumi config set --path '${setting}.${name}' ${example}`
-                : stack.setCommand(name, example, secret),
-    };
-}
-
-/**
- * `sites`: the stack's further sites (docs/sites.md), each read by the same reader as the first
- * (its own fields named by its entry, `cloudfront-china:sites[0].domains`). A shared setting's
- * problem is reported once, by the first site's read (`first`).
- */
-function readSites(
-    value: unknown,
-    stack: SettingsSource,
-    target: { region?: string; awsIdentity?: AwsIdentity },
-    first: { problems: readonly string[]; warnings: readonly string[] },
-): { sites: NamedSite[]; problems: string[]; warnings: string[] } {
-    const label = key("sites");
-    const problems = new Set<string>();
-    const warnings = new Set<string>();
-    const sites: NamedSite[] = [];
-    const example = { name: "blog", domains: ["blog.example.cn"], contentDir: "./blog/public" };
-    if (value !== undefined && !Array.isArray(value)) {
-        problems.add(`\`${label}\` must be a list of the stack's further sites, e.g. [${JSON.stringify(example)}]`);
-    }
-    (Array.isArray(value) ? value : []).forEach((entry: unknown, i) => {
-        const setting = `${label}[${i}]`;
-        if (entry === null || typeof entry !== "object" || Array.isArray(entry)) {
-            problems.add(`\`${setting}\` must be an object with at least name and domains, e.g. ${JSON.stringify(example)}`);
-            return;
-        }
-        const e = entry as Record<string, unknown>;
-        for (const field of Object.keys(e).filter((k) => !isSiteField(k))) {
-            problems.add(
-                (CONFIG_KEYS as readonly string[]).includes(field)
-                    ? `\`${setting}.${field}\`: ${field} is the stack's, shared by every site: set it once as \`${key(field)}\` ` +
-                          `(a site's own fields: ${SITE_FIELDS.join(", ")})`
-                    : `\`${setting}.${field}\` is not a field of a site: did you mean \`${nearestName(field, SITE_FIELDS)}\`?`,
-            );
-        }
-        const nameProblem = siteNameProblem(
-            e.name,
-            `${setting}.name`,
-            sites.map((s) => s.name),
-        );
-        if (nameProblem) {
-            problems.add(nameProblem);
-        }
-        const read = readSiteSettings(siteEntrySource(stack, e, setting), target);
-        read.problems.filter((p) => !first.problems.includes(p)).forEach((p) => problems.add(p));
-        read.warnings.filter((w) => !first.warnings.includes(w)).forEach((w) => warnings.add(w));
-        if (nameProblem === undefined) {
-            sites.push({ name: e.name as string, setting, settings: read.settings });
-        }
-    });
-    return { sites, problems: [...problems], warnings: [...warnings] };
-}
-
-/** Delegations naming no site's domain (with one site, the certificate's own check reports them). */
-function unclaimedDelegationProblems(delegations: unknown, domainLists: ReadonlyArray<readonly string[]>): string[] {
-    if (delegations === null || typeof delegations !== "object" || Array.isArray(delegations)) {
-        return [];
-    }
-    const bases = domainLists.flat().map(baseName);
-    return Object.keys(delegations)
-        .filter((name) => !bases.includes(baseName(name)))
-        .map(
-            (name) =>
-                `\`${key("challengeDelegations")}\` names "${name}", which no site of the stack serves (domains: ${[...new Set(bases)].join(", ")}): ` +
-                "remove it or fix the name",
-        );
-}
-
-/**
- * Reads and validates the stack configuration. Throws one InputError listing every problem
- * (naming the key and the fix) before the program registers anything.
- */
-export function readSiteConfig(): SiteConfig {
-    const config = new pulumi.Config(PROJECT);
-    const problems: string[] = [];
-    problems.push(...unknownKeyProblems(Object.keys(pulumi.runtime.allConfig())));
-    const target = stackAwsTarget();
-    problems.push(...regionProblems(target.region, "aws:region"), ...target.identityProblems);
-    const stackSource = stackConfigSource(config);
-    const sitesValue = raw(config, "sites");
-    const furtherSites = Array.isArray(sitesValue) && sitesValue.length > 0;
-    // With further sites, the first site's certificate gets the delegations of its own names.
-    const firstSource: SettingsSource = furtherSites
-        ? {
-              ...stackSource,
-              value: (name) =>
-                  name === "challengeDelegations"
-                      ? delegationsOf(stackSource.value(name), stackSource.value("domains"))
-                      : stackSource.value(name),
-          }
-        : stackSource;
-    const site = readSiteSettings(firstSource, target);
-    problems.push(...site.problems);
-    site.warnings.forEach((w) => void pulumi.log.warn(w));
-    const further = readSites(sitesValue, stackSource, target, site);
-    problems.push(...further.problems);
-    further.warnings.forEach((w) => void pulumi.log.warn(w));
-    if (furtherSites) {
-        const sites = stackSites({ ...site.settings, sites: further.sites });
-        problems.push(
-            ...unclaimedDelegationProblems(
-                stackSource.value("challengeDelegations"),
-                sites.map((s) => s.settings.domains),
-            ),
-            ...crossSiteProblems(
-                sites.map((s) => ({
-                    domainsSetting: s.label("domains"),
-                    domains: s.settings.domains,
-                    issuing: s.settings.iamCertificateId === undefined,
-                    writesStandingRecords: s.settings.acme.challenge === "dns-persist-01" && s.settings.hostedZoneId !== undefined,
-                    adoptDistributionId: s.settings.adoptDistributionId,
-                    adoptSetting: s.label("adoptDistributionId"),
-                })),
-            ),
-        );
-        // What a first `up` of every site asks of the CA and IAM at once (core/caLimits.ts): a warning,
-        // as a stack whose sites exist already renews them exempt, a few at a time.
-        firstDeployLimitProblems(
-            sites.filter((s) => s.settings.iamCertificateId === undefined).map((s) => ({ domains: s.settings.domains })),
-            { directoryUrl: site.settings.acme.directoryUrl, fallbacks: site.settings.acme.fallbackIssuers.length > 0 },
-        ).forEach((w) => void pulumi.log.warn(w));
-    }
-
-    // Whether the key holds encrypted values (`pulumi config set --secret --path …`): credentials in
-    // it are refused otherwise.
-    const deployments = readDeploymentsConfig(raw(config, "deployments"), key("deployments"), {
-        isSecret: (field) => isSecretInStackFile(key("deployments"), field.split(".")) ?? isConfigSecret(key("deployments")),
-        backendUrl: currentBackendUrl(),
-        awsProfileSet: target.awsIdentity?.profile !== undefined || target.awsIdentity?.sharedCredentialsFiles !== undefined,
-    });
-    problems.push(...deployments.problems);
-    const watch = readWatchConfig(raw(config, "watch"), key("watch"));
-    problems.push(...watch.problems);
-
-    throwIfProblems(problems);
-    return { ...site.settings, sites: further.sites, deployments: deployments.deployments, watch: watch.watch };
 }

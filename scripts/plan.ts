@@ -13,7 +13,7 @@ import * as path from "node:path";
 import * as yaml from "js-yaml";
 import * as pulumi from "@pulumi/pulumi";
 import { CHINA_RULES, Violation, checkBucketPolicy, checkDistribution, checkPublicAccessBlock } from "../core/chinaRules";
-import { PROJECT } from "../config/siteConfig";
+import { PROJECT } from "../config/configKeys";
 import { OFFLINE_SECRET } from "../config/deployments";
 import { checkInputs, zoneFor } from "../core/certificate";
 import { acmeChallengeName, baseName, persistRecordName } from "../core/challenges";

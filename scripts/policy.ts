@@ -38,7 +38,8 @@ import {
     watchBoundaryPolicy,
 } from "../core/iamPolicy";
 import { IAM_QUOTAS, PolicyTooLargeError, asManagedPolicies, policyCharacters } from "../core/iamQuotas";
-import { SiteConfig, readSiteConfig, stackSites } from "../config/siteConfig";
+import { SiteConfig } from "../config/siteConfig";
+import { readSiteConfig, stackSites } from "../config/stackConfig";
 import { stackBucketBase, stackId } from "../core/sites";
 import { legacyIamPath, stackCertificatePath } from "../core/certificate";
 import { WATCH_DEFAULTS, boundaryArn } from "../config/watch";

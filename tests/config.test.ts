@@ -4,15 +4,9 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
 import * as pulumi from "@pulumi/pulumi";
-import {
-    CONFIG_DEFAULTS,
-    CONFIG_KEYS,
-    PROJECT,
-    STRING_SETTINGS,
-    UNSET_DEFAULTS,
-    readSiteConfig,
-    readSiteSettings,
-} from "../config/siteConfig";
+import { CONFIG_DEFAULTS, STRING_SETTINGS, UNSET_DEFAULTS, readSiteSettings } from "../config/siteConfig";
+import { readSiteConfig } from "../config/stackConfig";
+import { CONFIG_KEYS, PROJECT } from "../config/configKeys";
 import { InputError } from "../config/inputError";
 import { domainsProblems, hostNameProblems, iamCertificateIdProblems, tagsProblems } from "../core/validation";
 
@@ -436,7 +430,8 @@ describe("stack configuration", () => {
         const declared = Object.keys(project.config)
             .map((k) => k.replace(`${PROJECT}:`, ""))
             .sort();
-        const source = fs.readFileSync(path.join(root, "config", "siteConfig.ts"), "utf8");
+        // The readers of a site's keys and of the stack's (further sites, deployments, the watch).
+        const source = ["siteConfig.ts", "stackConfig.ts"].map((f) => fs.readFileSync(path.join(root, "config", f), "utf8")).join("\n");
         const read = [...source.matchAll(/(?:raw\(config, |source\.value\(|optionalString\(|bool\()"([a-zA-Z]+)"/g)].map((m) => m[1]);
         assert.deepEqual(declared, [...new Set(read)].sort());
         assert.deepEqual([...CONFIG_KEYS].sort(), declared, "the known-key list used to refuse unknown keys");

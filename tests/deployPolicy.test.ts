@@ -19,7 +19,7 @@ import {
     typesInUse,
     watchBoundaryPolicy,
 } from "../core/iamPolicy";
-import { readSiteConfig } from "../config/siteConfig";
+import { readSiteConfig } from "../config/stackConfig";
 import { WATCH_NAMESPACE } from "../components/certificateWatch";
 import { anyStackPolicy, deployOptions, loadActionTable, policy } from "../scripts/policy";
 import { policyOf, shippedAnyStackPolicy, sitesStack } from "./support/policy";

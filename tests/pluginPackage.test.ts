@@ -19,7 +19,7 @@ import * as assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { CONFIG_KEYS } from "../config/siteConfig";
+import { CONFIG_KEYS } from "../config/configKeys";
 import { PROGRAM_ONLY_SETTINGS } from "../components/chinaSite";
 import { engineEnv, pulumiBinDir } from "./support/engine";
 import { tempDir } from "./support/peers";

@@ -9,6 +9,7 @@ import { clientConfig } from "./identity";
 import { SDK_MAX_ATTEMPTS, errorName } from "./errors";
 import { AwsTarget } from "../core/awsIdentity";
 import { sleep } from "../core/runtime";
+import { aliasKey } from "../core/validation";
 
 function cloudfront(aws: AwsTarget): CF.CloudFrontClient {
     const { CloudFrontClient } = require("@aws-sdk/client-cloudfront") as typeof CF;
@@ -90,6 +91,9 @@ export async function certificatesServedInAccount(aws: AwsTarget): Promise<Set<s
     return served;
 }
 
+/** CloudFront's tag list as a map. */
+const tagMap = (tags: CF.Tags | undefined) => Object.fromEntries((tags?.Items ?? []).map((t) => [t.Key ?? "", t.Value ?? ""]));
+
 /** A distribution of the account that holds at least one of the aliases asked about. */
 export interface AliasHolder {
     id: string;
@@ -99,10 +103,7 @@ export interface AliasHolder {
     comment: string;
 }
 
-/**
- * The distributions of the account holding any of `aliases` (ListDistributions, all pages; aliases
- * compared in lower case, without a trailing dot, as CloudFront compares them).
- */
+/** The distributions of the account holding any of `aliases` (ListDistributions, all pages; compared by aliasKey). */
 export async function distributionsHoldingAliases(aws: AwsTarget, aliases: ReadonlySet<string>): Promise<AliasHolder[]> {
     const { ListDistributionsCommand } = require("@aws-sdk/client-cloudfront") as typeof CF;
     const client = cloudfront(aws);
@@ -112,7 +113,7 @@ export async function distributionsHoldingAliases(aws: AwsTarget, aliases: Reado
         do {
             const list = (await client.send(new ListDistributionsCommand({ Marker: marker }))).DistributionList;
             for (const d of list?.Items ?? []) {
-                const held = (d.Aliases?.Items ?? []).map((a) => a.toLowerCase().replace(/\.$/, "")).filter((a) => aliases.has(a));
+                const held = (d.Aliases?.Items ?? []).map(aliasKey).filter((a) => aliases.has(a));
                 if (held.length > 0 && d.Id && d.ARN) {
                     holders.push({ id: d.Id, arn: d.ARN, aliases: held, comment: d.Comment ?? "" });
                 }
@@ -133,10 +134,9 @@ export async function distributionTags(aws: AwsTarget, arn: string): Promise<Rec
     const { ListTagsForResourceCommand } = require("@aws-sdk/client-cloudfront") as typeof CF;
     const client = cloudfront(aws);
     try {
-        const tagged = await client.send(new ListTagsForResourceCommand({ Resource: arn }));
-        return Object.fromEntries((tagged.Tags?.Items ?? []).map((t) => [t.Key ?? "", t.Value ?? ""]));
+        return tagMap((await client.send(new ListTagsForResourceCommand({ Resource: arn }))).Tags);
     } catch (e) {
-        if ((e as { name?: string }).name === "AccessDenied" || (e as { Code?: string }).Code === "AccessDenied") {
+        if (errorName(e) === "AccessDenied") {
             return undefined;
         }
         throw e;
@@ -188,8 +188,7 @@ export async function existingDistribution(aws: AwsTarget, id: string): Promise<
         if (!d || !c) {
             return undefined;
         }
-        const tagged = await client.send(new ListTagsForResourceCommand({ Resource: d.ARN }));
-        const tags = Object.fromEntries((tagged.Tags?.Items ?? []).map((t) => [t.Key ?? "", t.Value ?? ""]));
+        const tags = tagMap((await client.send(new ListTagsForResourceCommand({ Resource: d.ARN }))).Tags);
         const vc = c.ViewerCertificate ?? {};
         const logging = c.Logging?.Enabled ? { bucket: c.Logging.Bucket, prefix: c.Logging.Prefix } : undefined;
         return {

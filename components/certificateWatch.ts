@@ -18,7 +18,6 @@ import { PERSIST_WARN_DAYS } from "../core/challenges";
 import { stackId } from "../core/sites";
 import { WATCH_NAMESPACE, WATCH_STACK_TAG } from "../core/iamPolicy";
 
-export { WATCH_NAMESPACE };
 /** The stack's own metric namespace. */
 export const watchNamespace = (stack: string) => `${WATCH_NAMESPACE}/${stack}`;
 /**

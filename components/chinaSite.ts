@@ -13,7 +13,7 @@ import { SiteSettingName, SiteSettings, readSiteSettings } from "../config/siteC
 import { CONFIG_KEYS, nearestName } from "../config/configKeys";
 import { stackAwsTarget } from "../config/stackAws";
 import { OFFLINE_SECRET } from "../config/deployments";
-import { regionProblems, zoneCoverageProblems } from "../core/validation";
+import { aliasKey, regionProblems, zoneCoverageProblems } from "../core/validation";
 import { InputError, throwIfProblems } from "../config/inputError";
 import { AcmeAccount } from "../providers/acmeAccount";
 import { IamAcmeCertificate } from "../providers/iamAcmeCertificate";
@@ -389,7 +389,7 @@ export async function refuseAliasesHeldElsewhere(
         return;
     }
     const owner = new Map<string, (typeof sites)[number]>();
-    sites.forEach((site) => site.settings.domains.forEach((d) => owner.set(d.toLowerCase().replace(/\.$/, ""), site)));
+    sites.forEach((site) => site.settings.domains.forEach((d) => owner.set(aliasKey(d), site)));
     const target = { region: sites[0].settings.region, identity: sites[0].settings.awsIdentity };
     const holders = await distributionsHoldingAliases(target, new Set(owner.keys()));
     const holdings = await Promise.all(holders.map(async (h) => ({ ...h, tags: await distributionTags(target, h.arn) })));

@@ -9,6 +9,7 @@
  */
 import { createHash } from "node:crypto";
 import { persistRecordName } from "./challenges";
+import { aliasKey } from "./validation";
 
 /** A site's name: lower-case letters, digits and "-", as S3 bucket names allow, short enough for them. */
 export const SITE_NAME = /^[a-z](?:[a-z0-9-]{0,22}[a-z0-9])?$/;
@@ -104,7 +105,7 @@ export function crossSiteProblems(sites: readonly SiteNames[]): string[] {
     const adopted = new Map<string, SiteNames>();
     for (const site of sites) {
         for (const domain of site.domains) {
-            const alias = domain.toLowerCase().replace(/\.$/, "");
+            const alias = aliasKey(domain);
             const owner = aliasOwner.get(alias);
             if (owner !== undefined && owner !== site) {
                 problems.push(

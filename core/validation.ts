@@ -12,6 +12,9 @@ export const MAX_DOMAINS = 100;
 
 const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
 
+/** An alias as CloudFront compares them: lower case, no trailing dot (the names are ASCII, punycode for IDNs). */
+export const aliasKey = (name: string) => name.toLowerCase().replace(/\.$/, "");
+
 /**
  * Problems with one host name, as used for an alias and a certificate name. `setting` is how the
  * caller names the input in messages (`cloudfront-china:domains[0]`, `domains[2]`).

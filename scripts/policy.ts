@@ -43,7 +43,7 @@ import { readSiteConfig, stackSites } from "../config/stackConfig";
 import { stackBucketBase, stackId } from "../core/sites";
 import { legacyIamPath, stackCertificatePath } from "../core/certificate";
 import { WATCH_DEFAULTS, boundaryArn } from "../config/watch";
-import { WATCH_NAMESPACE } from "../components/certificateWatch";
+import { WATCH_NAMESPACE } from "../core/iamPolicy";
 import { InputError } from "../config/inputError";
 import { OfflineAwsChina } from "./offlineMocks";
 import { evaluateStackFile } from "../config/stackFile";

@@ -20,7 +20,7 @@ import {
     watchBoundaryPolicy,
 } from "../core/iamPolicy";
 import { readSiteConfig } from "../config/stackConfig";
-import { WATCH_NAMESPACE } from "../components/certificateWatch";
+import { WATCH_NAMESPACE } from "../core/iamPolicy";
 import { anyStackPolicy, deployOptions, loadActionTable, policy } from "../scripts/policy";
 import { policyOf, shippedAnyStackPolicy, sitesStack } from "./support/policy";
 import { IAM_QUOTAS, asManagedPolicies, policyCharacters } from "../core/iamQuotas";

@@ -98,7 +98,7 @@ export interface CheckReport {
 export type StackStatus = { stack: string; report: CheckReport } | { stack: string; reason: string };
 
 /** "3 stack(s)", or "3 site(s)" when a stack's further sites are rows of their own (`<stack>/<name>`, docs/sites.md). */
-export const countOf = (statuses: readonly StackStatus[]) =>
+const countOf = (statuses: readonly StackStatus[]) =>
     `${statuses.length} ${statuses.some((s) => s.stack.includes("/")) ? "site(s)" : "stack(s)"}`;
 
 /**

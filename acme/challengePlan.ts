@@ -13,6 +13,7 @@ import {
     persistRecordProblem,
     persistRecordValue,
 } from "../core/challenges";
+import { PersistAccount, persistAccountUri } from "../core/persistAccount";
 import { followCname, lookupTxt } from "../dns/resolvers";
 
 export interface PlanRequest {
@@ -25,7 +26,7 @@ export interface PlanRequest {
     /** Explicit `_acme-challenge` delegation targets by name, when CNAMEs cannot be looked up from here. */
     delegations?: Record<string, string>;
     /** dns-persist-01 needs these; undefined (preview, first run) defers the standing-record check to create. */
-    persist?: { accountUrl: string; issuers: readonly string[]; persistUntil?: number };
+    persist?: { account: PersistAccount; issuers: readonly string[]; persistUntil?: number };
     now: number;
 }
 
@@ -63,7 +64,13 @@ export async function planChallenges(req: PlanRequest): Promise<ChallengePlanRes
                     return undefined;
                 });
                 if (values) {
-                    persistReason = persistRecordProblem(values, req.persist.issuers, req.persist.accountUrl, wildcard, req.now);
+                    persistReason = persistRecordProblem(
+                        values,
+                        req.persist.issuers,
+                        req.persist.account,
+                        wildcard ? `*.${base}` : base,
+                        req.now,
+                    );
                     if (persistReason === undefined) {
                         const issuer = values.map((v) => v.split(";")[0].trim()).find((i) => req.persist?.issuers.includes(i)) as string;
                         plan.persist = { kind: "persist", recordName: persistRecordName(base), issuer };
@@ -145,7 +152,7 @@ function unservedReason(base: string, wildcard: boolean, req: PlanRequest, persi
     const name = wildcard ? `*.${base}` : base;
     const persist =
         req.persist && req.persist.issuers.length > 0
-            ? `TXT ${persistRecordName(base)} "${persistRecordValue(req.persist.issuers[0], req.persist.accountUrl, wildcard, req.persist.persistUntil)}"`
+            ? `TXT ${persistRecordName(base)} "${persistRecordValue(req.persist.issuers[0], persistAccountUri(req.persist.account, base), wildcard, req.persist.persistUntil)}"`
             : `TXT ${persistRecordName(base)} "<CA issuer>; accounturi=<this stack's ACME account URL>${wildcard ? "; policy=wildcard" : ""}" (the exact value is printed once the ACME account exists)`;
     const delegation = `CNAME ${acmeChallengeName(base)} → _acme-challenge.${base}.<a Route 53 zone of this account>`;
     const ways =

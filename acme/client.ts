@@ -148,7 +148,8 @@ export function acmeClient(
 /** What the provider reads from an ACME directory (RFC 8555 §7.1.1, RFC 9773). */
 export interface AcmeDirectory {
     renewalInfo?: string;
-    meta?: { caaIdentities?: string[]; profiles?: Record<string, string> };
+    /** draft-ietf-acme-dns-persist-02 §7.6 adds `issuerDomainNames` and `accountHashPrefix` (../core/persistAccount.ts). */
+    meta?: { caaIdentities?: string[]; profiles?: Record<string, string>; issuerDomainNames?: string[]; accountHashPrefix?: string };
 }
 
 /** Attempts to read a CA's directory, and how long each may take: a CA that is down costs at most about 2 × 10 s + 1 s. */

@@ -10,6 +10,7 @@
 /* eslint-disable @typescript-eslint/no-require-imports -- required inside functions on purpose (serialization) */
 import type * as Acme from "acme-client";
 import { ChallengeMode, NamePlan, TxtRecord, persistRecordValue } from "../core/challenges";
+import { PersistAccount, persistAccountUri } from "../core/persistAccount";
 import { acmeClient, caProblem, lastProblem } from "./client";
 import { IssuerError } from "../core/issuers";
 import { verifyTxt } from "../dns/resolvers";
@@ -40,6 +41,8 @@ export interface IssueRequest {
     caTimeoutMs?: number;
     /** The end (Unix seconds) the standing dns-persist-01 records carry, for the record a message asks for. */
     persistUntil?: number;
+    /** The account as the standing records name it (the URL, or draft-02's hashed URI; ../core/persistAccount.ts). */
+    persistAccount?: PersistAccount;
 }
 
 /** An issue request with the CA and the account that orders. */
@@ -112,7 +115,8 @@ async function runOrder(client: Acme.Client, req: OrderRequest, log: Log): Promi
     const authorizations = (await client.getAuthorizations(order)).filter((a) => a.status !== "valid");
     // acme-client's types know http-01 and dns-01 only; dns-persist-01 carries `issuer-domain-names`.
     type Challenge = Acme.Authorization["challenges"][number];
-    type AnyChallenge = Omit<Challenge, "type"> & { type: string; "issuer-domain-names"?: string[] };
+    // draft-ietf-acme-dns-persist-01 adds the `accounturi` the record must carry.
+    type AnyChallenge = Omit<Challenge, "type"> & { type: string; "issuer-domain-names"?: string[]; accounturi?: string };
     const pending: Array<{ authz: Acme.Authorization; challenge: Challenge; record?: TxtRecord }> = [];
     const dns01: Array<{ authz: Acme.Authorization; domain: string; plan: NamePlan }> = [];
     const fallback: Array<{ authz: Acme.Authorization; domain: string }> = [];
@@ -125,16 +129,22 @@ async function runOrder(client: Acme.Client, req: OrderRequest, log: Log): Promi
             const issuers = offered?.["issuer-domain-names"] ?? [];
             // draft-ietf-acme-dns-persist §3.1: a client MUST reject a challenge with no issuer names or more than 10.
             const persist = offered && issuers.length >= 1 && issuers.length <= 10 ? offered : undefined;
-            if (persist && issuers.includes(plan.persist.issuer)) {
+            // The account URI the records were checked against; where the challenge says which it
+            // expects (draft-01 and later), the CA's word decides.
+            const planned = persistAccountUri(req.persistAccount ?? { accountUrl: req.accountUrl }, domain);
+            const expected = persist?.accounturi ?? planned;
+            if (persist && issuers.includes(plan.persist.issuer) && expected === planned) {
                 pending.push({ authz, challenge: persist as Challenge });
                 continue;
             }
-            // The record this CA would take now (its challenge's first issuer name): the exact fix.
+            // The record this CA would take now (its challenge's first issuer name and account URI): the exact fix.
             const wanted =
                 persist &&
-                `TXT ${plan.persist.recordName} "${persistRecordValue(issuers[0], req.accountUrl, Boolean(authz.wildcard), req.persistUntil)}"`;
+                `TXT ${plan.persist.recordName} "${persistRecordValue(issuers.includes(plan.persist.issuer) ? plan.persist.issuer : issuers[0], expected, Boolean(authz.wildcard), req.persistUntil)}"`;
             const why = persist
-                ? `its dns-persist-01 challenge accepts issuer names ${JSON.stringify(issuers)}, and ${plan.persist.recordName} names "${plan.persist.issuer}" (the record it would take: ${wanted})`
+                ? expected !== planned
+                    ? `its dns-persist-01 challenge expects accounturi=${expected}, and ${plan.persist.recordName} names ${planned} (the record it would take: ${wanted}; check the issuer's dnsPersistDraft)`
+                    : `its dns-persist-01 challenge accepts issuer names ${JSON.stringify(issuers)}, and ${plan.persist.recordName} names "${plan.persist.issuer}" (the record it would take: ${wanted})`
                 : offered
                   ? `its dns-persist-01 challenge is malformed (${issuers.length} issuer names; the draft allows 1 to 10)`
                   : "the CA offers no dns-persist-01 challenge for it";

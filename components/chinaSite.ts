@@ -18,6 +18,7 @@ import { InputError, throwIfProblems } from "../config/inputError";
 import { AcmeAccount } from "../providers/acmeAccount";
 import { IamAcmeCertificate } from "../providers/iamAcmeCertificate";
 import { ChallengeRecord, acmeChallengeName, baseName, persistRecords } from "../core/challenges";
+import { PersistDraft, persistAccountFor } from "../core/persistAccount";
 import { KeyType, adoptionProblem, certificateFacts, orderInsteadOfAdopting, stackCertificatePath, zoneFor } from "../core/certificate";
 import { stackTagValue } from "../core/iamPolicy";
 import { Adoption, adoptedBefore, aliasesHeldElsewhere, planAdoption } from "../core/adoption";
@@ -55,7 +56,7 @@ export interface SiteCertificate {
  */
 function recordsToAdd(
     settings: SiteSettings,
-    accounts: readonly AcmeAccount[],
+    accounts: readonly DraftedAccount[],
     ownZone: Record<string, string> | undefined,
 ): pulumi.Output<ChallengeRecord[]> {
     const delegations: ChallengeRecord[] = Object.entries(settings.acme.challengeDelegations ?? {}).map(([domain, target]) => ({
@@ -80,12 +81,18 @@ function recordsToAdd(
  * one naming it.
  */
 function persistRecordsOf(domains: readonly string[], persistUntil: number | undefined) {
-    return (account: AcmeAccount): pulumi.Output<ChallengeRecord[]> =>
+    return ({ account, dnsPersistDraft }: DraftedAccount): pulumi.Output<ChallengeRecord[]> =>
         pulumi
-            .all([account.accountUrl, account.issuerDomainNames])
-            .apply(([accountUrl, issuers]) =>
-                (issuers ?? []).length > 0 ? persistRecords(domains, (issuers ?? [])[0], accountUrl, persistUntil) : [],
-            );
+            .all([account.accountUrl, account.issuerDomainNames, account.accountHashPrefix, account.keyThumbprint])
+            .apply(([accountUrl, issuers, accountHashPrefix, keyThumbprint]) => {
+                // The account as its CA's draft names it (a CA of another draft: the certificate says why).
+                const named = persistAccountFor(
+                    dnsPersistDraft ?? "auto",
+                    { accountUrl, keyThumbprint: () => keyThumbprint },
+                    { accountHashPrefix },
+                ).account;
+                return (issuers ?? []).length > 0 && named ? persistRecords(domains, (issuers ?? [])[0], named, persistUntil) : [];
+            });
 }
 
 /**
@@ -96,7 +103,7 @@ function standingPersistRecords(
     domains: string[],
     persistUntil: number | undefined,
     hostedZones: Record<string, string>,
-    accounts: readonly AcmeAccount[],
+    accounts: readonly DraftedAccount[],
     resourceName: (n: string) => string,
     opts: pulumi.CustomResourceOptions | undefined,
 ): aws.route53.Record[] {
@@ -122,8 +129,17 @@ function standingPersistRecords(
 /** The ACME accounts certificates are ordered with: one at the first CA, one at each fallback. */
 export interface AcmeAccounts {
     account: AcmeAccount;
-    fallbackAccounts: Array<{ account: AcmeAccount; profile?: string; keyType?: KeyType }>;
+    /** Which dns-persist-01 draft the first CA validates; "auto" when unset. */
+    dnsPersistDraft?: PersistDraft;
+    fallbackAccounts: Array<{ account: AcmeAccount; profile?: string; keyType?: KeyType; dnsPersistDraft?: PersistDraft }>;
 }
+
+/** Every account of `accounts`, first CA first, with the dns-persist-01 draft of its CA. */
+const draftedAccounts = (accounts: AcmeAccounts): DraftedAccount[] => [
+    { account: accounts.account, dnsPersistDraft: accounts.dnsPersistDraft },
+    ...accounts.fallbackAccounts,
+];
+type DraftedAccount = { account: AcmeAccount; dnsPersistDraft?: PersistDraft };
 
 /**
  * One ACME account per CA of the settings. The program makes them once for all its sites
@@ -167,8 +183,9 @@ export function acmeAccounts(
         ),
         profile: issuer.profile,
         keyType: issuer.keyType,
+        dnsPersistDraft: issuer.dnsPersistDraft,
     }));
-    return { account, fallbackAccounts };
+    return { account, dnsPersistDraft: settings.acme.dnsPersistDraft, fallbackAccounts };
 }
 
 /**
@@ -193,14 +210,15 @@ export function siteCertificate(
         return { id: settings.iamCertificateId };
     }
     const resourceName = (n: string) => (named.prefix ? `${named.prefix}-${n}` : n);
-    const { account, fallbackAccounts } = named.accounts ?? acmeAccounts(settings, named);
+    const accounts = named.accounts ?? acmeAccounts(settings, named);
+    const { account, fallbackAccounts } = accounts;
     const standing =
         settings.acme.challenge === "dns-persist-01" && hostedZones
             ? standingPersistRecords(
                   settings.domains,
                   settings.acme.persistUntil,
                   hostedZones,
-                  [account, ...fallbackAccounts.map((f) => f.account)],
+                  draftedAccounts(accounts),
                   resourceName,
                   named.opts,
               )
@@ -220,6 +238,7 @@ export function siteCertificate(
             challenge: settings.acme.challenge,
             challengeDelegations: settings.acme.challengeDelegations,
             persistUntil: settings.acme.persistUntil,
+            dnsPersistDraft: accounts.dnsPersistDraft,
             hostedZones,
             tags: settings.tags,
             adoptCertificateName: named.adoptCertificateName,
@@ -238,7 +257,7 @@ export function siteCertificate(
             .apply(([issuer, adoptedFrom, pem, own]) => (adoptedFrom !== undefined ? adoptedIssuer(pem) : (issuer ?? own))),
         certificatePem: certificate.certificatePem,
         privateKeyPem: certificate.privateKeyPem,
-        dnsChallengeRecords: recordsToAdd(settings, [account, ...fallbackAccounts.map((f) => f.account)], hostedZones),
+        dnsChallengeRecords: recordsToAdd(settings, draftedAccounts(accounts), hostedZones),
     };
 }
 
@@ -325,6 +344,8 @@ export interface ChinaSiteArgs {
     challengeDelegations?: { [domain: string]: string };
     /** The date (YYYY-MM-DD, UTC) the standing dns-persist-01 records end (`persistUntil`). Defaults to none. */
     dnsPersistUntil?: string;
+    /** The dns-persist-01 draft the first CA validates: "auto" (default), "draft-01" or "draft-02" (docs/dns-persist-drafts.md). */
+    dnsPersistDraft?: PersistDraft;
     /** Change it (add 1) to roll the ACME account key over: same account, no new certificate. Defaults to 0. */
     acmeAccountKeyRotation?: number;
     /** Deactivate the ACME account at the CA when it is replaced or destroyed. Defaults to true. */
@@ -351,6 +372,8 @@ export interface ChinaSiteIssuer {
     profile?: string;
     /** The key type of certificates from this CA. Defaults to keyType. */
     keyType?: string;
+    /** The dns-persist-01 draft this CA validates: "auto" (default), "draft-01" or "draft-02". */
+    dnsPersistDraft?: string;
 }
 
 /**

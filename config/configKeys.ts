@@ -19,6 +19,7 @@ export const ISSUANCE_SETTINGS = [
     "challenge",
     "challengeDelegations",
     "dnsPersistUntil",
+    "dnsPersistDraft",
     "acmeAccountKeyRotation",
     "acmeDeactivateAccountOnDelete",
     "issuers",

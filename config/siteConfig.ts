@@ -16,8 +16,10 @@ import {
     directoryUrlProblem,
     isStagingDirectory,
     keyTypeProblem,
+    persistDraftProblem,
     profileProblem,
 } from "../core/certificate";
+import { PersistDraft } from "../core/persistAccount";
 import { ChallengeMode, PERSIST_WARN_DAYS } from "../core/challenges";
 import {
     defaultRootObjectProblems,
@@ -94,6 +96,8 @@ export interface SiteConfig {
         challengeDelegations?: Record<string, string>;
         /** The end (Unix seconds) of the standing dns-persist-01 records (`dnsPersistUntil`), if any. */
         persistUntil?: number;
+        /** Which dns-persist-01 draft the first CA validates (`dnsPersistDraft`); "auto" when unset. */
+        dnsPersistDraft?: PersistDraft;
         /** External Account Binding (ZeroSSL, Google Trust Services): key id and HMAC key (a secret). */
         eab?: { keyId: string; hmacKey: string };
         /** Change it (add 1) to roll the account key over (RFC 8555 key change): same account, no new certificate. */
@@ -143,10 +147,12 @@ export interface IssuerSettings {
     profile?: string;
     /** The key type of certificates from this CA; `keyType` when unset. */
     keyType?: KeyType;
+    /** Which dns-persist-01 draft this CA validates; "auto" when unset (each CA its own, not inherited). */
+    dnsPersistDraft?: PersistDraft;
 }
 
 /** The fields of an `issuers` entry. */
-const ISSUER_FIELDS = ["directoryUrl", "email", "eabKeyId", "eabHmacKey", "profile", "keyType"] as const;
+const ISSUER_FIELDS = ["directoryUrl", "email", "eabKeyId", "eabHmacKey", "profile", "keyType", "dnsPersistDraft"] as const;
 
 /** The site's settings, by the names of the stack keys (a ChinaSite's args use the same names). */
 export type SiteSettingName = Exclude<(typeof CONFIG_KEYS)[number], "deployments" | "watch" | "sites">;
@@ -178,6 +184,7 @@ const CERTIFICATE_SETTINGS: Record<string, SiteSettingName> = {
     dnsResolvers: "dnsResolvers",
     challenge: "challenge",
     challengeDelegations: "challengeDelegations",
+    dnsPersistDraft: "dnsPersistDraft",
 };
 
 export const key = (name: string) => `${PROJECT}:${name}`;
@@ -220,6 +227,7 @@ export const STRING_SETTINGS: readonly string[] = [
     "acmeEabHmacKey",
     "acmeProfile",
     "dnsPersistUntil",
+    "dnsPersistDraft",
     "keyType",
     "challenge",
 ];
@@ -325,6 +333,11 @@ function readIssuers(source: SettingsSource, problems: string[]): IssuerSettings
         if (keyTypeIssue) {
             problems.push(keyTypeIssue);
         }
+        const draft = text("dnsPersistDraft");
+        const draftIssue = draft === undefined ? undefined : persistDraftProblem(draft, `${label}[${i}].dnsPersistDraft`);
+        if (draftIssue) {
+            problems.push(draftIssue);
+        }
         const keyId = text("eabKeyId");
         const hmacKey = text("eabHmacKey");
         if ((keyId === undefined) !== (hmacKey === undefined)) {
@@ -347,6 +360,7 @@ function readIssuers(source: SettingsSource, problems: string[]): IssuerSettings
                     eab: keyId !== undefined && hmacKey !== undefined ? { keyId, hmacKey } : undefined,
                     profile,
                     keyType: keyType as KeyType | undefined,
+                    dnsPersistDraft: draftIssue === undefined ? (draft as PersistDraft | undefined) : undefined,
                 }),
             );
         }
@@ -472,6 +486,7 @@ export function readSiteSettings(
         dnsResolvers: source.value("dnsResolvers") as string[] | undefined,
         challenge: (optionalString("challenge") ?? CONFIG_DEFAULTS.challenge) as ChallengeMode,
         challengeDelegations: source.value("challengeDelegations") as Record<string, string> | undefined,
+        dnsPersistDraft: optionalString("dnsPersistDraft") as PersistDraft | undefined,
     };
     const adoptDistributionId = optionalString("adoptDistributionId");
     const adoptProblem = distributionIdProblem(adoptDistributionId, label("adoptDistributionId"));
@@ -552,6 +567,7 @@ export function readSiteSettings(
         acme.email = first.email ?? acme.email;
         acme.profile = first.profile ?? acme.profile;
         acme.keyType = first.keyType ?? acme.keyType;
+        acme.dnsPersistDraft = first.dnsPersistDraft ?? acme.dnsPersistDraft;
         acmeEab = first.eab;
         fallbackIssuers = rest.map((i) => withoutUndefinedFields({ ...i, email: i.email ?? acme.email }));
     }
@@ -570,6 +586,7 @@ export function readSiteSettings(
             keyType: acme.keyType,
             renewBeforeDays: acme.renewBeforeDays,
             dnsResolvers: acme.dnsResolvers,
+            dnsPersistDraft: acme.dnsPersistDraft,
         },
         Object.keys(CERTIFICATE_SETTINGS),
     );

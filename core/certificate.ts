@@ -9,6 +9,7 @@ import { caNameProblems, domainsProblems } from "./validation";
 import { AwsIdentity, identityProblems } from "./awsIdentity";
 import { UNKNOWN } from "./runtime";
 import { CHALLENGE_MODES, ChallengeMode, baseName } from "./challenges";
+import { PERSIST_DRAFTS, PersistDraft } from "./persistAccount";
 import { CHINA_REGIONS } from "./chinaRules";
 
 export const KEY_TYPES = ["rsa-2048", "ecdsa-p256"] as const;
@@ -49,6 +50,7 @@ export const IN_PLACE_INPUTS = [
     "challenge",
     "challengeDelegations",
     "persistUntil",
+    "dnsPersistDraft",
     "dnsResolvers",
     "propagationTimeoutSeconds",
     "pollIntervalSeconds",
@@ -71,6 +73,7 @@ export const PLAN_INPUTS = [
     "challengeDelegations",
     "dnsResolvers",
     "accountUrl",
+    "dnsPersistDraft",
 ] as const;
 
 /** Every input the provider stores back (all but the account key, which stays an input only). */
@@ -342,6 +345,8 @@ export interface CertificateInputs {
     challengeDelegations?: Record<string, string>;
     /** The end (Unix seconds) the standing dns-persist-01 records carry (`persistUntil`); none when unset. */
     persistUntil?: number;
+    /** Which draft's record the account's CA validates (../core/persistAccount.ts); "auto" when unset. */
+    dnsPersistDraft?: PersistDraft;
     dnsResolvers?: string[];
     propagationTimeoutSeconds: number;
     pollIntervalSeconds: number;
@@ -364,6 +369,15 @@ export interface FallbackIssuer {
     profile?: string;
     /** The key type of certificates from this CA; the certificate's `keyType` when unset. */
     keyType?: KeyType;
+    /** Which draft's dns-persist-01 record this CA validates; "auto" when unset. */
+    dnsPersistDraft?: PersistDraft;
+}
+
+/** Why a dns-persist-01 draft setting is not one this program builds records for, or undefined. */
+export function persistDraftProblem(draft: unknown, label: string): string | undefined {
+    return typeof draft === "string" && (PERSIST_DRAFTS as readonly string[]).includes(draft)
+        ? undefined
+        : `\`${label}\` ${JSON.stringify(draft)} is not a dns-persist-01 draft this program knows: use ${PERSIST_DRAFTS.map((d) => `"${d}"`).join(", ")} (docs/dns-persist-drafts.md)`;
 }
 
 // Every field of CertificateInputs but the account key is in STORED_INPUTS, and nothing else is:
@@ -464,6 +478,13 @@ export function fallbackIssuersProblems(fallbacks: unknown, primaryDirectoryUrl:
         if (f.keyType !== undefined && (f.keyType as unknown) !== UNKNOWN && keyTypeProblem(f.keyType, `${label}.keyType`)) {
             problems.push(keyTypeProblem(f.keyType, `${label}.keyType`) as string);
         }
+        const draftProblem =
+            f.dnsPersistDraft === undefined || (f.dnsPersistDraft as unknown) === UNKNOWN
+                ? undefined
+                : persistDraftProblem(f.dnsPersistDraft, `${label}.dnsPersistDraft`);
+        if (draftProblem) {
+            problems.push(draftProblem);
+        }
     });
     return problems;
 }
@@ -518,6 +539,11 @@ export function checkInputs(inputs: Record<string, unknown>, only?: readonly str
     const profile = inputs.profile;
     if (wanted("profile") && profile !== undefined && known(profile) && profileProblem(profile, "profile")) {
         fail("profile", profileProblem(profile, "profile") as string);
+    }
+
+    const draft = inputs.dnsPersistDraft;
+    if (wanted("dnsPersistDraft") && draft !== undefined && known(draft) && persistDraftProblem(draft, "dnsPersistDraft")) {
+        fail("dnsPersistDraft", persistDraftProblem(draft, "dnsPersistDraft") as string);
     }
 
     const fallbacks = inputs.fallbackIssuers;

@@ -11,6 +11,7 @@
  *              `_validation-persist.<name>` names the CA and this ACME account; orders need no DNS
  *              write at all.
  */
+import { PersistAccount, persistAccountUri } from "./persistAccount";
 
 export const CHALLENGE_MODES = ["auto", "dns-01", "dns-persist-01"] as const;
 
@@ -55,21 +56,27 @@ export const acmeChallengeName = (domain: string) => `_acme-challenge.${baseName
 export const persistRecordName = (domain: string) => `_validation-persist.${baseName(domain)}`;
 
 /**
- * The dns-persist-01 TXT value for a name: `<issuer>; accounturi=<account URL>`, with
+ * The dns-persist-01 TXT value for a name: `<issuer>; accounturi=<account URI>` (the account URL, or
+ * draft-02's hashed URI: ./persistAccount.ts), with
  * `; policy=wildcard` when the certificate holds the wildcard of that base name (one record serves
  * the base name and its wildcard; the policy only widens it), and `; persistUntil=<seconds>` when the
  * stack gives the records an end (draft-ietf-acme-dns-persist: after it the CA no longer accepts the
  * record, so a leaked account key stops validating the name).
  */
-export function persistRecordValue(issuer: string, accountUrl: string, wildcard: boolean, persistUntil?: number): string {
-    return `${issuer}; accounturi=${accountUrl}${wildcard ? "; policy=wildcard" : ""}${persistUntil !== undefined ? `; persistUntil=${persistUntil}` : ""}`;
+export function persistRecordValue(issuer: string, accountUri: string, wildcard: boolean, persistUntil?: number): string {
+    return `${issuer}; accounturi=${accountUri}${wildcard ? "; policy=wildcard" : ""}${persistUntil !== undefined ? `; persistUntil=${persistUntil}` : ""}`;
 }
 
 /** Days before a record's `persistUntil` from which `pulumi up` and the watch warn (a month to update DNS by hand). */
 export const PERSIST_WARN_DAYS = 30;
 
 /** The standing records a certificate needs in dns-persist-01: one per base name. */
-export function persistRecords(domains: readonly string[], issuer: string, accountUrl: string, persistUntil?: number): ChallengeRecord[] {
+export function persistRecords(
+    domains: readonly string[],
+    issuer: string,
+    account: PersistAccount,
+    persistUntil?: number,
+): ChallengeRecord[] {
     const bases = new Map<string, boolean>();
     for (const d of domains) {
         bases.set(baseName(d), (bases.get(baseName(d)) ?? false) || d.startsWith("*."));
@@ -78,7 +85,7 @@ export function persistRecords(domains: readonly string[], issuer: string, accou
         domain: wildcard ? `*.${base}` : base,
         name: persistRecordName(base),
         type: "TXT" as const,
-        value: persistRecordValue(issuer, accountUrl, wildcard, persistUntil),
+        value: persistRecordValue(issuer, persistAccountUri(account, base), wildcard, persistUntil),
     }));
 }
 
@@ -152,16 +159,19 @@ export function parsePersistRecord(value: string): PersistRecord {
 /**
  * Why none of the TXT values at `_validation-persist.<name>` authorizes this account for the name,
  * or undefined when one does. The same rules the CA applies (draft-ietf-acme-dns-persist §3,
- * RFC 8659 issue-value syntax): issuer among the CA's names, `accounturi` equal, `policy=wildcard`
+ * RFC 8659 issue-value syntax): issuer among the CA's names, `accounturi` equal (draft-02: to the
+ * hashed URI for this name), `policy=wildcard`
  * for a wildcard, `persistUntil` not passed.
  */
 export function persistRecordProblem(
     values: readonly string[],
     issuers: readonly string[],
-    accountUrl: string,
-    wildcard: boolean,
+    account: PersistAccount,
+    domain: string,
     now: number,
 ): string | undefined {
+    const wildcard = domain.startsWith("*.");
+    const accountUri = persistAccountUri(account, domain);
     if (values.length === 0) {
         return "no TXT record";
     }
@@ -176,8 +186,11 @@ export function persistRecordProblem(
             reasons.push(`"${value}" is malformed, and the CA refuses it: ${record.malformed}`);
             continue;
         }
-        if (record.accountUri !== accountUrl) {
-            reasons.push(`"${value}" names account ${record.accountUri}, not this stack's ${accountUrl}`);
+        if (record.accountUri !== accountUri) {
+            reasons.push(
+                `"${value}" names account ${record.accountUri}, not this stack's ${accountUri}` +
+                    (account.hashed ? ` (draft-02: ${account.accountUrl} hashed for ${baseName(domain)})` : ""),
+            );
             continue;
         }
         if (wildcard && !record.wildcard) {

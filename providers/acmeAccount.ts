@@ -4,10 +4,13 @@
  * account). The account key is generated here and kept in the state as a secret.
  *
  *   create: generate the key, register the account (terms agreed, optional contact, optional EAB);
- *           keep the CA's issuer domain names (directory `meta.caaIdentities`), which dns-persist-01
- *           records name next to the account URL.
+ *           keep the CA's issuer domain names (directory `meta.issuerDomainNames`, else
+ *           `meta.caaIdentities`), which dns-persist-01 records name next to the account, and what
+ *           draft-02 hashes the account with (`meta.accountHashPrefix`, the key's RFC 7638 thumbprint;
+ *           ../core/persistAccount.ts).
  *   diff:   a new directory or EAB key id needs a new account (replace); a new email or a new
- *           `keyRotation` is an update, and so is state written before issuer names were kept.
+ *           `keyRotation` is an update, and so is state written before issuer names or the key
+ *           thumbprint were kept.
  *   update: updates the contact; with a new `keyRotation`, rolls the account key over (RFC 8555
  *           §7.3.5 key change): same account URL, so no certificate is replaced or re-ordered, and
  *           the old key (say, in a leaked state file) can no longer act for the account; reads the
@@ -26,7 +29,8 @@
 /* eslint-disable @typescript-eslint/no-require-imports -- required inside methods on purpose (serialization) */
 import * as pulumi from "@pulumi/pulumi";
 import type * as Acme from "acme-client";
-import { acmeClient, assertCaReachable, withNonceRetries } from "../acme/client";
+import { AcmeDirectory, acmeClient, assertCaReachable, withNonceRetries } from "../acme/client";
+import { jwkThumbprint, persistIssuerNames } from "../core/persistAccount";
 import { LETS_ENCRYPT_PRODUCTION } from "../core/certificate";
 import { withoutUndefined } from "../core/runtime";
 import { isEmailAddress } from "../core/validation";
@@ -71,8 +75,12 @@ interface AccountOutputs {
     /** "" while the CA could not be reached to register it (registerLater). */
     accountUrl: string;
     accountKeyPem: string;
-    /** The CA's issuer domain names (directory `meta.caaIdentities`; [] when it lists none). */
+    /** The CA's issuer domain names (directory `meta.issuerDomainNames` or `meta.caaIdentities`; [] when it lists none). */
     issuerDomainNames?: string[];
+    /** The CA's draft-02 `meta.accountHashPrefix` ("" when it publishes none). */
+    accountHashPrefix?: string;
+    /** RFC 7638 thumbprint of the account key (public: it names the key, it is not the key). */
+    keyThumbprint?: string;
 }
 
 const contact = (email?: string) => (email ? [`mailto:${email}`] : []);
@@ -112,7 +120,8 @@ export const acmeAccountProvider: pulumi.dynamic.ResourceProvider = {
                 (olds.email ?? "") !== (news.email ?? "") ||
                 (olds.keyRotation ?? 0) !== (news.keyRotation ?? 0) ||
                 (olds.deactivateOnDelete ?? true) !== (news.deactivateOnDelete ?? true) ||
-                olds.issuerDomainNames === undefined,
+                olds.issuerDomainNames === undefined ||
+                olds.keyThumbprint === undefined,
         };
     },
 
@@ -128,6 +137,8 @@ export const acmeAccountProvider: pulumi.dynamic.ResourceProvider = {
             accountUrl: "",
             accountKeyPem: accountKey.toString(),
             issuerDomainNames: [],
+            accountHashPrefix: "",
+            keyThumbprint: jwkThumbprint(accountKey.toString()),
         };
         const registered = await registerAccount(inputs, outs.accountKeyPem, Boolean(inputs.registerLater));
         // An unregistered account has no URL to be known by: a name of its own until it has one.
@@ -145,6 +156,7 @@ export const acmeAccountProvider: pulumi.dynamic.ResourceProvider = {
                     email: news.email,
                     keyRotation: news.keyRotation,
                     deactivateOnDelete: news.deactivateOnDelete,
+                    keyThumbprint: jwkThumbprint(olds.accountKeyPem),
                     ...registered,
                 }),
             };
@@ -169,7 +181,7 @@ async function registerAccount(
     inputs: AccountInputs,
     key: string,
     later: boolean,
-): Promise<Pick<AccountOutputs, "accountUrl" | "issuerDomainNames">> {
+): Promise<Pick<AccountOutputs, "accountUrl" | "issuerDomainNames" | "accountHashPrefix">> {
     const acme = require("acme-client") as typeof Acme;
     const started = Date.now();
     let directory: Awaited<ReturnType<typeof assertCaReachable>>;
@@ -183,7 +195,7 @@ async function registerAccount(
             `[acme] account at ${inputs.directoryUrl} not registered: ${(e as Error).message}. ` +
                 "Certificates are ordered from the next CA; the next `pulumi up` registers it",
         );
-        return { accountUrl: "", issuerDomainNames: [] };
+        return { accountUrl: "", issuerDomainNames: [], accountHashPrefix: "" };
     }
     const client = withNonceRetries(
         new acme.Client({
@@ -208,8 +220,14 @@ async function registerAccount(
     });
     const accountUrl = client.getAccountUrl();
     console.log(`[acme] account registered at ${inputs.directoryUrl}: ${accountUrl} (${((Date.now() - started) / 1000).toFixed(2)} s)`);
-    return { accountUrl, issuerDomainNames: directory.meta?.caaIdentities ?? [] };
+    return { accountUrl, ...persistMetaOf(directory.meta) };
 }
+
+/** What dns-persist-01 records need of the CA's directory (draft-02 §7.6 fields where it has them). */
+const persistMetaOf = (meta: AcmeDirectory["meta"]) => ({
+    issuerDomainNames: persistIssuerNames(meta),
+    accountHashPrefix: meta?.accountHashPrefix ?? "",
+});
 
 /** A registered account's update: contact, key rollover, the CA's issuer names again. */
 async function updateRegistered(olds: AccountOutputs, news: AccountInputs) {
@@ -231,14 +249,15 @@ async function updateRegistered(olds: AccountOutputs, news: AccountInputs) {
             `[acme] account key of ${olds.accountUrl} rolled over (keyRotation ${olds.keyRotation ?? 0} -> ${news.keyRotation ?? 0})`,
         );
     }
-    const issuerDomainNames = (await assertCaReachable(olds.directoryUrl)).meta?.caaIdentities ?? [];
     const outs: AccountOutputs = {
         ...olds,
         email: news.email,
         keyRotation: news.keyRotation,
         deactivateOnDelete: news.deactivateOnDelete,
         accountKeyPem,
-        issuerDomainNames,
+        ...persistMetaOf((await assertCaReachable(olds.directoryUrl)).meta),
+        // A rolled-over key has a new thumbprint: draft-02 records name the account through it.
+        keyThumbprint: jwkThumbprint(accountKeyPem),
     };
     return { outs: withoutUndefined(outs) };
 }
@@ -272,6 +291,10 @@ export class AcmeAccount extends pulumi.dynamic.Resource {
     declare public readonly accountKeyPem: pulumi.Output<string>;
     /** The CA's issuer domain names, as dns-persist-01 records name them (e.g. "letsencrypt.org"). */
     declare public readonly issuerDomainNames: pulumi.Output<string[]>;
+    /** The CA's draft-02 account hash prefix ("" when its directory has none). */
+    declare public readonly accountHashPrefix: pulumi.Output<string>;
+    /** RFC 7638 thumbprint of the account key, which draft-02 records hash. */
+    declare public readonly keyThumbprint: pulumi.Output<string>;
 
     constructor(name: string, args: AcmeAccountArgs, opts?: pulumi.CustomResourceOptions) {
         super(
@@ -288,6 +311,8 @@ export class AcmeAccount extends pulumi.dynamic.Resource {
                 accountUrl: undefined,
                 accountKeyPem: undefined,
                 issuerDomainNames: undefined,
+                accountHashPrefix: undefined,
+                keyThumbprint: undefined,
             },
             pulumi.mergeOptions(opts, { additionalSecretOutputs: ["accountKeyPem"] }),
             "cloudfront-china",

@@ -81,6 +81,7 @@ import { localIdentityProblems } from "../aws/identity";
 import { errorName } from "../aws/errors";
 import { stackAwsIdentity } from "../config/stackAws";
 import { ChallengeMode } from "../core/challenges";
+import { PersistAccount, PersistDraft, jwkThumbprint, persistAccountFor, persistIssuerNames } from "../core/persistAccount";
 import { ChallengePlanResult, PlanRequest, planChallenges } from "../acme/challengePlan";
 
 export interface IamAcmeCertificateArgs {
@@ -94,7 +95,12 @@ export interface IamAcmeCertificateArgs {
      * profile and key type to ask there (default: `profile`, `keyType`). Every renewal starts at
      * `account` again. Changing them updates in place (docs/issuers.md).
      */
-    readonly fallbackAccounts?: ReadonlyArray<{ account: AcmeAccount; profile?: string; keyType?: KeyType }>;
+    readonly fallbackAccounts?: ReadonlyArray<{
+        account: AcmeAccount;
+        profile?: string;
+        keyType?: KeyType;
+        dnsPersistDraft?: PersistDraft;
+    }>;
     /** The aws-cn region for IAM and Route 53 clients: "cn-north-1" or "cn-northwest-1" (the provider cannot see aws:region). */
     readonly region: pulumi.Input<string>;
     /**
@@ -125,6 +131,12 @@ export interface IamAcmeCertificateArgs {
     readonly challengeDelegations?: pulumi.Input<Record<string, pulumi.Input<string>> | undefined>;
     /** The end (Unix seconds) of the standing dns-persist-01 records: the records this resource asks for carry `persistUntil`. Changing it updates in place. */
     readonly persistUntil?: pulumi.Input<number | undefined>;
+    /**
+     * Which draft of dns-persist-01 the account's CA validates, and so what the records name: "auto"
+     * (default: draft-02's hashed account URI where the CA's directory gives an `accountHashPrefix`,
+     * else the account URL), "draft-01" (the account URL; drafts -00 and -01) or "draft-02". Changing it updates in place.
+     */
+    readonly dnsPersistDraft?: pulumi.Input<PersistDraft | undefined>;
     /** Resolvers ("ip" or "ip:port") that must show the TXT values before the CA is asked, and that answer the CNAME and dns-persist-01 lookups. Defaults to the zone's authoritative servers (lookups: the system's); [] skips the wait. */
     readonly dnsResolvers?: pulumi.Input<pulumi.Input<string>[] | undefined>;
     /** Seconds to wait for Route 53 INSYNC and for the resolvers. Defaults to 300. */
@@ -522,18 +534,46 @@ async function assertCaaAllows(domains: readonly string[], caIdentities: readonl
     }
 }
 
+/** What the standing dns-persist-01 records of one CA must say: its issuer names, and how they name the account. */
+interface PersistContext {
+    issuers: readonly string[];
+    account: PersistAccount;
+}
+
+/**
+ * The dns-persist-01 context of one CA from its directory, with the draft set for it
+ * (`dnsPersistDraft`), or why that CA cannot validate the draft's records.
+ */
+function persistContext(
+    draft: PersistDraft | undefined,
+    issuer: { directoryUrl: string; accountUrl: string; accountKeyPem: string },
+    meta: AcmeDirectory["meta"],
+): { context: PersistContext; problem?: undefined } | { context?: undefined; problem: string } {
+    const chosen = persistAccountFor(
+        draft ?? "auto",
+        { accountUrl: issuer.accountUrl, keyThumbprint: () => jwkThumbprint(issuer.accountKeyPem) },
+        meta,
+    );
+    if (chosen.problem !== undefined) {
+        return {
+            problem: `\`dnsPersistDraft\` "${draft}" does not suit the CA at ${issuer.directoryUrl}: ${chosen.problem}. Set it to "auto" or "draft-01" (docs/dns-persist-drafts.md)`,
+        };
+    }
+    return { context: { issuers: persistIssuerNames(meta), account: chosen.account } };
+}
+
 /** How long a plan made by `check` serves the `create` of the same `pulumi up`. */
 const PLAN_REUSE_MS = 120_000;
 
 /**
- * How each name is validated (../acme/challengePlan.ts); `issuers` undefined leaves dns-persist-01
+ * How each name is validated (../acme/challengePlan.ts); `persist` undefined leaves dns-persist-01
  * unchecked. The engine calls `check` and then `create` in one provider process within seconds:
  * a plan without problems is kept (on globalThis: module state does not survive serialization) and
  * reused once by `create`, so the lookups and the zone listing are not made twice per run.
  */
 async function planFor(
     inputs: CertificateInputs,
-    issuers: readonly string[] | undefined,
+    persist: PersistContext | undefined,
     reuse: "keep" | "take" | "none" = "none",
 ): Promise<ChallengePlanResult> {
     const store = ((
@@ -541,28 +581,28 @@ async function planFor(
     ).__cloudfrontChinaPlans ??= new Map());
     const key = JSON.stringify([
         ...PLAN_INPUTS.map((k) => (k === "challenge" ? (inputs.challenge ?? "auto") : (inputs[k] ?? null))),
-        inputs.challenge === "dns-01" ? null : (issuers ?? null),
+        inputs.challenge === "dns-01" ? null : (persist ?? null),
     ]);
     const kept = store.get(key);
     if (reuse === "take" && kept && Date.now() - kept.at < PLAN_REUSE_MS) {
         store.delete(key);
         return kept.plan;
     }
-    const plan = await computePlan(inputs, issuers);
+    const plan = await computePlan(inputs, persist);
     if (reuse === "keep" && plan.problems.length === 0) {
         store.set(key, { at: Date.now(), plan });
     }
     return plan;
 }
 
-function computePlan(inputs: CertificateInputs, issuers: readonly string[] | undefined): Promise<ChallengePlanResult> {
+function computePlan(inputs: CertificateInputs, persist: PersistContext | undefined): Promise<ChallengePlanResult> {
     const request: PlanRequest = {
         domains: inputs.domains,
         mode: inputs.challenge ?? "auto",
         resolvers: inputs.dnsResolvers ?? [],
         zoneOf: dnsHostOf(inputs).zoneOf,
         delegations: inputs.challengeDelegations,
-        persist: issuers === undefined ? undefined : { accountUrl: inputs.accountUrl, issuers, persistUntil: inputs.persistUntil },
+        persist: persist === undefined ? undefined : { ...persist, persistUntil: inputs.persistUntil },
         now: Date.now(),
     };
     return planChallenges(request);
@@ -606,17 +646,22 @@ export const iamAcmeCertificateProvider: pulumi.dynamic.ResourceProvider = {
             const inputs = news as unknown as CertificateInputs;
             const accountKnown = typeof news.accountUrl === "string" && news.accountUrl !== "" && !holdsUnknown(news.accountUrl);
             try {
-                // The CA's issuer names, for the dns-persist-01 records; unreachable now means checked again at create.
-                const issuers =
-                    inputs.challenge !== "dns-01" && accountKnown
-                        ? ((await assertCaReachable(inputs.acmeDirectoryUrl, CHECK_DIRECTORY_TIMEOUT_MS, 1).catch(() => undefined))?.meta
-                              ?.caaIdentities ?? undefined)
+                // The CA's issuer names and draft, for the dns-persist-01 records; unreachable now means checked again at create.
+                const directory =
+                    inputs.challenge !== "dns-01" && accountKnown && !holdsUnknown(news.accountKeyPem)
+                        ? await assertCaReachable(inputs.acmeDirectoryUrl, CHECK_DIRECTORY_TIMEOUT_MS, 1).catch(() => undefined)
                         : undefined;
-                const planned = await planFor(inputs, issuers, "keep");
+                const persist =
+                    directory &&
+                    persistContext(inputs.dnsPersistDraft, { ...inputs, directoryUrl: inputs.acmeDirectoryUrl }, directory.meta);
+                if (persist?.problem !== undefined && inputs.challenge === "dns-persist-01") {
+                    failures.push({ property: "dnsPersistDraft", reason: persist.problem });
+                }
+                const planned = await planFor(inputs, persist?.context, "keep");
                 for (const p of planned.problems) {
                     // Until the account exists its standing record cannot be written, and a record the
                     // program writes into its Route 53 zone may not exist yet: both are checked at create.
-                    if ((inputs.challenge !== "dns-01" && issuers === undefined) || managedPersistRecord(inputs, p.domain)) {
+                    if ((inputs.challenge !== "dns-01" && persist?.context === undefined) || managedPersistRecord(inputs, p.domain)) {
                         continue;
                     }
                     failures.push({ property: "domains", reason: p.reason });
@@ -677,7 +722,12 @@ export const iamAcmeCertificateProvider: pulumi.dynamic.ResourceProvider = {
         // The account's own CA first, then the fallbacks (cloudfront-china:issuers): every order,
         // a renewal after a fallback included, starts at the first (docs/issuers.md).
         const listed: FallbackIssuer[] = [
-            { directoryUrl: inputs.acmeDirectoryUrl, accountUrl: inputs.accountUrl, accountKeyPem: inputs.accountKeyPem },
+            withoutUndefined({
+                directoryUrl: inputs.acmeDirectoryUrl,
+                accountUrl: inputs.accountUrl,
+                accountKeyPem: inputs.accountKeyPem,
+                dnsPersistDraft: inputs.dnsPersistDraft,
+            }),
             ...(inputs.fallbackIssuers ?? []),
         ];
         // An account its CA could not register yet (AcmeAccount registerLater): that CA is skipped this time.
@@ -718,8 +768,18 @@ export const iamAcmeCertificateProvider: pulumi.dynamic.ResourceProvider = {
                     // next one before an order spends a failed validation here (RFC 8659).
                     await assertCaaAllows(inputs.domains, caIdentities, inputs.dnsResolvers ?? [], chosen.directoryUrl);
                 }
-                const forIssuer = { ...inputs, accountUrl: chosen.accountUrl };
-                let planned = await planFor(forIssuer, caIdentities, first ? "take" : "none");
+                const forIssuer = { ...inputs, accountUrl: chosen.accountUrl, dnsPersistDraft: spec.dnsPersistDraft };
+                const persist = inputs.challenge === "dns-01" ? undefined : persistContext(spec.dnsPersistDraft, spec, directory.meta);
+                if (persist?.problem !== undefined) {
+                    if (inputs.challenge === "dns-persist-01") {
+                        // Records of another draft name this CA's account in a way it does not read: the next CA may.
+                        throw Object.assign(providerError(`nothing was ordered: ${persist.problem}`, "PersistDraftUnsupported"), {
+                            issuerFailure: "persistRecord",
+                        } satisfies IssuerError);
+                    }
+                    log(`[acme] [${inputs.domains[0]}] ${persist.problem}; dns-01 for every name`);
+                }
+                let planned = await planFor(forIssuer, persist?.context, first ? "take" : "none");
                 // Standing records the program writes into its own Route 53 zone (dns-persist-01 with
                 // hostedZoneId) were created just before this resource: wait for them to show, bounded.
                 const deadline = Date.now() + inputs.propagationTimeoutSeconds * 1000;
@@ -730,7 +790,7 @@ export const iamAcmeCertificateProvider: pulumi.dynamic.ResourceProvider = {
                 ) {
                     log(`[dns] waiting for ${planned.problems.length} dns-persist-01 record(s) in Route 53 to show at the resolvers`);
                     await sleep(inputs.pollIntervalSeconds * 1000);
-                    planned = await planFor(forIssuer, caIdentities);
+                    planned = await planFor(forIssuer, persist?.context);
                 }
                 if (planned.problems.length > 0) {
                     throw Object.assign(
@@ -759,7 +819,7 @@ export const iamAcmeCertificateProvider: pulumi.dynamic.ResourceProvider = {
                         plans: planned.plans,
                         mode: inputs.challenge ?? "auto",
                         dns01Fallback: async (domains) => {
-                            const fallback = await planFor({ ...forIssuer, domains, challenge: "dns-01" }, []);
+                            const fallback = await planFor({ ...forIssuer, domains, challenge: "dns-01" }, undefined);
                             if (fallback.problems.length > 0) {
                                 throw providerError(
                                     `nothing was issued: ${fallback.problems.map((p) => p.reason).join("; ")}`,
@@ -774,6 +834,7 @@ export const iamAcmeCertificateProvider: pulumi.dynamic.ResourceProvider = {
                         caTimeoutMs: inputs.caTimeoutSeconds === undefined ? undefined : inputs.caTimeoutSeconds * 1000,
                         pollMs: inputs.pollIntervalSeconds * 1000,
                         persistUntil: inputs.persistUntil,
+                        persistAccount: persist?.context?.account,
                     },
                     log,
                 );
@@ -910,6 +971,7 @@ export class IamAcmeCertificate extends pulumi.dynamic.Resource {
                 challenge: args.challenge ?? "auto",
                 challengeDelegations: args.challengeDelegations,
                 persistUntil: args.persistUntil,
+                dnsPersistDraft: args.dnsPersistDraft,
                 dnsResolvers: args.dnsResolvers,
                 propagationTimeoutSeconds: args.propagationTimeoutSeconds ?? 300,
                 pollIntervalSeconds: args.pollIntervalSeconds ?? 5,
@@ -932,6 +994,7 @@ export class IamAcmeCertificate extends pulumi.dynamic.Resource {
                                               accountKeyPem,
                                               profile: f.profile,
                                               keyType: f.keyType,
+                                              dnsPersistDraft: f.dnsPersistDraft,
                                           }),
                                       ),
                               ),

@@ -227,7 +227,14 @@ export class OfflineAwsChina implements pulumi.runtime.Mocks {
         if (type.endsWith(":AcmeAccount")) {
             return {
                 id: `${name}-offline`,
-                state: { ...inputs, accountUrl: OFFLINE_ACCOUNT_URL, accountKeyPem: "offline", issuerDomainNames: ["letsencrypt.org"] },
+                state: {
+                    ...inputs,
+                    accountUrl: OFFLINE_ACCOUNT_URL,
+                    accountKeyPem: "offline",
+                    issuerDomainNames: ["letsencrypt.org"],
+                    accountHashPrefix: "",
+                    keyThumbprint: "offline",
+                },
             };
         }
         if (type.endsWith(":SiteContent")) {

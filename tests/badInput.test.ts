@@ -251,6 +251,34 @@ function issuerCases(): Case[] {
             message: /`issuers\[1\]\.keyType` "rsa-4096" is not supported/,
         },
         {
+            label: "dnsPersistDraft: a draft this program builds no record for",
+            layer: "stack",
+            input: stack({ "cloudfront-china:dnsPersistDraft": "draft-03" }),
+            message:
+                /`cloudfront-china:dnsPersistDraft` "draft-03" is not a dns-persist-01 draft this program knows: use "auto", "draft-01", "draft-02"/,
+        },
+        {
+            label: "issuers: a dns-persist-01 draft named without its prefix",
+            layer: "stack",
+            input: stack({ [key]: [{ directoryUrl: LE }, { directoryUrl: ZEROSSL, dnsPersistDraft: "02" }] }),
+            message: /`cloudfront-china:issuers\[1\]\.dnsPersistDraft` "02" is not a dns-persist-01 draft this program knows/,
+        },
+        {
+            label: "fallbackIssuers: an unknown dns-persist-01 draft",
+            layer: "provider",
+            input: {
+                fallbackIssuers: [
+                    {
+                        directoryUrl: "https://acme.example.net/dir",
+                        accountUrl: "https://x/acct/1",
+                        accountKeyPem: "k",
+                        dnsPersistDraft: "latest",
+                    },
+                ],
+            },
+            message: /`fallbackIssuers\[0\]\.dnsPersistDraft` "latest" is not a dns-persist-01 draft this program knows/,
+        },
+        {
             label: "fallbackIssuers: a CA without TLS",
             layer: "provider",
             input: {

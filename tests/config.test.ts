@@ -66,6 +66,7 @@ describe("stack configuration", () => {
                 dnsResolvers: undefined,
                 challenge: "auto",
                 challengeDelegations: undefined,
+                dnsPersistDraft: undefined,
                 eab: undefined,
                 persistUntil: undefined,
                 accountKeyRotation: 0,
@@ -98,6 +99,7 @@ describe("stack configuration", () => {
             "cloudfront-china:dnsResolvers": ["223.5.5.5", "127.0.0.1:8053"],
             "cloudfront-china:challenge": "dns-01",
             "cloudfront-china:challengeDelegations": { "example.cn": "_acme-challenge.example.cn.acme.example.net" },
+            "cloudfront-china:dnsPersistDraft": "draft-01",
             "cloudfront-china:acmeAccountKeyRotation": "2",
             "cloudfront-china:acmeDeactivateAccountOnDelete": "false",
         })();
@@ -110,6 +112,7 @@ describe("stack configuration", () => {
             dnsResolvers: ["223.5.5.5", "127.0.0.1:8053"],
             challenge: "dns-01",
             challengeDelegations: { "example.cn": "_acme-challenge.example.cn.acme.example.net" },
+            dnsPersistDraft: "draft-01",
             eab: undefined,
             persistUntil: undefined,
             accountKeyRotation: 2,

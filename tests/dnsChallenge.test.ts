@@ -5,12 +5,14 @@
  */
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
+import { createHash, createPublicKey, generateKeyPairSync } from "node:crypto";
 import * as path from "node:path";
 import { ChangeResourceRecordSetsCommand, Route53Client } from "@aws-sdk/client-route-53";
 import { acmeAccountProvider } from "../providers/acmeAccount";
 import { changeChallengeRecords } from "../aws/route53";
 import type { CertificateInputs } from "../core/certificate";
 import { persistRecordProblem, persistRecordValue, persistRecords } from "../core/challenges";
+import { jwkThumbprint, persistAccountFor, persistAccountUri, persistIssuerNames } from "../core/persistAccount";
 import { iamAcmeCertificateProvider as provider } from "../providers/iamAcmeCertificate";
 import { SignedCall, runNode, tempDir } from "./support/peers";
 import { certificateInputs, createZone, Peers, txtValues, usePeers } from "./support/fixture";
@@ -32,10 +34,11 @@ const changeCalls = (peers: Peers, from: number) => route53Calls(peers, from).fi
 
 describe("dns-persist-01 record rules", () => {
     const account = "https://ca.example/acct/1";
+    const named = { accountUrl: account };
     const now = Date.parse("2026-11-26T00:00:00Z");
 
     it("one record per base name; the wildcard's record carries policy=wildcard and serves the apex too", () => {
-        assert.deepEqual(persistRecords(["example.cn", "*.example.cn", "www.shop.cn"], ISSUER, account), [
+        assert.deepEqual(persistRecords(["example.cn", "*.example.cn", "www.shop.cn"], ISSUER, named), [
             {
                 domain: "*.example.cn",
                 name: "_validation-persist.example.cn",
@@ -46,7 +49,7 @@ describe("dns-persist-01 record rules", () => {
         ]);
         // With an end (cloudfront-china:dnsPersistUntil): every record carries it, in whole seconds.
         assert.deepEqual(
-            persistRecords(["*.example.cn"], ISSUER, account, 1830297600).map((r) => r.value),
+            persistRecords(["*.example.cn"], ISSUER, named, 1830297600).map((r) => r.value),
             [`${ISSUER}; accounturi=${account}; policy=wildcard; persistUntil=1830297600`],
         );
     });
@@ -109,7 +112,7 @@ describe("dns-persist-01 record rules", () => {
     ];
     for (const [label, values, wildcard, problem] of cases) {
         it(label, () => {
-            const found = persistRecordProblem(values, [ISSUER], account, wildcard, now);
+            const found = persistRecordProblem(values, [ISSUER], named, wildcard ? "*.example.cn" : "example.cn", now);
             if (problem) {
                 assert.match(found ?? "", problem);
             } else {
@@ -117,6 +120,113 @@ describe("dns-persist-01 record rules", () => {
             }
         });
     }
+});
+
+describe("dns-persist-01 drafts: the record each draft's CA validates (docs/dns-persist-drafts.md)", () => {
+    it("draft-00's own examples: the record built is the draft's basic example, and its two-CA example authorizes each CA as it says", () => {
+        // draft-ietf-acme-dns-persist-00 §3.2 (Basic Validation TXT Record), the two strings joined.
+        const basic = "authority.example; accounturi=https://ca.example/acct/123";
+        assert.equal(persistRecordValue("authority.example", "https://ca.example/acct/123", false), basic);
+        const issuers = ["authority.example", "ca.example.net"]; // the example challenge object's issuer-domain-names
+        const at = Date.parse("2025-11-03T00:00:00Z");
+        assert.equal(persistRecordProblem([basic], issuers, { accountUrl: "https://ca.example/acct/123" }, "example.com", at), undefined);
+        // §4 (Multiple CA Authorization Records): CA1 may issue the wildcard; CA2's record ends at 1767225600.
+        const records = [
+            "ca1.example; accounturi=https://ca1.example/acme/acct/12345; policy=wildcard",
+            "ca2.example; accounturi=https://ca2.example/acme/acct/67890; persistUntil=1767225600",
+        ];
+        const ca1 = { accountUrl: "https://ca1.example/acme/acct/12345" };
+        const ca2 = { accountUrl: "https://ca2.example/acme/acct/67890" };
+        assert.equal(persistRecordProblem(records, ["ca1.example"], ca1, "*.example.org", at), undefined);
+        assert.equal(persistRecordProblem(records, ["ca2.example"], ca2, "example.org", at), undefined);
+        assert.match(persistRecordProblem(records, ["ca2.example"], ca2, "*.example.org", at) ?? "", /lacks "; policy=wildcard"/);
+        assert.match(
+            persistRecordProblem(records, ["ca2.example"], ca2, "example.org", Date.parse("2026-01-02T00:00:00Z")) ?? "",
+            /expired: persistUntil 1767225600 \(2026-01-01T00:00:00\.000Z\)/,
+        );
+    });
+
+    // RFC 7638 §3.1's example RSA key, whose thumbprint draft-02's example uses.
+    const RFC7638_KEY = {
+        kty: "RSA",
+        e: "AQAB",
+        n:
+            "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknj" +
+            "hMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5" +
+            "hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw",
+    };
+    const pemOf = (jwk: Record<string, string>) =>
+        createPublicKey({ key: jwk, format: "jwk" }).export({ type: "spki", format: "pem" }).toString();
+    const DRAFT02 = { accountUrl: "https://ca.example/acct/123", prefix: "https://ca.example/account-hash/" };
+
+    it("draft-02: RFC 7638 §3.1's example key hashes to draft-02 §10.2's example account URI", () => {
+        const thumbprint = jwkThumbprint(pemOf(RFC7638_KEY));
+        assert.equal(thumbprint, "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"); // RFC 7638 §3.1
+        const hashed = { accountUrl: DRAFT02.accountUrl, hashed: { prefix: DRAFT02.prefix, thumbprint } };
+        assert.equal(
+            persistAccountUri(hashed, "example.com"),
+            "https://ca.example/account-hash/sha-256/5SQm7n6tPh2-PlLbCKGnViTXX5z19SCN4cPGQHSk-kw", // draft-02 §10.2
+        );
+        // The name as draft-02 §9.2 normalizes it: case, a wildcard label, a trailing dot, Unicode labels.
+        assert.equal(persistAccountUri(hashed, "*.Example.COM."), persistAccountUri(hashed, "example.com"));
+        assert.equal(persistAccountUri(hashed, "bücher.de"), persistAccountUri(hashed, "xn--bcher-kva.de"));
+        assert.notEqual(persistAccountUri(hashed, "example.net"), persistAccountUri(hashed, "example.com"));
+    });
+
+    it("the account key's thumbprint is RFC 7638's for an ECDSA key too (the accounts' own kind), as acme-client's JWK gives it", () => {
+        const key = generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+        const jwk = createPublicKey(key).export({ format: "jwk" }) as Record<string, string>;
+        const expected = createHash("sha256").update(`{"crv":"P-256","kty":"EC","x":"${jwk.x}","y":"${jwk.y}"}`).digest("base64url");
+        assert.equal(jwkThumbprint(key), expected);
+    });
+
+    it("draft-02 records: one per base name, each hashed for its own name; a record hashed for another name is refused", () => {
+        const thumbprint = jwkThumbprint(pemOf(RFC7638_KEY));
+        const hashed = { accountUrl: DRAFT02.accountUrl, hashed: { prefix: DRAFT02.prefix, thumbprint } };
+        const records = persistRecords(["example.com", "*.example.com", "www.example.net"], "ca.example", hashed);
+        assert.deepEqual(
+            records.map((r) => r.value),
+            [
+                "ca.example; accounturi=https://ca.example/account-hash/sha-256/5SQm7n6tPh2-PlLbCKGnViTXX5z19SCN4cPGQHSk-kw; policy=wildcard",
+                `ca.example; accounturi=${persistAccountUri(hashed, "www.example.net")}`,
+            ],
+        );
+        const now = Date.parse("2026-12-07T00:00:00Z");
+        assert.equal(persistRecordProblem([records[0].value], ["ca.example"], hashed, "*.example.com", now), undefined);
+        assert.match(
+            persistRecordProblem([records[0].value], ["ca.example"], hashed, "example.net", now) ?? "",
+            /names account https:\/\/ca\.example\/account-hash\/sha-256\/5SQm.*, not this stack's .* \(draft-02: https:\/\/ca\.example\/acct\/123 hashed for example\.net\)/,
+        );
+        // A draft-01 record (the plain account URL) does not satisfy a CA of draft-02, nor the other way round.
+        assert.match(
+            persistRecordProblem(
+                [persistRecordValue("ca.example", DRAFT02.accountUrl, false)],
+                ["ca.example"],
+                hashed,
+                "example.com",
+                now,
+            ) ?? "",
+            /names account https:\/\/ca\.example\/acct\/123, not this stack's/,
+        );
+    });
+
+    it("which draft a CA gets: auto follows the directory's accountHashPrefix; draft-01 and draft-02 are what they say", () => {
+        const account = { accountUrl: DRAFT02.accountUrl, keyThumbprint: () => "thumb" };
+        const withPrefix = { accountHashPrefix: DRAFT02.prefix };
+        assert.deepEqual(persistAccountFor("auto", account, withPrefix).account, {
+            accountUrl: DRAFT02.accountUrl,
+            hashed: { prefix: DRAFT02.prefix, thumbprint: "thumb" },
+        });
+        assert.deepEqual(persistAccountFor("auto", account, {}).account, { accountUrl: DRAFT02.accountUrl });
+        assert.deepEqual(persistAccountFor("draft-01", account, withPrefix).account, { accountUrl: DRAFT02.accountUrl });
+        assert.match(
+            persistAccountFor("draft-02", account, { caaIdentities: ["ca.example"] }).problem ?? "",
+            /publishes no accountHashPrefix/,
+        );
+        // draft-02 §7.6: the directory's own issuer names come before its CAA identities.
+        assert.deepEqual(persistIssuerNames({ caaIdentities: ["caa.example"], issuerDomainNames: ["ca.example"] }), ["ca.example"]);
+        assert.deepEqual(persistIssuerNames({ caaIdentities: ["caa.example"] }), ["caa.example"]);
+    });
 });
 
 describe("DNS anywhere against Pebble, the test DNS server and moto", function () {
@@ -225,6 +335,36 @@ describe("DNS anywhere against Pebble, the test DNS server and moto", function (
             });
         }
 
+        it("draft-01 named for the CA: the record Pebble 2.10 asks for (its challenge's accounturi) issues", async () => {
+            const base = elsewhere();
+            persistRecord(base);
+            const i = inputs([base], { challenge: "dns-persist-01", dnsPersistDraft: "draft-01" });
+            assert.deepEqual((await provider.check!({}, i)).failures, []);
+            const issued = await provider.create(i);
+            assert.match(String((issued.outs as Outs).serialNumber), /^[0-9a-f]+$/i);
+        });
+
+        it("draft-02 asked of a CA of draft-01 (Pebble 2.10: no accountHashPrefix) is refused in check and create, naming the setting, before anything is ordered", async () => {
+            const base = elsewhere();
+            persistRecord(base);
+            const orders = peers.pebble.ordersCreated();
+            const i = inputs([base], { challenge: "dns-persist-01", dnsPersistDraft: "draft-02" });
+            const checked = await provider.check!({}, i);
+            assert.deepEqual(
+                checked.failures?.map((f) => f.property),
+                ["dnsPersistDraft"],
+            );
+            const message =
+                /`dnsPersistDraft` "draft-02" does not suit the CA at https:\/\/127\.0\.0\.1:\d+\/dir: its directory publishes no accountHashPrefix.*Set it to "auto" or "draft-01"/;
+            assert.match(checked.failures?.[0].reason ?? "", message);
+            await assert.rejects(provider.create(i), (e: Error) => {
+                assert.match(e.message, /^nothing was ordered: /);
+                assert.match(e.message, message);
+                return true;
+            });
+            assert.equal(peers.pebble.ordersCreated(), orders, "no order");
+        });
+
         it("a standing record the program writes into its own Route 53 zone is waited for, not refused", async () => {
             const zone = await createZone("example.cn");
             const name = `www.${zone.name}`;
@@ -258,12 +398,17 @@ describe("DNS anywhere against Pebble, the test DNS server and moto", function (
         it("the account keeps the CA's issuer names; state from before is updated in place, not replaced", async () => {
             const created = (await acmeAccountProvider.create({ directoryUrl: peers.pebble.directoryUrl })).outs as Outs;
             assert.deepEqual(created.issuerDomainNames, [ISSUER]);
+            // Pebble 2.10 implements draft-01: no accountHashPrefix; the key's thumbprint is kept all the same.
+            assert.equal(created.accountHashPrefix, "");
+            assert.equal(created.keyThumbprint, jwkThumbprint(created.accountKeyPem));
             const older = { ...created };
             delete older.issuerDomainNames;
+            delete older.keyThumbprint;
             const diff = await acmeAccountProvider.diff!(created.accountUrl, older, { directoryUrl: peers.pebble.directoryUrl });
             assert.deepEqual(diff, { changes: true });
             const updated = await acmeAccountProvider.update!(created.accountUrl, older, { directoryUrl: peers.pebble.directoryUrl });
             assert.deepEqual((updated.outs as Outs).issuerDomainNames, [ISSUER]);
+            assert.equal((updated.outs as Outs).keyThumbprint, created.keyThumbprint);
             assert.equal((updated.outs as Outs).accountUrl, created.accountUrl, "the same account");
             assert.deepEqual(
                 await acmeAccountProvider.diff!(created.accountUrl, updated.outs, { directoryUrl: peers.pebble.directoryUrl }),

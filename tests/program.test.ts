@@ -92,6 +92,41 @@ describe("program (index.ts) under mocks", () => {
         assert.deepEqual(outputs.dnsChallengeRecords, [], "nothing to add by hand");
     });
 
+    it("dns-persist-01 drafts per CA (docs/dns-persist-drafts.md): each reaches its certificate input, and a CA's records follow its draft", async () => {
+        const { runProgramUnderMocks } = await import("./support/pulumi");
+        const { mocks } = await runProgramUnderMocks(
+            {
+                "aws:region": "cn-north-1",
+                "cloudfront-china:domains": ["www.example.cn"],
+                "cloudfront-china:hostedZoneId": "Z0123456789EXAMPLE",
+                "cloudfront-china:challenge": "dns-persist-01",
+                "cloudfront-china:issuers": [
+                    { directoryUrl: "https://acme-v02.api.letsencrypt.org/directory", dnsPersistDraft: "draft-01" },
+                    {
+                        directoryUrl: "https://acme.zerossl.com/v2/DV90",
+                        eabKeyId: "kid",
+                        dnsPersistDraft: "draft-02",
+                        eabHmacKey: "c2VjcmV0",
+                    },
+                ],
+            },
+            { secretKeys: ["cloudfront-china:issuers"] },
+        );
+        const cert = mocks.find(CERTIFICATE, "certificate")[0];
+        assert.equal(cert.inputs.dnsPersistDraft, "draft-01");
+        assert.deepEqual(
+            (cert.inputs.fallbackIssuers as Array<Record<string, unknown>>).map((f) => [f.directoryUrl, f.dnsPersistDraft]),
+            [["https://acme.zerossl.com/v2/DV90", "draft-02"]],
+        );
+        // The offline account's CA publishes no accountHashPrefix: the draft-01 CA gets its record (the
+        // account URL); the draft-02 one none, as that CA cannot validate it (the certificate says why).
+        const records = mocks.registrations.filter((r) => r.type === "aws:route53/record:Record" && r.name.startsWith("dns-persist-"));
+        assert.deepEqual(
+            records.map((r) => r.inputs.records),
+            [[`letsencrypt.org; accounturi=${OFFLINE_ACCOUNT_URL}`]],
+        );
+    });
+
     it("default challenge is auto and writes no standing record; dns-01 lists only delegation CNAMEs", async () => {
         const auto = await runProgram({
             "aws:region": "cn-north-1",

@@ -14,7 +14,7 @@ import type { CertificateInputs } from "../core/certificate";
 import { persistRecordProblem, persistRecordValue, persistRecords } from "../core/challenges";
 import { jwkThumbprint, persistAccountFor, persistAccountUri, persistIssuerNames } from "../core/persistAccount";
 import { iamAcmeCertificateProvider as provider } from "../providers/iamAcmeCertificate";
-import { SignedCall, runNode, tempDir } from "./support/peers";
+import { SignedCall, runNode, startAcmeFaultProxy, tempDir } from "./support/peers";
 import { certificateInputs, createZone, Peers, txtValues, usePeers } from "./support/fixture";
 import { serializedCertificateProvider } from "./support/pulumi";
 import { shippedAnyStackPolicy } from "./support/policy";
@@ -363,6 +363,68 @@ describe("DNS anywhere against Pebble, the test DNS server and moto", function (
                 return true;
             });
             assert.equal(peers.pebble.ordersCreated(), orders, "no order");
+        });
+
+        it("a CA whose directory gives accountHashPrefix: auto asks for draft-02's hashed record, and where the challenge object says otherwise (Pebble's accounturi), the CA's word decides before anything is validated", async () => {
+            // Pebble behind a proxy that adds draft-02's directory field; its challenges still carry
+            // draft-01's `accounturi` (the account URL), as a CA between two drafts might.
+            const prefix = "https://ca.example/account-hash/";
+            const proxy = await startAcmeFaultProxy(peers.pebble.directoryUrl);
+            try {
+                proxy.faults.push({
+                    match: /^GET \/dir$/,
+                    times: 1000,
+                    transform: (body) => {
+                        const directory = JSON.parse(body) as { meta?: Record<string, unknown> };
+                        return JSON.stringify({ ...directory, meta: { ...directory.meta, accountHashPrefix: prefix } });
+                    },
+                });
+                const hashedAccount = (await acmeAccountProvider.create({ directoryUrl: proxy.directoryUrl })).outs as Outs;
+                assert.equal(hashedAccount.accountHashPrefix, prefix);
+                const base = elsewhere();
+                const i = certificateInputs(peers, hashedAccount as typeof account, [base], {
+                    acmeDirectoryUrl: proxy.directoryUrl,
+                    challenge: "dns-persist-01",
+                });
+                const hashedUri = persistAccountUri(
+                    { accountUrl: hashedAccount.accountUrl, hashed: { prefix, thumbprint: hashedAccount.keyThumbprint } },
+                    base,
+                );
+                // auto: the record asked for names the account by draft-02's hashed URI for this name.
+                const asked = (await provider.check!({}, i)).failures?.map((f) => f.reason).join("\n") ?? "";
+                assert.ok(
+                    asked.includes(`add TXT _validation-persist.${base} "${ISSUER}; accounturi=${hashedUri}" at its DNS host`),
+                    asked,
+                );
+                persistRecord(base, persistRecordValue(ISSUER, hashedUri, false));
+                assert.deepEqual((await provider.check!({}, i)).failures, []);
+                const challengesPosted = () => proxy.seen.filter((l) => l.startsWith("POST /chalZ/")).length; // Pebble's challenge path
+                const posted = challengesPosted();
+                await assert.rejects(provider.create(i), (e: Error) => {
+                    assert.match(
+                        e.message,
+                        new RegExp(
+                            `its dns-persist-01 challenge expects accounturi=${hashedAccount.accountUrl.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}`,
+                        ),
+                    );
+                    assert.ok(
+                        e.message.includes(
+                            `(the record it would take: TXT _validation-persist.${base} "${ISSUER}; accounturi=${hashedAccount.accountUrl}"`,
+                        ),
+                        e.message,
+                    );
+                    assert.match(e.message, /nothing was issued/);
+                    return true;
+                });
+                assert.equal(challengesPosted(), posted, "no challenge was answered");
+                // Named for the CA, draft-01 asks for (and issues with) the record its challenges ask for.
+                persistRecord(base, persistRecordValue(ISSUER, hashedAccount.accountUrl, false));
+                const issued = await provider.create({ ...i, dnsPersistDraft: "draft-01" });
+                assert.match(String((issued.outs as Outs).serialNumber), /^[0-9a-f]+$/i);
+                assert.equal(challengesPosted(), posted + 1, "this time the challenge was answered");
+            } finally {
+                proxy.stop();
+            }
         });
 
         it("a standing record the program writes into its own Route 53 zone is waited for, not refused", async () => {

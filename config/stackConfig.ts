@@ -15,18 +15,8 @@ import { currentBackendUrl, readDeploymentsConfig } from "./deployments";
 import { throwIfProblems } from "./inputError";
 import { isSecretInStackFile } from "./stackFile";
 import { CONFIG_KEYS, ISSUANCE_SETTINGS, PROJECT, nearestName, unknownKeyProblems } from "./configKeys";
-import {
-    NamedSite,
-    SITE_FIELDS,
-    SettingsSource,
-    SiteConfig,
-    SiteSettings,
-    isConfigSecret,
-    key,
-    raw,
-    readSiteSettings,
-    stackConfigSource,
-} from "./siteConfig";
+import { NamedSite, SITE_FIELDS, SiteConfig, SiteSettings, readSiteSettings } from "./siteConfig";
+import { SettingsSource, isConfigSecret, key, raw, stackConfigSource } from "./settingsSource";
 
 /** One site of the stack: the first (the top-level keys) or one of `sites`. */
 export interface StackSite {

@@ -4,7 +4,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
 import * as pulumi from "@pulumi/pulumi";
-import { CONFIG_DEFAULTS, STRING_SETTINGS, UNSET_DEFAULTS, readSiteSettings } from "../config/siteConfig";
+import { readSiteSettings } from "../config/siteConfig";
+import { CONFIG_DEFAULTS, STRING_SETTINGS, UNSET_DEFAULTS } from "../config/settingsSource";
 import { readSiteConfig } from "../config/stackConfig";
 import { CONFIG_KEYS, PROJECT } from "../config/configKeys";
 import { InputError } from "../config/inputError";
@@ -433,9 +434,17 @@ describe("stack configuration", () => {
         const declared = Object.keys(project.config)
             .map((k) => k.replace(`${PROJECT}:`, ""))
             .sort();
-        // The readers of a site's keys and of the stack's (further sites, deployments, the watch).
-        const source = ["siteConfig.ts", "stackConfig.ts"].map((f) => fs.readFileSync(path.join(root, "config", f), "utf8")).join("\n");
-        const read = [...source.matchAll(/(?:raw\(config, |source\.value\(|optionalString\(|bool\()"([a-zA-Z]+)"/g)].map((m) => m[1]);
+        // The readers of a site's keys, of its CAs' (whose single-CA keys are the CA_FIELDS table) and
+        // of the stack's (further sites, deployments, the watch).
+        const source = ["siteConfig.ts", "issuerConfig.ts", "stackConfig.ts"]
+            .map((f) => fs.readFileSync(path.join(root, "config", f), "utf8"))
+            .join("\n");
+        const caTable = /const CA_FIELDS = \{([^}]*)\}/.exec(source)?.[1] ?? "";
+        const read = [
+            ...[...source.matchAll(/(?:raw\(config, |source\.value\(|optionalString\(|bool\()"([a-zA-Z]+)"/g)].map((m) => m[1]),
+            ...[...caTable.matchAll(/: "([a-zA-Z]+)"/g)].map((m) => m[1]),
+        ];
+        assert.ok(read.includes("acmeEabHmacKey"), "the CA table is read");
         assert.deepEqual(declared, [...new Set(read)].sort());
         assert.deepEqual([...CONFIG_KEYS].sort(), declared, "the known-key list used to refuse unknown keys");
         for (const [k, v] of Object.entries(CONFIG_DEFAULTS)) {

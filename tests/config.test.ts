@@ -773,6 +773,14 @@ describe("validators (pure)", () => {
             assert.throws(read({ directoryUrl: LE }), /`cloudfront-china:issuers` must be a list of ACME CAs in the order to try them/);
         });
 
+        it("a field of the first entry is checked once, named by its place (not again as the single-CA key it stands for)", () => {
+            assert.throws(read([{ directoryUrl: LE, email: "nobody" }]), (e: Error) => {
+                assert.equal(e.message.split("is not an email address").length - 1, 1, e.message);
+                assert.ok(e.message.includes('`cloudfront-china:issuers[0].email` "nobody" is not an email address'), e.message);
+                return true;
+            });
+        });
+
         it("refuses the single-CA keys beside it, and an HMAC key in plain text", () => {
             assert.throws(
                 read([{ directoryUrl: LE }], { "cloudfront-china:acmeDirectoryUrl": ZEROSSL }),

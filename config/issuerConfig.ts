@@ -19,7 +19,7 @@ import { PersistDraft } from "../core/persistAccount";
 import { isEmailAddress } from "../core/validation";
 import { OFFLINE_SECRET } from "./deployments";
 import { nearestName } from "./configKeys";
-import { CONFIG_DEFAULTS, SettingsSource, SiteSettingName } from "./settingsSource";
+import { CONFIG_DEFAULTS, SettingsSource, SiteSettingName, settingReader } from "./settingsSource";
 
 /** One CA of `cloudfront-china:issuers`: its directory and an account there (one per CA). */
 export interface IssuerSettings {
@@ -199,7 +199,7 @@ function readIssuers(source: SettingsSource, problems: string[]): IssuerSettings
  * CA; the single-CA keys are its one-entry form, and naming another first CA there is refused).
  */
 export function readAcmeSettings(source: SettingsSource, problems: string[]): AcmeSettings {
-    const fix = (name: SiteSettingName, example: string) => (source.setCommand ? `: run \`${source.setCommand(name, example)}\`` : "");
+    const read = settingReader(source, problems);
     const single = readCa(
         {
             value: (field) => source.value(CA_FIELDS[field]),
@@ -215,15 +215,10 @@ export function readAcmeSettings(source: SettingsSource, problems: string[]): Ac
     if (!(typeof rotation === "number" && Number.isInteger(rotation) && rotation >= 0)) {
         problems.push(
             `\`${source.label("acmeAccountKeyRotation")}\` must be a whole number, 0 or more (got ${JSON.stringify(rotation)}): ` +
-                `add 1 to roll the ACME account key over${fix("acmeAccountKeyRotation", "1")}`,
+                `add 1 to roll the ACME account key over${read.fix("acmeAccountKeyRotation", "1")}`,
         );
     }
-    const deactivate = source.value("acmeDeactivateAccountOnDelete") ?? CONFIG_DEFAULTS.acmeDeactivateAccountOnDelete;
-    if (typeof deactivate !== "boolean") {
-        problems.push(
-            `\`${source.label("acmeDeactivateAccountOnDelete")}\` must be true or false (got ${JSON.stringify(deactivate)})${fix("acmeDeactivateAccountOnDelete", "true")}`,
-        );
-    }
+    const deactivate = read.bool("acmeDeactivateAccountOnDelete");
     const settings: AcmeSettings = {
         directoryUrl: single.directoryUrl ?? CONFIG_DEFAULTS.acmeDirectoryUrl,
         email: single.email,
@@ -232,7 +227,7 @@ export function readAcmeSettings(source: SettingsSource, problems: string[]): Ac
         dnsPersistDraft: single.dnsPersistDraft,
         eab: single.eab,
         accountKeyRotation: typeof rotation === "number" ? rotation : 0,
-        deactivateAccountOnDelete: deactivate !== false,
+        deactivateAccountOnDelete: deactivate,
         fallbackIssuers: [],
     };
     const issuers = readIssuers(source, problems);

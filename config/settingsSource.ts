@@ -117,3 +117,43 @@ export function stackConfigSource(config: pulumi.Config): SettingsSource {
         setCommand: (name, example, secret) => `pulumi config set${secret ? " --secret" : ""} ${key(name)} ${example}`,
     };
 }
+
+/** The settings of CONFIG_DEFAULTS that are true or false. */
+type BooleanSetting = {
+    [K in keyof typeof CONFIG_DEFAULTS]: (typeof CONFIG_DEFAULTS)[K] extends boolean ? K : never;
+}[keyof typeof CONFIG_DEFAULTS];
+
+/**
+ * Typed reads of `source` that add a problem (naming the setting, with the command that fixes it)
+ * instead of throwing, so that every problem of a stack is reported at once.
+ */
+export function settingReader(source: SettingsSource, problems: string[]) {
+    /** `: run \`pulumi config set …\``, for stack config; "" for a component's args. */
+    const fix = (name: SiteSettingName, example: string, secret?: boolean) =>
+        source.setCommand ? `: run \`${source.setCommand(name, example, secret)}\`` : "";
+    return {
+        fix,
+        bool(name: BooleanSetting): boolean {
+            const v = source.value(name);
+            if (v === undefined) {
+                return CONFIG_DEFAULTS[name];
+            }
+            if (typeof v !== "boolean") {
+                problems.push(`\`${source.label(name)}\` must be true or false (got ${JSON.stringify(v)})${fix(name, "true")}`);
+                return CONFIG_DEFAULTS[name];
+            }
+            return v;
+        },
+        string(name: SiteSettingName): string | undefined {
+            const v = source.value(name);
+            if (v === undefined) {
+                return undefined;
+            }
+            if (typeof v !== "string") {
+                problems.push(`\`${source.label(name)}\` must be a string (got ${JSON.stringify(v)})`);
+                return undefined;
+            }
+            return v;
+        },
+    };
+}

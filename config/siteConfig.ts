@@ -8,9 +8,6 @@
 import { AwsIdentity } from "../core/awsIdentity";
 import { WatchConfig } from "./watch";
 import { DeploymentsConfig, OFFLINE_SECRET } from "./deployments";
-import { KeyType, checkInputs } from "../core/certificate";
-import { PersistDraft } from "../core/persistAccount";
-import { ChallengeMode, PERSIST_WARN_DAYS } from "../core/challenges";
 import {
     defaultRootObjectProblems,
     caNameProblems,
@@ -23,8 +20,9 @@ import { distributionIdProblem } from "../core/adoption";
 import { hashedNamePatternProblem } from "../core/content";
 import { siteFolderProblems } from "./siteFolder";
 import { ISSUANCE_SETTINGS } from "./configKeys";
-import { CONFIG_DEFAULTS, SettingsSource, SiteSettingName } from "./settingsSource";
-import { IssuerSettings, readAcmeSettings } from "./issuerConfig";
+import { CONFIG_DEFAULTS, SettingsSource, settingReader } from "./settingsSource";
+import { ChallengeSettings, readChallengeSettings } from "./challengeConfig";
+import { AcmeSettings, readAcmeSettings } from "./issuerConfig";
 
 export interface SiteConfig {
     region: string;
@@ -55,34 +53,8 @@ export interface SiteConfig {
     watch?: WatchConfig;
     /** The stack's further sites (`sites`), after the first (the top-level keys); [] with one site. */
     sites: NamedSite[];
-    /** Certificate issuance (used when iamCertificateId is unset). */
-    acme: {
-        directoryUrl: string;
-        email?: string;
-        profile?: string;
-        keyType: KeyType;
-        renewBeforeDays?: number;
-        dnsResolvers?: string[];
-        /** How names prove control: "auto" (default), "dns-01", "dns-persist-01". */
-        challenge: ChallengeMode;
-        /** dns-01 delegation targets by name, when the CNAME cannot be looked up from where `pulumi up` runs. */
-        challengeDelegations?: Record<string, string>;
-        /** The end (Unix seconds) of the standing dns-persist-01 records (`dnsPersistUntil`), if any. */
-        persistUntil?: number;
-        /** Which dns-persist-01 draft the first CA validates (`dnsPersistDraft`); "auto" when unset. */
-        dnsPersistDraft?: PersistDraft;
-        /** External Account Binding (ZeroSSL, Google Trust Services): key id and HMAC key (a secret). */
-        eab?: { keyId: string; hmacKey: string };
-        /** Change it (add 1) to roll the account key over (RFC 8555 key change): same account, no new certificate. */
-        accountKeyRotation: number;
-        /** Deactivate the ACME account at the CA when it is replaced or the stack destroyed. */
-        deactivateAccountOnDelete: boolean;
-        /**
-         * The CAs after the first, tried in order when it cannot issue (`issuers` minus its first
-         * entry, which is directoryUrl/email/eab above); [] with one CA.
-         */
-        fallbackIssuers: IssuerSettings[];
-    };
+    /** Certificate issuance (used when iamCertificateId is unset): the CAs and accounts, and how names are validated. */
+    acme: AcmeSettings & ChallengeSettings;
 }
 
 /** A further site of the stack (`cloudfront-china:sites`): its name, its settings, and how messages name its entry. */
@@ -114,14 +86,6 @@ export const SITE_FIELDS = [
 /** The settings of one site, wherever they come from: the program's stack config or a ChinaSite's args. */
 export type SiteSettings = Omit<SiteConfig, "deployments" | "watch" | "sites">;
 
-/** Stack keys of the certificate settings, by the provider input they feed (for messages). */
-const CERTIFICATE_SETTINGS: Record<string, SiteSettingName> = {
-    renewBeforeDays: "renewBeforeDays",
-    dnsResolvers: "dnsResolvers",
-    challenge: "challenge",
-    challengeDelegations: "challengeDelegations",
-};
-
 /**
  * Reads and validates one site's settings from `source`, collecting every problem (naming the
  * setting and the fix) instead of stopping at the first. `region` and `awsIdentity` are the ones
@@ -134,40 +98,8 @@ export function readSiteSettings(
     const problems: string[] = [];
     const warnings: string[] = [];
     const label = source.label;
-    const fix = (name: SiteSettingName, example: string, secret?: boolean) =>
-        source.setCommand ? `: run \`${source.setCommand(name, example, secret)}\`` : "";
-
-    const bool = (
-        name:
-            | "spa"
-            | "logging"
-            | "forwardQueryString"
-            | "versioning"
-            | "destroyBuckets"
-            | "waitForInvalidation"
-            | "acmeDeactivateAccountOnDelete",
-    ): boolean => {
-        const v = source.value(name);
-        if (v === undefined) {
-            return CONFIG_DEFAULTS[name];
-        }
-        if (typeof v !== "boolean") {
-            problems.push(`\`${label(name)}\` must be true or false (got ${JSON.stringify(v)})${fix(name, "true")}`);
-            return false;
-        }
-        return v;
-    };
-    const optionalString = (name: SiteSettingName): string | undefined => {
-        const v = source.value(name);
-        if (v === undefined) {
-            return undefined;
-        }
-        if (typeof v !== "string") {
-            problems.push(`\`${label(name)}\` must be a string (got ${JSON.stringify(v)})`);
-            return undefined;
-        }
-        return v;
-    };
+    const read = settingReader(source, problems);
+    const optionalString = read.string;
 
     const domains = source.value("domains");
     problems.push(...domainsProblems(domains, label("domains")));
@@ -224,65 +156,14 @@ export function readSiteSettings(
     const tags = source.value("tags");
     problems.push(...tagsProblems(tags, label("tags")));
 
-    // The CAs and their accounts (./issuerConfig.ts); then how names are validated and renewed.
+    // The CAs and their accounts (./issuerConfig.ts); how names are validated and renewed (./challengeConfig.ts).
     const cas = readAcmeSettings(source, problems);
-    const acme = {
-        directoryUrl: cas.directoryUrl,
-        email: cas.email,
-        profile: cas.profile,
-        keyType: cas.keyType,
-        renewBeforeDays: source.value("renewBeforeDays") as number | undefined,
-        dnsResolvers: source.value("dnsResolvers") as string[] | undefined,
-        challenge: (optionalString("challenge") ?? CONFIG_DEFAULTS.challenge) as ChallengeMode,
-        challengeDelegations: source.value("challengeDelegations") as Record<string, string> | undefined,
-        dnsPersistDraft: cas.dnsPersistDraft,
-    };
+    const challenge = readChallengeSettings(source, domains, problems, warnings);
     const adoptDistributionId = optionalString("adoptDistributionId");
     const adoptProblem = distributionIdProblem(adoptDistributionId, label("adoptDistributionId"));
     if (adoptProblem) {
         problems.push(adoptProblem);
     }
-    const persistUntilDate = optionalString("dnsPersistUntil");
-    let persistUntil: number | undefined;
-    if (persistUntilDate !== undefined) {
-        const at = /^\d{4}-\d{2}-\d{2}$/.test(persistUntilDate) ? Date.parse(`${persistUntilDate}T00:00:00Z`) : NaN;
-        const nextYear = new Date(Date.now() + 365 * 86400_000).toISOString().slice(0, 10);
-        if (Number.isNaN(at) || new Date(at).toISOString().slice(0, 10) !== persistUntilDate) {
-            problems.push(
-                `\`${label("dnsPersistUntil")}\` "${persistUntilDate}" must be a date, YYYY-MM-DD (UTC)${fix("dnsPersistUntil", nextYear)}`,
-            );
-        } else if (at <= Date.now()) {
-            problems.push(
-                `\`${label("dnsPersistUntil")}\` ${persistUntilDate} has passed: the dns-persist-01 records no longer validate. ` +
-                    `Set a later date${fix("dnsPersistUntil", nextYear)}, then update the records the program lists (output dnsChallengeRecords)`,
-            );
-        } else {
-            persistUntil = at / 1000;
-            const daysLeft = (at - Date.now()) / 86400_000;
-            if (daysLeft <= PERSIST_WARN_DAYS) {
-                warnings.push(
-                    `the dns-persist-01 records expire on ${persistUntilDate} (in ${daysLeft.toFixed(1)} days; \`${label("dnsPersistUntil")}\`): ` +
-                        `set a later date${fix("dnsPersistUntil", nextYear)} and update the records at your DNS host before then (output dnsChallengeRecords)`,
-                );
-            }
-        }
-    }
-    // The provider's own input checks, reported under the settings that feed them (the inputs
-    // not given here, like domains and path, are checked elsewhere).
-    const certificateProblems = checkInputs(
-        {
-            domains,
-            challenge: acme.challenge,
-            challengeDelegations: acme.challengeDelegations,
-            renewBeforeDays: acme.renewBeforeDays,
-            dnsResolvers: acme.dnsResolvers,
-        },
-        Object.keys(CERTIFICATE_SETTINGS),
-    );
-    for (const f of certificateProblems) {
-        problems.push(f.reason.replace(`\`${f.property}\``, `\`${label(CERTIFICATE_SETTINGS[f.property])}\``));
-    }
-
     const logRetentionDays = source.value("logRetentionDays");
     problems.push(
         ...logRetentionProblems(
@@ -302,22 +183,15 @@ export function readSiteSettings(
         contentDir,
         hashedNamePattern,
         defaultRootObject,
-        spa: bool("spa"),
-        logging: bool("logging"),
-        forwardQueryString: bool("forwardQueryString"),
-        versioning: bool("versioning"),
-        destroyBuckets: bool("destroyBuckets"),
-        waitForInvalidation: bool("waitForInvalidation"),
+        spa: read.bool("spa"),
+        logging: read.bool("logging"),
+        forwardQueryString: read.bool("forwardQueryString"),
+        versioning: read.bool("versioning"),
+        destroyBuckets: read.bool("destroyBuckets"),
+        waitForInvalidation: read.bool("waitForInvalidation"),
         logRetentionDays: typeof logRetentionDays === "number" ? logRetentionDays : CONFIG_DEFAULTS.logRetentionDays,
         tags: (tags as Record<string, string> | undefined) ?? {},
-        acme: {
-            ...acme,
-            eab: cas.eab,
-            persistUntil,
-            accountKeyRotation: cas.accountKeyRotation,
-            deactivateAccountOnDelete: cas.deactivateAccountOnDelete,
-            fallbackIssuers: cas.fallbackIssuers,
-        },
+        acme: { ...cas, ...challenge },
     };
     return { settings, problems, warnings };
 }

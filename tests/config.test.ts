@@ -436,12 +436,14 @@ describe("stack configuration", () => {
             .sort();
         // The readers of a site's keys, of its CAs' (whose single-CA keys are the CA_FIELDS table) and
         // of the stack's (further sites, deployments, the watch).
-        const source = ["siteConfig.ts", "issuerConfig.ts", "stackConfig.ts"]
+        const source = ["siteConfig.ts", "issuerConfig.ts", "challengeConfig.ts", "stackConfig.ts"]
             .map((f) => fs.readFileSync(path.join(root, "config", f), "utf8"))
             .join("\n");
         const caTable = /const CA_FIELDS = \{([^}]*)\}/.exec(source)?.[1] ?? "";
         const read = [
-            ...[...source.matchAll(/(?:raw\(config, |source\.value\(|optionalString\(|bool\()"([a-zA-Z]+)"/g)].map((m) => m[1]),
+            ...[...source.matchAll(/(?:raw\(config, |source\.value\(|optionalString\(|bool\(|read\.string\()"([a-zA-Z]+)"/g)].map(
+                (m) => m[1],
+            ),
             ...[...caTable.matchAll(/: "([a-zA-Z]+)"/g)].map((m) => m[1]),
         ];
         assert.ok(read.includes("acmeEabHmacKey"), "the CA table is read");

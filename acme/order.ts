@@ -43,6 +43,17 @@ export interface IssueRequest {
     persistUntil?: number;
     /** The account as the standing records name it (the URL, or draft-02's hashed URI; ../core/persistAccount.ts). */
     persistAccount?: PersistAccount;
+    /** The certificate's key, when it was made ahead (certificateKey, of `keyType`); made here otherwise. Used for this order only. */
+    privateKey?: Promise<Buffer>;
+}
+
+/**
+ * A new certificate key (PEM). Node generates it on its thread pool, so a caller can start it while
+ * it reads the CA's directory and IAM, and hand the promise to one order.
+ */
+export function certificateKey(keyType: KeyType): Promise<Buffer> {
+    const acme = require("acme-client") as typeof Acme;
+    return keyType === "ecdsa-p256" ? acme.crypto.createPrivateEcdsaKey("P-256") : acme.crypto.createPrivateRsaKey(2048);
 }
 
 /** An issue request with the CA and the account that orders. */
@@ -83,8 +94,7 @@ async function runOrder(client: Acme.Client, req: OrderRequest, log: Log): Promi
     const primary = req.domains[0];
     const started = Date.now();
 
-    const privateKey =
-        req.keyType === "ecdsa-p256" ? await acme.crypto.createPrivateEcdsaKey("P-256") : await acme.crypto.createPrivateRsaKey(2048);
+    const privateKey = await (req.privateKey ?? certificateKey(req.keyType));
     const [, csr] = await acme.crypto.createCsr({ commonName: primary, altNames: req.domains }, privateKey);
 
     // acme-client passes the payload through; its type lacks `profile` (draft-ietf-acme-profiles)

@@ -62,6 +62,7 @@ import {
     zoneFor,
 } from "../core/certificate";
 import { acmeIssuer, fromFirstIssuerThatWorks } from "../acme/issuer";
+import { certificateKey } from "../acme/order";
 import { ISSUER_ACCOUNT_TAG, IssuerError, caaForbids, issuerAccountTagValue } from "../core/issuers";
 import { lookupCaa } from "../dns/resolvers";
 import { DnsHost } from "../dns/host";
@@ -743,6 +744,10 @@ export const iamAcmeCertificateProvider: pulumi.dynamic.ResourceProvider = {
                 "NoIssuerAvailable",
             );
         }
+        // The first CA's certificate key, made on Node's thread pool while IAM and the CA are asked.
+        const aheadKeyType = issuers[0].keyType ?? inputs.keyType;
+        let aheadKey: Promise<Buffer> | undefined = certificateKey(aheadKeyType);
+        aheadKey.catch(() => undefined); // awaited by the order it serves
         await assertRoomInIam(inputs);
         const { result, issuer } = await fromFirstIssuerThatWorks(
             issuers.map(acmeIssuer),
@@ -779,6 +784,8 @@ export const iamAcmeCertificateProvider: pulumi.dynamic.ResourceProvider = {
                     }
                     log(`[acme] [${inputs.domains[0]}] ${persist.problem}; dns-01 for every name`);
                 }
+                // Read beside the plan (it never rejects): the certificate this order replaces, if any.
+                const replacing = replacedCertificate(inputs, chosen, directory);
                 let planned = await planFor(forIssuer, persist?.context, first ? "take" : "none");
                 // Standing records the program writes into its own Route 53 zone (dns-persist-01 with
                 // hostedZoneId) were created just before this resource: wait for them to show, bounded.
@@ -806,13 +813,18 @@ export const iamAcmeCertificateProvider: pulumi.dynamic.ResourceProvider = {
                     );
                 }
                 // `replaces` only to the CA and account that issued the certificate being replaced (RFC 9773 §5).
-                const replaces = await replacedCertificate(inputs, chosen, directory);
+                const replaces = await replacing;
+                // The key made ahead serves one order, of its key type.
+                const keyType = spec.keyType ?? inputs.keyType;
+                const privateKey = keyType === aheadKeyType ? aheadKey : undefined;
+                aheadKey = privateKey ? undefined : aheadKey;
                 const dns01Zones = Object.values(planned.plans).flatMap((p) => (p.dns01 ? [p.dns01.zoneId] : []));
                 const resolvers = inputs.dnsResolvers ?? (await dns.nameServers(dns01Zones));
                 const issued = await chosen.issue(
                     {
                         domains: inputs.domains,
-                        keyType: spec.keyType ?? inputs.keyType,
+                        keyType,
+                        privateKey,
                         preferredChain: inputs.preferredChain,
                         profile,
                         replaces,

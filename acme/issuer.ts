@@ -8,6 +8,10 @@ import { IssuerFailure, issuerFailureOf } from "../core/issuers";
 import { AcmeDirectory, assertCaReachable } from "./client";
 import { IssueRequest, IssuedCertificate, orderCertificate } from "./order";
 
+// The provider makes the certificate key ahead through this module, which its serialized closure
+// loads anyway (acme/order.js stays private to the package).
+export { certificateKey } from "./order";
+
 export interface Issuer {
     /** The CA's ACME directory URL: who signs. */
     readonly directoryUrl: string;

@@ -345,8 +345,8 @@ export interface ChinaSiteArgs {
     challengeDelegations?: { [domain: string]: string };
     /** The date (YYYY-MM-DD, UTC) the standing dns-persist-01 records end (`persistUntil`). Defaults to none. */
     dnsPersistUntil?: string;
-    /** The dns-persist-01 draft the first CA validates: "auto" (default), "draft-01" or "draft-02" (docs/dns-persist-drafts.md). */
-    dnsPersistDraft?: PersistDraft;
+    /** The dns-persist-01 draft the first CA validates: "auto" (default), "draft-01" or "draft-02" (docs/dns-persist-drafts.md). A string, as the plugin's schema has no unions. */
+    dnsPersistDraft?: string;
     /** Change it (add 1) to roll the ACME account key over: same account, no new certificate. Defaults to 0. */
     acmeAccountKeyRotation?: number;
     /** Deactivate the ACME account at the CA when it is replaced or destroyed. Defaults to true. */

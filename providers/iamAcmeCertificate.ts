@@ -61,8 +61,7 @@ import {
     validWindow,
     zoneFor,
 } from "../core/certificate";
-import { acmeIssuer, fromFirstIssuerThatWorks } from "../acme/issuer";
-import { certificateKey } from "../acme/order";
+import { acmeIssuer, certificateKey, fromFirstIssuerThatWorks } from "../acme/issuer";
 import { ISSUER_ACCOUNT_TAG, IssuerError, caaForbids, issuerAccountTagValue } from "../core/issuers";
 import { lookupCaa } from "../dns/resolvers";
 import { DnsHost } from "../dns/host";

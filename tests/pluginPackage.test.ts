@@ -144,7 +144,15 @@ describe("the plugin package: ChinaSite for programs in any Pulumi language", fu
         // Several CAs: a list of an object type whose HMAC key is a secret field.
         assert.equal(site.inputProperties.issuers.items?.$ref, "#/types/cloudfront-china:index:ChinaSiteIssuer");
         const issuer = schema.types["cloudfront-china:index:ChinaSiteIssuer"].properties;
-        assert.deepEqual(Object.keys(issuer).sort(), ["directoryUrl", "eabHmacKey", "eabKeyId", "email", "keyType", "profile"]);
+        assert.deepEqual(Object.keys(issuer).sort(), [
+            "directoryUrl",
+            "dnsPersistDraft",
+            "eabHmacKey",
+            "eabKeyId",
+            "email",
+            "keyType",
+            "profile",
+        ]);
         assert.equal(issuer.eabHmacKey.secret, true, "an issuer's EAB HMAC key is a secret field");
         assert.ok(site.properties.certificateIssuer, "output certificateIssuer");
         assert.equal(site.properties.dnsChallengeRecords.items?.$ref, "#/types/cloudfront-china:index:DnsChallengeRecord");

@@ -79,16 +79,20 @@ export async function certificatesServedInAccount(aws: AwsTarget): Promise<Set<s
     const client = cloudfront(aws);
     const served = new Set<string>();
     let marker: string | undefined;
-    do {
-        const list = (await client.send(new ListDistributionsCommand({ Marker: marker }))).DistributionList;
-        for (const d of list?.Items ?? []) {
-            if (d.ViewerCertificate?.IAMCertificateId) {
-                served.add(d.ViewerCertificate.IAMCertificateId);
+    try {
+        do {
+            const list = (await client.send(new ListDistributionsCommand({ Marker: marker }))).DistributionList;
+            for (const d of list?.Items ?? []) {
+                if (d.ViewerCertificate?.IAMCertificateId) {
+                    served.add(d.ViewerCertificate.IAMCertificateId);
+                }
             }
-        }
-        marker = list?.IsTruncated ? list.NextMarker : undefined;
-    } while (marker);
-    return served;
+            marker = list?.IsTruncated ? list.NextMarker : undefined;
+        } while (marker);
+        return served;
+    } finally {
+        client.destroy(); // its kept-alive sockets would hold a short-lived process (the cleanup command) open
+    }
 }
 
 /** CloudFront's tag list as a map. */

@@ -70,29 +70,29 @@ export async function waitForInvalidation(
     }
 }
 
+/** Every distribution of the account as ListDistributions summarizes it (all pages, the SDK's paginator). */
+async function allDistributions(aws: AwsTarget): Promise<CF.DistributionSummary[]> {
+    const { paginateListDistributions } = require("@aws-sdk/client-cloudfront") as typeof CF;
+    const client = cloudfront(aws);
+    const all: CF.DistributionSummary[] = [];
+    try {
+        for await (const page of paginateListDistributions({ client }, {})) {
+            all.push(...(page.DistributionList?.Items ?? []));
+        }
+    } finally {
+        client.destroy(); // its kept-alive sockets would hold a short-lived process (the cleanup command) open
+    }
+    return all;
+}
+
 /**
  * The IAM server-certificate ids every distribution of the account serves (ListDistributions, all
  * pages): a certificate in this set is in use, whatever stack or tool made it.
  */
 export async function certificatesServedInAccount(aws: AwsTarget): Promise<Set<string>> {
-    const { ListDistributionsCommand } = require("@aws-sdk/client-cloudfront") as typeof CF;
-    const client = cloudfront(aws);
-    const served = new Set<string>();
-    let marker: string | undefined;
-    try {
-        do {
-            const list = (await client.send(new ListDistributionsCommand({ Marker: marker }))).DistributionList;
-            for (const d of list?.Items ?? []) {
-                if (d.ViewerCertificate?.IAMCertificateId) {
-                    served.add(d.ViewerCertificate.IAMCertificateId);
-                }
-            }
-            marker = list?.IsTruncated ? list.NextMarker : undefined;
-        } while (marker);
-        return served;
-    } finally {
-        client.destroy(); // its kept-alive sockets would hold a short-lived process (the cleanup command) open
-    }
+    return new Set(
+        (await allDistributions(aws)).flatMap((d) => (d.ViewerCertificate?.IAMCertificateId ? [d.ViewerCertificate.IAMCertificateId] : [])),
+    );
 }
 
 /** CloudFront's tag list as a map. */
@@ -109,25 +109,10 @@ export interface AliasHolder {
 
 /** The distributions of the account holding any of `aliases` (ListDistributions, all pages; compared by aliasKey). */
 export async function distributionsHoldingAliases(aws: AwsTarget, aliases: ReadonlySet<string>): Promise<AliasHolder[]> {
-    const { ListDistributionsCommand } = require("@aws-sdk/client-cloudfront") as typeof CF;
-    const client = cloudfront(aws);
-    const holders: AliasHolder[] = [];
-    try {
-        let marker: string | undefined;
-        do {
-            const list = (await client.send(new ListDistributionsCommand({ Marker: marker }))).DistributionList;
-            for (const d of list?.Items ?? []) {
-                const held = (d.Aliases?.Items ?? []).map(aliasKey).filter((a) => aliases.has(a));
-                if (held.length > 0 && d.Id && d.ARN) {
-                    holders.push({ id: d.Id, arn: d.ARN, aliases: held, comment: d.Comment ?? "" });
-                }
-            }
-            marker = list?.IsTruncated ? list.NextMarker : undefined;
-        } while (marker);
-    } finally {
-        client.destroy();
-    }
-    return holders;
+    return (await allDistributions(aws)).flatMap((d) => {
+        const held = (d.Aliases?.Items ?? []).map(aliasKey).filter((a) => aliases.has(a));
+        return held.length > 0 && d.Id && d.ARN ? [{ id: d.Id, arn: d.ARN, aliases: held, comment: d.Comment ?? "" }] : [];
+    });
 }
 
 /**

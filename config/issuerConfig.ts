@@ -12,10 +12,9 @@ import {
     directoryUrlProblem,
     isStagingDirectory,
     keyTypeProblem,
-    persistDraftProblem,
     profileProblem,
 } from "../core/certificate";
-import { PersistDraft } from "../core/persistAccount";
+import { PersistDraft, persistDraftProblem } from "../core/persistAccount";
 import { isEmailAddress } from "../core/validation";
 import { OFFLINE_SECRET } from "./deployments";
 import { nearestName } from "./configKeys";

@@ -99,7 +99,6 @@ export function readSiteSettings(
     const warnings: string[] = [];
     const label = source.label;
     const read = settingReader(source, problems);
-    const optionalString = read.string;
 
     const domains = source.value("domains");
     problems.push(...domainsProblems(domains, label("domains")));
@@ -108,7 +107,7 @@ export function readSiteSettings(
         problems.push(...caNameProblems(domains, label("domains")));
     }
 
-    const hostedZoneId = optionalString("hostedZoneId");
+    const hostedZoneId = read.string("hostedZoneId");
     // A secret id is legal (`pulumi config set --secret`); offline its value is not known, so not judged.
     if (
         hostedZoneId !== undefined &&
@@ -120,7 +119,7 @@ export function readSiteSettings(
         );
     }
 
-    const iamCertificateId = optionalString("iamCertificateId");
+    const iamCertificateId = read.string("iamCertificateId");
     if (iamCertificateId !== undefined) {
         problems.push(...iamCertificateIdProblems(iamCertificateId, label("iamCertificateId")));
         // Nothing is issued with a certificate of one's own: certificate settings would be ignored in silence.
@@ -139,19 +138,19 @@ export function readSiteSettings(
         }
     }
 
-    const hashedNamePattern = optionalString("hashedNamePattern");
+    const hashedNamePattern = read.string("hashedNamePattern");
     const patternProblem =
         hashedNamePattern === undefined ? undefined : hashedNamePatternProblem(hashedNamePattern, label("hashedNamePattern"));
     if (patternProblem) {
         problems.push(patternProblem);
     }
-    const contentDir = optionalString("contentDir");
+    const contentDir = read.string("contentDir");
     if (contentDir !== undefined && patternProblem === undefined) {
         // The folder's files too (empty, over 5 GiB, a name CloudFront cannot serve), named by the setting.
         problems.push(...siteFolderProblems(contentDir, label("contentDir"), { hashedNamePattern }));
     }
 
-    const defaultRootObject = optionalString("defaultRootObject") ?? CONFIG_DEFAULTS.defaultRootObject;
+    const defaultRootObject = read.string("defaultRootObject") ?? CONFIG_DEFAULTS.defaultRootObject;
     problems.push(...defaultRootObjectProblems(defaultRootObject, label("defaultRootObject")));
     const tags = source.value("tags");
     problems.push(...tagsProblems(tags, label("tags")));
@@ -159,7 +158,7 @@ export function readSiteSettings(
     // The CAs and their accounts (./issuerConfig.ts); how names are validated and renewed (./challengeConfig.ts).
     const cas = readAcmeSettings(source, problems);
     const challenge = readChallengeSettings(source, domains, problems, warnings);
-    const adoptDistributionId = optionalString("adoptDistributionId");
+    const adoptDistributionId = read.string("adoptDistributionId");
     const adoptProblem = distributionIdProblem(adoptDistributionId, label("adoptDistributionId"));
     if (adoptProblem) {
         problems.push(adoptProblem);

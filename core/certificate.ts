@@ -9,7 +9,7 @@ import { caNameProblems, domainsProblems } from "./validation";
 import { AwsIdentity, identityProblems } from "./awsIdentity";
 import { UNKNOWN } from "./runtime";
 import { CHALLENGE_MODES, ChallengeMode, baseName } from "./challenges";
-import { PERSIST_DRAFTS, PersistDraft } from "./persistAccount";
+import { PersistDraft, persistDraftProblem } from "./persistAccount";
 import { CHINA_REGIONS } from "./chinaRules";
 
 export const KEY_TYPES = ["rsa-2048", "ecdsa-p256"] as const;
@@ -373,13 +373,6 @@ export interface FallbackIssuer {
     dnsPersistDraft?: PersistDraft;
 }
 
-/** Why a dns-persist-01 draft setting is not one this program builds records for, or undefined. */
-export function persistDraftProblem(draft: unknown, label: string): string | undefined {
-    return typeof draft === "string" && (PERSIST_DRAFTS as readonly string[]).includes(draft)
-        ? undefined
-        : `\`${label}\` ${JSON.stringify(draft)} is not a dns-persist-01 draft this program knows: use ${PERSIST_DRAFTS.map((d) => `"${d}"`).join(", ")} (docs/dns-persist-drafts.md)`;
-}
-
 // Every field of CertificateInputs but the account key is in STORED_INPUTS, and nothing else is:
 // adding a field without listing it (or the other way round) fails to compile here.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
@@ -478,12 +471,12 @@ export function fallbackIssuersProblems(fallbacks: unknown, primaryDirectoryUrl:
         if (f.keyType !== undefined && (f.keyType as unknown) !== UNKNOWN && keyTypeProblem(f.keyType, `${label}.keyType`)) {
             problems.push(keyTypeProblem(f.keyType, `${label}.keyType`) as string);
         }
-        const draftProblem =
-            f.dnsPersistDraft === undefined || (f.dnsPersistDraft as unknown) === UNKNOWN
-                ? undefined
-                : persistDraftProblem(f.dnsPersistDraft, `${label}.dnsPersistDraft`);
-        if (draftProblem) {
-            problems.push(draftProblem);
+        if (
+            f.dnsPersistDraft !== undefined &&
+            (f.dnsPersistDraft as unknown) !== UNKNOWN &&
+            persistDraftProblem(f.dnsPersistDraft, `${label}.dnsPersistDraft`)
+        ) {
+            problems.push(persistDraftProblem(f.dnsPersistDraft, `${label}.dnsPersistDraft`) as string);
         }
     });
     return problems;

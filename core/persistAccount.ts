@@ -21,6 +21,13 @@ import { domainToASCII } from "node:url";
 export const PERSIST_DRAFTS = ["auto", "draft-01", "draft-02"] as const;
 export type PersistDraft = (typeof PERSIST_DRAFTS)[number];
 
+/** Why a dns-persist-01 draft setting is not one this program builds records for, or undefined. */
+export function persistDraftProblem(draft: unknown, label: string): string | undefined {
+    return typeof draft === "string" && (PERSIST_DRAFTS as readonly string[]).includes(draft)
+        ? undefined
+        : `\`${label}\` ${JSON.stringify(draft)} is not a dns-persist-01 draft this program knows: use ${PERSIST_DRAFTS.map((d) => `"${d}"`).join(", ")} (docs/dns-persist-drafts.md)`;
+}
+
 /** What a CA's directory says of dns-persist-01 (draft-02 §7.6 adds both fields to `meta`). */
 export interface PersistDirectoryMeta {
     caaIdentities?: string[];

@@ -441,9 +441,7 @@ describe("stack configuration", () => {
             .join("\n");
         const caTable = /const CA_FIELDS = \{([^}]*)\}/.exec(source)?.[1] ?? "";
         const read = [
-            ...[...source.matchAll(/(?:raw\(config, |source\.value\(|optionalString\(|bool\(|read\.string\()"([a-zA-Z]+)"/g)].map(
-                (m) => m[1],
-            ),
+            ...[...source.matchAll(/(?:raw\(config, |source\.value\(|bool\(|read\.string\()"([a-zA-Z]+)"/g)].map((m) => m[1]),
             ...[...caTable.matchAll(/: "([a-zA-Z]+)"/g)].map((m) => m[1]),
         ];
         assert.ok(read.includes("acmeEabHmacKey"), "the CA table is read");

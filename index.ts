@@ -4,6 +4,7 @@
  * further ones sharing the stack's ACME accounts (docs/sites.md). Everything is read and validated,
  * and every site's zone and adopted distribution looked up, before the first resource is registered.
  */
+import "./compileCache"; // first: the modules below load from Node's compile cache
 import * as pulumi from "@pulumi/pulumi";
 import { SiteSettings } from "./config/siteConfig";
 import { readSiteConfig, stackSites } from "./config/stackConfig";

@@ -33,6 +33,7 @@ import { AcmeDirectory, acmeClient, assertCaReachable, withNonceRetries } from "
 import { jwkThumbprint, persistIssuerNames } from "../core/persistAccount";
 import { LETS_ENCRYPT_PRODUCTION } from "../core/certificate";
 import { withoutUndefined } from "../core/runtime";
+import { CachedDynamicResource } from "./dynamicResource";
 import { isEmailAddress } from "../core/validation";
 
 export interface AcmeAccountArgs {
@@ -283,7 +284,7 @@ async function deactivate(olds: AccountOutputs) {
 }
 
 /** An ACME account whose key lives (secret) in the stack state. */
-export class AcmeAccount extends pulumi.dynamic.Resource {
+export class AcmeAccount extends CachedDynamicResource {
     declare public readonly directoryUrl: pulumi.Output<string>;
     declare public readonly email: pulumi.Output<string | undefined>;
     declare public readonly accountUrl: pulumi.Output<string>;

@@ -32,6 +32,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { AcmeAccount } from "./acmeAccount";
+import { CachedDynamicResource } from "./dynamicResource";
 import { AcmeDirectory, CHECK_DIRECTORY_TIMEOUT_MS, assertCaReachable } from "../acme/client";
 import { ariCertId, fetchRenewalWindow, getRenewalWindow, renewalInfoUrl } from "../acme/ari";
 import {
@@ -940,7 +941,7 @@ export const iamAcmeCertificateProvider: pulumi.dynamic.ResourceProvider = {
  * A Let's Encrypt (or any ACME CA) certificate in IAM for CloudFront in China, renewed by replacement
  * on the first `pulumi up` at or after `renewAfter`.
  */
-export class IamAcmeCertificate extends pulumi.dynamic.Resource {
+export class IamAcmeCertificate extends CachedDynamicResource {
     /** What CloudFront's `viewerCertificate.iamCertificateId` takes (ASCA…). */
     declare public readonly serverCertificateId: pulumi.Output<string>;
     declare public readonly arn: pulumi.Output<string>;

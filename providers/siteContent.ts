@@ -36,6 +36,7 @@ import { deleteObjects, listObjects, listVersions, putObjects } from "../aws/s3"
 import { regionProblems } from "../core/validation";
 import { AwsIdentity, awsTargetOf } from "../core/awsIdentity";
 import { holdsUnknown, withoutUndefined } from "../core/runtime";
+import { CachedDynamicResource } from "./dynamicResource";
 import { localIdentityProblems } from "../aws/identity";
 import { stackAwsIdentity } from "../config/stackAws";
 import { siteFolder, siteFolderProblems } from "../config/siteFolder";
@@ -303,7 +304,7 @@ export function checkedManifest(dir: string, setting: string, options: ContentOp
 }
 
 /** A site folder in a bucket as one resource: uploads what changed, deletes what was removed, invalidates those paths. */
-export class SiteContent extends pulumi.dynamic.Resource {
+export class SiteContent extends CachedDynamicResource {
     declare public readonly fileCount: pulumi.Output<number>;
     declare public readonly digest: pulumi.Output<string>;
     declare public readonly lastInvalidationId: pulumi.Output<string | undefined>;

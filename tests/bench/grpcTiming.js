@@ -25,6 +25,22 @@ if (file && /[\\/]cmd[\\/]run[\\/]index\.js$/.test(script)) {
             loaded = performance.timeOrigin + performance.now();
             fs.appendFileSync(file, `program-load entry ${started.toFixed(1)} ${loaded.toFixed(1)}\n`);
         }
+        // @pulumi/pulumi serializes each dynamic provider (its closure, into the state) through this
+        // module, loaded when the first dynamic resource is made: each call's interval.
+        if (/[\\/]closure[\\/]serializeClosure(\.js)?$/.test(request) && !result.__timed) {
+            const serializeFunction = result.serializeFunction;
+            result.serializeFunction = function () {
+                const start = performance.timeOrigin + performance.now();
+                const done = () => {
+                    const end = (performance.timeOrigin + performance.now()).toFixed(1);
+                    fs.appendFileSync(file, `program-serialize provider ${start.toFixed(1)} ${end}\n`);
+                };
+                const promise = serializeFunction.apply(this, arguments);
+                promise.then(done, done);
+                return promise;
+            };
+            result.__timed = true;
+        }
         return result;
     };
     process.on("exit", () => {

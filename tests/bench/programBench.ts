@@ -28,6 +28,11 @@ interface Timed {
      * and from there to its exit (configuration, look-ups, registrations, the wait on the engine).
      */
     program: { load: number; run: number; runs: number };
+    /**
+     * Seconds the program spent serializing dynamic providers (union of @pulumi/pulumi's
+     * serializeFunction calls, summed over its runs): 0 when providers/dynamicResource.ts's cache held them.
+     */
+    serialize: number;
 }
 
 /** One stack measured: the empty program's, or this program's with `sites` sites. */
@@ -92,6 +97,7 @@ function pulumi(dir: string, env: NodeJS.ProcessEnv, args: string[]): Promise<Ti
                 busy: { dynamic: union(of("dynamic")), aws: union(of("aws")) },
                 startup: { dynamic: sum("dynamic-startup"), aws: sum("aws-startup") },
                 program: { load: sum("program-load"), run: sum("program-run"), runs: of("program-load").length },
+                serialize: union(of("program-serialize")),
             });
         });
     });
@@ -216,7 +222,8 @@ export function printProgram(r: ProgramBench): { ratios: Record<string, number>;
     const line = (label: string, xs: Timed[]) =>
         console.log(
             `  ${label.padEnd(40)} ${wall(xs).toFixed(2).padStart(6)} s | program load ${m(xs, (x) => x.program.load)} s, ` +
-                `program run ${m(xs, (x) => x.program.run)} s (${median(xs.map((x) => x.program.runs))}x) | provider start-up ` +
+                `program run ${m(xs, (x) => x.program.run)} s (${median(xs.map((x) => x.program.runs))}x), serializing providers ` +
+                `${m(xs, (x) => x.serialize)} s | provider start-up ` +
                 `dynamic ${m(xs, (x) => x.startup.dynamic)} s, aws ${m(xs, (x) => x.startup.aws)} s | busy dynamic ` +
                 `${m(xs, (x) => x.busy.dynamic)} s, aws ${m(xs, (x) => x.busy.aws)} s`,
         );

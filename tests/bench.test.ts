@@ -36,11 +36,22 @@ describe("npm run bench: every part runs to its end once, at its smallest size",
         assert.deepEqual(Object.keys(result.results as object).sort(), ["delegated", "dns-01", "floor", "persist"]);
     });
 
-    it("--only program: the project's program and an empty one under the CLI", async () => {
+    it("--only program: the project's program, an empty one and one of one aws and one dynamic resource under the CLI", async () => {
         fresh("program.json");
         const out = await bench("--only", "program", "--runs", "1", "--program-sites", "1,2");
         assert.ok(out.trim().length > 0, "a table");
-        assert.ok(fs.existsSync(path.join(results, "program.json")));
+        const result = JSON.parse(fs.readFileSync(path.join(results, "program.json"), "utf8")) as {
+            empty: { preview: unknown[] };
+            minimal: { preview: unknown[] };
+            program: Array<{ sites: number }>;
+            overMinimal: Record<string, number>;
+        };
+        assert.equal(result.minimal.preview.length, 1, "the program of one aws and one dynamic resource ran");
+        assert.deepEqual(
+            result.program.map((p) => p.sites),
+            [1, 2],
+        );
+        assert.ok(Object.keys(result.overMinimal).length > 0, "the ratios against it");
     });
 
     it("--only fallback: a dead first CA with two issuers", async () => {

@@ -15,9 +15,13 @@
  * node_modules/.cache/cloudfront-china/providers beside the modules it comes from, under a key of
  * the program's and this package's loaded modules (path, size, modification time), the lockfile,
  * Node's version and @pulumi/pulumi's. Any edited or added module, any dependency installed or
- * upgraded, another Node or SDK, is a new key: the provider is serialized afresh. An entry is checked against its own SHA-256 before use, and a
- * closure that captured a secret is never written to disk (Pulumi marks it; it is serialized per
- * run, as before). A cache that cannot be written (a read-only node_modules) only costs the time.
+ * upgraded, another Node or SDK, is a new key: the provider is serialized afresh.
+ *
+ * Safety: an entry is code the engine will run, so it lives where the code it was made from lives,
+ * writable by whoever can write node_modules anyway, never in a shared /tmp; it is checked against its
+ * own SHA-256 before use (a torn or damaged file is serialized afresh; the hash is no signature); a closure that captured a
+ * secret is never written to disk (Pulumi marks it; it is serialized on every run, as before). A cache
+ * that cannot be written (a read-only node_modules) only costs the time.
  */
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";

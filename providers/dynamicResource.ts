@@ -18,10 +18,11 @@
  * upgraded, another Node or SDK, is a new key: the provider is serialized afresh.
  *
  * Safety: an entry is code the engine will run, so it lives where the code it was made from lives,
- * writable by whoever can write node_modules anyway, never in a shared /tmp; it is checked against its
- * own SHA-256 before use (a torn or damaged file is serialized afresh; the hash is no signature); a closure that captured a
- * secret is never written to disk (Pulumi marks it; it is serialized on every run, as before). A cache
- * that cannot be written (a read-only node_modules) only costs the time.
+ * writable by whoever can write node_modules anyway, never in a shared /tmp. It is checked against
+ * its own SHA-256 before use, so a torn or damaged file is serialized afresh (the hash is no
+ * signature). A closure that captured a secret is never written to disk (Pulumi marks it; it is
+ * serialized on every run, as before). A cache that cannot be written (a read-only node_modules)
+ * only costs the time.
  */
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";

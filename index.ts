@@ -89,7 +89,7 @@ async function main() {
     for (const [i, site] of sites.entries()) {
         // Each site is built in its own turn of the event loop, so the registrations made so far go
         // out first: the account's makes the engine start the dynamic-provider host (0.5 s) while the
-        // sites are built, instead of after all of them (docs/benchmark.md: 10 sites, 0.4 s per phase).
+        // sites are built, instead of after all of them (docs/benchmark.md: 10 sites, 0.25-0.4 s a phase).
         await new Promise((resolve) => setImmediate(resolve));
         built.push({
             ...site,

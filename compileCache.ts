@@ -5,22 +5,16 @@
  * the update), and with the cache V8 reuses the code it compiled the last time instead of parsing
  * and compiling it again (docs/benchmark.md).
  *
- * The cache lives beside the modules it caches, in node_modules/.cache/node-compile-cache (the usual
- * place of build caches), owned by whoever installed them, never in a shared /tmp. Node checks each
+ * The cache lives in node_modules/.cache/node-compile-cache (core/cacheDir.ts). Node checks each
  * entry against its source before use, so an edited or upgraded module is compiled afresh.
  * NODE_DISABLE_COMPILE_CACHE=1 turns it off (Node's own switch).
  */
-import * as path from "node:path";
 import * as nodeModule from "node:module";
+import { cacheDir } from "./core/cacheDir";
 
 // @types/node follows the oldest Node the types serve; the function is Node 22.8's.
 const { enableCompileCache } = nodeModule as typeof nodeModule & { enableCompileCache?: (cacheDir: string) => unknown };
 
-/** The node_modules folder @pulumi/pulumi is installed in (the project's, or a workspace root's when hoisted). */
-function programNodeModules(): string {
-    return path.resolve(path.dirname(require.resolve("@pulumi/pulumi/package.json")), "..", "..");
-}
-
 // package.json engines (^22.12 || >=24) all have it (an older Node runs uncached); an unwritable
 // folder is reported in its result, not thrown, and the program then runs uncached.
-enableCompileCache?.(path.join(programNodeModules(), ".cache", "node-compile-cache"));
+enableCompileCache?.(cacheDir("node-compile-cache"));

@@ -29,6 +29,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { version as sdkVersion } from "@pulumi/pulumi/version";
+import { cacheDir, programNodeModules } from "../core/cacheDir";
 
 /** Entries kept per provider: stacks whose programs load different modules each keep theirs. */
 const ENTRIES_PER_PROVIDER = 8;
@@ -38,14 +39,9 @@ interface CacheEntry {
     sha256: string;
 }
 
-/** The node_modules folder @pulumi/pulumi is installed in: the program's own, or a workspace root's when hoisted. */
-function sdkNodeModules(): string {
-    return path.resolve(path.dirname(require.resolve("@pulumi/pulumi/package.json")), "..", "..");
-}
-
 /** Where the serialized providers are kept: beside the modules, like Node's own compile cache. */
 export function providerCacheDir(): string {
-    return path.join(sdkNodeModules(), ".cache", "cloudfront-china", "providers");
+    return cacheDir("cloudfront-china", "providers");
 }
 
 /** This package's root (the folder of its package.json): the repository, or node_modules/cloudfront-china once installed. */
@@ -85,7 +81,7 @@ export function loadedCodeKey(providerName: string): string {
         const stat = fs.statSync(file, { throwIfNoEntry: false });
         hash.update(`${file}\0${stat?.size ?? "-"}\0${stat?.mtimeMs ?? "-"}\0`);
     };
-    stamp(path.join(sdkNodeModules(), "..", "package-lock.json"));
+    stamp(path.join(programNodeModules(), "..", "package-lock.json"));
     const ownPackage = packageRoot();
     for (const file of Object.keys(require.cache).sort()) {
         if (reachesTheProviders(file, ownPackage)) {
